@@ -1,0 +1,345 @@
+// The engine's contract: what the Docker API layer (engine/api) and, later, the kubelet's RuntimeService
+// may call. Records are shaped after the Docker Engine API's own objects so the API layer only renames
+// and filters; nothing here knows about HTTP.
+//
+// Lifecycle of a container (states as Docker reports them):
+//
+//   create ──► created ──start──► running ──(exit | stop | kill)──► exited ──rm──► (gone)
+//                                   │  ▲                              │
+//                                pause unpause                     start (again: same rootfs, same id)
+//                                   ▼  │
+//                                  paused
+//
+// A container's process is run by conmon (which holds its stdio, log file and exit code) with crun or
+// runc; the engine can stop and start again while containers keep running and re-adopts them.
+import type { Readable, Writable, Duplex } from 'node:stream';
+
+/** `sha256:<64 hex>` */
+export type Digest = string & { readonly __digest: unique symbol };
+/** 64 hex chars */
+export type ContainerId = string;
+
+// ---------------------------------------------------------------- images
+
+/** OCI image config (application/vnd.oci.image.config.v1+json), the fields skiff uses. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  created?: string;
+  author?: string;
+  config: {
+    User?: string;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    WorkingDir?: string;
+    Labels?: Record<string, string>;
+    ExposedPorts?: Record<string, object>;
+    Volumes?: Record<string, object>;
+    StopSignal?: string;
+  };
+  rootfs: { type: 'layers'; diff_ids: Digest[] };
+  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+}
+
+export interface ImageRecord {
+  /** config digest, as docker's image ID */
+  id: Digest;
+  repoTags: string[];
+  repoDigests: string[];
+  /** manifest digest in the content store */
+  manifestDigest: Digest;
+  config: ImageConfig;
+  /** sum of uncompressed layer sizes */
+  size: number;
+  created: string;
+}
+
+/** Dockerfile-like instructions applied at import (`docker import --change`, `skiff image import --change`). */
+export interface ImportOptions {
+  /** NAME[:TAG]; untagged when absent */
+  ref?: string;
+  /** e.g. `CMD ["sh"]`, `ENV A=b`, `WORKDIR /x`, `ENTRYPOINT …`, `USER …`, `LABEL k=v`, `EXPOSE 80` */
+  changes?: string[];
+  message?: string;
+  platform?: { os: string; architecture: string };
+}
+
+export interface RemovedImage {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+export interface ImageService {
+  list(): Promise<ImageRecord[]>;
+  /** by `name[:tag]`, `name@digest`, full or short id; NotFound when absent */
+  get(ref: string): Promise<ImageRecord>;
+  /** import a root filesystem from a tar stream (plain or gzip) or a directory path */
+  importRootfs(source: Readable | string, opts: ImportOptions): Promise<ImageRecord>;
+  tag(source: string, target: string): Promise<void>;
+  /** `isInUse(imageId)` says whether a container uses it: Conflict unless force */
+  remove(ref: string, opts: { force: boolean; isInUse: (id: Digest) => boolean }): Promise<RemovedImage[]>;
+  /** unpacked layer directories of an image, lowest first, ready to be overlay lower dirs */
+  layerPaths(id: Digest): Promise<string[]>;
+}
+
+/** The snapshotter: a container's root filesystem as an overlay of image layers plus its own upper dir. */
+export interface Snapshotter {
+  /** create upper/work dirs for `key` over `lowerDirs` (idempotent) and mount the overlay at the returned path */
+  mount(key: string, lowerDirs: string[]): Promise<string>;
+  /** unmount (idempotent; the upper dir stays, so a stopped container keeps its changes) */
+  unmount(key: string): Promise<void>;
+  /** unmount and delete everything of `key` */
+  remove(key: string): Promise<void>;
+  /** upper dir of `key` (changes made by the container) */
+  upperDir(key: string): string;
+}
+
+// ---------------------------------------------------------------- containers
+
+export type RestartPolicy =
+  | { name: 'no' }
+  | { name: 'always' }
+  | { name: 'unless-stopped' }
+  | { name: 'on-failure'; maximumRetryCount: number };
+
+export type NetworkMode = 'none' | 'host';
+
+/** What `docker create` asks for, already validated at the API edge. */
+export interface ContainerSpec {
+  name?: string;
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  domainname?: string;
+  labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  host: {
+    memory?: number; // bytes
+    memorySwap?: number; // bytes, -1 unlimited
+    nanoCpus?: number; // 1e9 = one cpu
+    cpuShares?: number;
+    cpuQuota?: number;
+    cpuPeriod?: number;
+    pidsLimit?: number;
+    restartPolicy: RestartPolicy;
+    autoRemove: boolean;
+    networkMode: NetworkMode;
+    readonlyRootfs: boolean;
+    capAdd: string[];
+    capDrop: string[];
+    privileged: boolean;
+    /** `src:dst[:ro]` bind mounts (host paths); named volumes come in a later issue */
+    binds: string[];
+    init?: boolean;
+    extraHosts?: string[];
+    dns?: string[];
+    shmSize?: number;
+    tmpfs?: Record<string, string>;
+    ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+    securityOpt?: string[];
+  };
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  startedAt: string; // ISO, '0001-01-01T00:00:00Z' when never
+  finishedAt: string;
+  restartCount: number;
+  /** set by an explicit `stop`/`kill` from the user: `unless-stopped`/`always` do not bring it back */
+  stoppedByUser: boolean;
+}
+
+/** The persisted record of a container (written atomically on every change). */
+export interface ContainerRecord {
+  id: ContainerId;
+  name: string; // without the leading '/'
+  created: string;
+  imageRef: string; // as the user wrote it
+  imageId: Digest;
+  spec: ContainerSpec;
+  /** resolved process: entrypoint + cmd, env merged with the image's */
+  path: string;
+  args: string[];
+  state: ContainerState;
+  runtime: 'crun' | 'runc';
+  logPath: string;
+  hostnamePath?: string;
+}
+
+export interface ContainerFilter {
+  all?: boolean;
+  /** docker's filters: id, name, label, status, exited, ancestor, before, since */
+  filters?: Record<string, string[]>;
+  limit?: number;
+}
+
+/** Hijacked stdio of a container or exec session. */
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** replay the log first (docker attach --logs) */
+  logs?: boolean;
+  /** keep streaming live output (false: only logs) */
+  stream: boolean;
+  detachKeys?: string;
+}
+
+/**
+ * A live attachment. `output` yields chunks tagged with their stream (for a TTY everything is `stdout`);
+ * it ends when the process ends or the attachment is closed. Write to `input` for stdin; end it to close stdin.
+ */
+export interface Attachment {
+  output: AsyncIterable<{ stream: 'stdout' | 'stderr'; data: Buffer }>;
+  input: Writable | null;
+  close(): void;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** unix seconds (fractions allowed) */
+  since?: number;
+  until?: number;
+  timestamps: boolean;
+  /** number of lines from the end; undefined for all */
+  tail?: number;
+}
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  time: string; // RFC3339Nano
+  data: Buffer; // one line, with its newline unless it was partial
+}
+
+export interface ExecSpec {
+  cmd: string[];
+  env: string[];
+  workingDir?: string;
+  user?: string;
+  tty: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  privileged: boolean;
+  detachKeys?: string;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: ContainerId;
+  spec: ExecSpec;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+
+export interface ContainerStats {
+  read: string;
+  pidsCurrent: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  memoryStats: Record<string, number>;
+  cpuTotalNs: number;
+  cpuPercpuNs: number[];
+  systemCpuNs: number;
+  onlineCpus: number;
+}
+
+/** docker's container path stat (base64 JSON in X-Docker-Container-Path-Stat) */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number; // Go os.FileMode bits (dir = 1<<31, symlink = 1<<27) | permission bits
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface WaitResult {
+  StatusCode: number;
+  Error?: { Message: string };
+}
+
+export interface ContainerService {
+  create(spec: ContainerSpec): Promise<ContainerRecord>;
+  start(id: string): Promise<void>;
+  /** SIGTERM (or the stop signal), then SIGKILL after `timeoutSec` (default: spec or 10) */
+  stop(id: string, opts?: { timeoutSec?: number; signal?: string }): Promise<void>;
+  restart(id: string, opts?: { timeoutSec?: number; signal?: string }): Promise<void>;
+  kill(id: string, signal?: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  /** Conflict when running unless force (which kills first) */
+  remove(id: string, opts: { force: boolean; volumes?: boolean }): Promise<void>;
+  rename(id: string, newName: string): Promise<void>;
+  /** by full id, unique id prefix or name; NotFound otherwise */
+  get(idOrName: string): Promise<ContainerRecord>;
+  list(filter: ContainerFilter): Promise<ContainerRecord[]>;
+  /** resolves when the condition holds: 'not-running' (default), 'next-exit', 'removed' */
+  wait(id: string, condition?: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<WaitResult>;
+  attach(id: string, opts: AttachOptions): Promise<Attachment>;
+  resize(id: string, height: number, width: number): Promise<void>;
+  logs(id: string, opts: LogOptions, signal?: AbortSignal): AsyncIterable<LogEntry>;
+  top(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  stats(id: string): Promise<ContainerStats>;
+  /** a tar stream of `path` inside the container's root, with its stat (for the X-Docker-Container-Path-Stat header) */
+  getArchive(id: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
+  statPath(id: string, path: string): Promise<PathStat>;
+  /** unpack a tar stream into `path` inside the container's root */
+  putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean }): Promise<void>;
+  prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+  /** true when some container (of any state) uses the image */
+  imageInUse(imageId: Digest): boolean;
+
+  execCreate(id: string, spec: ExecSpec): Promise<ExecRecord>;
+  /** start an exec; with `attach` the caller gets its stdio (raw when tty) */
+  execStart(execId: string, opts: { detach: boolean; tty: boolean }): Promise<Attachment | null>;
+  execInspect(execId: string): Promise<ExecRecord>;
+  execResize(execId: string, height: number, width: number): Promise<void>;
+}
+
+export interface EngineInfo {
+  id: string;
+  name: string;
+  root: string;
+  containers: { total: number; running: number; paused: number; stopped: number };
+  images: number;
+  runtime: 'crun' | 'runc';
+  runtimes: string[];
+  cgroupVersion: '1' | '2';
+  cgroupDriver: 'cgroupfs';
+  kernelVersion: string;
+  operatingSystem: string;
+  ncpu: number;
+  memTotal: number;
+  serverVersion: string;
+}
+
+export interface Engine {
+  images: ImageService;
+  containers: ContainerService;
+  info(): Promise<EngineInfo>;
+  /** stop watchers and close files; running containers keep running */
+  close(): Promise<void>;
+}
+
+export type { Readable, Writable, Duplex };

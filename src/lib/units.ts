@@ -1,0 +1,56 @@
+// Human sizes and durations as docker parses and prints them.
+import { invalidArgument } from './errors.ts';
+
+const binary: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/** Parse `32m`, `1g`, `512k`, `1024`, `1.5GiB` into bytes (docker's RAMInBytes). */
+export function parseBytes(input: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtpb]?)(?:i?b)?\s*$/i.exec(input);
+  if (!m) throw invalidArgument(`invalid size: '${input}'`);
+  const n = Number(m[1]) * binary[(m[2] || 'b').toLowerCase()];
+  if (!Number.isFinite(n) || n < 0) throw invalidArgument(`invalid size: '${input}'`);
+  return Math.floor(n);
+}
+
+/** Print bytes as docker does (`1.5MiB`, `12.3kB` style: decimal for sizes, binary for memory). */
+export function humanSize(bytes: number, base: 1000 | 1024 = 1000): string {
+  const units = base === 1000 ? ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] : ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let n = bytes;
+  while (n >= base && i < units.length - 1) {
+    n /= base;
+    i++;
+  }
+  return `${n < 10 && i > 0 ? n.toFixed(3).replace(/\.?0+$/, '') : n < 100 && i > 0 ? n.toFixed(1).replace(/\.0$/, '') : Math.round(n)}${units[i]}`;
+}
+
+/** `3 seconds`, `About a minute`, `2 hours` — docker's HumanDuration, for `Up …` and `… ago`. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const min = Math.round(s / 60);
+  if (min === 1) return 'About a minute';
+  if (min < 60) return `${min} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+/** Parse a Go-style or plain duration (`10s`, `1m30s`, `250ms`, `2h`) into milliseconds. */
+export function parseDuration(input: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of input.matchAll(re)) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  if (consumed !== input.length || input.length === 0) throw invalidArgument(`invalid duration: '${input}'`);
+  return total;
+}
