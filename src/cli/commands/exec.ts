@@ -1,0 +1,64 @@
+// `skiff exec`: create an exec instance, start it (hijacked unless -d), stream, exit with its code.
+import type { Command } from '../command.ts';
+import { enc } from '../command.ts';
+import { CliError } from '../errors.ts';
+import { readAll } from '../http.ts';
+import { DEFAULT_DETACH_KEYS, pumpStreams } from '../stdio.ts';
+import { envEntries } from './container-config.ts';
+
+export const exec: Command = {
+  usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  summary: 'Execute a command in a running container',
+  flags: [
+    { name: 'detach', short: 'd', type: 'bool', help: 'Detached mode: run command in the background' },
+    { name: 'detach-keys', type: 'string', help: 'Override the key sequence for detaching a container' },
+    { name: 'env', short: 'e', type: 'list', help: 'Set environment variables' },
+    { name: 'env-file', type: 'list', help: 'Read in a file of environment variables' },
+    { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
+    { name: 'privileged', type: 'bool', help: 'Give extended privileges to the command' },
+    { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
+    { name: 'user', short: 'u', type: 'string', help: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
+    { name: 'workdir', short: 'w', type: 'string', help: 'Working directory inside the container' },
+  ],
+  args: { min: 2 },
+  interspersed: false,
+  async run(ctx, p) {
+    const [container, ...cmd] = p.args;
+    const detach = p.bool('detach');
+    const tty = p.bool('tty');
+    const interactive = p.bool('interactive');
+    if (tty && interactive && !detach && !process.stdin.isTTY) throw new CliError('the input device is not a TTY', 1);
+    const api = ctx.api();
+    const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
+    const { Id } = await api.json<{ Id: string }>('POST', `/containers/${enc(container)}/exec`, {
+      body: {
+        AttachStdin: interactive && !detach,
+        AttachStdout: !detach,
+        AttachStderr: !detach,
+        Tty: tty,
+        Cmd: cmd,
+        Env: envEntries(p.list('env'), p.list('env-file')),
+        WorkingDir: p.str('workdir') ?? '',
+        User: p.str('user') ?? '',
+        Privileged: p.bool('privileged'),
+        DetachKeys: p.str('detach-keys'),
+        ConsoleSize: size,
+      },
+    });
+    if (detach) {
+      await readAll((await api.request('POST', `/exec/${Id}/start`, { body: { Detach: true, Tty: tty } })).body);
+      return 0;
+    }
+    const res = await api.request('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: tty, ConsoleSize: size }, hijack: true });
+    const { detached } = await pumpStreams({
+      res,
+      tty,
+      stdin: interactive,
+      detachKeys: p.str('detach-keys') ?? DEFAULT_DETACH_KEYS,
+      resize: (h, w) => api.request('POST', `/exec/${Id}/resize`, { query: { h, w } }).then((r) => readAll(r.body)),
+    });
+    if (detached) return 0;
+    const info = await api.json<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
+    return info.ExitCode ?? 0;
+  },
+};

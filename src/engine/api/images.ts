@@ -1,0 +1,135 @@
+// Image routes: list, inspect, history, tag, remove, and /images/create (docker import; pull comes later).
+import { Transform } from 'node:stream';
+import type { HttpContext, Route } from './router.ts';
+import type { ImageRecord, ImportOptions } from '../types.ts';
+import { invalidArgument, notFound } from '../../lib/errors.ts';
+import { humanSize } from '../../lib/units.ts';
+import { imageHistory, imageInspect, imageSummary } from './inspect.ts';
+import { sendJson, queryBool, queryFilters, writeChunk } from './http.ts';
+
+async function list(ctx: HttpContext): Promise<void> {
+  const filters = queryFilters(ctx.query) ?? {};
+  const images = (await ctx.engine.images.list()).filter((i) => matchesFilters(i, filters));
+  sendJson(ctx.res, 200, images.map((i) => imageSummary(i)));
+}
+
+function matchesFilters(i: ImageRecord, f: Record<string, string[]>): boolean {
+  if (f.dangling?.length) {
+    const want = f.dangling.includes('true') || f.dangling.includes('1');
+    if ((i.repoTags.length === 0) !== want) return false;
+  }
+  if (f.reference?.length) {
+    const names = i.repoTags.flatMap((t) => [t, t.slice(0, t.lastIndexOf(':'))]);
+    if (!f.reference.some((pattern) => names.some((n) => globMatch(pattern, n)))) return false;
+  }
+  if (f.label?.length) {
+    const labels = i.config.config.Labels ?? {};
+    const ok = f.label.every((l) => {
+      const [k, ...rest] = l.split('=');
+      return rest.length ? labels[k] === rest.join('=') : k in labels;
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** path.Match-style globbing as docker's reference filter: `*` and `?` do not cross `/`. */
+function globMatch(pattern: string, name: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${re}$`).test(name);
+}
+
+async function inspect(ctx: HttpContext): Promise<void> {
+  sendJson(ctx.res, 200, imageInspect(await ctx.engine.images.get(ctx.params.name)));
+}
+
+async function history(ctx: HttpContext): Promise<void> {
+  sendJson(ctx.res, 200, imageHistory(await ctx.engine.images.get(ctx.params.name)));
+}
+
+async function tag(ctx: HttpContext): Promise<void> {
+  const repo = ctx.query.get('repo') ?? '';
+  if (!repo) throw invalidArgument('repository name must have at least one component');
+  const t = ctx.query.get('tag') || 'latest';
+  await ctx.engine.images.tag(ctx.params.name, `${repo}:${t}`);
+  ctx.res.writeHead(201);
+  ctx.res.end();
+}
+
+async function remove(ctx: HttpContext): Promise<void> {
+  const removed = await ctx.engine.images.remove(ctx.params.name, {
+    force: queryBool(ctx.query, 'force'),
+    isInUse: (id) => ctx.engine.containers.imageInUse(id),
+  });
+  sendJson(ctx.res, 200, removed);
+}
+
+/** `POST /images/create`: `fromSrc=-` imports the request body (a rootfs tar); `fromImage` would pull. */
+async function createImage(ctx: HttpContext): Promise<void> {
+  const q = ctx.query;
+  const fromImage = q.get('fromImage');
+  if (fromImage) {
+    const ref = q.get('tag') ? `${fromImage}:${q.get('tag')}` : fromImage;
+    throw notFound(`pull is not supported yet: no registry reachable (${ref} is not here; load it with docker import or skiff image import)`);
+  }
+  const fromSrc = q.get('fromSrc');
+  if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported yet: send the tar as the request body (docker import FILE)');
+  const repo = q.get('repo') ?? '';
+  const t = q.get('tag') ?? '';
+  const opts: ImportOptions = {
+    ref: repo ? (t ? `${repo}:${t}` : repo) : undefined,
+    // each --change is its own `changes` value; older clients joined them with newlines
+    changes: q.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== ''),
+    message: q.get('message') || undefined,
+    platform: parsePlatform(q.get('platform')),
+  };
+
+  const res = ctx.res;
+  let received = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const onAbort = () => counted.destroy(new Error('the client went away'));
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  ctx.req.on('error', (err) => counted.destroy(err));
+  ctx.req.pipe(counted);
+  // the head waits for the first progress line, so a quick failure still gets its proper status
+  const line = (msg: unknown) => {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+    return writeChunk(res, JSON.stringify(msg) + '\n', ctx.signal);
+  };
+  const progress = setInterval(() => {
+    void line({ status: 'Importing', progressDetail: { current: received }, progress: `${humanSize(received)} received` });
+  }, 1000);
+  try {
+    const image = await ctx.engine.images.importRootfs(counted, opts);
+    await line({ status: image.id });
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    await line({ errorDetail: { message }, error: message });
+  } finally {
+    clearInterval(progress);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  res.end();
+}
+
+function parsePlatform(v: string | null): ImportOptions['platform'] {
+  if (!v) return undefined;
+  const [os, architecture] = v.split('/');
+  if (!os || !architecture) throw invalidArgument(`invalid platform: "${v}": use os/arch, e.g. linux/amd64`);
+  return { os, architecture };
+}
+
+export const imageRoutes: Route[] = [
+  { method: 'GET', path: '/images/json', handle: list },
+  { method: 'POST', path: '/images/create', handle: createImage },
+  { method: 'GET', path: '/images/:name+/json', handle: inspect },
+  { method: 'GET', path: '/images/:name+/history', handle: history },
+  { method: 'POST', path: '/images/:name+/tag', handle: tag },
+  { method: 'DELETE', path: '/images/:name+', handle: remove },
+];

@@ -1,0 +1,23 @@
+// The Docker Engine API (v1.24–1.50) on a unix socket: what the docker CLI and skiff's own CLI talk to.
+import type { Engine } from '../types.ts';
+import type { Route } from './router.ts';
+import { serveRoutes, type ApiServer } from './server.ts';
+import { systemRoutes } from './system.ts';
+import { containerRoutes } from './containers.ts';
+import { containerIoRoutes } from './container-io.ts';
+import { execRoutes } from './exec.ts';
+import { imageRoutes } from './images.ts';
+
+export { API_VERSION, MIN_API_VERSION } from './router.ts';
+export { MULTIPLEXED, RAW_STREAM, frame, createDemuxer } from './stdcopy.ts';
+export type { ApiServer } from './server.ts';
+
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes];
+
+export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
+  const serverVersion = await engine
+    .info()
+    .then((i) => i.serverVersion)
+    .catch(() => 'unknown');
+  return serveRoutes(engine, { ...opts, serverVersion, routes: dockerRoutes });
+}

@@ -1,0 +1,282 @@
+// Engine records in the shapes docker clients read: `docker inspect` (container and image), `docker ps`,
+// `docker images`.
+import type { ContainerRecord, ImageConfig, ImageRecord, ContainerSpec } from '../types.ts';
+import { humanDuration } from '../../lib/units.ts';
+
+const zeroTime = '0001-01-01T00:00:00Z';
+const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) || 0;
+
+/** docker's State.String(): `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, … */
+export function statusText(r: ContainerRecord, now = Date.now()): string {
+  const s = r.state;
+  const since = (iso: string) => humanDuration(Math.max(0, now - Date.parse(iso)));
+  switch (s.status) {
+    case 'running':
+      return `Up ${since(s.startedAt)}`;
+    case 'paused':
+      return `Up ${since(s.startedAt)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'created':
+      return 'Created';
+    case 'exited':
+      return s.finishedAt === zeroTime ? 'Exited' : `Exited (${s.exitCode}) ${since(s.finishedAt)} ago`;
+  }
+}
+
+export function containerSummary(r: ContainerRecord): Record<string, unknown> {
+  return {
+    Id: r.id,
+    Names: [`/${r.name}`],
+    Image: r.imageRef,
+    ImageID: r.imageId,
+    Command: [r.path, ...r.args].join(' '),
+    Created: unixSeconds(r.created),
+    Ports: [],
+    Labels: r.spec.labels,
+    State: r.state.status,
+    Status: statusText(r),
+    HostConfig: { NetworkMode: r.spec.host.networkMode },
+    NetworkSettings: { Networks: networks(r) },
+    Mounts: mounts(r.spec),
+  };
+}
+
+/** `docker inspect CONTAINER`. `image` (when still present) fills in what the container inherits. */
+export function containerInspect(r: ContainerRecord, image?: ImageConfig): Record<string, unknown> {
+  const s = r.state;
+  const h = r.spec.host;
+  const ic = image?.config ?? {};
+  const entrypoint = r.spec.entrypoint ?? ic.Entrypoint ?? null;
+  return {
+    Id: r.id,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    State: {
+      Status: s.status,
+      Running: s.status === 'running' || s.status === 'paused',
+      Paused: s.status === 'paused',
+      Restarting: s.status === 'restarting',
+      OOMKilled: s.oomKilled,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: r.imageId,
+    ResolvConfPath: '',
+    HostnamePath: r.hostnamePath ?? '',
+    HostsPath: '',
+    LogPath: r.logPath,
+    Name: `/${r.name}`,
+    RestartCount: s.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: {
+      Binds: h.binds.length ? h.binds : null,
+      ContainerIDFile: '',
+      LogConfig: { Type: 'json-file', Config: {} },
+      NetworkMode: h.networkMode,
+      PortBindings: {},
+      RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.name === 'on-failure' ? h.restartPolicy.maximumRetryCount : 0 },
+      AutoRemove: h.autoRemove,
+      VolumeDriver: '',
+      VolumesFrom: null,
+      CapAdd: h.capAdd.length ? h.capAdd : null,
+      CapDrop: h.capDrop.length ? h.capDrop : null,
+      CgroupnsMode: 'private',
+      Dns: h.dns ?? [],
+      DnsOptions: [],
+      DnsSearch: [],
+      ExtraHosts: h.extraHosts ?? null,
+      GroupAdd: null,
+      IpcMode: 'private',
+      Cgroup: '',
+      Links: null,
+      OomScoreAdj: 0,
+      PidMode: '',
+      Privileged: h.privileged,
+      PublishAllPorts: false,
+      ReadonlyRootfs: h.readonlyRootfs,
+      SecurityOpt: h.securityOpt ?? null,
+      Tmpfs: h.tmpfs,
+      UTSMode: '',
+      UsernsMode: '',
+      ShmSize: h.shmSize ?? 64 * 1024 * 1024,
+      Runtime: r.runtime,
+      Isolation: '',
+      CpuShares: h.cpuShares ?? 0,
+      Memory: h.memory ?? 0,
+      NanoCpus: h.nanoCpus ?? 0,
+      CgroupParent: '',
+      CpuPeriod: h.cpuPeriod ?? 0,
+      CpuQuota: h.cpuQuota ?? 0,
+      CpusetCpus: '',
+      CpusetMems: '',
+      Devices: [],
+      MemoryReservation: 0,
+      MemorySwap: h.memorySwap ?? 0,
+      MemorySwappiness: null,
+      OomKillDisable: false,
+      PidsLimit: h.pidsLimit ?? null,
+      Ulimits: h.ulimits ?? [],
+      Init: h.init ?? null,
+      MaskedPaths: h.privileged ? null : ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
+      ReadonlyPaths: h.privileged ? null : ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+    GraphDriver: { Name: 'overlay2', Data: null },
+    Mounts: mounts(r.spec),
+    Config: {
+      Hostname: r.spec.hostname ?? r.id.slice(0, 12),
+      Domainname: r.spec.domainname ?? '',
+      User: r.spec.user ?? ic.User ?? '',
+      AttachStdin: r.spec.attachStdin,
+      AttachStdout: r.spec.attachStdout,
+      AttachStderr: r.spec.attachStderr,
+      ExposedPorts: ic.ExposedPorts,
+      Tty: r.spec.tty,
+      OpenStdin: r.spec.openStdin,
+      StdinOnce: r.spec.stdinOnce,
+      Env: mergeEnv(ic.Env ?? [], r.spec.env),
+      // an explicit entrypoint drops the image's CMD, as docker does
+      Cmd: r.spec.cmd ?? (r.spec.entrypoint ? null : (ic.Cmd ?? null)),
+      Image: r.imageRef,
+      Volumes: ic.Volumes ?? null,
+      WorkingDir: r.spec.workingDir ?? ic.WorkingDir ?? '',
+      Entrypoint: entrypoint,
+      OnBuild: null,
+      Labels: { ...(ic.Labels ?? {}), ...r.spec.labels },
+      ...(r.spec.stopSignal ?? ic.StopSignal ? { StopSignal: r.spec.stopSignal ?? ic.StopSignal } : {}),
+      ...(r.spec.stopTimeout !== undefined ? { StopTimeout: r.spec.stopTimeout } : {}),
+    },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: '',
+      Ports: {},
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: '',
+      Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      MacAddress: '',
+      Networks: networks(r),
+    },
+  };
+}
+
+/** Image env first, the container's own entries override by name. */
+export function mergeEnv(base: string[], own: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...own]) out.set(e.split('=')[0], e);
+  return [...out.values()];
+}
+
+function networks(r: ContainerRecord): Record<string, unknown> {
+  const mode = r.spec.host.networkMode;
+  return {
+    [mode]: {
+      IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
+      Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    },
+  };
+}
+
+function mounts(spec: ContainerSpec): Array<Record<string, unknown>> {
+  const binds = spec.host.binds.map((b) => {
+    const [src, dst, mode = ''] = b.split(':');
+    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
+  });
+  const tmpfs = Object.keys(spec.host.tmpfs ?? {}).map((dst) => ({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '' }));
+  return [...binds, ...tmpfs];
+}
+
+// ---------------------------------------------------------------- images
+
+export function imageSummary(i: ImageRecord, containers = -1): Record<string, unknown> {
+  return {
+    Id: i.id,
+    ParentId: '',
+    RepoTags: i.repoTags,
+    RepoDigests: i.repoDigests,
+    Created: unixSeconds(i.created),
+    Size: i.size,
+    SharedSize: -1,
+    Labels: i.config.config.Labels ?? {},
+    Containers: containers,
+  };
+}
+
+export function imageInspect(i: ImageRecord): Record<string, unknown> {
+  const c = i.config.config;
+  return {
+    Id: i.id,
+    RepoTags: i.repoTags,
+    RepoDigests: i.repoDigests,
+    Parent: '',
+    Comment: i.config.history?.at(-1)?.comment ?? '',
+    Created: i.created,
+    DockerVersion: '',
+    Author: i.config.author ?? '',
+    Config: {
+      Hostname: '',
+      Domainname: '',
+      User: c.User ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      ExposedPorts: c.ExposedPorts,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: c.Env ?? null,
+      Cmd: c.Cmd ?? null,
+      Image: '',
+      Volumes: c.Volumes ?? null,
+      WorkingDir: c.WorkingDir ?? '',
+      Entrypoint: c.Entrypoint ?? null,
+      OnBuild: null,
+      Labels: c.Labels ?? null,
+      ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    },
+    Architecture: i.config.architecture,
+    Os: i.config.os,
+    Size: i.size,
+    GraphDriver: { Name: 'overlay2', Data: null },
+    RootFS: { Type: 'layers', Layers: i.config.rootfs.diff_ids },
+    Metadata: { LastTagTime: zeroTime },
+  };
+}
+
+export function imageHistory(i: ImageRecord): Array<Record<string, unknown>> {
+  const history = i.config.history ?? [];
+  const rows = history.length ? history : [{ created: i.created, created_by: '', comment: '' }];
+  return rows
+    .map((h, n) => ({
+      Id: n === rows.length - 1 ? i.id : '<missing>',
+      Created: unixSeconds(h.created ?? i.created),
+      CreatedBy: h.created_by ?? '',
+      Tags: n === rows.length - 1 ? i.repoTags : null,
+      Size: n === rows.length - 1 ? i.size : 0,
+      Comment: h.comment ?? '',
+    }))
+    .reverse();
+}

@@ -1,0 +1,422 @@
+// Running containers: start under conmon, exit handling, stop/kill, removal, restart policies, and
+// re-adoption of what kept running while the engine was away.
+import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import type { ContainerRecord, ContainerState } from '../types.ts';
+import { conflict, internal, invalidArgument, isKind } from '../../lib/errors.ts';
+import { resolveInRoot } from '../../lib/tar.ts';
+import { log, paths, type Ctx, type Live } from './context.ts';
+import { buildOciSpec } from './spec.ts';
+import { resolveUserInRootfs } from './user.ts';
+import { spawnConmon, startFailure } from './conmon.ts';
+import { runtimeDelete, runtimeKill, runtimeVerb } from './runtime.ts';
+import { decideRestart, restartOnBoot } from './restart.ts';
+
+const debug = process.env.SKIFF_LOG === 'debug';
+export const zeroTime = '0001-01-01T00:00:00Z';
+
+/** ISO time with nanoseconds, increasing within this process (records sort by it). */
+let lastNs = 0n;
+export function nowNano(): string {
+  let ns = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  if (ns <= lastNs) ns = lastNs + 1n;
+  lastNs = ns;
+  const sec = ns / 1_000_000_000n;
+  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}
+
+export const isActive = (s: ContainerState) => s.status === 'running' || s.status === 'paused' || s.status === 'restarting';
+
+export function liveOf(ctx: Ctx, id: string): Live {
+  let l = ctx.live.get(id);
+  if (!l) {
+    l = { chain: Promise.resolve(), run: 0, exited: Promise.resolve(), markExited: () => {}, exitHandled: true, conmonPid: 0, startedMs: 0, pending: [], canceled: false, backoffMs: 0, restartTimer: null };
+    ctx.live.set(id, l);
+  }
+  return l;
+}
+
+/** Run `fn` after every earlier lifecycle operation of the container `id`. */
+export function serialize<T>(ctx: Ctx, id: string, fn: () => Promise<T>): Promise<T> {
+  const l = liveOf(ctx, id);
+  const next = l.chain.then(fn, fn);
+  l.chain = next.catch(() => {});
+  return next;
+}
+
+function newExitSignal(l: Live): void {
+  let mark!: () => void;
+  l.exited = new Promise<void>((r) => (mark = r));
+  l.markExited = mark;
+  l.exitHandled = false;
+}
+
+function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed'): void {
+  const list = ctx.waiters.get(rec.id);
+  if (!list?.length) return;
+  const result = { StatusCode: rec.state.exitCode, ...(rec.state.error ? { Error: { Message: rec.state.error } } : {}) };
+  const keep = list.filter((w) => {
+    const fire = event === 'removed' || w.condition === 'next-exit' || (w.condition === 'not-running' && !isActive(rec.state));
+    if (fire) w.resolve(result);
+    return !fire;
+  });
+  if (keep.length) ctx.waiters.set(rec.id, keep);
+  else ctx.waiters.delete(rec.id);
+}
+
+/** /etc/hostname, /etc/hosts, /etc/resolv.conf of the container (bind-mounted; docker writes them too). */
+export async function writeEtcFiles(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  const p = paths(ctx, rec.id);
+  const h = rec.spec.host;
+  const name = containerHostname(rec);
+  const extra = (h.extraHosts ?? []).map((e) => {
+    const i = e.lastIndexOf(':');
+    return `${e.slice(i + 1)}\t${e.slice(0, i)}`;
+  });
+  let hosts: string;
+  let resolv: string;
+  if (h.networkMode === 'host') {
+    hosts = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n');
+    resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  } else {
+    hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix',
+      'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'].join('\n') + '\n';
+    // like docker: the host's resolv.conf without loopback resolvers (unreachable from a container)
+    const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    resolv = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).join('\n');
+  }
+  if (extra.length) hosts += extra.join('\n') + '\n';
+  if (h.dns?.length) resolv = resolv.split('\n').filter((l) => !/^\s*nameserver\s/.test(l)).concat(h.dns.map((d) => `nameserver ${d}`)).join('\n') + '\n';
+  // regenerable files: no fsync on the hot path of run
+  await Promise.all([writeFile(p.hostname, name + '\n'), writeFile(p.hosts, hosts), writeFile(p.resolvConf, resolv)]);
+}
+
+export function containerHostname(rec: ContainerRecord): string {
+  if (rec.spec.hostname) return rec.spec.hostname;
+  return rec.spec.host.networkMode === 'host' ? osHostname() : rec.id.slice(0, 12);
+}
+
+async function exitCodeOf(ctx: Ctx, id: string): Promise<number | null> {
+  const p = paths(ctx, id);
+  for (const f of [p.exitFile, `${p.userdata}/exit`]) {
+    try {
+      const n = Number((await readFile(f, 'utf8')).trim());
+      if (Number.isInteger(n)) return n < 0 ? 255 : n;
+    } catch {}
+  }
+  return null;
+}
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+/** Start a created or exited container. Caller holds the container's lifecycle turn. */
+export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  if (rec.state.status === 'running') return;
+  if (rec.state.status === 'paused') throw conflict('cannot start a paused container, try unpause instead');
+  const t0 = performance.now();
+  const lap = (what: string) => debug && log.debug(`start ${rec.id.slice(0, 12)}: ${what}`, { ms: +(performance.now() - t0).toFixed(1) });
+  const l = liveOf(ctx, rec.id);
+  const p = paths(ctx, rec.id);
+  const rt = ctx.runtimeFor(rec);
+  const rootfs = await ctx.snapshotter.mount(rec.id, await ctx.layerPaths(rec.imageId));
+  lap('rootfs mounted');
+  const pending = l.pending.splice(0);
+  try {
+    const user = await resolveUserInRootfs(rootfs, rec.spec.user);
+    if (rec.spec.workingDir && rec.spec.workingDir !== '/') {
+      await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch(() => {});
+    }
+    for (const b of rec.spec.host.binds) {
+      const src = b.split(':')[0];
+      if (src.startsWith('/') && !(await exists(src))) await mkdir(src, { recursive: true });
+    }
+    const spec = buildOciSpec(rec, {
+      rootfs, user, hostname: containerHostname(rec),
+      nofileHard: ctx.host.nofileHard, knownCaps: ctx.host.knownCaps, seccompProfile: ctx.host.seccompProfile,
+      swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
+      etcFiles: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf },
+    });
+    await Promise.all([
+      writeFile(`${p.bundle}/config.json`, JSON.stringify(spec)),
+      rm(p.exitFile, { force: true }), rm(p.oomFile, { force: true }), rm(`${p.userdata}/exit`, { force: true }),
+    ]);
+    lap('bundle written');
+    l.run++;
+    newExitSignal(l);
+    const handle = spawnConmon(ctx.conmonPath, {
+      id: rec.id, uuid: rec.id, name: rec.name, runtime: rt, bundle: p.bundle, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile,
+      logPath: p.log, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`, persistDir: p.userdata, cwd: p.userdata,
+      terminal: rec.spec.tty, stdin: rec.spec.openStdin, leaveStdinOpen: !rec.spec.stdinOnce || rec.spec.tty,
+    });
+    // relays connect while the runtime creates the container (they retry until the socket listens)
+    const connected = pending.map((a) => a.connect(p.attachSocket).catch((err) => log.warn('attach failed', { id: rec.id, err })));
+    const msg = await handle.sync.next().catch(() => null);
+    lap('runtime create done');
+    if (!msg || msg.data <= 0) {
+      handle.release();
+      l.markExited();
+      l.exitHandled = true;
+      const raw = msg?.message ?? (handle.stderr().trim() || 'conmon exited before the container was created');
+      const failure = startFailure(raw, rec.path);
+      await cleanupFailedStart(ctx, rec, failure.exitCode, failure.message);
+      const text = `OCI runtime create failed: unable to start container process: ${failure.message}: unknown`;
+      throw failure.exitCode === 128 ? internal(text) : invalidArgument(text);
+    }
+    await Promise.all(connected);
+    lap('attached');
+    try {
+      await runtimeVerb(rt, ['start', rec.id]);
+    } catch (err) {
+      handle.release();
+      await runtimeDelete(rt, rec.id).catch(() => {});
+      await l.exited; // conmon sees the process die and writes the exit file
+      l.exitHandled = true;
+      const failure = startFailure(err instanceof Error ? err.message : String(err), rec.path);
+      await cleanupFailedStart(ctx, rec, failure.exitCode, failure.message);
+      throw internal(`OCI runtime start failed: ${failure.message}`);
+    }
+    lap('runtime start done');
+    handle.release();
+    l.conmonPid = Number(await readFile(p.conmonPidFile, 'utf8').catch(() => '0')) || 0;
+    l.startedMs = Date.now();
+    l.canceled = false;
+    rec.state = { ...rec.state, status: 'running', pid: msg.data, exitCode: 0, oomKilled: false, error: '', startedAt: nowNano(), finishedAt: zeroTime, stoppedByUser: false };
+    await ctx.store.save(rec);
+    lap('record saved');
+  } catch (err) {
+    for (const a of pending) a.abort();
+    if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch(() => {});
+    throw err;
+  }
+}
+
+async function cleanupFailedStart(ctx: Ctx, rec: ContainerRecord, exitCode: number, message: string): Promise<void> {
+  await Promise.all([runtimeDelete(ctx.runtimeFor(rec), rec.id).catch(() => {}), ctx.snapshotter.unmount(rec.id).catch(() => {})]);
+  rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, exitCode, error: message, finishedAt: rec.state.status === 'created' ? zeroTime : nowNano() };
+  if (rec.spec.host.autoRemove) {
+    await removeLocked(ctx, rec);
+    return;
+  }
+  await ctx.store.save(rec);
+  notify(ctx, rec, 'exit');
+}
+
+/**
+ * Record the exit of run `run`: state, runtime cleanup, rootfs unmount; then the restart policy or
+ * --rm. Idempotent: only the first call for a run does anything.
+ */
+export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): Promise<void> {
+  const l = liveOf(ctx, rec.id);
+  if (l.run !== run || l.exitHandled || !ctx.store.tryFind(rec.id)) return;
+  l.exitHandled = true;
+  const p = paths(ctx, rec.id);
+  const [code, oom] = await Promise.all([exitCodeOf(ctx, rec.id), exists(p.oomFile)]);
+  const exitCode = code ?? 255;
+  const runMs = Date.now() - l.startedMs;
+  rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled: oom, finishedAt: nowNano() };
+  await Promise.all([
+    runtimeDelete(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
+    ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
+    rm(p.exitFile, { force: true }),
+  ]);
+  const decision = decideRestart({
+    policy: rec.spec.host.restartPolicy, exitCode, stoppedByUser: rec.state.stoppedByUser, canceled: l.canceled,
+    restartCount: rec.state.restartCount, runMs, backoffMs: l.backoffMs,
+  });
+  if (rec.spec.host.autoRemove && !decision.restart) {
+    notify(ctx, rec, 'exit');
+    await removeLocked(ctx, rec);
+    return;
+  }
+  if (decision.restart) {
+    l.backoffMs = decision.delayMs;
+    rec.state = { ...rec.state, status: 'restarting' };
+    scheduleRestart(ctx, rec, decision.delayMs);
+  }
+  await ctx.store.save(rec);
+  notify(ctx, rec, 'exit');
+}
+
+function scheduleRestart(ctx: Ctx, rec: ContainerRecord, delayMs: number): void {
+  const l = liveOf(ctx, rec.id);
+  if (l.restartTimer) clearTimeout(l.restartTimer);
+  l.restartTimer = setTimeout(() => {
+    l.restartTimer = null;
+    serialize(ctx, rec.id, async () => {
+      if (rec.state.status !== 'restarting' || !ctx.store.tryFind(rec.id)) return;
+      rec.state = { ...rec.state, restartCount: rec.state.restartCount + 1, status: 'exited' };
+      await startLocked(ctx, rec);
+    }).catch((err) => log.warn('restart failed', { id: rec.id, err }));
+  }, delayMs);
+  l.restartTimer.unref();
+}
+
+/** Cancel a pending restart (stop, kill, rm): the container rests as exited. */
+function cancelRestart(ctx: Ctx, rec: ContainerRecord): boolean {
+  const l = liveOf(ctx, rec.id);
+  l.canceled = true;
+  if (l.restartTimer) clearTimeout(l.restartTimer);
+  l.restartTimer = null;
+  if (rec.state.status !== 'restarting') return false;
+  rec.state = { ...rec.state, status: 'exited' };
+  return true;
+}
+
+/** The exit watcher saw conmon's exit file for `id`. */
+export function onExitFile(ctx: Ctx, id: string): void {
+  const rec = ctx.store.tryFind(id);
+  const l = ctx.live.get(id);
+  if (!rec || rec.id !== id || !l || l.exitHandled) return;
+  l.markExited();
+  const run = l.run;
+  serialize(ctx, id, () => processExit(ctx, rec, run)).catch((err) => log.warn('exit handling failed', { id, err }));
+}
+
+async function waitExit(l: Live, ms: number): Promise<boolean> {
+  if (ms < 0) {
+    await l.exited;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  const done = await Promise.race([l.exited.then(() => true), timeout]);
+  clearTimeout(timer);
+  return done;
+}
+
+/** Stop: the stop signal, up to `timeoutSec`, then SIGKILL. Caller holds the lifecycle turn. */
+export async function stopLocked(ctx: Ctx, rec: ContainerRecord, opts: { timeoutSec?: number; signal?: string }): Promise<void> {
+  const wasRestarting = cancelRestart(ctx, rec);
+  rec.state = { ...rec.state, stoppedByUser: true };
+  if (wasRestarting) {
+    await ctx.store.save(rec);
+    notify(ctx, rec, 'exit');
+    return;
+  }
+  if (rec.state.status !== 'running' && rec.state.status !== 'paused') return;
+  const l = liveOf(ctx, rec.id);
+  const rt = ctx.runtimeFor(rec);
+  const run = l.run;
+  const signal = opts.signal || rec.spec.stopSignal || 'SIGTERM';
+  const timeoutSec = opts.timeoutSec ?? rec.spec.stopTimeout ?? 10;
+  await runtimeKill(rt, rec.id, signal).catch((err) => log.debug('stop signal not delivered', { id: rec.id, err }));
+  if (rec.state.status === 'paused') await runtimeVerb(rt, ['resume', rec.id]).catch(() => {});
+  if (!(await waitExit(l, timeoutSec < 0 ? -1 : timeoutSec * 1000))) {
+    await runtimeKill(rt, rec.id, 'KILL').catch((err) => log.debug('SIGKILL not delivered', { id: rec.id, err }));
+    if (!(await waitExit(l, 30_000))) throw internal(`container ${rec.id} did not exit after SIGKILL`);
+  }
+  await processExit(ctx, rec, run);
+}
+
+export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: string): Promise<void> {
+  if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
+    throw conflict(`Cannot kill container: ${rec.id}: container ${rec.id} is not running`);
+  }
+  const sig = normalizeSignal(signal);
+  const stopSig = normalizeSignal(rec.spec.stopSignal || 'SIGTERM');
+  const l = liveOf(ctx, rec.id);
+  if (sig === stopSig) l.canceled = true;
+  rec.state = { ...rec.state, stoppedByUser: true };
+  await runtimeKill(ctx.runtimeFor(rec), rec.id, sig);
+}
+
+const signalNumbers: Record<string, string> = { 1: 'HUP', 2: 'INT', 3: 'QUIT', 9: 'KILL', 10: 'USR1', 12: 'USR2', 15: 'TERM', 17: 'CHLD', 18: 'CONT', 19: 'STOP', 28: 'WINCH' };
+export function normalizeSignal(s: string): string {
+  const t = s.trim().toUpperCase().replace(/^SIG/, '');
+  if (/^\d+$/.test(t)) return signalNumbers[t] ?? t;
+  if (!/^[A-Z0-9+-]+$/.test(t)) throw invalidArgument(`Invalid signal: ${s}`);
+  return t;
+}
+
+/** Delete a stopped container: rootfs, files, record, name. Caller holds the lifecycle turn. */
+export async function removeLocked(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  const l = liveOf(ctx, rec.id);
+  cancelRestart(ctx, rec);
+  rec.state = { ...rec.state, status: 'removing' };
+  for (const a of l.pending.splice(0)) a.abort();
+  await ctx.snapshotter.remove(rec.id);
+  await Promise.all([ctx.store.delete(rec.id), rm(paths(ctx, rec.id).exitFile, { force: true })]);
+  ctx.live.delete(rec.id);
+  notify(ctx, rec, 'removed');
+}
+
+/** Force-remove: kill, wait for the exit, then remove. */
+export async function forceStopForRemoval(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  cancelRestart(ctx, rec);
+  if (rec.state.status !== 'running' && rec.state.status !== 'paused') return;
+  const l = liveOf(ctx, rec.id);
+  const rt = ctx.runtimeFor(rec);
+  const run = l.run;
+  l.canceled = true;
+  await runtimeKill(rt, rec.id, 'KILL').catch(() => {});
+  if (rec.state.status === 'paused') await runtimeVerb(rt, ['resume', rec.id]).catch(() => {});
+  if (!(await waitExit(l, 30_000))) throw internal(`container ${rec.id} did not exit after SIGKILL`);
+  // the exit is recorded but --rm and restart policies do not apply: it is being removed
+  l.exitHandled = false;
+  const keepAuto = rec.spec.host.autoRemove;
+  rec.spec.host.autoRemove = false;
+  try {
+    await processExit(ctx, rec, run);
+  } finally {
+    rec.spec.host.autoRemove = keepAuto;
+  }
+}
+
+// ---------------------------------------------------------------- adoption
+
+function conmonAlive(pid: number, id: string): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // the pid may have been reused since: it must still be conmon for this container
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    return cmdline.includes('conmon') && cmdline.includes(id);
+  } catch {
+    return false;
+  }
+}
+
+/** At engine start: re-adopt running containers, record exits that happened meanwhile, honour restart policies. */
+export async function adoptAll(ctx: Ctx, records: ContainerRecord[]): Promise<void> {
+  const toStart: ContainerRecord[] = [];
+  await Promise.all(records.map(async (rec) => {
+    const p = paths(ctx, rec.id);
+    const l = liveOf(ctx, rec.id);
+    if (rec.state.status === 'running' || rec.state.status === 'paused') {
+      const pid = Number(await readFile(p.conmonPidFile, 'utf8').catch(() => '0')) || 0;
+      l.run++;
+      newExitSignal(l);
+      l.conmonPid = pid;
+      l.startedMs = Date.parse(rec.state.startedAt) || Date.now();
+      const exitFile = await exists(p.exitFile);
+      if (!exitFile && conmonAlive(pid, rec.id)) {
+        log.info('re-adopted running container', { id: rec.id.slice(0, 12), name: rec.name, conmon: pid });
+        return;
+      }
+      if (!exitFile) {
+        // conmon is gone without a word: docker marks such containers exited with 255
+        log.warn('container lost while the engine was away', { id: rec.id.slice(0, 12), name: rec.name });
+        await writeFile(`${p.userdata}/exit`, '255').catch(() => {});
+      }
+      l.markExited();
+      await serialize(ctx, rec.id, () => processExit(ctx, rec, l.run));
+      return;
+    }
+    if (rec.state.status === 'restarting' || rec.state.status === 'removing') {
+      rec.state = { ...rec.state, status: 'exited' };
+    }
+    if (rec.state.status === 'exited' && rec.spec.host.autoRemove) {
+      await serialize(ctx, rec.id, () => removeLocked(ctx, rec)).catch((err) => log.warn('could not remove --rm container', { id: rec.id, err }));
+      return;
+    }
+    if (rec.state.status === 'exited' && restartOnBoot(rec.spec.host.restartPolicy, rec.state.exitCode, rec.state.stoppedByUser)) toStart.push(rec);
+  }));
+  for (const rec of toStart) {
+    serialize(ctx, rec.id, () => startLocked(ctx, rec)).catch((err) => log.warn('restart at engine start failed', { id: rec.id, err }));
+  }
+}

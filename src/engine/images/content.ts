@@ -1,0 +1,88 @@
+// The content store: blobs addressed by sha256 at CONTENT/blobs/sha256/<hex>. A blob is written to
+// CONTENT/ingest/ while it is hashed, synced, then renamed into place: a blob that exists is complete and
+// its name is its digest. A digest mismatch is an error and leaves nothing behind.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, mkdir, rename, rm, readFile, readdir, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Digest } from '../types.ts';
+import { invalidArgument, notFound, errnoCode } from '../../lib/errors.ts';
+
+export interface ContentStore {
+  blobPath(digest: Digest): string;
+  has(digest: Digest): Promise<boolean>;
+  /** stream a blob in; `expected` is checked when given. `created` is false when it was already there. */
+  write(source: Readable | Uint8Array, expected?: Digest): Promise<{ digest: Digest; size: number; created: boolean }>;
+  read(digest: Digest): Readable;
+  readJson<T>(digest: Digest): Promise<T>;
+  remove(digest: Digest): Promise<void>;
+}
+
+export const isDigest = (s: string): s is Digest => /^sha256:[a-f0-9]{64}$/.test(s);
+
+export const digestOf = (bytes: Uint8Array): Digest => `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
+
+export async function createContentStore(dir: string): Promise<ContentStore> {
+  const blobs = join(dir, 'blobs', 'sha256');
+  const ingest = join(dir, 'ingest');
+  await mkdir(blobs, { recursive: true });
+  await mkdir(ingest, { recursive: true });
+  // half-written blobs of a crash
+  for (const name of await readdir(ingest)) await rm(join(ingest, name), { force: true });
+
+  const blobPath = (digest: Digest) => {
+    if (!isDigest(digest)) throw invalidArgument(`invalid digest "${digest}"`);
+    return join(blobs, digest.slice(7));
+  };
+  const has = (digest: Digest) => access(blobPath(digest)).then(() => true, () => false);
+
+  async function write(source: Readable | Uint8Array, expected?: Digest) {
+    if (expected) blobPath(expected); // validates
+    const tmp = join(ingest, randomBytes(8).toString('hex'));
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        await fh.write(chunk);
+      }
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    const digest = `sha256:${hash.digest('hex')}` as Digest;
+    if (expected && digest !== expected) {
+      await rm(tmp, { force: true });
+      throw invalidArgument(`digest mismatch: expected ${expected}, got ${digest}`);
+    }
+    if (await has(digest)) {
+      await rm(tmp, { force: true });
+      return { digest, size, created: false };
+    }
+    await rename(tmp, blobPath(digest));
+    return { digest, size, created: true };
+  }
+
+  return {
+    blobPath,
+    has,
+    write,
+    read: (digest) => createReadStream(blobPath(digest)),
+    async readJson<T>(digest: Digest): Promise<T> {
+      try {
+        return JSON.parse(await readFile(blobPath(digest), 'utf8')) as T;
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') throw notFound(`blob ${digest} is missing from the content store`, err);
+        throw err;
+      }
+    },
+    remove: (digest) => rm(blobPath(digest), { force: true }),
+  };
+}

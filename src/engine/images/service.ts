@@ -1,0 +1,247 @@
+// The ImageService: import, tag, remove, list and resolve images over the content store, the index and
+// the snapshotter (which unpacks each layer once).
+//
+// Layers are stored as UNCOMPRESSED tar blobs (application/vnd.oci.image.layer.v1.tar): the blob digest is
+// then the diff id, import needs no gzip pass (the slow part of `docker import`), and unpacking reads
+// straight from the page cache. Pushing later compresses on the way out.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Digest, ImageConfig, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../types.ts';
+import { SkiffError, conflict, invalidArgument, notFound } from '../../lib/errors.ts';
+import { packTar, plainTar } from '../../lib/tar.ts';
+import { createSnapshotter } from '../snapshots/index.ts';
+import type { OverlaySnapshotter } from '../snapshots/index.ts';
+import { createContentStore, isDigest } from './content.ts';
+import type { ContentStore } from './content.ts';
+import { applyChanges } from './changes.ts';
+import { loadIndex, deepFreeze } from './store.ts';
+import type { Image, ImageIndex, Manifest } from './store.ts';
+import { parseReference, tagKey, digestKey, familiarString, fullName } from './reference.ts';
+
+export const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const MEDIA_LAYER = 'application/vnd.oci.image.layer.v1.tar';
+
+/** `isInUse` may name the container (its id) instead of just saying true: the conflict message then shows it. */
+export type InUse = (id: Digest) => boolean | string;
+
+export interface EngineImageService extends ImageService {
+  remove(ref: string, opts: { force: boolean; isInUse: InUse }): Promise<RemovedImage[]>;
+  layerPaths(id: Digest): Promise<string[]>;
+}
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+export async function createImageService(opts: { root: string; snapshotter?: OverlaySnapshotter }): Promise<EngineImageService> {
+  const content = await createContentStore(join(opts.root, 'content'));
+  const index = await loadIndex(join(opts.root, 'images'), content);
+  const snapshots = opts.snapshotter ?? createSnapshotter({ root: opts.root });
+  const unpacked = new Set<string>(); // diff ids known to be unpacked: layerPaths stays cheap
+  let queue: Promise<unknown> = Promise.resolve();
+  /** index changes one at a time; memory is rolled back when the write fails */
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(async () => {
+      const images = new Map(index.images);
+      const refs = new Map(index.refs);
+      try {
+        return await fn();
+      } catch (err) {
+        restore(index, images, refs);
+        throw err;
+      }
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  /** the image `ref` names, and the reference key when it was found by name rather than by id */
+  function resolve(ref: string): { img: Image; key?: string } {
+    const full = /^sha256:[a-f0-9]{64}$/.test(ref) ? ref : /^[a-f0-9]{64}$/.test(ref) ? `sha256:${ref}` : null;
+    if (full) {
+      const img = index.images.get(full as Digest);
+      if (img) return { img };
+    }
+    let parsed;
+    try {
+      parsed = full ? null : parseReference(ref);
+    } catch (err) {
+      if (!/^(sha256:)?[a-f0-9]+$/.test(ref)) throw err;
+    }
+    if (parsed) {
+      const key = parsed.digest ? digestKey(parsed) : tagKey(parsed);
+      const id = index.refs.get(key);
+      if (id) return { img: index.images.get(id)!, key };
+      // name@digest also finds an image by its manifest digest
+      if (parsed.digest) for (const img of index.images.values()) if (img.manifestDigest === parsed.digest) return { img, key };
+    }
+    const m = /^(?:sha256:)?([a-f0-9]{1,64})$/.exec(ref);
+    if (m) {
+      const found = [...index.images.keys()].filter((id) => id.startsWith(`sha256:${m[1]}`));
+      if (found.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+      if (found.length === 1) return { img: index.images.get(found[0])! };
+    }
+    throw notFound(`No such image: ${parsed ? familiarString({ ...parsed, tag: parsed.digest ? parsed.tag : (parsed.tag ?? 'latest') }) : ref}`);
+  }
+
+  async function importRootfs(source: Readable | string, o: ImportOptions): Promise<ImageRecord> {
+    const target = o.ref ? parseTarget(o.ref) : undefined;
+    const base = applyChanges({}, o.changes ?? []); // bad changes fail before any work
+    let tar: Readable;
+    if (typeof source === 'string') {
+      const st = await stat(source).catch(() => null);
+      if (!st) throw notFound(`${source}: no such file or directory`);
+      tar = st.isDirectory() ? packTar(source) : await plainTar(createReadStream(source));
+    } else tar = await plainTar(source);
+    const layer = await content.write(tar);
+    try {
+      await snapshots.unpackLayer(layer.digest, () => content.read(layer.digest));
+      unpacked.add(layer.digest);
+    } catch (err) {
+      if (layer.created && !usedBlobs().has(layer.digest)) await content.remove(layer.digest);
+      throw err instanceof SkiffError ? err : invalidArgument(`the root filesystem is not a valid tar archive: ${(err as Error).message}`, err);
+    }
+    const created = new Date().toISOString();
+    const config: ImageConfig = {
+      architecture: goArch[o.platform?.architecture ?? process.arch] ?? o.platform?.architecture ?? process.arch,
+      os: o.platform?.os ?? 'linux',
+      created,
+      config: base,
+      rootfs: { type: 'layers', diff_ids: [layer.digest] },
+      history: [{ created, comment: o.message || `Imported from ${typeof source === 'string' ? source : '-'}` }],
+    };
+    const configBlob = await content.write(Buffer.from(JSON.stringify(config)));
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_MANIFEST,
+      config: { mediaType: MEDIA_CONFIG, digest: configBlob.digest, size: configBlob.size },
+      layers: [{ mediaType: MEDIA_LAYER, digest: layer.digest, size: layer.size }],
+    };
+    const manifestBlob = await content.write(Buffer.from(JSON.stringify(manifest)));
+    const id = configBlob.digest;
+    await serialized(async () => {
+      index.images.set(id, { id, manifestDigest: manifestBlob.digest, manifest, config: deepFreeze(config), size: layer.size });
+      if (target) index.refs.set(target, id);
+      await index.save();
+    });
+    return index.record(id);
+  }
+
+  function parseTarget(ref: string): string {
+    const r = parseReference(ref);
+    if (r.digest) throw invalidArgument(`refusing to create a tag with a digest reference: "${ref}"`);
+    return tagKey(r);
+  }
+
+  /** blobs still referenced by some image */
+  function usedBlobs(): Set<string> {
+    const used = new Set<string>();
+    for (const img of index.images.values()) {
+      used.add(img.id).add(img.manifestDigest);
+      for (const l of img.manifest.layers) used.add(l.digest);
+    }
+    return used;
+  }
+
+  /** delete the blobs and unpacked layers of a removed image that no remaining image shares */
+  async function collect(gone: Image): Promise<void> {
+    const used = usedBlobs();
+    const diffIds = new Set([...index.images.values()].flatMap((i) => i.config.rootfs.diff_ids));
+    for (const d of [gone.id, gone.manifestDigest, ...gone.manifest.layers.map((l) => l.digest)]) {
+      if (!used.has(d)) await content.remove(d);
+    }
+    for (const diffId of gone.config.rootfs.diff_ids) {
+      if (diffIds.has(diffId)) continue;
+      unpacked.delete(diffId);
+      await snapshots.removeLayer(diffId);
+    }
+  }
+
+  async function remove(ref: string, o: { force: boolean; isInUse: InUse }): Promise<RemovedImage[]> {
+    return serialized(async () => {
+      const { img, key } = resolve(ref);
+      const id = img.id;
+      const refs = index.refsOf(id);
+      const user = o.isInUse(id);
+      const container = typeof user === 'string' ? `container ${short(user)}` : 'a container';
+      const out: RemovedImage[] = [];
+      const repos = new Set(refs.map((k) => fullName(parseReference(k))));
+      if (key) {
+        if (!o.force && refs.length === 1 && user) {
+          throw conflict(`conflict: unable to remove repository reference "${ref}" (must force) - ${container} is using its referenced image ${short(id)}`);
+        }
+        index.refs.delete(key);
+        out.push({ Untagged: familiarString(parseReference(key)) });
+        if (refs.length > 1) {
+          await index.save();
+          return out;
+        }
+      } else {
+        if (repos.size > 1 && !o.force) {
+          throw conflict(`conflict: unable to delete ${short(id)} (must be forced) - image is referenced in multiple repositories`);
+        }
+        if (user && !o.force) {
+          throw conflict(`conflict: unable to delete ${short(id)} (must be forced) - image is being used by ${container}`);
+        }
+        for (const k of refs) {
+          index.refs.delete(k);
+          out.push({ Untagged: familiarString(parseReference(k)) });
+        }
+      }
+      // a container still runs on these layers: the image stays, untagged (<none>), until it is unused
+      if (user) {
+        await index.save();
+        return out;
+      }
+      index.images.delete(id);
+      await index.save();
+      out.push({ Deleted: id });
+      await collect(img);
+      return out;
+    });
+  }
+
+  async function layerPaths(id: Digest): Promise<string[]> {
+    const img = index.images.get(id) ?? resolve(id).img;
+    const paths: string[] = [];
+    const { diff_ids } = img.config.rootfs;
+    for (let i = 0; i < diff_ids.length; i++) {
+      const diffId = diff_ids[i];
+      if (!unpacked.has(diffId)) {
+        // unpacked on import; again from the blob after a crash or a manual clean-up
+        const blob = img.manifest.layers[i]?.digest;
+        if (!blob || !isDigest(blob)) throw notFound(`layer ${i} of image ${short(id)} is missing`);
+        await snapshots.unpackLayer(diffId, () => content.read(blob));
+        unpacked.add(diffId);
+      }
+      paths.push(snapshots.layerPath(diffId));
+    }
+    return paths;
+  }
+
+  return {
+    list: async () => [...index.images.keys()].map((id) => index.record(id)).sort((a, b) => (a.created < b.created ? 1 : -1)),
+    get: async (ref) => index.record(resolve(ref).img.id),
+    importRootfs,
+    tag: (source, target) =>
+      serialized(async () => {
+        const { img } = resolve(source);
+        index.refs.set(parseTarget(target), img.id);
+        await index.save();
+      }),
+    remove,
+    layerPaths,
+  };
+}
+
+function restore(index: ImageIndex, images: Map<Digest, Image>, refs: Map<string, Digest>): void {
+  index.images.clear();
+  for (const [k, v] of images) index.images.set(k, v);
+  index.refs.clear();
+  for (const [k, v] of refs) index.refs.set(k, v);
+  index.invalidate();
+}
+
+export type { ContentStore };

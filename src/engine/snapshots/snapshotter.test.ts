@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readFile, readdir, rm, lstat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { createSnapshotter } from './index.ts';
+import { isKind } from '../../lib/errors.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const d = await mkdtemp('/var/tmp/skiff-snap-');
+  t.after(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** a layer tar of files name → content ('' bodies for whiteouts), and its diff id */
+async function layer(files: Record<string, string>): Promise<{ tar: Buffer; diffId: string }> {
+  const pack = tarStream.pack();
+  for (const [name, body] of Object.entries(files)) pack.entry({ name, mode: 0o644, mtime: new Date(0) }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c);
+  const tar = Buffer.concat(chunks);
+  return { tar, diffId: `sha256:${createHash('sha256').update(tar).digest('hex')}` };
+}
+
+test('a layer is unpacked once, even when asked concurrently; whiteouts become overlay whiteouts', async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const l = await layer({ 'etc/a': 'A', 'etc/.wh.gone': '' });
+  let opened = 0;
+  const open = () => {
+    opened++;
+    return Readable.from([l.tar]);
+  };
+  const [p1, p2] = await Promise.all([snap.unpackLayer(l.diffId, open), snap.unpackLayer(l.diffId, open)]);
+  assert.equal(p1, p2);
+  assert.equal(await snap.unpackLayer(l.diffId, open), p1);
+  assert.equal(opened, 1);
+  assert.equal(p1, snap.layerPath(l.diffId));
+  assert.equal(await readFile(join(p1, 'etc/a'), 'utf8'), 'A');
+  assert.ok((await lstat(join(p1, 'etc/gone'))).isCharacterDevice());
+  assert.equal(((await lstat(p1)).mode & 0o777), 0o755);
+  assert.deepEqual(await readdir(join(root, 'snapshots/tmp')), []);
+  await snap.removeLayer(l.diffId);
+  assert.equal(await snap.hasLayer(l.diffId), false);
+  await snap.removeLayer(l.diffId); // idempotent
+});
+
+test('a failed unpack leaves no layer and no temp dir', async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const evil = tarStream.pack();
+  evil.entry({ name: '../escape' }, 'x');
+  evil.finalize();
+  const id = 'sha256:' + '1'.repeat(64);
+  await assert.rejects(snap.unpackLayer(id, () => Readable.from(evil as unknown as AsyncIterable<Buffer>)), /escapes the destination/);
+  assert.equal(await snap.hasLayer(id), false);
+  assert.deepEqual(await readdir(join(root, 'snapshots/tmp')), []);
+  assert.ok(!existsSync(join(root, 'snapshots/escape')));
+});
+
+test('bad keys and layer ids are refused', async (t) => {
+  const snap = createSnapshotter({ root: await tmp(t) });
+  const invalid = (e: unknown) => isKind(e, 'InvalidArgument');
+  await assert.rejects(snap.mount('../x', []), invalid);
+  assert.throws(() => snap.upperDir('a/b'), invalid);
+  assert.throws(() => snap.layerPath('sha256:xyz'), invalid);
+});
+
+test('layers stack in order, whiteouts hide lower files, upper keeps changes', { skip: !isRoot && 'needs root for overlay mounts' }, async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const base = await layer({ 'etc/a': 'base', 'etc/b': 'base', 'etc/c': 'base' });
+  const top = await layer({ 'etc/a': 'top', 'etc/.wh.b': '' });
+  const lowers = [
+    await snap.unpackLayer(base.diffId, () => Readable.from([base.tar])),
+    await snap.unpackLayer(top.diffId, () => Readable.from([top.tar])),
+  ];
+  const key = `stack-${process.pid}`;
+  t.after(() => snap.remove(key));
+  const merged = await snap.mount(key, lowers);
+  assert.equal(await readFile(join(merged, 'etc/a'), 'utf8'), 'top');
+  assert.equal(existsSync(join(merged, 'etc/b')), false);
+  assert.equal(await readFile(join(merged, 'etc/c'), 'utf8'), 'base');
+  await snap.remove(key);
+  assert.equal(existsSync(join(root, 'snapshots/containers', key)), false);
+});
+
+test('an image without layers and one with very many layers both mount', { skip: !isRoot && 'needs root for overlay mounts' }, async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const empty = `empty-${process.pid}`;
+  t.after(() => snap.remove(empty));
+  assert.deepEqual(await readdir(await snap.mount(empty, [])), []);
+  await snap.remove(empty);
+  // 60 layers: lowerdir= with absolute paths would not fit in one page of mount options
+  const lowers: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const l = await layer({ [`f${i}`]: String(i), shared: String(i) });
+    lowers.push(await snap.unpackLayer(l.diffId, () => Readable.from([l.tar])));
+  }
+  const many = `many-${process.pid}`;
+  t.after(() => snap.remove(many));
+  const merged = await snap.mount(many, lowers);
+  assert.equal((await readdir(merged)).length, 61);
+  assert.equal(await readFile(join(merged, 'shared'), 'utf8'), '59');
+  await snap.remove(many);
+});
+
+test('crash leftovers in tmp/ are swept when the snapshotter starts', async (t) => {
+  const root = await tmp(t);
+  await mkdir(join(root, 'snapshots/tmp/abc-half'), { recursive: true });
+  const snap = createSnapshotter({ root });
+  const l = await layer({ x: 'x' });
+  await snap.unpackLayer(l.diffId, () => Readable.from([l.tar]));
+  assert.deepEqual(await readdir(join(root, 'snapshots/tmp')), []);
+});
