@@ -5,6 +5,8 @@ import type { Client } from './http.ts';
 export interface Context {
   /** `unix:///…` the CLI talks to */
   host: string;
+  /** the global -H as given (undefined when the host came from the environment or the default) */
+  hostFlag?: string;
   /** the command path as the user typed it (`skiff container ls`), for messages */
   path: string;
   /** the HTTP client, created on first use */

@@ -179,7 +179,7 @@ async function writeRequest(socket: Socket, method: string, url: string, opts: R
 /** Parse the status line and headers, then stream the body (decoded) into a PassThrough. */
 function readResponse(socket: Socket, method: string, hijack: boolean): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = head.length ? Buffer.concat([head, chunk]) : chunk;
       const end = head.indexOf('\r\n\r\n');

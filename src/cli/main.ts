@@ -3,12 +3,11 @@
 import { enableCompileCache } from 'node:module';
 import type { Command, Context } from './command.ts';
 import { CliError } from './errors.ts';
+import { VERSION } from './version.ts';
 import { checkArgCount, helpText, parseArgs } from './args.ts';
 import { createClient, resolveHost, type Client } from './http.ts';
 
 enableCompileCache?.();
-
-export const VERSION = '0.1.0';
 
 interface Verb {
   summary: string;
@@ -183,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
   checkArgCount(spec, parsed.args.length);
   let client: Client | undefined;
   const resolved = resolveHost(host);
-  const ctx: Context = { host: resolved, path, api: () => (client ??= createClient(resolved)) };
+  const ctx: Context = { host: resolved, hostFlag: host, path, api: () => (client ??= createClient(resolved)) };
   return (await cmd.run(ctx, parsed)) ?? 0;
 }
 

@@ -145,7 +145,7 @@ async function extractEntry(ctx: Ctx, h: Headers, body: Readable): Promise<void>
       return setMeta(ctx, path, h, perm, true);
     case 'link': {
       const target = cleanLinkName(h.linkname ?? '', h.name);
-      const targetPath = join(await parentDir(ctx, posix.dirname(target), h.name), posix.basename(target));
+      const targetPath = join(await parentDir(ctx, posix.dirname(target), h.name, false), posix.basename(target));
       const st = lstatOrNull(targetPath);
       if (!st || st.isDirectory()) throw invalidArgument(`tar entry "${h.name}" links to "${h.linkname}", which is not a file in the archive`);
       linkSync(targetPath, path);
@@ -183,12 +183,12 @@ function setMeta(ctx: Ctx, path: string, h: Headers, perm: number, isLink: boole
  * The host path of relative dir `rel` inside the root, creating missing components (0755, as docker).
  * A component that is a symlink is refused, or resolved inside the root in 'follow-in-root' mode.
  */
-async function parentDir(ctx: Ctx, rel: string, entry: string): Promise<string> {
+async function parentDir(ctx: Ctx, rel: string, entry: string, create = true): Promise<string> {
   if (rel === '.' || rel === '') return ctx.root;
   if (ctx.dirs.has(rel)) return join(ctx.root, rel);
   if (ctx.opts.symlinkParents === 'follow-in-root') {
     const resolved = await resolveInRoot(ctx.root, rel);
-    mkdirSync(resolved, { recursive: true, mode: 0o755 });
+    if (create) mkdirSync(resolved, { recursive: true, mode: 0o755 });
     return resolved;
   }
   let cur = '';
@@ -197,6 +197,7 @@ async function parentDir(ctx: Ctx, rel: string, entry: string): Promise<string> 
     if (ctx.dirs.has(cur)) continue;
     const p = join(ctx.root, cur);
     const st = lstatOrNull(p);
+    if (!st && !create) throw invalidArgument(`tar entry "${entry}" links to a path that is not in the archive`);
     if (!st) mkdirSync(p, { mode: 0o755 });
     else if (st.isSymbolicLink()) throw invalidArgument(`tar entry "${entry}" would be written through the symlink "${cur}"`);
     else if (!st.isDirectory()) throw invalidArgument(`tar entry "${entry}": "${cur}" is not a directory`);

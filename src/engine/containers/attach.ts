@@ -135,8 +135,8 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
       hold = Promise.all([hold, p]);
     },
     abort: () => finish(),
-    connect(socketPath) {
-      if (closed) return Promise.resolve();
+    async connect(socketPath) {
+      if (closed) return;
       const relay = findRelay();
       const args = input ? [socketPath] : ['-n', socketPath];
       child = spawn(relay, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });

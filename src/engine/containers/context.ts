@@ -2,6 +2,7 @@
 // snapshots), the runtime, facts about the host read once, and per-container live state.
 import { readFileSync, existsSync, readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { ContainerRecord, Digest, ImageService, Snapshotter } from '../types.ts';
 import type { ContainerStore } from './store.ts';
 import type { Runtime } from './runtime.ts';
@@ -38,6 +39,7 @@ export interface Waiter {
 }
 
 export interface HostInfo {
+  ncpu: number;
   nofileHard: number;
   knownCaps: string[];
   seccompProfile: SeccompProfile | null;
@@ -106,6 +108,7 @@ export function readHostInfo(seccompPath = process.env.SKIFF_SECCOMP_PROFILE ?? 
   }
   let devices: OciDevice[] | null = null;
   return {
+    ncpu: availableParallelism(),
     nofileHard: readNofileHard(),
     knownCaps: kernelCapabilities(lastCap),
     seccompProfile,

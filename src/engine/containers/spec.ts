@@ -70,15 +70,15 @@ export interface HostFacts {
 // moby's default device cgroup rules (oci/defaults.go + devices allowed by default)
 const defaultDeviceRules: DeviceRule[] = [
   { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', major: -1, minor: -1, access: 'm' },
-  { allow: true, type: 'b', major: -1, minor: -1, access: 'm' },
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, // null
   { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' }, // random
   { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' }, // full
   { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' }, // tty
   { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }, // zero
   { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' }, // urandom
-  { allow: true, type: 'c', major: 136, minor: -1, access: 'rwm' }, // pts
+  { allow: true, type: 'c', major: 136, access: 'rwm' }, // pts
   { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' }, // console
   { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' }, // ptmx
   { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' }, // tun

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Digest, ImageConfig, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../types.ts';
-import { SkiffError, conflict, invalidArgument, notFound } from '../../lib/errors.ts';
+import { SkiffError, conflict, invalidArgument, notFound, unavailable } from '../../lib/errors.ts';
 import { packTar, plainTar } from '../../lib/tar.ts';
 import { createSnapshotter } from '../snapshots/index.ts';
 import type { OverlaySnapshotter } from '../snapshots/index.ts';
@@ -95,36 +95,40 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       if (!st) throw notFound(`${source}: no such file or directory`);
       tar = st.isDirectory() ? packTar(source) : await plainTar(createReadStream(source));
     } else tar = await plainTar(source);
+    // the upload runs outside the index queue (a slow client must not hold up tag/rmi); what follows,
+    // inside it, cannot race with a removal collecting the same blob or layer
     const layer = await content.write(tar);
-    try {
-      await snapshots.unpackLayer(layer.digest, () => content.read(layer.digest));
-      unpacked.add(layer.digest);
-    } catch (err) {
-      if (layer.created && !usedBlobs().has(layer.digest)) await content.remove(layer.digest);
-      throw err instanceof SkiffError ? err : invalidArgument(`the root filesystem is not a valid tar archive: ${(err as Error).message}`, err);
-    }
-    const created = new Date().toISOString();
-    const config: ImageConfig = {
-      architecture: goArch[o.platform?.architecture ?? process.arch] ?? o.platform?.architecture ?? process.arch,
-      os: o.platform?.os ?? 'linux',
-      created,
-      config: base,
-      rootfs: { type: 'layers', diff_ids: [layer.digest] },
-      history: [{ created, comment: o.message || `Imported from ${typeof source === 'string' ? source : '-'}` }],
-    };
-    const configBlob = await content.write(Buffer.from(JSON.stringify(config)));
-    const manifest: Manifest = {
-      schemaVersion: 2,
-      mediaType: MEDIA_MANIFEST,
-      config: { mediaType: MEDIA_CONFIG, digest: configBlob.digest, size: configBlob.size },
-      layers: [{ mediaType: MEDIA_LAYER, digest: layer.digest, size: layer.size }],
-    };
-    const manifestBlob = await content.write(Buffer.from(JSON.stringify(manifest)));
-    const id = configBlob.digest;
-    await serialized(async () => {
+    const id = await serialized(async () => {
+      if (!(await content.has(layer.digest))) throw unavailable('the layer was removed by a concurrent image removal: import again');
+      try {
+        await snapshots.unpackLayer(layer.digest, () => content.read(layer.digest));
+        unpacked.add(layer.digest);
+      } catch (err) {
+        if (layer.created && !usedBlobs().has(layer.digest)) await content.remove(layer.digest);
+        throw err instanceof SkiffError ? err : invalidArgument(`the root filesystem is not a valid tar archive: ${(err as Error).message}`, err);
+      }
+      const created = new Date().toISOString();
+      const config: ImageConfig = {
+        architecture: goArch[o.platform?.architecture ?? process.arch] ?? o.platform?.architecture ?? process.arch,
+        os: o.platform?.os ?? 'linux',
+        created,
+        config: base,
+        rootfs: { type: 'layers', diff_ids: [layer.digest] },
+        history: [{ created, comment: o.message || `Imported from ${typeof source === 'string' ? source : '-'}` }],
+      };
+      const configBlob = await content.write(Buffer.from(JSON.stringify(config)));
+      const manifest: Manifest = {
+        schemaVersion: 2,
+        mediaType: MEDIA_MANIFEST,
+        config: { mediaType: MEDIA_CONFIG, digest: configBlob.digest, size: configBlob.size },
+        layers: [{ mediaType: MEDIA_LAYER, digest: layer.digest, size: layer.size }],
+      };
+      const manifestBlob = await content.write(Buffer.from(JSON.stringify(manifest)));
+      const id = configBlob.digest;
       index.images.set(id, { id, manifestDigest: manifestBlob.digest, manifest, config: deepFreeze(config), size: layer.size });
       if (target) index.refs.set(target, id);
       await index.save();
+      return id;
     });
     return index.record(id);
   }

@@ -120,3 +120,22 @@ test('crash leftovers in tmp/ are swept when the snapshotter starts', async (t) 
   await snap.unpackLayer(l.diffId, () => Readable.from([l.tar]));
   assert.deepEqual(await readdir(join(root, 'snapshots/tmp')), []);
 });
+
+const hasSetfattr = ['/usr/bin/setfattr', '/bin/setfattr'].some((p) => existsSync(p));
+
+test('an opaque directory hides everything below it', { skip: (!isRoot || !hasSetfattr) && 'needs root and setfattr (Debian package attr)' }, async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const base = await layer({ 'd/old': 'old', 'keep': 'k' });
+  const top = await layer({ 'd/.wh..wh..opq': '', 'd/new': 'new' });
+  const lowers = [
+    await snap.unpackLayer(base.diffId, () => Readable.from([base.tar])),
+    await snap.unpackLayer(top.diffId, () => Readable.from([top.tar])),
+  ];
+  const key = `opq-${process.pid}`;
+  t.after(() => snap.remove(key));
+  const merged = await snap.mount(key, lowers);
+  assert.deepEqual(await readdir(join(merged, 'd')), ['new']);
+  assert.equal(await readFile(join(merged, 'keep'), 'utf8'), 'k');
+  await snap.remove(key);
+});

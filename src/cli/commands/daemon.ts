@@ -1,0 +1,32 @@
+// `skiff daemon`: the engine in the foreground (logs to stderr), until SIGINT/SIGTERM.
+import type { Command } from '../command.ts';
+import { CliError } from '../errors.ts';
+import { DEFAULT_HOST } from '../http.ts';
+
+export const daemon: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Run the engine (Docker API on a unix socket) in the foreground',
+  flags: [
+    { name: 'host', short: 'H', type: 'string', help: 'Socket to listen on', def: DEFAULT_HOST },
+    { name: 'root', type: 'string', help: 'Root directory of persistent engine state', def: '/var/lib/skiff/engine' },
+    { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
+  ],
+  args: { max: 0 },
+  async run(ctx, p) {
+    const runtime = p.str('runtime') ?? 'auto';
+    if (runtime !== 'crun' && runtime !== 'runc' && runtime !== 'auto') throw new CliError(`invalid --runtime ${JSON.stringify(runtime)}: use crun, runc or auto`, 125);
+    // where this CLI would connect, but never DOCKER_HOST: that is usually another engine's socket
+    const host = p.str('host') ?? ctx.hostFlag ?? process.env.SKIFF_HOST ?? DEFAULT_HOST;
+    const abort = new AbortController();
+    let signals = 0;
+    const stop = () => {
+      // a second signal means "now": leave without the graceful close
+      if (++signals > 1) process.exit(130);
+      abort.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const { runDaemon } = await import('../../engine/daemon.ts');
+    await runDaemon({ root: p.str('root'), host, runtime, signal: abort.signal });
+  },
+};

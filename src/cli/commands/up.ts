@@ -1,0 +1,195 @@
+// `skiff up`: make sure an engine answers (starting `skiff daemon` in the background if not), that
+// busybox:latest exists (building it from busybox-static if not), and that the sample web app runs.
+// `skiff down` removes the sample and stops the engine `up` started (by the pid file next to the socket).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, Context } from '../command.ts';
+import { ApiError, CliError } from '../errors.ts';
+import { readAll, socketPath, type Client } from '../http.ts';
+
+export const SAMPLE = 'skiff-hello';
+const SAMPLE_PORT = 8080;
+const DEFAULT_ROOT = '/var/lib/skiff/engine';
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+const pidFile = (host: string) => `${socketPath(host)}.pid`;
+
+async function answers(api: Client): Promise<boolean> {
+  try {
+    await api.ping();
+    return true;
+  } catch (err) {
+    if (err instanceof CliError && /Cannot connect/.test(err.message)) return false;
+    throw err;
+  }
+}
+
+/** The project's root (holding scripts/base-images), from wherever this module was loaded (src/ or dist/). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== '/') {
+    if (existsSync(join(dir, 'scripts', 'base-images'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new CliError('cannot find the skiff project (scripts/base-images) above this program', 1);
+}
+
+async function startEngine(ctx: Context, root: string, runtime: string | undefined): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  mkdirSync(dirname(socketPath(ctx.host)), { recursive: true });
+  const log = join(root, 'daemon.log');
+  const fd = openSync(log, 'a');
+  const args = [...process.execArgv, process.argv[1], '-H', ctx.host, 'daemon', '--root', root, ...(runtime ? ['--runtime', runtime] : [])];
+  // detached: its own session (setsid), so it outlives this shell and its terminal
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  const api = ctx.api();
+  for (let i = 0; i < 300; i++) {
+    if (exited !== null) {
+      const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-10).join('\n');
+      throw new CliError(`the engine exited (status ${exited}) before answering; the end of ${log}:\n${tail}`, 1);
+    }
+    if (await answers(api)) {
+      child.unref();
+      // the daemon writes it too; make sure `down` finds it even if that changes
+      if (!existsSync(pidFile(ctx.host))) writeFileSync(pidFile(ctx.host), `${child.pid}\n`);
+      say(`Started the skiff engine (pid ${child.pid}) on ${ctx.host}; its log is ${log}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGTERM');
+  throw new CliError(`the engine did not answer on ${ctx.host} within 30 seconds; see ${log}`, 1);
+}
+
+async function imageExists(api: Client, ref: string): Promise<boolean> {
+  try {
+    await api.json('GET', `/images/${encodeURIComponent(ref)}/json`);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+async function ensureBusybox(ctx: Context): Promise<void> {
+  const api = ctx.api();
+  if (await imageExists(api, 'busybox:latest')) return;
+  say('Making busybox:latest from busybox-static (scripts/base-images busybox --import)…');
+  const root = projectRoot();
+  const r = spawnSync(join(root, 'scripts', 'base-images'), ['busybox', '--import'], { stdio: 'inherit', env: { ...process.env, SKIFF_HOST: ctx.host } });
+  if (r.status !== 0) throw new CliError(`scripts/base-images failed (status ${r.status ?? r.signal}); is busybox-static installed?`, 1);
+  if (!(await imageExists(api, 'busybox:latest'))) throw new CliError('busybox:latest is still missing after the import', 1);
+}
+
+const page = '<!doctype html><title>skiff</title><h1>Hello from skiff</h1><p>busybox httpd in a skiff container.</p>';
+
+async function ensureSample(api: Client): Promise<void> {
+  let running: boolean | undefined;
+  try {
+    const info = await api.json<{ State: { Running: boolean } }>('GET', `/containers/${SAMPLE}/json`);
+    running = info.State.Running;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
+  if (running) {
+    say(`${SAMPLE} is already running.`);
+    return;
+  }
+  if (running === undefined) {
+    await api.json('POST', '/containers/create', {
+      query: { name: SAMPLE },
+      body: {
+        Image: 'busybox:latest',
+        Cmd: ['sh', '-c', `mkdir -p /www && printf '%s\\n' '${page}' > /www/index.html && exec httpd -f -p ${SAMPLE_PORT} -h /www`],
+        Labels: { 'skiff.sample': 'true' },
+        HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } },
+      },
+    });
+  }
+  await readAll((await api.request('POST', `/containers/${SAMPLE}/start`)).body);
+  say(`Started ${SAMPLE} (busybox httpd on port ${SAMPLE_PORT}, host network).`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+export const up: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Start the engine (if needed) and a sample web app',
+  flags: [
+    { name: 'root', type: 'string', help: 'Engine state directory, when up has to start the engine', def: DEFAULT_ROOT },
+    { name: 'runtime', type: 'string', help: 'OCI runtime for a started engine: crun, runc or auto' },
+  ],
+  args: { max: 0 },
+  async run(ctx, p) {
+    const api = ctx.api();
+    if (await answers(api)) say(`A skiff engine answers on ${ctx.host}.`);
+    else await startEngine(ctx, p.str('root') ?? DEFAULT_ROOT, p.str('runtime'));
+    await ensureBusybox(ctx);
+    await ensureSample(api);
+    let open = false;
+    for (let i = 0; i < 30 && !(open = await portOpen(SAMPLE_PORT)); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!open) process.stderr.write(`warning: nothing listens on 127.0.0.1:${SAMPLE_PORT} yet; see 'skiff logs ${SAMPLE}'\n`);
+    const h = ctx.hostFlag ? `-H ${ctx.host} ` : '';
+    say(`
+Try it:        curl http://127.0.0.1:${SAMPLE_PORT}/
+Containers:    skiff ${h}ps       (the docker CLI works too: DOCKER_HOST=${ctx.host} docker ps)
+Stop the app:  skiff ${h}rm -f ${SAMPLE}
+Stop it all:   skiff ${h}down`);
+  },
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const down: Command = {
+  usage: '',
+  summary: 'Remove the sample web app and stop the engine that `skiff up` started',
+  flags: [],
+  args: { max: 0 },
+  async run(ctx) {
+    const api = ctx.api();
+    if (await answers(api)) {
+      try {
+        await readAll((await api.request('DELETE', `/containers/${SAMPLE}`, { query: { force: true } })).body);
+        say(`Removed ${SAMPLE}.`);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
+    }
+    const file = pidFile(ctx.host);
+    if (!existsSync(file)) {
+      say(`No engine started by 'skiff up' on ${ctx.host} (no ${file}).`);
+      return;
+    }
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    // only stop what is still our daemon: the pid may have been reused since
+    const cmdline = alive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
+    if (!cmdline.includes('daemon')) {
+      rmSync(file, { force: true });
+      say(`The engine recorded in ${file} (pid ${pid}) is not running.`);
+      return;
+    }
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) throw new CliError(`the engine (pid ${pid}) did not stop within 30 seconds`, 1);
+    rmSync(file, { force: true });
+    say(`Stopped the skiff engine (pid ${pid}). Containers it ran keep running under conmon and are re-adopted on the next start.`);
+  },
+};

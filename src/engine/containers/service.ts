@@ -1,0 +1,276 @@
+// The ContainerService: containers run under conmon with crun or runc, records on disk, state in memory.
+import { mkdir } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import type { ContainerService, Digest, ImageService, Snapshotter, WaitResult } from '../types.ts';
+import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
+import { createContainerStore, checkName, nameConflict } from './store.ts';
+import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
+import { log, paths, readHostInfo, type Ctx, type HostInfo } from './context.ts';
+import { createContainer } from './create.ts';
+import {
+  adoptAll, forceStopForRemoval, isActive, killContainer, liveOf, onExitFile, removeLocked, serialize, startLocked, stopLocked,
+} from './lifecycle.ts';
+import { filterContainers } from './filters.ts';
+import { createAttachment } from './attach.ts';
+import { readLogs } from './logs.ts';
+import { writeCtl } from './io.ts';
+import { readStats, top } from './stats.ts';
+import { getArchive, putArchive, statPath } from './archive.ts';
+import { createExecService } from './exec.ts';
+
+export interface ContainerServiceOptions {
+  root: string;
+  runRoot: string;
+  runtime?: RuntimeName | 'auto';
+  images: ImageService;
+  snapshotter: Snapshotter;
+  /** defaults to /usr/share/containers/seccomp.json and this host's limits */
+  host?: HostInfo;
+}
+
+export interface ContainerEngine extends ContainerService {
+  runtimeName: RuntimeName;
+  /** stop watching exits; containers keep running */
+  close(): Promise<void>;
+}
+
+export async function createContainerService(opts: ContainerServiceOptions): Promise<ContainerEngine> {
+  const { runtime, why } = chooseRuntime(opts.runtime ?? 'auto', opts.runRoot);
+  log.info(`runtime ${runtime.name}`, { path: runtime.path, why });
+  const conmonPath = findBinary('conmon');
+  if (!conmonPath) throw failedPrecondition('conmon is not installed (apt-get install conmon)');
+  await Promise.all(['exits', 'socket', 'crun', 'runc'].map((d) => mkdir(`${opts.runRoot}/${d}`, { recursive: true })));
+  const store = createContainerStore(opts.root);
+  const layerCache = new Map<string, Promise<string[]>>();
+  const runtimes = new Map<RuntimeName, Runtime>([[runtime.name, runtime]]);
+  const ctx: Ctx = {
+    root: opts.root,
+    runRoot: opts.runRoot,
+    store,
+    images: opts.images,
+    snapshotter: opts.snapshotter,
+    runtime,
+    conmonPath,
+    host: opts.host ?? readHostInfo(),
+    live: new Map(),
+    waiters: new Map(),
+    layerPaths(imageId: Digest) {
+      let p = layerCache.get(imageId);
+      if (!p) {
+        p = opts.images.layerPaths(imageId);
+        layerCache.set(imageId, p);
+        p.catch(() => layerCache.delete(imageId));
+      }
+      return p;
+    },
+    runtimeFor(rec) {
+      let rt = runtimes.get(rec.runtime);
+      if (!rt) runtimes.set(rec.runtime, (rt = runtimeByName(rec.runtime, opts.runRoot)));
+      return rt;
+    },
+  };
+  const execs = createExecService(ctx);
+
+  // exits: conmon writes RUN/exits/<id> (atomically, by rename) when a container's process ends
+  const exitsDir = `${opts.runRoot}/exits`;
+  let watcher: FSWatcher | null = watch(exitsDir, (_event, file) => {
+    if (file && /^[a-f0-9]{64}$/.test(file)) onExitFile(ctx, file);
+  });
+  watcher.on('error', (err) => log.warn('exit watcher failed', { err }));
+  const records = await store.load();
+  await adoptAll(ctx, records);
+  // exits that landed between load and the watcher's start
+  for (const f of await readdir(exitsDir).catch(() => [] as string[])) if (/^[a-f0-9]{64}$/.test(f)) onExitFile(ctx, f);
+
+  const find = (idOrName: string) => store.find(idOrName);
+  const imageMatches = (ref: string, rec: { imageRef: string; imageId: string }) =>
+    rec.imageRef === ref || rec.imageId === ref || rec.imageId.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, '')) ||
+    (!ref.includes(':') && rec.imageRef === `${ref}:latest`) || (rec.imageRef.endsWith(':latest') && rec.imageRef.slice(0, -7) === ref);
+
+  const service: ContainerEngine = {
+    runtimeName: runtime.name,
+    create: (spec) => createContainer(ctx, spec),
+    async start(id) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, () => startLocked(ctx, rec));
+    },
+    async stop(id, o = {}) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, () => stopLocked(ctx, rec, o));
+    },
+    async restart(id, o = {}) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, async () => {
+        await stopLocked(ctx, rec, o);
+        await startLocked(ctx, rec);
+      });
+    },
+    async kill(id, signal = 'SIGKILL') {
+      const rec = find(id);
+      await killContainer(ctx, rec, signal);
+    },
+    async pause(id) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, async () => {
+        if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
+        if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
+        await runtimeVerb(ctx.runtimeFor(rec), ['pause', rec.id]);
+        rec.state = { ...rec.state, status: 'paused' };
+        await store.save(rec);
+      });
+    },
+    async unpause(id) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, async () => {
+        if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+        await runtimeVerb(ctx.runtimeFor(rec), ['resume', rec.id]);
+        rec.state = { ...rec.state, status: 'running' };
+        await store.save(rec);
+      });
+    },
+    async remove(id, o) {
+      const rec = find(id);
+      if (rec.state.status === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
+      if (isActive(rec.state) && !o.force) {
+        const what = rec.state.status === 'paused' ? 'container is paused' : rec.state.status === 'restarting' ? 'container is restarting' : 'container is running';
+        throw conflict(`cannot remove container "/${rec.name}": ${what}: stop the container before removing or force remove`);
+      }
+      await serialize(ctx, rec.id, async () => {
+        if (!store.tryFind(rec.id)) return;
+        if (o.force) await forceStopForRemoval(ctx, rec);
+        if (!store.tryFind(rec.id)) return;
+        execs.dropContainer(rec.id);
+        await removeLocked(ctx, rec);
+      });
+    },
+    async rename(id, newName) {
+      const rec = find(id);
+      const name = checkName(newName);
+      if (name === rec.name) throw conflict(`Renaming a container with the same name as its current name`);
+      const holder = store.tryFind(name);
+      if (holder && holder.name === name) throw nameConflict(name, holder.id);
+      await serialize(ctx, rec.id, async () => {
+        const old = rec.name;
+        store.reserveName(name, rec.id);
+        rec.name = name;
+        rec.spec = { ...rec.spec, name };
+        try {
+          await store.save(rec);
+        } catch (err) {
+          rec.name = old;
+          store.releaseName(name, rec.id);
+          throw err;
+        }
+        store.releaseName(old, rec.id);
+      });
+    },
+    get: async (idOrName) => find(idOrName),
+    list: async (f) => filterContainers(store.all(), f, (x) => store.tryFind(x), imageMatches),
+    wait(id, condition = 'not-running', signal) {
+      const rec = find(id);
+      if (condition === 'not-running' && !isActive(rec.state)) {
+        return Promise.resolve({ StatusCode: rec.state.exitCode, ...(rec.state.error ? { Error: { Message: rec.state.error } } : {}) });
+      }
+      return new Promise<WaitResult>((resolve, reject) => {
+        const waiter = { condition, resolve };
+        const list = ctx.waiters.get(rec.id) ?? [];
+        list.push(waiter);
+        ctx.waiters.set(rec.id, list);
+        signal?.addEventListener('abort', () => {
+          const l = ctx.waiters.get(rec.id);
+          if (l) ctx.waiters.set(rec.id, l.filter((w) => w !== waiter));
+          reject(signal.reason ?? new Error('aborted'));
+        }, { once: true });
+      });
+    },
+    async attach(id, o) {
+      const rec = find(id);
+      if (rec.state.status === 'paused') throw conflict(`You cannot attach to a paused container, unpause it first`);
+      if (rec.state.status === 'restarting') throw conflict(`You cannot attach to a restarting container, wait until it is running`);
+      const a = createAttachment({ stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys });
+      if (o.logs) {
+        const replay = readLogs(rec.logPath, { follow: false, stdout: o.stdout, stderr: o.stderr, timestamps: false });
+        const entries: Array<{ stream: 'stdout' | 'stderr'; data: Buffer }> = [];
+        for await (const e of replay) entries.push({ stream: e.stream, data: e.data });
+        if (!o.stream) {
+          return { output: (async function* () { yield* entries; })(), input: null, close: () => {} };
+        }
+        const live = a.attachment.output;
+        a.attachment.output = (async function* () {
+          yield* entries;
+          yield* live;
+        })();
+      }
+      const l = liveOf(ctx, rec.id);
+      if (rec.state.status === 'running') await a.connect(paths(ctx, rec.id).attachSocket);
+      else l.pending.push(a);
+      return a.attachment;
+    },
+    async resize(id, height, width) {
+      const rec = find(id);
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+      await writeCtl(paths(ctx, rec.id).ctlFifo, height, width);
+    },
+    logs(id, o, signal) {
+      const rec = find(id);
+      return readLogs(rec.logPath, o, { running: () => store.tryFind(rec.id) === rec && isActive(rec.state), signal });
+    },
+    async top(id, psArgs) {
+      const rec = find(id);
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+      return top(rec.id, psArgs);
+    },
+    async stats(id) {
+      const rec = find(id);
+      return readStats(rec.id);
+    },
+    getArchive: async (id, path) => getArchive(ctx, find(id), path),
+    statPath: async (id, path) => statPath(ctx, find(id), path),
+    putArchive: async (id, path, tar, o) => putArchive(ctx, find(id), path, tar, o),
+    async prune(filters = {}) {
+      const deleted: string[] = [];
+      const until = filters.until?.[0];
+      const cutoff = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
+      const rest = { ...filters };
+      delete rest.until;
+      for (const key of Object.keys(rest)) if (key !== 'label' && key !== 'label!') throw invalidArgument(`invalid filter '${key}'`);
+      for (const rec of [...store.all()]) {
+        if (rec.state.status !== 'exited' && rec.state.status !== 'created' && rec.state.status !== 'dead') continue;
+        if (cutoff !== undefined && Date.parse(rec.created) >= cutoff) continue;
+        const labels = rec.spec.labels ?? {};
+        const has = (l: string) => (l.includes('=') ? labels[l.split('=', 1)[0]] === l.slice(l.indexOf('=') + 1) : l in labels);
+        if (rest.label && !rest.label.every(has)) continue;
+        if (rest['label!'] && rest['label!'].some(has)) continue;
+        try {
+          await service.remove(rec.id, { force: false });
+          deleted.push(rec.id);
+        } catch (err) {
+          if (!isKind(err, 'Conflict') && !isKind(err, 'NotFound')) throw err;
+        }
+      }
+      return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+    },
+    imageInUse(imageId) {
+      for (const rec of store.all()) if (rec.imageId === imageId) return true;
+      return false;
+    },
+    async execCreate(id, spec) {
+      return execs.create(find(id).id, spec);
+    },
+    execStart: (execId, o) => execs.start(execId, o),
+    execInspect: async (execId) => execs.inspect(execId),
+    execResize: (execId, h, w) => execs.resize(execId, h, w),
+    async close() {
+      watcher?.close();
+      watcher = null;
+      for (const l of ctx.live.values()) {
+        if (l.restartTimer) clearTimeout(l.restartTimer);
+        l.restartTimer = null;
+        for (const a of l.pending.splice(0)) a.attachment.close();
+      }
+      await Promise.all([...ctx.live.values()].map((l) => l.chain));
+    },
+  };
+  return service;
+}

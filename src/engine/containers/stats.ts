@@ -1,0 +1,92 @@
+// Resource usage and processes of a container, from its cgroup v1 directories (/sys/fs/cgroup/<ctrl>/skiff/<id>)
+// and the host's /proc, as docker reports them (`docker stats`, `docker top`).
+import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import type { ContainerStats } from '../types.ts';
+import { internal, invalidArgument } from '../../lib/errors.ts';
+
+const cgroupRoot = process.env.SKIFF_CGROUP_ROOT ?? '/sys/fs/cgroup';
+const cg = (ctrl: string, id: string, file: string) => `${cgroupRoot}/${ctrl}/skiff/${id}/${file}`;
+const readNum = async (p: string) => Number((await readFile(p, 'utf8').catch(() => '0')).trim()) || 0;
+
+/** Sum of the host's cpu time in nanoseconds (/proc/stat's first line, in USER_HZ = 100). */
+export function parseProcStat(text: string): { systemCpuNs: number; onlineCpus: number } {
+  const lines = text.split('\n');
+  const cpu = lines[0].trim().split(/\s+/).slice(1, 8).map(Number);
+  const ticks = cpu.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  const onlineCpus = lines.filter((l) => /^cpu\d+ /.test(l)).length || availableParallelism();
+  return { systemCpuNs: ticks * 1e7, onlineCpus };
+}
+
+export function parseKeyValues(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && Number.isFinite(Number(v))) out[k] = Number(v);
+  }
+  return out;
+}
+
+export async function readStats(id: string): Promise<ContainerStats> {
+  const [usage, limit, memStat, cpuTotal, percpu, pids, procStat] = await Promise.all([
+    readNum(cg('memory', id, 'memory.usage_in_bytes')),
+    readNum(cg('memory', id, 'memory.limit_in_bytes')),
+    readFile(cg('memory', id, 'memory.stat'), 'utf8').catch(() => ''),
+    readNum(cg('cpuacct', id, 'cpuacct.usage')),
+    readFile(cg('cpuacct', id, 'cpuacct.usage_percpu'), 'utf8').catch(() => ''),
+    readNum(cg('pids', id, 'pids.current')),
+    readFile('/proc/stat', 'utf8'),
+  ]);
+  const { systemCpuNs, onlineCpus } = parseProcStat(procStat);
+  return {
+    read: new Date().toISOString(),
+    pidsCurrent: pids,
+    memoryUsage: usage,
+    memoryLimit: limit,
+    memoryStats: parseKeyValues(memStat),
+    cpuTotalNs: cpuTotal,
+    cpuPercpuNs: percpu.trim().split(/\s+/).filter(Boolean).map(Number),
+    systemCpuNs,
+    onlineCpus,
+  };
+}
+
+/** Pids in the container's cgroup (any v1 controller that has it). */
+export async function containerPids(id: string): Promise<Set<number>> {
+  for (const ctrl of ['pids', 'memory', 'cpu', 'freezer']) {
+    const text = await readFile(cg(ctrl, id, 'cgroup.procs'), 'utf8').catch(() => null);
+    if (text !== null) return new Set(text.split('\n').filter(Boolean).map(Number));
+  }
+  return new Set();
+}
+
+/** Parse `ps` output into docker's top shape, keeping the rows whose PID is in `pids` (docker's parsePSOutput). */
+export function parsePs(output: string, pids: Set<number>): { Titles: string[]; Processes: string[][] } {
+  const lines = output.split('\n').filter((l) => l.trim());
+  if (!lines.length) return { Titles: [], Processes: [] };
+  const titles = lines[0].trim().split(/\s+/);
+  const pidIndex = titles.indexOf('PID');
+  if (pidIndex < 0) throw invalidArgument('Couldn\'t find PID field in ps output');
+  const processes: string[][] = [];
+  for (const line of lines.slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < titles.length) continue;
+    const row = fields.slice(0, titles.length - 1);
+    row.push(fields.slice(titles.length - 1).join(' '));
+    if (pids.has(Number(fields[pidIndex]))) processes.push(row);
+  }
+  return { Titles: titles, Processes: processes };
+}
+
+export async function top(id: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+  const pids = await containerPids(id);
+  const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile('ps', args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(internal(`ps: ${String(stderr).trim() || err.message}`));
+      else resolve(stdout);
+    });
+  });
+  return parsePs(output, pids);
+}

@@ -1,0 +1,80 @@
+// The engine: images, snapshots and containers composed over one root directory (state) and one run
+// directory (conmon exit files, attach sockets, runtime state).
+import { mkdir, readFile, statfs } from 'node:fs/promises';
+import { availableParallelism, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Engine, EngineInfo } from './types.ts';
+import { createImageService } from './images/index.ts';
+import { createSnapshotter } from './snapshots/index.ts';
+import { createContainerService } from './containers/index.ts';
+import { writeFileAtomic } from '../lib/atomic.ts';
+import { newId } from '../lib/ids.ts';
+
+export interface EngineOptions {
+  /** state: images, snapshots, container records (default /var/lib/skiff/engine) */
+  root: string;
+  /** volatile: exit files, sockets, runtime state (default /run/skiff/engine) */
+  runRoot: string;
+  runtime?: 'crun' | 'runc' | 'auto';
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+async function engineId(root: string): Promise<string> {
+  const file = join(root, 'engine-id');
+  const have = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (have) return have;
+  const id = newId();
+  await writeFileAtomic(file, id + '\n');
+  return id;
+}
+
+async function osName(): Promise<string> {
+  const text = await readFile('/etc/os-release', 'utf8').catch(() => '');
+  return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux';
+}
+
+async function packageVersion(): Promise<string> {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      return (JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {}
+  }
+  return '0.0.0';
+}
+
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  await mkdir(opts.root, { recursive: true });
+  await mkdir(opts.runRoot, { recursive: true });
+  const snapshotter = createSnapshotter({ root: opts.root });
+  const images = await createImageService({ root: opts.root, snapshotter });
+  const containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter });
+  const [id, operatingSystem, serverVersion, cgroupFs] = await Promise.all([
+    engineId(opts.root), osName(), packageVersion(), statfs('/sys/fs/cgroup').catch(() => null),
+  ]);
+  return {
+    images,
+    containers,
+    async info(): Promise<EngineInfo> {
+      const all = await containers.list({ all: true });
+      const count = (s: string) => all.filter((c) => c.state.status === s).length;
+      return {
+        id,
+        name: hostname(),
+        root: opts.root,
+        containers: { total: all.length, running: count('running') + count('restarting'), paused: count('paused'), stopped: all.length - count('running') - count('restarting') - count('paused') },
+        images: (await images.list()).length,
+        runtime: containers.runtimeName,
+        runtimes: ['crun', 'runc'],
+        cgroupVersion: cgroupFs?.type === CGROUP2_SUPER_MAGIC ? '2' : '1',
+        cgroupDriver: 'cgroupfs',
+        kernelVersion: release(),
+        operatingSystem,
+        ncpu: availableParallelism(),
+        memTotal: totalmem(),
+        serverVersion,
+      };
+    },
+    close: () => containers.close(),
+  };
+}
