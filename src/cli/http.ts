@@ -62,6 +62,9 @@ export function encodeQuery(query: Query = {}): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+// SKIFF_TRACE=1: one stderr line per request with its time to the answer's headers
+const trace = Boolean(process.env.SKIFF_TRACE);
+
 export function createClient(host: string): Client {
   const path = socketPath(host);
   let version = API_VERSION;
@@ -102,15 +105,21 @@ export function createClient(host: string): Client {
 
   const request = async (method: string, p: string, opts: RequestOptions = {}): Promise<ApiResponse> => {
     if (!negotiated && isStream(opts.body)) await ping();
-    const res = await once(method, `/v${version}${p}${encodeQuery(opts.query)}`, opts);
+    const url = `/v${version}${p}${encodeQuery(opts.query)}`;
+    const t0 = trace ? performance.now() : 0;
+    const res = await once(method, url, opts);
+    if (trace) process.stderr.write(`[http] ${method} ${url} → ${res.status} in ${(performance.now() - t0).toFixed(1)} ms (t=${performance.now().toFixed(0)})\n`);
     if (res.status < 400) return res;
     const err = await apiError(res);
     // an older daemon (dockerd 20.10 serves 1.41): talk its version, as docker's negotiation does
-    const older = /Maximum supported API version is ([\d.]+)/.exec(err.detail);
-    if (res.status === 400 && older && !negotiated && !isStream(opts.body)) {
-      version = older[1];
+    // (a HEAD answer has no body to say so: ask /_ping)
+    if (res.status === 400 && !negotiated && !isStream(opts.body)) {
+      const before = version;
+      const older = /Maximum supported API version is ([\d.]+)/.exec(err.detail);
+      if (older) version = older[1];
+      else if (method === 'HEAD') await ping();
       negotiated = true;
-      return request(method, p, opts);
+      if (version !== before) return request(method, p, opts);
     }
     throw err;
   };

@@ -95,6 +95,10 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
 
     if (rawTerminal) {
       stdin.setRawMode(true);
+      // libuv's raw mode keeps output post-processing (ONLCR), so the container's \r\n would reach the
+      // screen as \r\r\n; docker's raw mode turns it off. setRawMode(false) restores the saved original.
+      // (loaded here, not at the top: only TTY sessions need it, and every module costs start-up time)
+      process.getBuiltinModule('node:child_process').spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
       cleanups.push(() => stdin.setRawMode(false));
       // restore the terminal even if something exits the process under us
       const restore = () => stdin.isTTY && stdin.setRawMode(false);

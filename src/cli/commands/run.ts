@@ -110,18 +110,20 @@ async function runContainer(ctx: Context, p: Parsed): Promise<number> {
   const tty = p.bool('tty');
   const interactive = p.bool('interactive');
   const detachKeys = p.str('detach-keys') ?? DEFAULT_DETACH_KEYS;
+  // attach and ask for the exit before starting, so no output and no quick exit is missed
+  // (`removed` also waits out --rm); both requests are in flight at once
+  const attaching = api.request('POST', `${path}/attach`, {
+    query: { stream: true, stdin: interactive, stdout: true, stderr: true, detachKeys },
+    hijack: true,
+  });
+  const wait = api.request('POST', `${path}/wait`, { query: { condition: autoRemove ? 'removed' : 'next-exit' } });
+  wait.catch(() => undefined);
   let attach: ApiResponse;
   try {
-    attach = await api.request('POST', `${path}/attach`, {
-      query: { stream: true, stdin: interactive, stdout: true, stderr: true, detachKeys },
-      hijack: true,
-    });
+    attach = await attaching;
   } catch (err) {
     throw runFailure(ctx, err);
   }
-  // ask for the exit before starting so a quick exit is not missed; `removed` also waits out --rm
-  const wait = api.request('POST', `${path}/wait`, { query: { condition: autoRemove ? 'removed' : 'next-exit' } });
-  wait.catch(() => undefined);
   await headersOrTimeout(wait, 2000);
   try {
     await start();

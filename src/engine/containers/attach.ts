@@ -1,8 +1,10 @@
 // Attachments: a container's (or exec's) live stdio through conmon's attach socket, bridged by the
 // skiff-attach-relay helper (SOCK_SEQPACKET is out of Node's reach). An attachment can be made before the
 // process exists (`docker run` attaches, then starts): its input is buffered and it connects when told.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, Writable } from 'node:stream';
 import type { Attachment } from '../types.ts';
@@ -10,17 +12,29 @@ import { failedPrecondition, internal, invalidArgument } from '../../lib/errors.
 
 type Chunk = { stream: 'stdout' | 'stderr'; data: Buffer };
 
-let relayPath: string | null = null;
+let builtRelay: string | null = null;
 
-/** dist/skiff-attach-relay: next to the bundle (dist/*.mjs) or, from source, at the repo's dist/. */
+/**
+ * dist/skiff-attach-relay: next to the bundle (dist/*.mjs) or, from source, at the repo's dist/. When
+ * running from a source tree without it (dist/ is being rebuilt), it is compiled once into a private
+ * temp dir from attach-relay.c.
+ */
 export function findRelay(): string {
-  if (relayPath) return relayPath;
   const candidates = [
     process.env.SKIFF_ATTACH_RELAY,
     fileURLToPath(new URL('./skiff-attach-relay', import.meta.url)),
     fileURLToPath(new URL('../../../dist/skiff-attach-relay', import.meta.url)),
+    builtRelay,
   ];
-  for (const c of candidates) if (c && existsSync(c)) return (relayPath = c);
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  const source = fileURLToPath(new URL('./attach-relay.c', import.meta.url));
+  if (existsSync(source)) {
+    try {
+      const out = join(mkdtempSync(join(tmpdir(), 'skiff-relay-')), 'skiff-attach-relay');
+      execFileSync('gcc', ['-O2', '-o', out, source], { stdio: 'ignore' });
+      return (builtRelay = out);
+    } catch {}
+  }
   throw failedPrecondition('dist/skiff-attach-relay is missing: run `node scripts/build.mjs` (needs gcc)');
 }
 

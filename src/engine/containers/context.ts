@@ -10,6 +10,7 @@ import type { SeccompProfile } from './seccomp.ts';
 import type { OciDevice } from './spec.ts';
 import type { PendingAttachment } from './attach.ts';
 import { kernelCapabilities } from './caps.ts';
+import type { BpfCache } from './seccomp-cache.ts';
 import { logger } from '../../lib/log.ts';
 
 export const log = logger('containers');
@@ -56,6 +57,7 @@ export interface Ctx {
   runtime: Runtime;
   conmonPath: string;
   host: HostInfo;
+  bpf: BpfCache;
   live: Map<string, Live>;
   waiters: Map<string, Waiter[]>;
   layerPaths(imageId: Digest): Promise<string[]>;

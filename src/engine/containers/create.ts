@@ -99,7 +99,9 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
   } catch (err) {
     // a failed create leaves nothing: no dir, no record, no name
     ctx.store.releaseName(name, id);
-    await ctx.store.delete(id).catch(() => rm(p.dir, { recursive: true, force: true }));
+    await ctx.store.trash(id).catch(() => {});
+    await ctx.store.purge(id).catch(() => {});
+    await rm(p.dir, { recursive: true, force: true }).catch(() => {});
     throw err;
   }
   return rec;

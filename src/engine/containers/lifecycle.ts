@@ -1,7 +1,6 @@
 // Running containers: start under conmon, exit handling, stop/kill, removal, restart policies, and
 // re-adoption of what kept running while the engine was away.
 import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import type { ContainerRecord, ContainerState } from '../types.ts';
 import { conflict, internal, invalidArgument, isKind } from '../../lib/errors.ts';
@@ -10,8 +9,9 @@ import { log, paths, type Ctx, type Live } from './context.ts';
 import { buildOciSpec } from './spec.ts';
 import { resolveUserInRootfs } from './user.ts';
 import { spawnConmon, startFailure } from './conmon.ts';
-import { runtimeDelete, runtimeKill, runtimeVerb } from './runtime.ts';
-import { decideRestart, restartOnBoot } from './restart.ts';
+import { deleteStopped, fastStart, removeCgroups, runtimeDelete, runtimeKill, runtimeVerb } from './runtime.ts';
+import { bpfAnnotation } from './seccomp-cache.ts';
+import { decideRestart } from './restart.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
 export const zeroTime = '0001-01-01T00:00:00Z';
@@ -45,7 +45,7 @@ export function serialize<T>(ctx: Ctx, id: string, fn: () => Promise<T>): Promis
   return next;
 }
 
-function newExitSignal(l: Live): void {
+export function newExitSignal(l: Live): void {
   let mark!: () => void;
   l.exited = new Promise<void>((r) => (mark = r));
   l.markExited = mark;
@@ -108,7 +108,7 @@ async function exitCodeOf(ctx: Ctx, id: string): Promise<number | null> {
   return null;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+export const exists = (p: string) => access(p).then(() => true, () => false);
 
 /** Start a created or exited container. Caller holds the container's lifecycle turn. */
 export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void> {
@@ -137,6 +137,9 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
       swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
       etcFiles: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf },
     });
+    const bpfKey = rt.name === 'crun' && spec.linux.seccomp ? ctx.bpf.key(spec.linux.seccomp) : null;
+    const bpf = bpfKey ? ctx.bpf.get(bpfKey) : undefined;
+    if (bpf) spec.annotations = { ...spec.annotations, [bpfAnnotation]: bpf };
     await Promise.all([
       writeFile(`${p.bundle}/config.json`, JSON.stringify(spec)),
       rm(p.exitFile, { force: true }), rm(p.oomFile, { force: true }), rm(`${p.userdata}/exit`, { force: true }),
@@ -163,10 +166,11 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
       const text = `OCI runtime create failed: unable to start container process: ${failure.message}: unknown`;
       throw failure.exitCode === 128 ? internal(text) : invalidArgument(text);
     }
+    if (bpfKey && !bpf) ctx.bpf.learn(bpfKey, `${rt.root}/${rec.id}`).catch((err) => log.debug('seccomp cache', { err }));
     await Promise.all(connected);
     lap('attached');
     try {
-      await runtimeVerb(rt, ['start', rec.id]);
+      await fastStart(rt, rec.id);
     } catch (err) {
       handle.release();
       await runtimeDelete(rt, rec.id).catch(() => {});
@@ -192,7 +196,8 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
 }
 
 async function cleanupFailedStart(ctx: Ctx, rec: ContainerRecord, exitCode: number, message: string): Promise<void> {
-  await Promise.all([runtimeDelete(ctx.runtimeFor(rec), rec.id).catch(() => {}), ctx.snapshotter.unmount(rec.id).catch(() => {})]);
+  // a failed create can leave crun's cgroups behind
+  await Promise.all([runtimeDelete(ctx.runtimeFor(rec), rec.id).then(() => removeCgroups(rec.id)).catch(() => {}), ctx.snapshotter.unmount(rec.id).catch(() => {})]);
   rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, exitCode, error: message, finishedAt: rec.state.status === 'created' ? zeroTime : nowNano() };
   if (rec.spec.host.autoRemove) {
     await removeLocked(ctx, rec);
@@ -215,27 +220,30 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   const exitCode = code ?? 255;
   const runMs = Date.now() - l.startedMs;
   rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled: oom, finishedAt: nowNano() };
-  await Promise.all([
-    runtimeDelete(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
-    ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
-    rm(p.exitFile, { force: true }),
-  ]);
   const decision = decideRestart({
     policy: rec.spec.host.restartPolicy, exitCode, stoppedByUser: rec.state.stoppedByUser, canceled: l.canceled,
     restartCount: rec.state.restartCount, runMs, backoffMs: l.backoffMs,
   });
+  // waiters hear of the exit as soon as it is recorded; runtime state and rootfs are cleaned up after,
+  // still within this container's turn, so a following start waits for them
+  const cleanup = () => Promise.all([
+    deleteStopped(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
+    ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
+    rm(p.exitFile, { force: true }),
+  ]);
   if (rec.spec.host.autoRemove && !decision.restart) {
     notify(ctx, rec, 'exit');
-    await removeLocked(ctx, rec);
+    await removeLocked(ctx, rec, cleanup);
     return;
   }
   if (decision.restart) {
     l.backoffMs = decision.delayMs;
     rec.state = { ...rec.state, status: 'restarting' };
-    scheduleRestart(ctx, rec, decision.delayMs);
   }
   await ctx.store.save(rec);
   notify(ctx, rec, 'exit');
+  await cleanup();
+  if (decision.restart) scheduleRestart(ctx, rec, decision.delayMs);
 }
 
 function scheduleRestart(ctx: Ctx, rec: ContainerRecord, delayMs: number): void {
@@ -329,16 +337,26 @@ export function normalizeSignal(s: string): string {
   return t;
 }
 
-/** Delete a stopped container: rootfs, files, record, name. Caller holds the lifecycle turn. */
-export async function removeLocked(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+/**
+ * Delete a stopped container. The record goes first (one atomic rename), so `removed` waiters are answered
+ * at once; then runtime leftovers (`before`), the rootfs and the files. Caller holds the lifecycle turn.
+ */
+export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () => Promise<unknown>): Promise<void> {
   const l = liveOf(ctx, rec.id);
   cancelRestart(ctx, rec);
   rec.state = { ...rec.state, status: 'removing' };
   for (const a of l.pending.splice(0)) a.abort();
-  await ctx.snapshotter.remove(rec.id);
-  await Promise.all([ctx.store.delete(rec.id), rm(paths(ctx, rec.id).exitFile, { force: true })]);
-  ctx.live.delete(rec.id);
+  await ctx.store.trash(rec.id);
   notify(ctx, rec, 'removed');
+  await before?.();
+  await purgeRemoved(ctx, rec);
+  ctx.live.delete(rec.id);
+}
+
+/** Rootfs, runtime state and files of a removed container (also after a crash mid-removal). */
+export async function purgeRemoved(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  await ctx.snapshotter.remove(rec.id);
+  await Promise.all([ctx.store.purge(rec.id), rm(paths(ctx, rec.id).exitFile, { force: true })]);
 }
 
 /** Force-remove: kill, wait for the exit, then remove. */
@@ -360,63 +378,5 @@ export async function forceStopForRemoval(ctx: Ctx, rec: ContainerRecord): Promi
     await processExit(ctx, rec, run);
   } finally {
     rec.spec.host.autoRemove = keepAuto;
-  }
-}
-
-// ---------------------------------------------------------------- adoption
-
-function conmonAlive(pid: number, id: string): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // the pid may have been reused since: it must still be conmon for this container
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-    return cmdline.includes('conmon') && cmdline.includes(id);
-  } catch {
-    return false;
-  }
-}
-
-/** At engine start: re-adopt running containers, record exits that happened meanwhile, honour restart policies. */
-export async function adoptAll(ctx: Ctx, records: ContainerRecord[]): Promise<void> {
-  const toStart: ContainerRecord[] = [];
-  await Promise.all(records.map(async (rec) => {
-    const p = paths(ctx, rec.id);
-    const l = liveOf(ctx, rec.id);
-    if (rec.state.status === 'running' || rec.state.status === 'paused') {
-      const pid = Number(await readFile(p.conmonPidFile, 'utf8').catch(() => '0')) || 0;
-      l.run++;
-      newExitSignal(l);
-      l.conmonPid = pid;
-      l.startedMs = Date.parse(rec.state.startedAt) || Date.now();
-      const exitFile = await exists(p.exitFile);
-      if (!exitFile && conmonAlive(pid, rec.id)) {
-        log.info('re-adopted running container', { id: rec.id.slice(0, 12), name: rec.name, conmon: pid });
-        return;
-      }
-      if (!exitFile) {
-        // conmon is gone without a word: docker marks such containers exited with 255
-        log.warn('container lost while the engine was away', { id: rec.id.slice(0, 12), name: rec.name });
-        await writeFile(`${p.userdata}/exit`, '255').catch(() => {});
-      }
-      l.markExited();
-      await serialize(ctx, rec.id, () => processExit(ctx, rec, l.run));
-      return;
-    }
-    if (rec.state.status === 'restarting' || rec.state.status === 'removing') {
-      rec.state = { ...rec.state, status: 'exited' };
-    }
-    if (rec.state.status === 'exited' && rec.spec.host.autoRemove) {
-      await serialize(ctx, rec.id, () => removeLocked(ctx, rec)).catch((err) => log.warn('could not remove --rm container', { id: rec.id, err }));
-      return;
-    }
-    if (rec.state.status === 'exited' && restartOnBoot(rec.spec.host.restartPolicy, rec.state.exitCode, rec.state.stoppedByUser)) toStart.push(rec);
-  }));
-  for (const rec of toStart) {
-    serialize(ctx, rec.id, () => startLocked(ctx, rec)).catch((err) => log.warn('restart at engine start failed', { id: rec.id, err }));
   }
 }

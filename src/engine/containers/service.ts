@@ -9,15 +9,17 @@ import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, ty
 import { log, paths, readHostInfo, type Ctx, type HostInfo } from './context.ts';
 import { createContainer } from './create.ts';
 import {
-  adoptAll, forceStopForRemoval, isActive, killContainer, liveOf, onExitFile, removeLocked, serialize, startLocked, stopLocked,
+  forceStopForRemoval, isActive, killContainer, liveOf, onExitFile, removeLocked, serialize, startLocked, stopLocked,
 } from './lifecycle.ts';
 import { filterContainers } from './filters.ts';
+import { adoptAll } from './adopt.ts';
 import { createAttachment } from './attach.ts';
 import { readLogs } from './logs.ts';
 import { writeCtl } from './io.ts';
 import { readStats, top } from './stats.ts';
 import { getArchive, putArchive, statPath } from './archive.ts';
 import { createExecService } from './exec.ts';
+import { createBpfCache } from './seccomp-cache.ts';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -53,6 +55,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     runtime,
     conmonPath,
     host: opts.host ?? readHostInfo(),
+    bpf: await createBpfCache(`${opts.runRoot}/seccomp`),
     live: new Map(),
     waiters: new Map(),
     layerPaths(imageId: Digest) {

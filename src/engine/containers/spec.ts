@@ -39,6 +39,7 @@ export interface OciSpec {
   hostname: string;
   domainname?: string;
   mounts: OciMount[];
+  annotations?: Record<string, string>;
   linux: {
     namespaces: Array<{ type: string; path?: string }>;
     cgroupsPath: string;

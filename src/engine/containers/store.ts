@@ -1,10 +1,10 @@
 // Container records: one config.json per container under ROOT/containers/<id>/, written atomically before
 // any API answer, and an in-memory index (by id, by name) so reads never touch the disk.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../types.ts';
 import { writeFileAtomic } from '../../lib/atomic.ts';
-import { conflict, invalidArgument, notFound } from '../../lib/errors.ts';
+import { conflict, errnoCode, invalidArgument, notFound } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 
 const log = logger('containers');
@@ -24,7 +24,11 @@ export interface ContainerStore {
   save(rec: ContainerRecord): Promise<void>;
   /** add to the index without writing (the caller writes) */
   put(rec: ContainerRecord): void;
-  delete(id: string): Promise<void>;
+  /** remove the record at once (its dir is renamed aside, atomically); `purge` deletes the files later */
+  trash(id: string): Promise<void>;
+  purge(id: string): Promise<void>;
+  /** records of containers removed but not yet purged (a crash came in between), found by load() */
+  trashed(): Promise<ContainerRecord[]>;
   size(): number;
 }
 
@@ -73,6 +77,7 @@ export function createContainerStore(root: string): ContainerStore {
         return [];
       }
       await Promise.all(names.map(async (id) => {
+        if (id.startsWith('.')) return;
         try {
           const rec = JSON.parse(await readFile(join(base, id, 'config.json'), 'utf8')) as ContainerRecord;
           byId.set(rec.id, rec);
@@ -119,14 +124,28 @@ export function createContainerStore(root: string): ContainerStore {
         if (writing.get(rec.id) === next) writing.delete(rec.id);
       }
     },
-    async delete(id) {
+    async trash(id) {
       const rec = byId.get(id);
       await (writing.get(id) ?? Promise.resolve()).catch(() => {});
-      // the record goes first, so a crash never leaves a record whose files are half gone
-      await rm(join(dir(id), 'config.json'), { force: true });
-      await rm(dir(id), { recursive: true, force: true });
+      await rename(dir(id), join(base, `.trash-${id}`)).catch((err) => {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      });
       byId.delete(id);
       if (rec) this.releaseName(rec.name, id);
+    },
+    async purge(id) {
+      await rm(join(base, `.trash-${id}`), { recursive: true, force: true });
+    },
+    async trashed() {
+      const names = await readdir(base).catch(() => [] as string[]);
+      const out: ContainerRecord[] = [];
+      for (const n of names) {
+        if (!n.startsWith('.trash-')) continue;
+        const rec = await readFile(join(base, n, 'config.json'), 'utf8').then((t) => JSON.parse(t) as ContainerRecord, () => null);
+        if (rec) out.push(rec);
+        else await rm(join(base, n), { recursive: true, force: true });
+      }
+      return out;
     },
     size: () => byId.size,
   };

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { ContainerRecord, ImageRecord } from '../types.ts';
+import { resolveUser, parsePasswd, parseGroup } from './user.ts';
+import { decideRestart, nextBackoff, restartOnBoot } from './restart.ts';
+import { filterContainers } from './filters.ts';
+import { parseLogLine, readLogs, tailOffset } from './logs.ts';
+import { createAttachment, parseDetachKeys } from './attach.ts';
+import { mergeImageConfig } from './create.ts';
+import { startFailure, conmonArgs } from './conmon.ts';
+import { runtimeMessage } from './runtime.ts';
+import { parsePs, parseProcStat } from './stats.ts';
+
+test('users resolve like docker: names must exist, numbers need not, groups add supplementary gids', () => {
+  const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nwww:x:33:33::/var/www:/bin/false\n');
+  const groups = parseGroup('root:x:0:\nwww:x:33:\nstaff:x:50:www,bob\n');
+  assert.deepEqual(resolveUser('', passwd, groups), { uid: 0, gid: 0, additionalGids: [], home: '/root' });
+  assert.deepEqual(resolveUser('www', passwd, groups), { uid: 33, gid: 33, additionalGids: [50], home: '/var/www' });
+  assert.deepEqual(resolveUser('1000:50', passwd, groups), { uid: 1000, gid: 50, additionalGids: [], home: '/' });
+  assert.deepEqual(resolveUser('www:staff', passwd, groups).gid, 50);
+  assert.throws(() => resolveUser('nope', passwd, groups), /unable to find user nope: no matching entries in passwd file/);
+  assert.throws(() => resolveUser('www:nope', passwd, groups), /unable to find group nope/);
+});
+
+test('restart policies and back-off follow moby', () => {
+  const base = { exitCode: 1, stoppedByUser: false, canceled: false, restartCount: 0, runMs: 100, backoffMs: 0 };
+  assert.equal(decideRestart({ ...base, policy: { name: 'no' } }).restart, false);
+  assert.equal(decideRestart({ ...base, policy: { name: 'always' }, exitCode: 0 }).restart, true);
+  assert.equal(decideRestart({ ...base, policy: { name: 'always' }, canceled: true }).restart, false);
+  assert.equal(decideRestart({ ...base, policy: { name: 'unless-stopped' }, stoppedByUser: true }).restart, false);
+  assert.equal(decideRestart({ ...base, policy: { name: 'on-failure', maximumRetryCount: 2 }, restartCount: 1 }).restart, true);
+  assert.equal(decideRestart({ ...base, policy: { name: 'on-failure', maximumRetryCount: 2 }, restartCount: 2 }).restart, false);
+  assert.equal(decideRestart({ ...base, policy: { name: 'on-failure', maximumRetryCount: 0 }, exitCode: 0 }).restart, false);
+  assert.deepEqual([nextBackoff(0, 5), nextBackoff(100, 5), nextBackoff(800, 5), nextBackoff(800, 10_000), nextBackoff(60_000, 5)], [100, 200, 1600, 100, 60_000]);
+  assert.equal(restartOnBoot({ name: 'always' }, 0, true), true);
+  assert.equal(restartOnBoot({ name: 'unless-stopped' }, 0, true), false);
+});
+
+const rec = (id: string, name: string, status: ContainerRecord['state']['status'], created: string, labels: Record<string, string> = {}, exitCode = 0) =>
+  ({ id, name, created, imageRef: 'busybox', imageId: 'sha256:aa', spec: { labels }, state: { status, exitCode } }) as unknown as ContainerRecord;
+
+test('ps filters: running by default, all, status, label, name, exited, before/since, newest first', () => {
+  const list = [rec('a1', 'web', 'running', '1', { app: 'x' }), rec('b2', 'db', 'exited', '2', {}, 3), rec('c3', 'cache', 'created', '3')];
+  const find = (x: string) => list.find((r) => r.id === x || r.name === x);
+  const names = (f: Parameters<typeof filterContainers>[1]) => filterContainers(list, f, find, (ref, r) => r.imageRef === ref).map((r) => r.name);
+  assert.deepEqual(names({}), ['web']);
+  assert.deepEqual(names({ all: true }), ['cache', 'db', 'web']);
+  assert.deepEqual(names({ filters: { status: ['exited'] } }), ['db']);
+  assert.deepEqual(names({ all: true, filters: { label: ['app=x'] } }), ['web']);
+  assert.deepEqual(names({ all: true, filters: { name: ['^d'] } }), ['db']);
+  assert.deepEqual(names({ filters: { exited: ['3'] } }), ['db']);
+  assert.deepEqual(names({ filters: { since: ['db'] } }), ['cache']);
+  assert.deepEqual(names({ all: true, limit: 1 }), ['cache']);
+  assert.throws(() => names({ filters: { bogus: ['1'] } }), /invalid filter 'bogus'/);
+});
+
+test('k8s-file log lines parse; tail reads from the end; since filters; partial lines keep no newline', async () => {
+  const p = parseLogLine(Buffer.from('2026-01-02T03:04:05.123456789+01:00 stderr F hello world'));
+  assert.deepEqual({ ...p, text: p!.text.toString() }, { time: '2026-01-02T02:04:05.123456789Z', seconds: Date.UTC(2026, 0, 2, 2, 4, 5) / 1000 + 0.123456789, stream: 'stderr', partial: false, text: 'hello world' });
+  assert.equal(parseLogLine(Buffer.from('garbage')), null);
+  const dir = await mkdtemp(`${tmpdir()}/skiff-logs-`);
+  const file = `${dir}/log`;
+  const lines = Array.from({ length: 5000 }, (_, i) => `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000000001Z stdout ${i === 4999 ? 'P' : 'F'} line ${i}`);
+  await writeFile(file, lines.join('\n') + '\n');
+  const all = [];
+  for await (const e of readLogs(file, { follow: false, stdout: true, stderr: true, timestamps: false, tail: 3 })) all.push(e.data.toString());
+  assert.deepEqual(all, ['line 4997\n', 'line 4998\n', 'line 4999']);
+  assert.equal(await tailOffset(file, 0), (await import('node:fs')).statSync(file).size);
+  let count = 0;
+  for await (const _ of readLogs(file, { follow: false, stdout: false, stderr: true, timestamps: false })) count++;
+  assert.equal(count, 0);
+  await rm(dir, { recursive: true });
+});
+
+test('detach keys: ctrl-p,ctrl-q ends the attachment, other bytes pass through', async () => {
+  assert.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
+  assert.deepEqual([...parseDetachKeys('ctrl-a,x')], [1, 120]);
+  assert.throws(() => parseDetachKeys('bogus-key'), /Invalid detach keys/);
+  let closed = false;
+  const a = createAttachment({ stdin: true, stdout: true, stderr: true, onClose: () => (closed = true) });
+  a.attachment.input!.write(Buffer.from([104, 16, 105]));
+  a.attachment.input!.write(Buffer.from([16]));
+  a.attachment.input!.write(Buffer.from([17, 120]));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(closed, true);
+});
+
+test('image config merge: user entrypoint drops the image cmd; env and labels overlay', () => {
+  const image = { config: { config: { Entrypoint: ['/init'], Cmd: ['serve'], Env: ['PATH=/bin', 'A=1'], WorkingDir: '/app', Labels: { a: '1' } } } } as unknown as ImageRecord;
+  const spec = { image: 'x', env: ['A=2'], labels: { b: '2' }, host: {} } as never;
+  assert.deepEqual(mergeImageConfig(spec, image).argv, ['/init', 'serve']);
+  assert.deepEqual(mergeImageConfig({ ...(spec as object), cmd: ['x'] } as never, image).argv, ['/init', 'x']);
+  assert.deepEqual(mergeImageConfig({ ...(spec as object), entrypoint: ['sh'] } as never, image).argv, ['sh']);
+  const m = mergeImageConfig(spec, image).spec;
+  assert.deepEqual(m.env, ['PATH=/bin', 'A=2']);
+  assert.equal(m.workingDir, '/app');
+  assert.deepEqual(m.labels, { a: '1', b: '2' });
+});
+
+test('start failures map to docker\'s words and exit codes; runtime messages are unwrapped', () => {
+  assert.deepEqual(startFailure('executable file `nope` not found in $PATH: No such file or directory\n', 'nope'), { message: 'exec: "nope": executable file not found in $PATH', exitCode: 127 });
+  assert.equal(startFailure('open `/etc`: Permission denied', '/etc').exitCode, 126);
+  assert.equal(runtimeMessage('time="x" level=error msg="container \\"a\\" does not exist"\n'), 'container "a" does not exist');
+  const args = conmonArgs({ id: 'c', uuid: 'c', runtime: { name: 'crun', path: '/usr/bin/crun', root: '/r' }, bundle: '/b', pidFile: '/p', logPath: '/l', exitDir: '/e', socketDir: '/s', cwd: '/', terminal: true, stdin: true, leaveStdinOpen: true });
+  assert.ok(args.includes('-t') && args.includes('--leave-stdin-open') && args.includes('--root=/r'));
+});
+
+test('top keeps the container\'s pids; /proc/stat gives system cpu', () => {
+  const out = 'UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:01 /sbin/init\nroot 42 1 0 10:00 ? 00:00:00 sleep 100\n';
+  assert.deepEqual(parsePs(out, new Set([42])).Processes, [['root', '42', '1', '0', '10:00', '?', '00:00:00', 'sleep 100']]);
+  assert.deepEqual(parseProcStat('cpu  1 2 3 4 5 6 7 0 0 0\ncpu0 1 1 1 1 1 1 1\ncpu1 1 1 1 1 1 1 1\n'), { systemCpuNs: 28 * 1e7, onlineCpus: 2 });
+});
