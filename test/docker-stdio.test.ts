@@ -53,7 +53,7 @@ test('run -i with piped stdin', async () => {
 
 test('run -i streams a megabyte through unchanged', async () => {
   const data = randomBytes(1 << 20);
-  const r = await d.docker(['run', '-i', '--rm', 'busybox', 'sha256sum'], { input: data });
+  const r = await d.docker(['run', '-i', '--rm', 'busybox', 'sha256sum'], { input: data, timeoutMs: 30_000 });
   ok(r);
   assert.equal(r.stdout.split(' ')[0], createHash('sha256').update(data).digest('hex'));
 });

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const REPO = resolve(import.meta.dirname, '..');
-export const SKIFF = join(REPO, 'bin/skiff');
+/** SKIFF_BIN points the tests at another build of the launcher (e.g. a private copy while dist/ is rebuilt) */
+export const SKIFF = process.env.SKIFF_BIN ?? join(REPO, 'bin/skiff');
 export const DOCKER = '/usr/local/bin/docker';
 export const BUSYBOX_TAR = '/var/cache/skiff/base-images/busybox.tar';
 export const BUSYBOX_CHANGES = ['CMD ["sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
@@ -166,10 +167,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
     running = true;
     const c = child;
     exited = new Promise((done) => c.once('exit', () => { running = false; done(); }));
-    const ready = await waitFor(`${host}/_ping`, async () => {
-      if (!running) throw new Error('daemon exited');
-      return (await api(socket, 'GET', '/_ping', undefined, 1000)).status === 200;
-    }, 10_000).catch((e: Error) => e);
+    const ready = await Promise.race([
+      waitFor(`${host}/_ping`, async () => running && (await api(socket, 'GET', '/_ping', undefined, 1000)).status === 200, 10_000),
+      exited.then(() => new Error('the daemon exited')),
+    ]).catch((e: Error) => e);
     if (ready instanceof Error) {
       throw new Error(`skiff daemon did not answer /_ping: ${ready.message}\n--- ${logPath} ---\n${logTail()}`);
     }

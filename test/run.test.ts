@@ -1,6 +1,7 @@
 // The Run path through skiff's own CLI: `skiff run` behaves as `docker run` does.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { startDaemon, importBusybox, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
@@ -98,6 +99,13 @@ test('stdin with -i', async () => {
   const r = await d.skiff(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'hello\n' });
   ok(r);
   assert.equal(r.stdout, 'hello\n');
+});
+
+test('stdin with -i: a megabyte through unchanged', async () => {
+  const data = randomBytes(1 << 20);
+  const r = await d.skiff(['run', '-i', '--rm', 'busybox', 'sha256sum'], { input: data, timeoutMs: 30_000 });
+  ok(r);
+  assert.equal(r.stdout.split(' ')[0], createHash('sha256').update(data).digest('hex'));
 });
 
 test('--rm leaves no container; without it the container stays exited', async () => {

@@ -163,7 +163,9 @@ export function helpText(spec: CommandSpec): string {
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   let out = `\nUsage:  ${spec.path} ${spec.usage}\n\n${spec.summary}\n`;
   if (spec.aliases?.length) out += `\nAliases:\n  ${spec.aliases.join(', ')}\n`;
-  if (rows.length) out += `\nOptions:\n${rows.map(([l, h]) => `  ${l.padEnd(width)}   ${h}`).join('\n')}\n`;
+  // continuation lines of a long help text line up under its first line, as pflag prints them
+  const body = (h: string) => h.split('\n').join(`\n${' '.repeat(width + 5)}`);
+  if (rows.length) out += `\nOptions:\n${rows.map(([l, h]) => `  ${l.padEnd(width)}   ${body(h)}`).join('\n')}\n`;
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Docker's output conventions: tab-aligned tables, short ids, "… ago", sizes with N significant digits,
 // and --format handling (`table …`, `json`, Go templates).
-import { humanDuration } from '../lib/units.ts';
+import { humanDuration } from './core.ts';
 import { parseTemplate } from './template.ts';
 
 /** Go's text/tabwriter as docker configures it (cells padded to the widest in their column, at least minWidth). */

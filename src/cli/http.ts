@@ -65,6 +65,11 @@ export function encodeQuery(query: Query = {}): string {
 // SKIFF_TRACE=1: one stderr line per request with its time to the answer's headers
 const trace = Boolean(process.env.SKIFF_TRACE);
 
+/** With SKIFF_TRACE=1, note a moment (ms since the process started) on stderr. */
+export function traceMark(label: string): void {
+  if (trace) process.stderr.write(`[trace] ${label} (t=${performance.now().toFixed(0)})\n`);
+}
+
 export function createClient(host: string): Client {
   const path = socketPath(host);
   let version = API_VERSION;

@@ -84,7 +84,11 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
     const toStderr = write(process.stderr);
     const demux = frameDemuxer((stream, data) => (stream === 2 ? toStderr(data) : toStdout(data)));
     body.on('data', (chunk: Buffer) => (s.tty ? toStdout(chunk) : demux(chunk)));
-    body.once('end', () => done(false));
+    // the container's output ended: close our side too, so the daemon is not left holding a half-open stream
+    body.once('end', () => {
+      socket.destroy();
+      done(false);
+    });
     body.once('error', (err) => {
       if (!finished) {
         finished = true;

@@ -1,9 +1,5 @@
 // `skiff attach`: hijack the container's stdio; ctrl-p ctrl-q detaches and leaves it running.
-import type { Command } from '../command.ts';
-import { enc } from '../command.ts';
-import { CliError } from '../errors.ts';
-import { readAll } from '../http.ts';
-import { DEFAULT_DETACH_KEYS, pumpStreams } from '../stdio.ts';
+import { type Command, enc, CliError, readAll, DEFAULT_DETACH_KEYS, pumpStreams } from '../core.ts';
 
 interface Inspect {
   Id: string;

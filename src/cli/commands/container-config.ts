@@ -1,8 +1,6 @@
 // `run`/`create` flags and their translation into the body of POST /containers/create, validated here
 // (once, at the edge) with docker's messages.
-import { readFileSync } from 'node:fs';
-import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed } from '../args.ts';
-import { parseBytes } from '../../lib/units.ts';
+import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed, parseBytes, envEntries } from '../core.ts';
 
 export const createFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -43,24 +41,6 @@ export interface CreateRequest {
   name?: string;
   image: string;
   body: Record<string, unknown>;
-}
-
-/** Env entries as docker takes them: `K=v` as given, a bare `K` takes this process's value when it has one. */
-export function envEntries(values: string[], files: string[]): string[] {
-  const fromFiles = files.flatMap((f) => {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (err) {
-      throw usageError({ path: 'skiff' }, `open ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
-    }
-    return text.split('\n').map((l) => l.replace(/^\s+/, '')).filter((l) => l && !l.startsWith('#'));
-  });
-  return [...fromFiles, ...values].map((e) => {
-    if (e.includes('=')) return e;
-    const local = process.env[e];
-    return local === undefined ? e : `${e}=${local}`;
-  });
 }
 
 function intFlag(spec: CommandSpec, p: Parsed, name: string): number | undefined {

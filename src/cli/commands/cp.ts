@@ -4,10 +4,7 @@ import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import type { Command } from '../command.ts';
-import { enc } from '../command.ts';
-import { ApiError, CliError } from '../errors.ts';
-import { readAll, type Client } from '../http.ts';
+import { type Command, enc, ApiError, CliError, readAll, type Client } from '../core.ts';
 import { decimalSize } from '../format.ts';
 import { extractTar, packTar } from '../../lib/tar.ts';
 
@@ -25,7 +22,8 @@ export function splitCpArg(arg: string): { container?: string; path: string } {
   return i > 0 ? { container: arg.slice(0, i), path: arg.slice(i + 1) } : { path: arg };
 }
 
-const isGoDir = (mode: number) => Math.floor(mode / 2 ** 31) % 2 === 1;
+// Go's os.ModeDir (1<<31); `>>> 0` also reads a mode that was sent as a signed 32-bit number
+const isGoDir = (mode: number) => ((mode >>> 0) & 0x80000000) !== 0;
 const wantsContents = (p: string) => p.endsWith('/.') || p === '.';
 
 function decodeStat(header: string | undefined): PathStat | undefined {
@@ -93,7 +91,12 @@ async function copyOut(api: Client, container: string, src: string, dest: string
   let dir: string;
   let from = srcBase;
   let to = srcBase;
-  if (target?.isDirectory()) {
+  if (wantsContents(src) && srcIsDir && !target) {
+    // `SRC/.` onto a new name: the directory is made, then filled with SRC's contents
+    process.getBuiltinModule('node:fs').mkdirSync(dest);
+    dir = dest;
+    to = '';
+  } else if (target?.isDirectory()) {
     dir = dest;
     if (wantsContents(src) && srcIsDir) to = '';
   } else {

@@ -1,7 +1,5 @@
 // `skiff daemon`: the engine in the foreground (logs to stderr), until SIGINT/SIGTERM.
-import type { Command } from '../command.ts';
-import { CliError } from '../errors.ts';
-import { DEFAULT_HOST } from '../http.ts';
+import { type Command, CliError, DEFAULT_HOST } from '../core.ts';
 
 export const daemon: Command = {
   usage: '[OPTIONS]',

@@ -1,10 +1,5 @@
 // `skiff exec`: create an exec instance, start it (hijacked unless -d), stream, exit with its code.
-import type { Command } from '../command.ts';
-import { enc } from '../command.ts';
-import { CliError } from '../errors.ts';
-import { readAll } from '../http.ts';
-import { DEFAULT_DETACH_KEYS, pumpStreams } from '../stdio.ts';
-import { envEntries } from './container-config.ts';
+import { type Command, enc, CliError, readAll, DEFAULT_DETACH_KEYS, pumpStreams, envEntries } from '../core.ts';
 
 export const exec: Command = {
   usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',

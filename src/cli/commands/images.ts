@@ -1,10 +1,7 @@
 // Image verbs: images / image ls, image import, tag, rmi / image rm.
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { Command } from '../command.ts';
-import { eachContainer, enc } from '../command.ts';
-import { CliError } from '../errors.ts';
-import { jsonMessages, readAll } from '../http.ts';
+import { type Command, eachContainer, enc, CliError, jsonMessages, readAll } from '../core.ts';
 import { ago, decimalSize, formatRows, shortId, type Row } from '../format.ts';
 import { packTar } from '../../lib/tar.ts';
 

@@ -1,9 +1,6 @@
 // `skiff inspect`, `container inspect`, `image inspect`: the daemon's JSON, as a 4-space-indented array
 // (docker's layout) or one template result per object with -f.
-import type { Command, Context } from '../command.ts';
-import type { Parsed } from '../args.ts';
-import { enc } from '../command.ts';
-import { ApiError, CliError } from '../errors.ts';
+import { type Command, type Context, type Parsed, enc, ApiError, CliError } from '../core.ts';
 import { parseTemplate } from '../template.ts';
 
 type Kind = 'container' | 'image';

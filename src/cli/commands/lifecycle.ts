@@ -1,11 +1,7 @@
 // Verbs that move containers between states: start, stop, restart, kill, pause, unpause, rm, wait,
 // rename, container prune.
 import { createInterface } from 'node:readline/promises';
-import type { Command, Context } from '../command.ts';
-import { eachContainer, enc } from '../command.ts';
-import { ApiError, CliError, startFailureCode } from '../errors.ts';
-import { readAll, type Query } from '../http.ts';
-import { DEFAULT_DETACH_KEYS, pumpStreams } from '../stdio.ts';
+import { type Command, type Context, eachContainer, enc, ApiError, CliError, startFailureCode, readAll, type Query, DEFAULT_DETACH_KEYS, pumpStreams } from '../core.ts';
 import { decimalSize } from '../format.ts';
 
 async function post(ctx: Context, path: string, query?: Query): Promise<void> {

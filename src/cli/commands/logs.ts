@@ -1,9 +1,5 @@
 // `skiff logs`: GET /containers/{id}/logs, demultiplexed unless the container has a TTY.
-import type { Command } from '../command.ts';
-import { enc } from '../command.ts';
-import { frameDemuxer } from '../frames.ts';
-import { CliError } from '../errors.ts';
-import { parseDuration } from '../../lib/units.ts';
+import { type Command, enc, frameDemuxer, CliError, parseDuration } from '../core.ts';
 
 /** docker's GetTimestamp: a relative duration (`10m`), an RFC 3339 date, or unix seconds → unix seconds as a string. */
 export function toTimestamp(value: string, now = Date.now()): string {

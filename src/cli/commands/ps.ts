@@ -1,7 +1,6 @@
 // `skiff ps`: GET /containers/json, printed as docker's table (or --format / -q).
-import type { Command } from '../command.ts';
+import { type Command, CliError } from '../core.ts';
 import { ago, ellipsis, formatRows, goQuote, shortId, decimalSize, type Row } from '../format.ts';
-import { CliError } from '../errors.ts';
 
 export interface ContainerSummary {
   Id: string;

@@ -1,9 +1,6 @@
 // `skiff stats`: GET /containers/{id}/stats, computed and laid out as docker's stats table.
-import type { Command, Context } from '../command.ts';
-import { enc } from '../command.ts';
+import { type Command, type Context, enc, type ApiResponse, ApiError } from '../core.ts';
 import { binarySize, decimalSize, shortId, tabulate } from '../format.ts';
-import type { ApiResponse } from '../http.ts';
-import { ApiError } from '../errors.ts';
 
 interface CpuStats {
   cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null };

@@ -1,9 +1,7 @@
 // `skiff version` and `skiff info`, laid out as docker's.
-import type { Command } from '../command.ts';
-import { API_VERSION } from '../http.ts';
+import { type Command, API_VERSION, VERSION } from '../core.ts';
 import { binarySize } from '../format.ts';
 import { parseTemplate } from '../template.ts';
-import { VERSION } from '../version.ts';
 
 interface ServerVersion {
   Platform?: { Name?: string };

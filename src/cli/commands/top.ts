@@ -1,6 +1,5 @@
 // `skiff top CONTAINER [ps OPTIONS]`: the daemon runs ps for the container's processes.
-import type { Command } from '../command.ts';
-import { enc } from '../command.ts';
+import { type Command, enc } from '../core.ts';
 import { tabulate } from '../format.ts';
 
 export const top: Command = {

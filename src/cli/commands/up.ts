@@ -6,9 +6,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, Context } from '../command.ts';
-import { ApiError, CliError } from '../errors.ts';
-import { readAll, socketPath, type Client } from '../http.ts';
+import { type Command, type Context, ApiError, CliError, readAll, socketPath, type Client } from '../core.ts';
 
 export const SAMPLE = 'skiff-hello';
 const SAMPLE_PORT = 8080;

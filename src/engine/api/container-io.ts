@@ -1,4 +1,5 @@
 // Routes that stream a container's bytes or numbers out (and files in): logs, top, stats, archive (docker cp).
+import { totalmem } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpContext, Route } from './router.ts';
@@ -74,7 +75,8 @@ export function statsJson(r: ContainerRecord, cur: ContainerStats | undefined, p
     storage_stats: {},
     cpu_stats: cpuStats(cur),
     precpu_stats: cpuStats(pre),
-    memory_stats: cur ? { usage: cur.memoryUsage, stats: cur.memoryStats, limit: cur.memoryLimit } : {},
+    // without a limit the cgroup reports a huge number; docker shows the machine's memory instead
+    memory_stats: cur ? { usage: cur.memoryUsage, stats: cur.memoryStats, limit: Math.min(cur.memoryLimit, totalmem()) } : {},
     name: `/${r.name}`,
     id: r.id,
   };
@@ -126,7 +128,8 @@ async function stats(ctx: HttpContext): Promise<void> {
 
 // ---------------------------------------------------------------- archive (docker cp)
 
-const statHeader = (s: PathStat) => Buffer.from(JSON.stringify(s)).toString('base64');
+/** base64 JSON; the mode as an unsigned 32-bit number (Go's FileMode), whatever bit arithmetic made it */
+const statHeader = (s: PathStat) => Buffer.from(JSON.stringify({ ...s, mode: s.mode >>> 0 })).toString('base64');
 
 async function archiveHead(ctx: HttpContext): Promise<void> {
   const stat = await ctx.engine.containers.statPath(ctx.params.id, required(ctx.query, 'path'));

@@ -143,7 +143,15 @@ export function fakeEngine(): FakeEngine {
       },
       async start(id) {
         const c = get(id);
-        if (c.path === 'nope') throw invalidArgument('failed to create task for container: exec: "nope": executable file not found in $PATH: unknown');
+        if (c.path === 'nope') {
+          // as docker: a failed start of an --rm container removes it (the CLI waits for that)
+          setState(c, { status: 'exited', exitCode: 127, error: 'executable file not found' });
+          if (c.spec.host.autoRemove) {
+            containers.delete(c.id);
+            events.emit(`state:${c.id}`);
+          }
+          throw invalidArgument('failed to create task for container: exec: "nope": executable file not found in $PATH: unknown');
+        }
         setState(c, { status: 'running', pid: 4242, startedAt: now() });
         calls.push(`start ${c.name}`);
         const att = runScript([c.path, ...c.args], (code) => exited(c, code));

@@ -69,7 +69,9 @@ async function createImage(ctx: HttpContext): Promise<void> {
   const q = ctx.query;
   const fromImage = q.get('fromImage');
   if (fromImage) {
-    const ref = q.get('tag') ? `${fromImage}:${q.get('tag')}` : fromImage;
+    // the CLI sends the normalized name (docker.io/library/x); say it as the user wrote it
+    const name = fromImage.replace(/^docker\.io\/(library\/)?/, '');
+    const ref = q.get('tag') ? `${name}:${q.get('tag')}` : name;
     throw notFound(`pull is not supported yet: no registry reachable (${ref} is not here; load it with docker import or skiff image import)`);
   }
   const fromSrc = q.get('fromSrc');

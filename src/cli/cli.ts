@@ -1,0 +1,199 @@
+// skiff's command line: global options, the verb table, and the one place errors become exit codes.
+// Start-up time is the CLI's budget: entry.ts loads this after turning on the compile cache, and each verb
+// is a lazily loaded chunk.
+import { CliError, VERSION, traceMark, checkArgCount, createClient, helpText, parseArgs, resolveHost, type Client, type Command, type Context } from './core.ts';
+
+interface Verb {
+  summary: string;
+  load: () => Promise<Command>;
+}
+const verb = (summary: string, load: () => Promise<Command>): Verb => ({ summary, load });
+
+const lifecycle = () => import('./commands/lifecycle.ts');
+const images = () => import('./commands/images.ts');
+const inspect = () => import('./commands/inspect.ts');
+
+const container: Record<string, Verb> = {
+  attach: verb('Attach local standard input, output, and error streams to a running container', () => import('./commands/attach.ts').then((m) => m.attach)),
+  cp: verb('Copy files/folders between a container and the local filesystem', () => import('./commands/cp.ts').then((m) => m.cp)),
+  create: verb('Create a new container', () => import('./commands/run.ts').then((m) => m.create)),
+  exec: verb('Execute a command in a running container', () => import('./commands/exec.ts').then((m) => m.exec)),
+  inspect: verb('Display detailed information on one or more containers', () => inspect().then((m) => m.containerInspect)),
+  kill: verb('Kill one or more running containers', () => lifecycle().then((m) => m.kill)),
+  logs: verb('Fetch the logs of a container', () => import('./commands/logs.ts').then((m) => m.logs)),
+  ls: verb('List containers', () => import('./commands/ps.ts').then((m) => m.ps)),
+  pause: verb('Pause all processes within one or more containers', () => lifecycle().then((m) => m.pause)),
+  prune: verb('Remove all stopped containers', () => lifecycle().then((m) => m.prune)),
+  rename: verb('Rename a container', () => lifecycle().then((m) => m.rename)),
+  restart: verb('Restart one or more containers', () => lifecycle().then((m) => m.restart)),
+  rm: verb('Remove one or more containers', () => lifecycle().then((m) => m.rm)),
+  run: verb('Create and run a new container from an image', () => import('./commands/run.ts').then((m) => m.run)),
+  start: verb('Start one or more stopped containers', () => lifecycle().then((m) => m.start)),
+  stats: verb("Display a live stream of container(s) resource usage statistics", () => import('./commands/stats.ts').then((m) => m.stats)),
+  stop: verb('Stop one or more running containers', () => lifecycle().then((m) => m.stop)),
+  top: verb('Display the running processes of a container', () => import('./commands/top.ts').then((m) => m.top)),
+  unpause: verb('Unpause all processes within one or more containers', () => lifecycle().then((m) => m.unpause)),
+  wait: verb('Block until one or more containers stop, then print their exit codes', () => lifecycle().then((m) => m.wait)),
+};
+
+const image: Record<string, Verb> = {
+  import: verb('Import the contents from a tarball or directory to create a filesystem image', () => images().then((m) => m.importImage)),
+  inspect: verb('Display detailed information on one or more images', () => inspect().then((m) => m.imageInspect)),
+  ls: verb('List images', () => images().then((m) => m.images)),
+  rm: verb('Remove one or more images', () => images().then((m) => m.rmi)),
+  tag: verb('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', () => images().then((m) => m.tag)),
+};
+
+const common: Record<string, Verb> = {
+  run: container.run,
+  exec: container.exec,
+  ps: container.ls,
+  images: image.ls,
+  version: verb('Show the skiff version information', () => import('./commands/system.ts').then((m) => m.version)),
+  info: verb('Display system-wide information', () => import('./commands/system.ts').then((m) => m.info)),
+  up: verb('Start the engine (if needed) and a sample web app', () => import('./commands/up.ts').then((m) => m.up)),
+  down: verb('Remove the sample web app and stop the engine that `skiff up` started', () => import('./commands/up.ts').then((m) => m.down)),
+};
+
+const others: Record<string, Verb> = {
+  attach: container.attach,
+  cp: container.cp,
+  create: container.create,
+  daemon: verb('Run the engine (Docker API on a unix socket) in the foreground', () => import('./commands/daemon.ts').then((m) => m.daemon)),
+  import: image.import,
+  inspect: verb('Return low-level information on skiff objects', () => inspect().then((m) => m.inspect)),
+  kill: container.kill,
+  logs: container.logs,
+  pause: container.pause,
+  rename: container.rename,
+  restart: container.restart,
+  rm: container.rm,
+  rmi: image.rm,
+  start: container.start,
+  stats: container.stats,
+  stop: container.stop,
+  tag: image.tag,
+  top: container.top,
+  unpause: container.unpause,
+  wait: container.wait,
+};
+
+const management: Record<string, { summary: string; verbs: Record<string, Verb>; aliases: Record<string, string> }> = {
+  container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
+  image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
+};
+
+const table = (group: Record<string, { summary: string }>) =>
+  Object.entries(group).map(([name, v]) => `  ${name.padEnd(11)} ${v.summary}`).join('\n');
+
+function mainHelp(): string {
+  return `
+Usage:  skiff [OPTIONS] COMMAND
+
+A container engine: runs containers and serves the Docker Engine API
+
+Common Commands:
+${table(common)}
+
+Management Commands:
+${table(management)}
+
+Commands:
+${table(others)}
+
+Global Options:
+  -H, --host string   Daemon socket to connect to (default $SKIFF_HOST, $DOCKER_HOST or unix:///run/skiff/docker.sock)
+  -v, --version       Print version information and quit
+      --help          Print usage
+
+Run 'skiff COMMAND --help' for more information on a command.
+`;
+}
+
+function managementHelp(name: string): string {
+  const m = management[name];
+  return `
+Usage:  skiff ${name} COMMAND
+
+${m.summary}
+
+Commands:
+${table(m.verbs)}
+
+Run 'skiff ${name} COMMAND --help' for more information on a command.
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let host: string | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-H' || a === '--host') {
+      host = argv[++i];
+      if (host === undefined) throw new CliError(`flag needs an argument: ${a}\nSee 'skiff --help'.`, 125);
+    } else if (a.startsWith('--host=') || a.startsWith('-H=')) host = a.slice(a.indexOf('=') + 1);
+    else if (a.startsWith('-H') && a.length > 2) host = a.slice(2);
+    else if (a === '-v' || a === '--version') {
+      process.stdout.write(`skiff version ${VERSION}\n`);
+      return 0;
+    } else if (a === '-h' || a === '--help') {
+      process.stdout.write(mainHelp());
+      return 0;
+    } else if (a === '-D' || a === '--debug') process.env.SKIFF_LOG = 'debug';
+    else if (a.startsWith('-')) throw new CliError(`unknown flag: ${a.replace(/=.*/, '')}\nSee 'skiff --help'.`, 125);
+    else break;
+  }
+  const name = argv[i];
+  if (name === undefined) {
+    process.stdout.write(mainHelp());
+    return 0;
+  }
+  let path = `skiff ${name}`;
+  let rest = argv.slice(i + 1);
+  let v: Verb | undefined = common[name] ?? others[name];
+  const group = management[name];
+  if (group) {
+    const sub = rest[0];
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      process.stdout.write(managementHelp(name));
+      return 0;
+    }
+    v = group.verbs[group.aliases[sub] ?? sub];
+    if (!v) throw new CliError(`skiff: unknown command: skiff ${name} ${sub}\n\nRun 'skiff ${name} --help' for more information`, 1);
+    path = `skiff ${name} ${sub}`;
+    rest = rest.slice(1);
+  }
+  if (!v) throw new CliError(`skiff: unknown command: skiff ${name}\n\nRun 'skiff --help' for more information`, 1);
+
+  const cmd = await v.load();
+  const spec = { ...cmd, path };
+  const parsed = parseArgs(spec, rest);
+  if (parsed.help) {
+    process.stdout.write(helpText(spec));
+    return 0;
+  }
+  checkArgCount(spec, parsed.args.length);
+  let client: Client | undefined;
+  const resolved = resolveHost(host);
+  const ctx: Context = { host: resolved, hostFlag: host, path, api: () => (client ??= createClient(resolved)) };
+  return (await cmd.run(ctx, parsed)) ?? 0;
+}
+
+/** Run the command line and exit with its status; every error is printed here, once. */
+export function cli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      traceMark(`exit ${code}`);
+      process.exit(code);
+    },
+    (err: unknown) => {
+      if (err instanceof CliError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(err.exitCode);
+      }
+      process.stderr.write(`skiff: ${err instanceof Error ? (process.env.SKIFF_LOG === 'debug' ? err.stack : err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
