@@ -132,6 +132,12 @@ export interface StartOptions {
   busybox?: boolean;
 }
 
+// daemons of this process still running when it exits (a test killed midway): stopped by PID, at least
+const liveDaemons = new Set<number>();
+process.once('exit', () => {
+  for (const pid of liveDaemons) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+});
+
 /** A private daemon: root under /var/tmp (a real disk: overlay upper dirs cannot live on every tmpfs). */
 export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   const root = mkdtempSync('/var/tmp/skiff-t-');
@@ -166,7 +172,8 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
     closeSync(fd);
     running = true;
     const c = child;
-    exited = new Promise((done) => c.once('exit', () => { running = false; done(); }));
+    liveDaemons.add(c.pid!);
+    exited = new Promise((done) => c.once('exit', () => { running = false; liveDaemons.delete(c.pid!); done(); }));
     const ready = await Promise.race([
       waitFor(`${host}/_ping`, async () => running && (await api(socket, 'GET', '/_ping', undefined, 1000)).status === 200, 10_000),
       exited.then(() => new Error('the daemon exited')),

