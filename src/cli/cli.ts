@@ -1,6 +1,6 @@
 // skiff's command line: global options, the verb table, and the one place errors become exit codes.
-// Start-up time is the CLI's budget: entry.ts loads this after turning on the compile cache, and each verb
-// is a lazily loaded chunk.
+// Start-up time is the CLI's budget: the bundle (dist/cli.cjs, run by launch.ts through a code cache)
+// evaluates a verb's module only when that verb runs; from source, main.ts is the entry.
 import { CliError, VERSION, traceMark, checkArgCount, createClient, helpText, parseArgs, resolveHost, type Client, type Command, type Context } from './core.ts';
 
 interface Verb {
@@ -182,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Run the command line and exit with its status; every error is printed here, once. */
 export function cli(argv: string[]): void {
+  traceMark('cli');
   main(argv).then(
     (code) => {
       traceMark(`exit ${code}`);

@@ -65,9 +65,12 @@ export function encodeQuery(query: Query = {}): string {
 // SKIFF_TRACE=1: one stderr line per request with its time to the answer's headers
 const trace = Boolean(process.env.SKIFF_TRACE);
 
+/** ms since the process started (process.uptime: the `performance` global loads perf_hooks, ~2 ms) */
+const now = () => process.uptime() * 1000;
+
 /** With SKIFF_TRACE=1, note a moment (ms since the process started) on stderr. */
 export function traceMark(label: string): void {
-  if (trace) process.stderr.write(`[trace] ${label} (t=${performance.now().toFixed(0)})\n`);
+  if (trace) process.stderr.write(`[trace] ${label} (t=${now().toFixed(1)})\n`);
 }
 
 export function createClient(host: string): Client {
@@ -111,9 +114,9 @@ export function createClient(host: string): Client {
   const request = async (method: string, p: string, opts: RequestOptions = {}): Promise<ApiResponse> => {
     if (!negotiated && isStream(opts.body)) await ping();
     const url = `/v${version}${p}${encodeQuery(opts.query)}`;
-    const t0 = trace ? performance.now() : 0;
+    const t0 = trace ? now() : 0;
     const res = await once(method, url, opts);
-    if (trace) process.stderr.write(`[http] ${method} ${url} → ${res.status} in ${(performance.now() - t0).toFixed(1)} ms (t=${performance.now().toFixed(0)})\n`);
+    if (trace) process.stderr.write(`[http] ${method} ${url} → ${res.status} in ${(now() - t0).toFixed(1)} ms (t=${t0.toFixed(1)}→${now().toFixed(1)})\n`);
     if (res.status < 400) return res;
     const err = await apiError(res);
     // an older daemon (dockerd 20.10 serves 1.41): talk its version, as docker's negotiation does
@@ -168,18 +171,19 @@ async function writeRequest(socket: Socket, method: string, url: string, opts: R
   const headers: Record<string, string> = { Host: 'api.moby.localhost', 'User-Agent': 'skiff-cli', ...opts.headers };
   if (opts.hijack) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
   else headers.Connection = 'close';
-  let payload: Buffer | undefined;
+  let payload: Buffer | string | undefined;
   const body = opts.body;
   if (isStream(body)) {
     headers['Transfer-Encoding'] = 'chunked';
     headers['Content-Type'] ??= 'application/x-tar';
   } else if (body !== undefined) {
-    payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    payload = Buffer.isBuffer(body) ? body : JSON.stringify(body);
     if (!Buffer.isBuffer(body)) headers['Content-Type'] ??= 'application/json';
-    headers['Content-Length'] = String(payload.length);
+    headers['Content-Length'] = String(Buffer.byteLength(payload));
   } else if (method === 'POST' || method === 'PUT') headers['Content-Length'] = '0';
   const head = `${method} ${url} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
-  socket.write(payload ? Buffer.concat([Buffer.from(head), payload]) : head);
+  // one write (one packet for the daemon to read); a JSON body stays a string: no Buffer copies
+  socket.write(Buffer.isBuffer(payload) ? Buffer.concat([Buffer.from(head), payload]) : payload ? head + payload : head);
   if (!isStream(body)) return;
   for await (const chunk of body as AsyncIterable<Buffer | string>) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

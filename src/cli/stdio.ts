@@ -60,8 +60,9 @@ export function detachFilter(keys: number[], onDetach: () => void): (chunk: Buff
 /** Runs until the container's output ends or the user detaches. */
 export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
   const { socket, body } = s.res;
-  const stdin = process.stdin;
-  const rawTerminal = s.tty && s.stdin && stdin.isTTY;
+  // process.stdin/stdout/stderr are built on first access (stdin alone loads fs streams, ~4 ms of
+  // start-up): touch each only when this session uses it
+  const rawTerminal = s.tty && s.stdin && process.stdin.isTTY;
   const cleanups: Array<() => void> = [];
 
   return new Promise((resolve, reject) => {
@@ -73,15 +74,15 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
       resolve({ detached });
     };
 
-    const write = (out: NodeJS.WriteStream) => (data: Buffer) => {
+    const write = (out: () => NodeJS.WriteStream) => (data: Buffer) => {
       try {
-        out.write(data);
+        out().write(data);
       } catch {
         // the reader of our output went away (EPIPE): keep draining the container's output
       }
     };
-    const toStdout = write(process.stdout);
-    const toStderr = write(process.stderr);
+    const toStdout = write(() => process.stdout);
+    const toStderr = write(() => process.stderr);
     const demux = frameDemuxer((stream, data) => (stream === 2 ? toStderr(data) : toStdout(data)));
     body.on('data', (chunk: Buffer) => (s.tty ? toStdout(chunk) : demux(chunk)));
     // the container's output ended: close our side too, so the daemon is not left holding a half-open stream
@@ -98,6 +99,7 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
     });
 
     if (rawTerminal) {
+      const stdin = process.stdin;
       stdin.setRawMode(true);
       // libuv's raw mode keeps output post-processing (ONLCR), so the container's \r\n would reach the
       // screen as \r\r\n; docker's raw mode turns it off. setRawMode(false) restores the saved original.
@@ -110,6 +112,7 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
       cleanups.push(() => process.off('exit', restore));
     }
     if (s.stdin) {
+      const stdin = process.stdin;
       const filter = detachFilter(parseDetachKeys(s.detachKeys ?? DEFAULT_DETACH_KEYS), () => {
         socket.destroy();
         done(true);

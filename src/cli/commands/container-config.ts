@@ -104,7 +104,8 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
   }
   const entrypoint = p.str('entrypoint');
   const stopTimeout = intFlag(spec, p, 'stop-timeout');
-  const size = process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
+  // only a TTY session has a console size; process.stdout is built on first use, which costs start-up time
+  const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
   const hostConfig: Record<string, unknown> = {
     Binds: p.list('volume'),
     NetworkMode: p.str('network') ?? p.str('net') ?? 'default',

@@ -5,7 +5,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Command, type Context, ApiError, CliError, readAll, socketPath, type Client } from '../core.ts';
 
 export const SAMPLE = 'skiff-hello';
@@ -25,9 +24,10 @@ async function answers(api: Client): Promise<boolean> {
   }
 }
 
-/** The project's root (holding scripts/base-images), from wherever this module was loaded (src/ or dist/). */
+/** The project's root (holding scripts/base-images), above the program Node runs (src/cli/main.ts or dist/skiff.cjs). */
 function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // argv[1], not import.meta.url: the bundled CLI is CommonJS (Node makes argv[1] absolute; bin/skiff resolves symlinks)
+  let dir = dirname(process.argv[1]);
   while (dir !== '/') {
     if (existsSync(join(dir, 'scripts', 'base-images'))) return dir;
     dir = dirname(dir);

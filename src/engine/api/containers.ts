@@ -30,7 +30,13 @@ async function list(ctx: HttpContext): Promise<void> {
     filters: Object.keys(filters).length ? filters : undefined,
     limit: limit !== undefined && limit > 0 ? limit : undefined,
   });
-  sendJson(ctx.res, 200, records.map(containerSummary));
+  if (!queryBool(q, 'size')) return sendJson(ctx.res, 200, records.map(containerSummary));
+  // `docker ps -s`: the writable layer's size is not measured yet; the virtual size is the image's
+  const imageSize = new Map<string, number>();
+  for (const r of records) {
+    if (!imageSize.has(r.imageId)) imageSize.set(r.imageId, (await ctx.engine.images.get(r.imageId).catch(() => undefined))?.size ?? 0);
+  }
+  sendJson(ctx.res, 200, records.map((r) => ({ ...containerSummary(r), SizeRw: 0, SizeRootFs: imageSize.get(r.imageId) })));
 }
 
 async function inspect(ctx: HttpContext): Promise<void> {

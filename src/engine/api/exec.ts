@@ -1,11 +1,12 @@
 // Exec routes: create a session in a running container, start it (hijacked like attach), resize, inspect.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpContext, Route, StreamContext } from './router.ts';
-import type { Engine, ExecRecord, ExecSpec } from '../types.ts';
+import type { Attachment, Engine, ExecRecord, ExecSpec } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
-import { readJson, sendEmpty, sendJson, queryInt } from './http.ts';
+import { readJson, sendEmpty, sendJson, queryInt, writeChunk } from './http.ts';
+import { toHttpError } from './errors.ts';
 import { pumpAttachment } from './hijack.ts';
-import { streamContentType } from './stdcopy.ts';
+import { frame, streamContentType } from './stdcopy.ts';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
@@ -49,8 +50,18 @@ async function start(ctx: StreamContext): Promise<void> {
     ctx.conn.respond(200);
     return;
   }
-  const att = await ctx.engine.containers.execStart(rec.id, { detach: false, tty });
+  // as docker: once the exec exists the connection is taken over, and a failure to start (command not
+  // found, container stopped) is written into the stream; the exit code (126/127) comes from exec inspect
   const io = ctx.conn.open(streamContentType(tty));
+  let att: Attachment | null;
+  try {
+    att = await ctx.engine.containers.execStart(rec.id, { detach: false, tty });
+  } catch (err) {
+    const text = Buffer.from(`${toHttpError(err).message}\r\n`);
+    await writeChunk(io.output, tty ? text : frame('stdout', text), ctx.signal);
+    ctx.conn.end();
+    return;
+  }
   if (att) await pumpAttachment(att, io, tty, ctx.signal);
   // the client asks for the exit code as soon as the stream ends: make sure it is recorded by then
   await settled(ctx.engine, rec.id, ctx.signal);

@@ -252,6 +252,10 @@ export function fakeEngine(): FakeEngine {
         const rec = execs.get(execId);
         if (!rec) throw notFound(`No such exec instance: ${execId}`);
         if (rec.running) throw failedPrecondition(`Error: Exec command ${execId} is already running`);
+        if (rec.spec.cmd[0] === 'nope') {
+          Object.assign(rec, { exitCode: 127 });
+          throw invalidArgument('OCI runtime exec failed: exec failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown');
+        }
         rec.running = true;
         // the exit is recorded a little after the output ends, as with a real monitor process
         const att = runScript(rec.spec.cmd, (code) => setTimeout(() => Object.assign(rec, { running: false, exitCode: code }), 30));

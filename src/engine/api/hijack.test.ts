@@ -22,7 +22,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = request({ socketPath, method, path, headers: payload ? { 'Content-Length': payload.length } : {} }, (res) => {
@@ -121,6 +121,16 @@ test('exec: create, start (body read from the upgraded connection), exit code re
   assert.equal(info.ExitCode, 0);
   assert.equal(info.ContainerID.length, 64);
   assert.equal((await call('GET', '/exec/nope/json')).status, 404);
+});
+
+test('exec of a missing command: the upgrade happens, the error is written into the stream, exit code 127', async () => {
+  const ex = await call('POST', '/containers/ex/exec', { Cmd: ['nope'], AttachStdout: true });
+  const h = await hijack(`/exec/${ex.json().Id}/start`, { Detach: false, Tty: false });
+  assert.ok('socket' in h);
+  const frames = createDemuxer().push(await readAll(h.socket, h.head));
+  assert.equal(frames.length, 1);
+  assert.match(frames[0].data.toString(), /executable file not found in \$PATH: unknown\r\n$/);
+  assert.equal((await call('GET', `/exec/${ex.json().Id}/json`)).json().ExitCode, 127);
 });
 
 test('exec start with Detach answers 200 without a stream', async () => {

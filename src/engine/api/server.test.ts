@@ -28,7 +28,7 @@ interface Res {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   text: string;
-  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: () => any;
 }
 
 function call(method: string, path: string, body?: unknown | Buffer): Promise<Res> {
@@ -98,6 +98,12 @@ test('version and info have the fields the docker CLI prints', async () => {
   assert.equal(i.Driver, 'overlay2');
   assert.equal(i.Swarm.LocalNodeState, 'inactive');
   assert.equal(i.NCPU, 2);
+});
+
+test('events is an open stream that ends at `until`', async () => {
+  const r = await call('GET', `/events?until=${Math.floor(Date.now() / 1000) - 1}`);
+  assert.equal(r.status, 200);
+  assert.equal(r.text, '');
 });
 
 test('create validates like docker and returns 201 {Id, Warnings}', async () => {

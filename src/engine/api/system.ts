@@ -116,8 +116,8 @@ async function events(ctx: HttpContext): Promise<void> {
   const until = queryUnixSeconds(ctx.query, 'until');
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    if (until !== undefined) setTimeout(resolve, Math.max(0, until * 1000 - Date.now())).unref();
+    const timer = until === undefined ? undefined : setTimeout(resolve, Math.max(0, until * 1000 - Date.now()));
+    ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
   ctx.res.end();
 }
