@@ -1,10 +1,11 @@
 // libc calls through node:ffi (Node 26, experimental) for the few things on the container hot path that
 // Node cannot do itself without a fork: mount(2)/umount2(2) instead of spawning mount(8), and posix_spawn(3)
 // instead of child_process.spawn, whose fork() copies the page tables of this ~80 MB process (~10 ms on a
-// small host, with the event loop blocked) where glibc's posix_spawn uses a vfork-style clone (~1.5 ms).
+// small host, with the event loop blocked) where glibc's posix_spawn uses a vfork-style clone (~1.5 ms);
+// and sealed memfds for the OCI runtime's binary (runtime.ts says why).
 // Everything here is optional: `libc()` is null when node:ffi is missing or refused (older Node,
 // --no-experimental-ffi, --permission, SKIFF_NO_FFI=1) and every caller keeps its spawn-based fallback.
-import { closeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Socket } from 'node:net';
 import type * as Ffi from 'node:ffi';
@@ -46,6 +47,8 @@ const signatures = {
   posix_spawnattr_setsigdefault: { arguments: ['pointer', 'pointer'], return: 'i32' },
   sigemptyset: { arguments: ['pointer'], return: 'i32' },
   sigfillset: { arguments: ['pointer'], return: 'i32' },
+  memfd_create: { arguments: ['string', 'u32'], return: 'i32' },
+  fcntl: { arguments: ['i32', 'i32', 'i32'], return: 'i32' },
 } as const;
 
 type LibcFunctions = Ffi.WrappedFunctionsFromDefinitions<typeof signatures>;
@@ -97,6 +100,37 @@ export function mount(lib: Libc, source: string, target: string, fstype: string,
 /** umount2(2). Throws SyscallError (EINVAL: not a mount point, EBUSY: in use). */
 export function umount(lib: Libc, target: string, flags = 0): void {
   if (lib.fn.umount2(target, flags) !== 0) throw new SyscallError('umount2', lib.errno(), target);
+}
+
+// ---------------------------------------------------------------- sealed in-memory executables
+
+const MFD_CLOEXEC = 0x1;
+const MFD_ALLOW_SEALING = 0x2;
+// Linux 6.3+: say the memfd may be executed (older kernels refuse the flag: retried without)
+const MFD_EXEC = 0x10;
+const F_ADD_SEALS = 1033;
+const F_GET_SEALS = 1034;
+// exactly the seals crun and runc check for in is_self_cloned()
+const EXE_SEALS = 0x1 | 0x2 | 0x4 | 0x8; // F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
+
+/**
+ * A copy of the file `bytes` in a sealed memfd (no write, grow or shrink can ever happen to it), kept open
+ * by this process: its fd. Executing it through /proc/<pid>/fd/<fd> gives a process whose /proc/self/exe
+ * cannot be written, which is what the runtimes otherwise make for themselves on every call.
+ */
+export function sealedMemfd(lib: Libc, name: string, bytes: Uint8Array): number {
+  let fd = lib.fn.memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (fd < 0 && lib.errno() === constants.errno.EINVAL) fd = lib.fn.memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw new SyscallError('memfd_create', lib.errno(), name);
+  try {
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+    if (lib.fn.fcntl(fd, F_ADD_SEALS, EXE_SEALS) !== 0) throw new SyscallError('fcntl(F_ADD_SEALS)', lib.errno(), name);
+    if (lib.fn.fcntl(fd, F_GET_SEALS, 0) !== EXE_SEALS) throw new SyscallError('fcntl(F_GET_SEALS)', constants.errno.EINVAL, name);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
 }
 
 // ---------------------------------------------------------------- posix_spawn

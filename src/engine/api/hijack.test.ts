@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveDockerApi, type ApiServer } from './index.ts';
-import { fakeEngine } from './fake-engine.ts';
+import { fakeEngine } from './testing/fake-engine.ts';
 import { createDemuxer } from './stdcopy.ts';
 
 let dir: string;

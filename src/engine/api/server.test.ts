@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveDockerApi, type ApiServer } from './index.ts';
-import { fakeEngine, type FakeEngine } from './fake-engine.ts';
+import { fakeEngine, type FakeEngine } from './testing/fake-engine.ts';
 import { createDemuxer } from './stdcopy.ts';
 
 let dir: string;

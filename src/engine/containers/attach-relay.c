@@ -5,7 +5,14 @@
  *   -n     do not read stdin (an attachment without stdin must not close the container's stdin)
  * Once connected it writes one byte to fd 3 when that is open (the engine waits for it before
  * `runtime start`, so no output is lost). Connecting is retried while the socket does not exist yet.
- * Exits 0 when conmon closes the socket. Protocol: conmon src/conn_sock.c, src/ctr_stdio.c. */
+ * Exits 0 when conmon closes the socket. Protocol: conmon src/conn_sock.c, src/ctr_stdio.c.
+ *
+ * The two directions never wait for each other. conmon writes output to us with a blocking write and,
+ * while it does, forwards no stdin; it stops reading our packets while the container's stdin pipe is
+ * full, and the container stops reading stdin while its stdout pipe (which conmon drains) is full. A relay
+ * that blocked on sending stdin while conmon blocked on sending output would deadlock all four. So every
+ * fd is non-blocking, each direction holds at most one packet in flight, and poll() waits for whichever
+ * side can move. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,22 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STDIO_BUF_SIZE 8192 /* conmon's STDIO_BUF_SIZE: a packet is 1 id byte + at most this */
-#define IN_CHUNK 8192       /* below conmon's CONN_SOCK_BUF_SIZE (32768), so no packet is truncated */
+/* conmon recvfrom()s CONN_SOCK_BUF_SIZE - 1 = 32767 bytes and SOCK_SEQPACKET silently drops the rest of a
+ * longer packet: stay well below it */
+#define IN_CHUNK 16384
+/* conmon sends 1 id byte + at most STDIO_BUF_SIZE (8192); room for more, so a packet is never cut */
+#define OUT_BUF 65536
 #define STDOUT_PIPE 2
 #define STDERR_PIPE 3
 
-static int write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    buf += w;
-    len -= (size_t)w;
-  }
-  return 0;
+static void set_nonblocking(int fd, int on) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return;
+  /* never flip a terminal someone else shares (the relay run by hand) */
+  if (isatty(fd)) return;
+  (void)fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
 /* connect through /proc/self/fd/N/NAME so paths longer than sun_path work, as conmon binds them */
@@ -81,28 +86,94 @@ int main(int argc, char **argv) {
     (void)write(3, "", 1);
     close(3);
   }
-  static char buf[STDIO_BUF_SIZE + 2];
-  struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = use_stdin ? 0 : -1, .events = POLLIN}};
+  set_nonblocking(sock, 1);
+  if (use_stdin) set_nonblocking(0, 1);
+  set_nonblocking(1, 1);
+  set_nonblocking(2, 1);
+
+  /* stdin -> socket: one packet waiting to be sent (a SEQPACKET send is all or nothing) */
+  static char in_buf[IN_CHUNK];
+  size_t in_len = 0;
+  int in_open = use_stdin;  /* still reading stdin */
+  int sock_wr_open = 1;     /* our write side is not shut down yet */
+  /* socket -> stdout/stderr: the rest of one packet waiting to be written */
+  static char out_buf[OUT_BUF];
+  size_t out_off = 0, out_len = 0;
+  int out_fd = -1;
+  int dead_out[3] = {0, 0, 0}; /* a reader of ours went away: drop what was meant for it */
+
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    /* stdin ended and everything read was sent: tell conmon (it closes the container's stdin) */
+    if (!in_open && in_len == 0 && sock_wr_open && use_stdin) {
+      shutdown(sock, SHUT_WR);
+      sock_wr_open = 0;
+    }
+    struct pollfd fds[3] = {
+        {.fd = sock, .events = (short)((out_len == 0 ? POLLIN : 0) | (in_len > 0 ? POLLOUT : 0))},
+        {.fd = in_open && in_len == 0 ? 0 : -1, .events = POLLIN},
+        {.fd = out_len > 0 ? out_fd : -1, .events = POLLOUT},
+    };
+    if (fds[0].events == 0) fds[0].fd = -1;
+    if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
-    if (fds[0].revents) {
-      ssize_t n = recv(sock, buf, sizeof buf, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return 0;
-      int out = buf[0] == STDERR_PIPE ? 2 : buf[0] == STDOUT_PIPE ? 1 : -1;
-      if (out >= 0 && n > 1 && write_all(out, buf + 1, (size_t)n - 1) < 0) return 0;
+
+    /* output first: it is what keeps conmon (and so the container) moving */
+    if (fds[2].revents && out_len > 0) {
+      ssize_t w = write(out_fd, out_buf + out_off, out_len);
+      if (w > 0) {
+        out_off += (size_t)w;
+        out_len -= (size_t)w;
+      } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+        dead_out[out_fd] = 1;
+        out_len = 0;
+      }
     }
-    if (fds[1].revents) {
-      ssize_t n = read(0, buf, IN_CHUNK);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        shutdown(sock, SHUT_WR);
-        fds[1].fd = -1;
-      } else if (write_all(sock, buf, (size_t)n) < 0) {
-        fds[1].fd = -1;
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR) && out_len == 0) {
+      ssize_t n = recv(sock, out_buf, sizeof out_buf, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return 0; /* conmon is done */
+      if (n > 1) {
+        out_fd = out_buf[0] == STDERR_PIPE ? 2 : out_buf[0] == STDOUT_PIPE ? 1 : -1;
+        if (out_fd >= 0 && !dead_out[out_fd]) {
+          out_off = 1;
+          out_len = (size_t)n - 1;
+          /* most of the time the pipe has room: skip a poll round */
+          ssize_t w = write(out_fd, out_buf + out_off, out_len);
+          if (w > 0) {
+            out_off += (size_t)w;
+            out_len -= (size_t)w;
+          } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+            dead_out[out_fd] = 1;
+            out_len = 0;
+          }
+        }
+      }
+    }
+    if (fds[0].revents & (POLLOUT | POLLHUP | POLLERR) && in_len > 0) {
+      ssize_t w = send(sock, in_buf, in_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (w >= 0) {
+        in_len = 0;
+      } else if (errno != EAGAIN && errno != EINTR && errno != ENOBUFS) {
+        /* conmon no longer takes input (the container's stdin is closed): keep draining ours */
+        in_len = 0;
+        sock_wr_open = 0;
+      }
+    }
+    if (fds[1].revents && in_len == 0) {
+      ssize_t n = read(0, in_buf, sizeof in_buf);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        in_open = 0;
+      } else if (n > 0 && sock_wr_open) {
+        in_len = (size_t)n;
+        /* most of the time the socket has room: skip a poll round */
+        ssize_t w = send(sock, in_buf, in_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w >= 0) {
+          in_len = 0;
+        } else if (errno != EAGAIN && errno != EINTR && errno != ENOBUFS) {
+          in_len = 0;
+          sock_wr_open = 0;
+        }
       }
     }
   }

@@ -92,9 +92,9 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     hostnamePath: p.hostname,
   };
   try {
-    await mkdir(p.bundle, { recursive: true });
-    await mkdir(p.userdata, { recursive: true });
-    await writeEtcFiles(ctx, rec);
+    await mkdir(p.dir, { recursive: true });
+    // everything a record refers to exists before the record does
+    await Promise.all([mkdir(p.bundle), mkdir(p.userdata), writeEtcFiles(ctx, rec)]);
     await ctx.store.save(rec);
   } catch (err) {
     // a failed create leaves nothing: no dir, no record, no name

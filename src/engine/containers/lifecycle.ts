@@ -119,10 +119,26 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
   const l = liveOf(ctx, rec.id);
   const p = paths(ctx, rec.id);
   const rt = ctx.runtimeFor(rec);
-  const rootfs = await ctx.snapshotter.mount(rec.id, await ctx.layerPaths(rec.imageId));
-  lap('rootfs mounted');
-  const pending = l.pending.splice(0);
+  const layers = await ctx.layerPaths(rec.imageId);
+  // conmon is started first and held before it forks (deferStart) while the rootfs and the bundle are made,
+  // so its ~10 ms of start-up overlap them. Should the engine die before go(), conmon goes on by itself:
+  // the previous run's bundle is removed first so that it finds none and gives up.
+  await Promise.all([
+    rm(`${p.bundle}/config.json`, { force: true }),
+    rm(p.exitFile, { force: true }), rm(p.oomFile, { force: true }), rm(`${p.userdata}/exit`, { force: true }),
+  ]);
+  const handle = spawnConmon(ctx.conmonPath, {
+    id: rec.id, uuid: rec.id, name: rec.name, runtime: rt, bundle: p.bundle, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile,
+    logPath: p.log, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`, persistDir: p.userdata, cwd: p.userdata,
+    terminal: rec.spec.tty, stdin: rec.spec.openStdin, leaveStdinOpen: !rec.spec.stdinOnce || rec.spec.tty,
+  }, { deferStart: true });
+  lap('conmon spawned');
+  let released = false;
+  let pending: typeof l.pending = [];
   try {
+    const rootfs = await ctx.snapshotter.mount(rec.id, layers);
+    lap('rootfs mounted');
+    pending = l.pending.splice(0);
     const user = await resolveUserInRootfs(rootfs, rec.spec.user);
     if (rec.spec.workingDir && rec.spec.workingDir !== '/') {
       await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch(() => {});
@@ -140,18 +156,12 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     const bpfKey = rt.name === 'crun' && spec.linux.seccomp ? ctx.bpf.key(spec.linux.seccomp) : null;
     const bpf = bpfKey ? ctx.bpf.get(bpfKey) : undefined;
     if (bpf) spec.annotations = { ...spec.annotations, [bpfAnnotation]: bpf };
-    await Promise.all([
-      writeFile(`${p.bundle}/config.json`, JSON.stringify(spec)),
-      rm(p.exitFile, { force: true }), rm(p.oomFile, { force: true }), rm(`${p.userdata}/exit`, { force: true }),
-    ]);
+    await writeFile(`${p.bundle}/config.json`, JSON.stringify(spec));
     lap('bundle written');
     l.run++;
     newExitSignal(l);
-    const handle = spawnConmon(ctx.conmonPath, {
-      id: rec.id, uuid: rec.id, name: rec.name, runtime: rt, bundle: p.bundle, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile,
-      logPath: p.log, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`, persistDir: p.userdata, cwd: p.userdata,
-      terminal: rec.spec.tty, stdin: rec.spec.openStdin, leaveStdinOpen: !rec.spec.stdinOnce || rec.spec.tty,
-    });
+    released = true;
+    handle.go();
     // relays connect while the runtime creates the container (they retry until the socket listens)
     const connected = pending.map((a) => a.connect(p.attachSocket).catch((err) => log.warn('attach failed', { id: rec.id, err })));
     const msg = await handle.sync.next().catch(() => null);
@@ -182,13 +192,17 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     }
     lap('runtime start done');
     handle.release();
-    l.conmonPid = Number(await readFile(p.conmonPidFile, 'utf8').catch(() => '0')) || 0;
+    // conmon wrote its pid file before the runtime ran; nothing on the way to the answer needs it
+    const run = l.run;
+    void readFile(p.conmonPidFile, 'utf8').then((t) => run === l.run && (l.conmonPid = Number(t) || 0), () => {});
     l.startedMs = Date.now();
     l.canceled = false;
     rec.state = { ...rec.state, status: 'running', pid: msg.data, exitCode: 0, oomKilled: false, error: '', startedAt: nowNano(), finishedAt: zeroTime, stoppedByUser: false };
     await ctx.store.save(rec);
     lap('record saved');
   } catch (err) {
+    // a conmon still held must be killed: closing its start pipe would let it go on
+    if (!released) handle.abort();
     for (const a of pending) a.abort();
     if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch(() => {});
     throw err;

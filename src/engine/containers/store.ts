@@ -49,6 +49,8 @@ export function createContainerStore(root: string): ContainerStore {
   const byName = new Map<string, string>();
   // writes of one record are chained so an older state never lands after a newer one
   const writing = new Map<string, Promise<void>>();
+  // records whose file exists (loaded or written by us): rewriting them skips the directory's fsync
+  const onDisk = new Set<string>();
   const dir = (id: string) => join(base, id);
 
   function tryFind(idOrName: string): ContainerRecord | undefined {
@@ -82,6 +84,7 @@ export function createContainerStore(root: string): ContainerStore {
           const rec = JSON.parse(await readFile(join(base, id, 'config.json'), 'utf8')) as ContainerRecord;
           byId.set(rec.id, rec);
           byName.set(rec.name, rec.id);
+          onDisk.add(rec.id);
         } catch (err) {
           // a dir without a record is what a crash during create or remove leaves: nothing refers to it
           log.warn('removing a container dir without a readable record', { id, err });
@@ -116,7 +119,10 @@ export function createContainerStore(root: string): ContainerStore {
       // the record as it is now, not as it will be when the chained write runs
       const snapshot = JSON.stringify(rec, null, 2) + '\n';
       const prev = writing.get(rec.id) ?? Promise.resolve();
-      const next = prev.catch(() => {}).then(() => writeFileAtomic(join(dir(rec.id), 'config.json'), snapshot));
+      const next = prev.catch(() => {}).then(async () => {
+        await writeFileAtomic(join(dir(rec.id), 'config.json'), snapshot, { replace: onDisk.has(rec.id) });
+        onDisk.add(rec.id);
+      });
       writing.set(rec.id, next);
       try {
         await next;
@@ -131,6 +137,7 @@ export function createContainerStore(root: string): ContainerStore {
         if (errnoCode(err) !== 'ENOENT') throw err;
       });
       byId.delete(id);
+      onDisk.delete(id);
       if (rec) this.releaseName(rec.name, id);
     },
     async purge(id) {

@@ -81,11 +81,9 @@ async function readInRoot(rootfs: string, path: string): Promise<string> {
 
 /** Resolve `spec` against the files of the mounted root filesystem `rootfs`. */
 export async function resolveUserInRootfs(rootfs: string, spec: string | undefined): Promise<ExecUser> {
-  // root without a passwd file needs no reads: the common case on the hot path of `run`
-  if (!spec || spec === '0' || spec === '0:0') {
-    const passwd = spec ? [] : parsePasswd(await readInRoot(rootfs, '/etc/passwd'));
-    return resolveUser(spec, passwd, spec ? [] : parseGroup(await readInRoot(rootfs, '/etc/group')));
-  }
+  // numeric root needs no reads
+  if (spec === '0' || spec === '0:0') return resolveUser(spec, [], []);
+  // both at once: on the hot path of `run` (the default user still reads them, for root's groups)
   const [passwd, group] = await Promise.all([readInRoot(rootfs, '/etc/passwd'), readInRoot(rootfs, '/etc/group')]);
   return resolveUser(spec, parsePasswd(passwd), parseGroup(group));
 }

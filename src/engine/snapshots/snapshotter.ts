@@ -131,14 +131,17 @@ function newSnapshotter(root: string): OverlaySnapshotter {
 
     async mount(key, lowerDirs) {
       const d = dirs(key);
-      if (await isMounted(d.merged)) return d.merged;
+      // fs round trips are what this costs on the start path: independent ones go together
+      const [mounted] = await Promise.all([isMounted(d.merged), mkdir(d.dir, { recursive: true, mode: 0o755 })]);
+      if (mounted) return d.merged;
       if (lowerDirs.length === 0) {
         await mkdir(emptyDir, { recursive: true });
         lowerDirs = [emptyDir];
       }
-      await mkdir(d.upper, { recursive: true, mode: 0o755 });
-      await mkdir(d.work, { recursive: true, mode: 0o700 });
-      await mkdir(d.merged, { recursive: true, mode: 0o755 });
+      await Promise.all([
+        mkdir(d.upper, { recursive: true, mode: 0o755 }), mkdir(d.work, { recursive: true, mode: 0o700 }),
+        mkdir(d.merged, { recursive: true, mode: 0o755 }),
+      ]);
       await mountOverlay({ lowerDirs, upper: d.upper, work: d.work, merged: d.merged, layersDir });
       return d.merged;
     },

@@ -5,9 +5,9 @@ import { EventEmitter } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type {
   Attachment, ContainerRecord, ContainerSpec, Digest, Engine, ExecRecord, ExecSpec, ImageRecord, LogEntry, WaitResult,
-} from '../types.ts';
-import { conflict, failedPrecondition, invalidArgument, notFound } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+} from '../../types.ts';
+import { conflict, failedPrecondition, invalidArgument, notFound } from '../../../lib/errors.ts';
+import { newId } from '../../../lib/ids.ts';
 
 type Chunk = { stream: 'stdout' | 'stderr'; data: Buffer };
 
