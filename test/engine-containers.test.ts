@@ -7,6 +7,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createEngine } from '../src/engine/index.ts';
 import type { ContainerSpec, Engine, LogEntry } from '../src/engine/index.ts';
 
@@ -196,4 +199,100 @@ test('a container outlives its engine and is re-adopted by the next one', async 
   await c.kill(rec.id, 'KILL');
   assert.equal((await done).StatusCode, 137);
   await c.remove(rec.id, { force: false });
+});
+
+// Large stdin through the attach relay: byte-identical, stdout and stderr apart, no deadlock when the
+// process writes output while we still write input, and no detach on ctrl-p,ctrl-q in piped (non-TTY) data.
+const sha = (b: Buffer | Buffer[]) => createHash('sha256').update(Array.isArray(b) ? Buffer.concat(b) : b).digest('hex');
+
+function binaryInput(size: number, opts: { withDetachKeys: boolean }): Buffer {
+  const data = randomBytes(size);
+  if (opts.withDetachKeys) data.set([16, 17], size >> 1);
+  // on a terminal the detach sequence is live (docker's rule): keep ctrl-p out of that data
+  else for (let i = 0; i < size; i++) if (data[i] === 16) data[i] = 15;
+  return data;
+}
+
+async function gather(out: AsyncIterable<{ stream: 'stdout' | 'stderr'; data: Buffer }>, slow = false) {
+  const got = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  for await (const c of out) {
+    got[c.stream].push(c.data);
+    if (slow) await sleep(2); // a client that reads slower than the container writes
+  }
+  return got;
+}
+
+test('run -i (no TTY): a megabyte with ctrl-p,ctrl-q in it comes back whole on stdout and on stderr', async () => {
+  const c = engine.containers;
+  const data = binaryInput(1 << 20, { withDetachKeys: true });
+  const rec = await c.create(spec(['sh', '-c', 'tee /dev/stderr'], { openStdin: true, stdinOnce: true, attachStdin: true }));
+  const a = await c.attach(rec.id, { stdin: true, stdout: true, stderr: true, stream: true });
+  const done = c.wait(rec.id, 'next-exit');
+  const got = gather(a.output);
+  await c.start(rec.id);
+  await pipeline(Readable.from([data]), a.input!);
+  const { stdout, stderr } = await got;
+  assert.equal((await done).StatusCode, 0);
+  assert.equal(sha(stdout), sha(data));
+  assert.equal(sha(stderr), sha(data));
+  await c.remove(rec.id, { force: true });
+});
+
+test('exec -i (no TTY): 4 MiB through cat to a slow reader, byte-identical; exit code after the output', async () => {
+  const c = engine.containers;
+  const rec = await c.create(spec(['sleep', '100']));
+  await c.start(rec.id);
+  const data = binaryInput(4 << 20, { withDetachKeys: true });
+  const ex = await c.execCreate(rec.id, { cmd: ['sh', '-c', 'cat; echo done >&2; exit 4'], env: [], tty: false, attachStdin: true, attachStdout: true, attachStderr: true, privileged: false });
+  const att = (await c.execStart(ex.id, { detach: false, tty: false }))!;
+  const got = gather(att.output, true);
+  await pipeline(Readable.from([data]), att.input!);
+  const { stdout, stderr } = await got;
+  assert.equal(sha(stdout), sha(data));
+  assert.equal(Buffer.concat(stderr).toString(), 'done\n');
+  assert.equal((await c.execInspect(ex.id)).exitCode, 4);
+  await c.remove(rec.id, { force: true });
+});
+
+// A raw, non-echoing terminal passes bytes unchanged both ways; the container says when it is raw.
+async function throughTerminal(att: { output: AsyncIterable<{ data: Buffer }>; input: NodeJS.WritableStream | null }, data: Buffer) {
+  const it = att.output[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (!head.includes('ready\n')) {
+    const r = await it.next();
+    assert.ok(!r.done, `output ended before the terminal was ready: ${head}`);
+    head = Buffer.concat([head, r.value.data]);
+  }
+  const chunks = [head.subarray(head.indexOf('ready\n') + 6)];
+  const sent = pipeline(Readable.from([data]), att.input as import('node:stream').Writable);
+  for (let r = await it.next(); !r.done; r = await it.next()) chunks.push(r.value.data);
+  await sent;
+  return Buffer.concat(chunks);
+}
+
+const RAW_HEAD = (n: number) => `stty raw -echo -iexten; echo ready; head -c ${n}`;
+
+test('run -it (TTY): a megabyte through a raw terminal comes back byte-identical', async () => {
+  const c = engine.containers;
+  const data = binaryInput(1 << 20, { withDetachKeys: false });
+  const rec = await c.create(spec(['sh', '-c', RAW_HEAD(data.length)], { tty: true, openStdin: true, stdinOnce: true, attachStdin: true }));
+  const a = await c.attach(rec.id, { stdin: true, stdout: true, stderr: true, stream: true });
+  const done = c.wait(rec.id, 'next-exit');
+  const got = throughTerminal(a, data);
+  await c.start(rec.id);
+  assert.equal(sha(await got), sha(data));
+  assert.equal((await done).StatusCode, 0);
+  await c.remove(rec.id, { force: true });
+});
+
+test('exec -it (TTY): a megabyte through a raw terminal comes back byte-identical', async () => {
+  const c = engine.containers;
+  const rec = await c.create(spec(['sleep', '100']));
+  await c.start(rec.id);
+  const data = binaryInput(1 << 20, { withDetachKeys: false });
+  const ex = await c.execCreate(rec.id, { cmd: ['sh', '-c', RAW_HEAD(data.length)], env: [], tty: true, attachStdin: true, attachStdout: true, attachStderr: true, privileged: false });
+  const att = (await c.execStart(ex.id, { detach: false, tty: true }))!;
+  assert.equal(sha(await throughTerminal(att, data)), sha(data));
+  assert.equal((await c.execInspect(ex.id)).exitCode, 0);
+  await c.remove(rec.id, { force: true });
 });

@@ -84,9 +84,18 @@ export interface ImageService {
 }
 
 /** The snapshotter: a container's root filesystem as an overlay of image layers plus its own upper dir. */
+export interface SnapshotMountOptions {
+  /**
+   * The changes need not survive a crash (a --rm container, as podman and CRI-O do it): no sync of the
+   * upper dir ever, neither the container's fsyncs nor the sync of the whole upper filesystem that an
+   * overlay unmount otherwise does (overlay's `volatile`).
+   */
+  volatile?: boolean;
+}
+
 export interface Snapshotter {
   /** create upper/work dirs for `key` over `lowerDirs` (idempotent) and mount the overlay at the returned path */
-  mount(key: string, lowerDirs: string[]): Promise<string>;
+  mount(key: string, lowerDirs: string[], opts?: SnapshotMountOptions): Promise<string>;
   /** unmount (idempotent; the upper dir stays, so a stopped container keeps its changes) */
   unmount(key: string): Promise<void>;
   /** unmount and delete everything of `key` */

@@ -1,7 +1,10 @@
-// Run a program to completion and collect its output: posix_spawn through node:ffi when available (no fork
-// of this big process, see syscalls.ts), else child_process.execFile. One result shape for both.
-import { execFile } from 'node:child_process';
+// Starting programs without forking this big process: posix_spawn through node:ffi when available (see
+// syscalls.ts), else child_process. runProgram runs one to completion and collects its output; spawnPiped
+// starts a helper that lives on, with pipes.
+import { execFile, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { libc, posixSpawn } from './syscalls.ts';
 
 export interface ProgramResult {
@@ -64,3 +67,62 @@ function runWithExecFile(path: string, args: string[], o: ProgramOptions): Promi
 }
 
 const signalNumber = (s: string): number | undefined => (constants.signals as Record<string, number>)[s];
+
+/** The part of a ChildProcess that a long-running helper with pipes needs (a ChildProcess is one). */
+export interface PipedChild {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** fds 0..n: a stream for each 'pipe', null for 'ignore' */
+  readonly stdio: ReadonlyArray<Readable | Writable | null>;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit', listener: (code: number | null) => void): this;
+  on(event: 'exit', listener: (code: number | null) => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+}
+
+/**
+ * Start a helper with pipes on the fds marked 'pipe' (fd 0 is written by us, every other fd read), like
+ * child_process.spawn(path, args, { stdio }) but by posix_spawn when node:ffi is there: no fork of this
+ * big process on the hot path of `run` (~10 ms of the event loop and of a core). Without ffi, or when
+ * posix_spawn fails, child_process.spawn itself (which reports a missing program as usual).
+ */
+export function spawnPiped(path: string, args: string[], stdio: Array<'pipe' | 'ignore'>): PipedChild {
+  const lib = libc();
+  if (lib) {
+    try {
+      const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+      const pipes = stdio.flatMap((kind, fd) => (kind === 'pipe' ? [{ fd, child: fd === 0 ? 'read' as const : 'write' as const }] : []));
+      const s = posixSpawn(lib, { path, argv: [path, ...args], env, pipes, keepAlive: true });
+      const streams = stdio.map((_k, fd) => s.pipes.get(fd) ?? null);
+      const child = Object.assign(new EventEmitter(), {
+        pid: s.pid,
+        exitCode: null as number | null,
+        stdin: streams[0] ?? null,
+        stdout: streams[1] ?? null,
+        stderr: streams[2] ?? null,
+        stdio: streams,
+        kill(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode !== null) return false;
+          try {
+            process.kill(s.pid, signal);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      });
+      s.exited.then((code) => {
+        child.exitCode = code;
+        child.emit('exit', code);
+      });
+      return child as unknown as PipedChild;
+    } catch {
+      // fall through: child_process says what went wrong in its usual way
+    }
+  }
+  return spawn(path, args, { stdio }) as unknown as PipedChild;
+}

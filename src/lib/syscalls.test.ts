@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { libc, mount, posixSpawn, sealedMemfd, umount } from './syscalls.ts';
-import { runProgram } from './spawn.ts';
+import { runProgram, spawnPiped } from './spawn.ts';
 
 const lib = libc();
 const skip = !lib && 'node:ffi is not available';
@@ -70,4 +70,21 @@ test('mount and umount an overlay in-process; errors carry the errno name', { sk
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('spawnPiped: pipes on the fds asked for, an exit event, kill', async () => {
+  const child = spawnPiped('/bin/sh', ['-c', 'echo ready >&3; cat; echo done >&2'], ['pipe', 'pipe', 'pipe', 'pipe']);
+  const read = (s: NodeJS.ReadableStream) => new Promise<string>((resolve) => {
+    let t = '';
+    s.on('data', (d) => (t += d)).on('end', () => resolve(t));
+  });
+  const [ready, out, err] = [read(child.stdio[3] as NodeJS.ReadableStream), read(child.stdout!), read(child.stderr!)];
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  child.stdin!.end('echo\n');
+  assert.deepEqual([await ready, await out, await err, await exited], ['ready\n', 'echo\n', 'done\n', 0]);
+  assert.equal(child.exitCode, 0);
+  const sleeper = spawnPiped('/bin/sleep', ['10'], ['ignore', 'pipe', 'pipe']);
+  const gone = new Promise<number | null>((r) => sleeper.once('exit', r));
+  assert.equal(sleeper.kill('SIGKILL'), true);
+  assert.equal(await gone, lib ? 128 + 9 : null);
 });

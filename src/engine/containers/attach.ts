@@ -53,25 +53,35 @@ export function parseDetachKeys(keys: string | undefined): Buffer {
   return Buffer.from(out);
 }
 
-/** A push queue read as an async iterable. */
-function chunkQueue() {
+/**
+ * A push queue read as an async iterable. It counts the bytes it holds so the producer can stop while the
+ * reader (a client on the other end of a socket) is behind: the output is never held whole in memory.
+ */
+function chunkQueue(onLow: () => void) {
   const items: Chunk[] = [];
+  let bytes = 0;
   let done = false;
   let wake: (() => void) | null = null;
   return {
     push(c: Chunk) {
       if (done) return;
       items.push(c);
+      bytes += c.data.length;
       wake?.();
     },
     end() {
       done = true;
       wake?.();
     },
+    /** more queued than a reader should be behind by: pause the producer */
+    full: () => bytes >= QUEUE_HIGH,
     async *iterate(): AsyncGenerator<Chunk> {
       for (;;) {
         if (items.length) {
-          yield items.shift()!;
+          const c = items.shift()!;
+          bytes -= c.data.length;
+          if (bytes < QUEUE_LOW) onLow();
+          yield c;
           continue;
         }
         if (done) return;
@@ -81,6 +91,9 @@ function chunkQueue() {
     },
   };
 }
+
+const QUEUE_HIGH = 1 << 20;
+const QUEUE_LOW = 256 << 10;
 
 export interface PendingAttachment {
   attachment: Attachment;
@@ -93,50 +106,91 @@ export interface PendingAttachment {
   closed(): boolean;
 }
 
-export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr: boolean; detachKeys?: string; onClose?: () => void }): PendingAttachment {
-  const queue = chunkQueue();
-  const input = opts.stdin ? new PassThrough() : null;
+/**
+ * Watches input for the detach sequence. Returns the bytes to pass on (a prefix of the sequence is held
+ * back until the next byte shows whether it was one) and whether the sequence completed.
+ */
+export function detachScanner(keys: Buffer) {
+  let matched = 0;
+  return {
+    scan(chunk: Buffer): { pass: Buffer; detach: boolean } {
+      if (matched === 0 && !chunk.includes(keys[0])) return { pass: chunk, detach: false };
+      const out: number[] = [];
+      for (const byte of chunk) {
+        if (byte === keys[matched]) {
+          if (++matched < keys.length) continue;
+          return { pass: Buffer.from(out), detach: true };
+        }
+        // a broken partial match was ordinary input after all
+        if (matched) out.push(...keys.subarray(0, matched));
+        matched = byte === keys[0] ? 1 : 0;
+        if (!matched) out.push(byte);
+      }
+      return { pass: Buffer.from(out), detach: false };
+    },
+    /** input ended inside a partial match: those bytes were input */
+    rest(): Buffer {
+      const held = keys.subarray(0, matched);
+      matched = 0;
+      return Buffer.from(held);
+    },
+  };
+}
+
+/**
+ * `tty`: the process has a terminal. Only then is input watched for the detach keys, as docker does: on a
+ * pipe the input is data, and random bytes hold ctrl-p,ctrl-q often enough (once per 64 KiB on average)
+ * that a binary stream would otherwise end halfway with the container's stdin never closed.
+ */
+export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean; detachKeys?: string; onClose?: () => void }): PendingAttachment {
   let child: ChildProcess | null = null;
+  const queue = chunkQueue(() => {
+    child?.stdout?.resume();
+    child?.stderr?.resume();
+  });
+  const input = opts.stdin ? new PassThrough() : null;
   let closed = false;
   let hold: Promise<unknown> = Promise.resolve();
   const finish = () => {
     hold.then(() => queue.end(), () => queue.end());
   };
+  // nobody will read the input any more: let it drain to nowhere, so a writer waiting on it is released
+  const discardInput = () => {
+    if (!input) return;
+    input.unpipe();
+    input.resume();
+  };
   const close = () => {
     if (closed) return;
     closed = true;
     if (child?.pid && child.exitCode === null) child.kill('SIGTERM');
+    discardInput();
     queue.end();
     opts.onClose?.();
   };
-  // the detach sequence ends the attachment without touching the container's stdin
   let inputSide: Writable | null = null;
   if (input) {
-    const keys = parseDetachKeys(opts.detachKeys);
-    let matched = 0;
+    const scanner = opts.tty ? detachScanner(parseDetachKeys(opts.detachKeys)) : null;
+    // honour the relay's pace: a client sending a large stdin waits instead of filling our memory
+    const forward = (chunk: Buffer, cb: () => void) => {
+      if (closed || !chunk.length || input.write(chunk)) return cb();
+      input.once('drain', cb);
+    };
     inputSide = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        if (matched === 0 && !chunk.includes(keys[0])) {
-          input.write(chunk);
+        if (!scanner) return forward(chunk, cb);
+        const { pass, detach } = scanner.scan(chunk);
+        // the detach sequence ends the attachment without touching the container's stdin
+        if (detach) {
+          if (pass.length && !closed) input.write(pass);
+          close();
           return cb();
         }
-        const out: number[] = [];
-        for (const byte of chunk) {
-          if (byte === keys[matched]) {
-            if (++matched < keys.length) continue;
-            if (out.length) input.write(Buffer.from(out));
-            close();
-            return cb();
-          }
-          // a broken partial match was ordinary input after all
-          if (matched) out.push(...keys.subarray(0, matched));
-          matched = byte === keys[0] ? 1 : 0;
-          if (!matched) out.push(byte);
-        }
-        if (out.length) input.write(Buffer.from(out));
-        cb();
+        forward(pass, cb);
       },
       final(cb) {
+        const rest = scanner?.rest();
+        if (rest?.length && !closed) input.write(rest);
         input.end();
         cb();
       },
@@ -163,10 +217,21 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
       const ended = () => {
         if (--streamsOpen === 0) finish();
       };
-      c.stdout!.on('data', (d: Buffer) => opts.stdout && queue.push({ stream: 'stdout', data: d }));
-      c.stderr!.on('data', (d: Buffer) => opts.stderr && queue.push({ stream: 'stderr', data: d }));
+      const onOutput = (stream: 'stdout' | 'stderr', wanted: boolean) => (d: Buffer) => {
+        if (!wanted || closed) return;
+        queue.push({ stream, data: d });
+        // the reader is behind: stop reading the relay; it stops reading conmon, which waits
+        if (queue.full()) {
+          c.stdout!.pause();
+          c.stderr!.pause();
+        }
+      };
+      c.stdout!.on('data', onOutput('stdout', opts.stdout));
+      c.stderr!.on('data', onOutput('stderr', opts.stderr));
       c.stdout!.on('end', ended);
       c.stderr!.on('end', ended);
+      // the relay is gone (conmon closed the socket): input has nowhere to go
+      c.once('exit', discardInput);
       return new Promise<void>((resolve, reject) => {
         const ready = c.stdio[3] as unknown as NodeJS.ReadableStream;
         ready.once('data', () => resolve());

@@ -110,6 +110,8 @@ export interface ConmonHandle {
   go(): void;
   /** with `deferStart`, before go(): kill the waiting conmon (closing the pipe alone would let it go on) */
   abort(): void;
+  /** false once conmon's first process is known to have ended (a held conmon that died is no use) */
+  alive(): boolean;
   /** close our ends of the pipes */
   release(): void;
 }
@@ -140,6 +142,7 @@ export function spawnConmon(conmonPath: string, o: ConmonLaunch, so: SpawnConmon
   const args = conmonArgs(o);
   let err = '';
   let pid = 0;
+  let ended = false;
   const pipes: Array<Pipe | null> = [];
   const lib = libc();
   let spawned = false;
@@ -153,6 +156,7 @@ export function spawnConmon(conmonPath: string, o: ConmonLaunch, so: SpawnConmon
       pid = child.pid;
       for (const [fd, s] of child.pipes) pipes[fd] = s as unknown as Pipe;
       child.exited.then((code) => {
+        ended = true;
         if (code !== 0) err ||= `conmon exited with status ${code}`;
       });
       spawned = true;
@@ -169,6 +173,7 @@ export function spawnConmon(conmonPath: string, o: ConmonLaunch, so: SpawnConmon
     });
     child.unref();
     child.on('error', (e) => (err += e.message));
+    child.on('exit', () => (ended = true));
     pid = child.pid ?? 0;
     (child.stdio as unknown as Array<Pipe | null>).forEach((p, fd) => {
       if (fd >= 2) pipes[fd] = p;
@@ -196,6 +201,7 @@ export function spawnConmon(conmonPath: string, o: ConmonLaunch, so: SpawnConmon
       }
       handle.release();
     },
+    alive: () => !ended,
     release() {
       for (const p of pipes) p?.destroy();
     },

@@ -9,6 +9,7 @@ import type { Runtime } from './runtime.ts';
 import type { SeccompProfile } from './seccomp.ts';
 import type { OciDevice } from './spec.ts';
 import type { PendingAttachment } from './attach.ts';
+import type { ConmonHandle } from './conmon.ts';
 import { kernelCapabilities } from './caps.ts';
 import type { BpfCache } from './seccomp-cache.ts';
 import { logger } from '../../lib/log.ts';
@@ -32,6 +33,8 @@ export interface Live {
   canceled: boolean;
   backoffMs: number;
   restartTimer: NodeJS.Timeout | null;
+  /** a conmon started after `create` and held for `start` (launch.ts) */
+  held: { handle: ConmonHandle; timer: NodeJS.Timeout } | null;
 }
 
 export interface Waiter {

@@ -106,7 +106,7 @@ export function createExecService(ctx: Ctx): ExecService {
       s.started = true;
       const spec = s.rec.spec;
       if (opts.tty !== undefined) spec.tty = opts.tty || spec.tty;
-      const attach = opts.detach ? null : createAttachment({ stdin: spec.attachStdin, stdout: spec.attachStdout, stderr: spec.attachStderr, detachKeys: spec.detachKeys });
+      const attach = opts.detach ? null : createAttachment({ stdin: spec.attachStdin, stdout: spec.attachStdout, stderr: spec.attachStderr, tty: spec.tty, detachKeys: spec.detachKeys });
       await launch(s, attach);
       return attach?.attachment ?? null;
     },

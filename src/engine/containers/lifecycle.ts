@@ -8,7 +8,8 @@ import { resolveInRoot } from '../../lib/tar.ts';
 import { log, paths, type Ctx, type Live } from './context.ts';
 import { buildOciSpec } from './spec.ts';
 import { resolveUserInRootfs } from './user.ts';
-import { spawnConmon, startFailure } from './conmon.ts';
+import { startFailure } from './conmon.ts';
+import { conmonForStart, dropHeldConmon } from './launch.ts';
 import { deleteStopped, fastStart, removeCgroups, runtimeDelete, runtimeKill, runtimeVerb } from './runtime.ts';
 import { bpfAnnotation } from './seccomp-cache.ts';
 import { decideRestart } from './restart.ts';
@@ -31,7 +32,7 @@ export const isActive = (s: ContainerState) => s.status === 'running' || s.statu
 export function liveOf(ctx: Ctx, id: string): Live {
   let l = ctx.live.get(id);
   if (!l) {
-    l = { chain: Promise.resolve(), run: 0, exited: Promise.resolve(), markExited: () => {}, exitHandled: true, conmonPid: 0, startedMs: 0, pending: [], canceled: false, backoffMs: 0, restartTimer: null };
+    l = { chain: Promise.resolve(), run: 0, exited: Promise.resolve(), markExited: () => {}, exitHandled: true, conmonPid: 0, startedMs: 0, pending: [], canceled: false, backoffMs: 0, restartTimer: null, held: null };
     ctx.live.set(id, l);
   }
   return l;
@@ -53,6 +54,7 @@ export function newExitSignal(l: Live): void {
 }
 
 function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed'): void {
+  if (debug) log.debug(`${event} ${rec.id.slice(0, 12)}: waiters told`);
   const list = ctx.waiters.get(rec.id);
   if (!list?.length) return;
   const result = { StatusCode: rec.state.exitCode, ...(rec.state.error ? { Error: { Message: rec.state.error } } : {}) };
@@ -120,23 +122,14 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
   const p = paths(ctx, rec.id);
   const rt = ctx.runtimeFor(rec);
   const layers = await ctx.layerPaths(rec.imageId);
-  // conmon is started first and held before it forks (deferStart) while the rootfs and the bundle are made,
-  // so its ~10 ms of start-up overlap them. Should the engine die before go(), conmon goes on by itself:
-  // the previous run's bundle is removed first so that it finds none and gives up.
-  await Promise.all([
-    rm(`${p.bundle}/config.json`, { force: true }),
-    rm(p.exitFile, { force: true }), rm(p.oomFile, { force: true }), rm(`${p.userdata}/exit`, { force: true }),
-  ]);
-  const handle = spawnConmon(ctx.conmonPath, {
-    id: rec.id, uuid: rec.id, name: rec.name, runtime: rt, bundle: p.bundle, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile,
-    logPath: p.log, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`, persistDir: p.userdata, cwd: p.userdata,
-    terminal: rec.spec.tty, stdin: rec.spec.openStdin, leaveStdinOpen: !rec.spec.stdinOnce || rec.spec.tty,
-  }, { deferStart: true });
+  // conmon loads while the rootfs is mounted and the bundle written; it runs the runtime on go()
+  const handle = await conmonForStart(ctx, rec);
   lap('conmon spawned');
   let released = false;
   let pending: typeof l.pending = [];
   try {
-    const rootfs = await ctx.snapshotter.mount(rec.id, layers);
+    // a --rm container's changes go with it: nothing of them is ever synced
+    const rootfs = await ctx.snapshotter.mount(rec.id, layers, { volatile: rec.spec.host.autoRemove });
     lap('rootfs mounted');
     pending = l.pending.splice(0);
     const user = await resolveUserInRootfs(rootfs, rec.spec.user);
@@ -179,9 +172,20 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     if (bpfKey && !bpf) ctx.bpf.learn(bpfKey, `${rt.root}/${rec.id}`).catch((err) => log.debug('seccomp cache', { err }));
     await Promise.all(connected);
     lap('attached');
+    // the record says running from the moment the process is released: it is written meanwhile (the
+    // answer waits for it). Should the engine die in between, the container shows as running and can be
+    // stopped, where a record still saying created would hide a live conmon.
+    const before = rec.state;
+    l.startedMs = Date.now();
+    l.canceled = false;
+    rec.state = { ...rec.state, status: 'running', pid: msg.data, exitCode: 0, oomKilled: false, error: '', startedAt: nowNano(), finishedAt: zeroTime, stoppedByUser: false };
+    const saved = ctx.store.save(rec);
+    saved.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
     try {
       await fastStart(rt, rec.id);
     } catch (err) {
+      rec.state = before;
+      await saved.catch(() => {});
       handle.release();
       await runtimeDelete(rt, rec.id).catch(() => {});
       await l.exited; // conmon sees the process die and writes the exit file
@@ -195,10 +199,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     // conmon wrote its pid file before the runtime ran; nothing on the way to the answer needs it
     const run = l.run;
     void readFile(p.conmonPidFile, 'utf8').then((t) => run === l.run && (l.conmonPid = Number(t) || 0), () => {});
-    l.startedMs = Date.now();
-    l.canceled = false;
-    rec.state = { ...rec.state, status: 'running', pid: msg.data, exitCode: 0, oomKilled: false, error: '', startedAt: nowNano(), finishedAt: zeroTime, stoppedByUser: false };
-    await ctx.store.save(rec);
+    await saved;
     lap('record saved');
   } catch (err) {
     // a conmon still held must be killed: closing its start pipe would let it go on
@@ -290,6 +291,7 @@ export function onExitFile(ctx: Ctx, id: string): void {
   const rec = ctx.store.tryFind(id);
   const l = ctx.live.get(id);
   if (!rec || rec.id !== id || !l || l.exitHandled) return;
+  if (debug) log.debug(`exit ${id.slice(0, 12)}: exit file seen`);
   l.markExited();
   const run = l.run;
   serialize(ctx, id, () => processExit(ctx, rec, run)).catch((err) => log.warn('exit handling failed', { id, err }));
@@ -358,6 +360,7 @@ export function normalizeSignal(s: string): string {
 export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () => Promise<unknown>): Promise<void> {
   const l = liveOf(ctx, rec.id);
   cancelRestart(ctx, rec);
+  dropHeldConmon(ctx, rec.id);
   rec.state = { ...rec.state, status: 'removing' };
   for (const a of l.pending.splice(0)) a.abort();
   await ctx.store.trash(rec.id);

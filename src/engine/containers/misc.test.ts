@@ -7,7 +7,7 @@ import { resolveUser, parsePasswd, parseGroup } from './user.ts';
 import { decideRestart, nextBackoff, restartOnBoot } from './restart.ts';
 import { filterContainers } from './filters.ts';
 import { parseLogLine, readLogs, tailOffset } from './logs.ts';
-import { createAttachment, parseDetachKeys } from './attach.ts';
+import { createAttachment, detachScanner, parseDetachKeys } from './attach.ts';
 import { mergeImageConfig } from './create.ts';
 import { startFailure, conmonArgs } from './conmon.ts';
 import { runtimeMessage } from './runtime.ts';
@@ -79,11 +79,31 @@ test('detach keys: ctrl-p,ctrl-q ends the attachment, other bytes pass through',
   assert.deepEqual([...parseDetachKeys('ctrl-a,x')], [1, 120]);
   assert.throws(() => parseDetachKeys('bogus-key'), /Invalid detach keys/);
   let closed = false;
-  const a = createAttachment({ stdin: true, stdout: true, stderr: true, onClose: () => (closed = true) });
+  const a = createAttachment({ stdin: true, stdout: true, stderr: true, tty: true, onClose: () => (closed = true) });
   a.attachment.input!.write(Buffer.from([104, 16, 105]));
   a.attachment.input!.write(Buffer.from([16]));
   a.attachment.input!.write(Buffer.from([17, 120]));
   await new Promise((r) => setImmediate(r));
+  assert.equal(closed, true);
+});
+
+test('detach keys: a held-back prefix is input when the stream ends; a scanner passes other bytes whole', () => {
+  const s = detachScanner(Buffer.from([16, 17]));
+  assert.deepEqual(s.scan(Buffer.from([1, 16])), { pass: Buffer.from([1]), detach: false });
+  assert.deepEqual(s.scan(Buffer.from([16, 2])), { pass: Buffer.from([16, 16, 2]), detach: false });
+  assert.deepEqual(s.scan(Buffer.from([3, 16])), { pass: Buffer.from([3]), detach: false });
+  assert.deepEqual([...s.rest()], [16]);
+  assert.deepEqual(s.scan(Buffer.from([16, 17, 9])), { pass: Buffer.from([]), detach: true });
+});
+
+test('without a terminal, stdin is data: ctrl-p,ctrl-q passes through and does not detach', async () => {
+  let closed = false;
+  const a = createAttachment({ stdin: true, stdout: true, stderr: true, tty: false, onClose: () => (closed = true) });
+  const bytes = Buffer.from([104, 16, 17, 105, 16]);
+  a.attachment.input!.end(bytes);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(closed, false);
+  a.attachment.close();
   assert.equal(closed, true);
 });
 

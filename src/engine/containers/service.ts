@@ -20,6 +20,7 @@ import { readStats, top } from './stats.ts';
 import { getArchive, putArchive, statPath } from './archive.ts';
 import { createExecService } from './exec.ts';
 import { createBpfCache } from './seccomp-cache.ts';
+import { dropHeldConmon, holdConmon } from './launch.ts';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -93,7 +94,13 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
 
   const service: ContainerEngine = {
     runtimeName: runtime.name,
-    create: (spec) => createContainer(ctx, spec),
+    async create(spec) {
+      const rec = await createContainer(ctx, spec);
+      liveOf(ctx, rec.id);
+      // once the answer is out: `start` usually follows within milliseconds (launch.ts)
+      setImmediate(() => void serialize(ctx, rec.id, async () => holdConmon(ctx, rec)));
+      return rec;
+    },
     async start(id) {
       const rec = find(id);
       await serialize(ctx, rec.id, () => startLocked(ctx, rec));
@@ -191,7 +198,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       const rec = find(id);
       if (rec.state.status === 'paused') throw conflict(`You cannot attach to a paused container, unpause it first`);
       if (rec.state.status === 'restarting') throw conflict(`You cannot attach to a restarting container, wait until it is running`);
-      const a = createAttachment({ stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys });
+      const a = createAttachment({ stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, tty: rec.spec.tty, detachKeys: o.detachKeys });
       if (o.logs) {
         const replay = readLogs(rec.logPath, { follow: false, stdout: o.stdout, stderr: o.stderr, timestamps: false });
         const entries: Array<{ stream: 'stdout' | 'stderr'; data: Buffer }> = [];
@@ -267,7 +274,8 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     async close() {
       watcher?.close();
       watcher = null;
-      for (const l of ctx.live.values()) {
+      for (const [id, l] of ctx.live) {
+        dropHeldConmon(ctx, id);
         if (l.restartTimer) clearTimeout(l.restartTimer);
         l.restartTimer = null;
         for (const a of l.pending.splice(0)) a.attachment.close();

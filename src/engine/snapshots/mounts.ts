@@ -1,11 +1,11 @@
 // Overlay mounts, and the mount table as the kernel sees it (/proc/self/mountinfo), so mount and unmount
 // can be idempotent. mount(2) is called in-process through node:ffi when it is there (~1 ms, where spawning
-// mount(8) costs ~15 ms on the start path); unmounting always runs umount(8) in a child process, because
-// unmounting an overlay syncs its whole upper filesystem (tens of ms under write load), which must not
-// block the event loop. The child is started by posix_spawn when possible (lib/spawn.ts).
+// mount(8) costs ~15 ms on the start path). Unmounting an overlay syncs its whole upper filesystem (tens of
+// ms under write load), which must not block the event loop: umount(8) does it in a child process (started
+// by posix_spawn when possible, lib/spawn.ts), except for volatile overlays, which sync nothing.
 import { readFile } from 'node:fs/promises';
 import { internal } from '../../lib/errors.ts';
-import { libc, mount } from '../../lib/syscalls.ts';
+import { libc, mount, MNT_DETACH, umount } from '../../lib/syscalls.ts';
 import { runProgram } from '../../lib/spawn.ts';
 import { logger } from '../../lib/log.ts';
 
@@ -14,14 +14,22 @@ const log = logger('snapshots');
 /** the kernel's escaping of mount points in mountinfo (space, tab, newline, backslash) */
 const escapeMountPoint = (p: string) => p.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
 
-export async function isMounted(path: string): Promise<boolean> {
+/** Whether `path` is a mount point, and whether it is a volatile overlay (which syncs nothing on unmount). */
+export async function mountState(path: string): Promise<{ mounted: boolean; volatile: boolean }> {
   const want = escapeMountPoint(path);
   const table = await readFile('/proc/self/mountinfo', 'utf8');
   for (const line of table.split('\n')) {
-    // fields: id parent major:minor root MOUNTPOINT options …
-    if (line.split(' ', 5)[4] === want) return true;
+    // fields: id parent major:minor root MOUNTPOINT options … - fstype source SUPER-OPTIONS
+    if (line.split(' ', 5)[4] !== want) continue;
+    const superOptions = line.slice(line.indexOf(' - ') + 3).split(' ')[2] ?? '';
+    // older kernels say `volatile`, newer `fsync=volatile`
+    return { mounted: true, volatile: /(^|,)(fsync=)?volatile(,|$)/.test(superOptions) };
   }
-  return false;
+  return { mounted: false, volatile: false };
+}
+
+export async function isMounted(path: string): Promise<boolean> {
+  return (await mountState(path)).mounted;
 }
 
 async function spawnTool(cmd: string, args: string[], cwd?: string): Promise<void> {
@@ -34,9 +42,9 @@ async function spawnTool(cmd: string, args: string[], cwd?: string): Promise<voi
  * Mount options must fit in one page: with many layers the lower dirs are passed relative to `layersDir`
  * (mount runs there), the trick containerd uses.
  */
-export async function mountOverlay(opts: { lowerDirs: string[]; upper: string; work: string; merged: string; layersDir: string }): Promise<void> {
+export async function mountOverlay(opts: { lowerDirs: string[]; upper: string; work: string; merged: string; layersDir: string; volatile?: boolean }): Promise<void> {
   const top = [...opts.lowerDirs].reverse();
-  const build = (lower: string[]) => `lowerdir=${lower.join(':')},upperdir=${opts.upper},workdir=${opts.work}`;
+  const build = (lower: string[]) => `lowerdir=${lower.join(':')},upperdir=${opts.upper},workdir=${opts.work}${opts.volatile ? ',volatile' : ''}`;
   let options = build(top);
   let cwd: string | undefined;
   if (options.length > 4000) {
@@ -61,12 +69,32 @@ export async function mountOverlay(opts: { lowerDirs: string[]; upper: string; w
   await spawnTool('/bin/mount', ['-t', 'overlay', 'overlay', '-o', options, opts.merged], cwd);
 }
 
+/**
+ * Unmount (idempotent). A volatile overlay is unmounted in-process (it syncs nothing, so it is quick);
+ * any other by umount(8) in a child, since it syncs the whole upper filesystem first.
+ */
 export async function unmountPath(path: string): Promise<void> {
-  if (!(await isMounted(path))) return;
+  const state = await mountState(path);
+  if (!state.mounted) return;
+  const lib = libc();
+  if (lib && state.volatile) {
+    try {
+      umount(lib, path);
+      return;
+    } catch (err) {
+      // busy (a process of ours still has its cwd there): detach now, the kernel frees it when unused
+      if ((err as { code?: string }).code === 'EBUSY') {
+        try {
+          umount(lib, path, MNT_DETACH);
+          return;
+        } catch {}
+      }
+      log.debug('umount2 failed, trying umount(8)', { path, err });
+    }
+  }
   try {
     await spawnTool('/bin/umount', [path]);
   } catch (err) {
-    // busy (a process of ours still has its cwd there): detach now, the kernel frees it when unused
     if (!(await isMounted(path))) return;
     await spawnTool('/bin/umount', ['-l', path]).catch(() => {
       throw err;

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, readdir, rm, lstat } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, lstat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { createSnapshotter } from './index.ts';
+import { mountState } from './mounts.ts';
 import { isKind } from '../../lib/errors.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -87,6 +88,29 @@ test('layers stack in order, whiteouts hide lower files, upper keeps changes', {
   assert.equal(await readFile(join(merged, 'etc/a'), 'utf8'), 'top');
   assert.equal(existsSync(join(merged, 'etc/b')), false);
   assert.equal(await readFile(join(merged, 'etc/c'), 'utf8'), 'base');
+  await snap.remove(key);
+  assert.equal(existsSync(join(root, 'snapshots/containers', key)), false);
+});
+
+test('a volatile mount shows as such, unmounts, and its dirs mount again (volatile or not)', { skip: !isRoot && 'needs root for overlay mounts' }, async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const base = await layer({ 'etc/a': 'base' });
+  const lowers = [await snap.unpackLayer(base.diffId, () => Readable.from([base.tar]))];
+  const key = `volatile-${process.pid}`;
+  t.after(() => snap.remove(key));
+  const merged = await snap.mount(key, lowers, { volatile: true });
+  assert.deepEqual(await mountState(merged), { mounted: true, volatile: true });
+  await writeFile(join(merged, 'etc/b'), 'changed');
+  await snap.unmount(key);
+  assert.equal((await mountState(merged)).mounted, false);
+  // the upper keeps what was written before a clean unmount; the volatile mark does not block a remount
+  await snap.mount(key, lowers);
+  assert.deepEqual(await mountState(merged), { mounted: true, volatile: false });
+  assert.equal(await readFile(join(merged, 'etc/b'), 'utf8'), 'changed');
+  await snap.unmount(key);
+  await snap.mount(key, lowers, { volatile: true });
+  assert.equal((await mountState(merged)).volatile, true);
   await snap.remove(key);
   assert.equal(existsSync(join(root, 'snapshots/containers', key)), false);
 });

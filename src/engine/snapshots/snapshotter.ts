@@ -129,7 +129,7 @@ function newSnapshotter(root: string): OverlaySnapshotter {
       await rm(doomed, { recursive: true, force: true });
     },
 
-    async mount(key, lowerDirs) {
+    async mount(key, lowerDirs, opts = {}) {
       const d = dirs(key);
       // fs round trips are what this costs on the start path: independent ones go together
       const [mounted] = await Promise.all([isMounted(d.merged), mkdir(d.dir, { recursive: true, mode: 0o755 })]);
@@ -141,8 +141,11 @@ function newSnapshotter(root: string): OverlaySnapshotter {
       await Promise.all([
         mkdir(d.upper, { recursive: true, mode: 0o755 }), mkdir(d.work, { recursive: true, mode: 0o700 }),
         mkdir(d.merged, { recursive: true, mode: 0o755 }),
+        // a volatile mount leaves this mark in the work dir, and overlay refuses the dirs while it is there;
+        // the work dir is overlay's scratch space (only --rm containers, which a crash removes, use volatile)
+        rm(join(d.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true }),
       ]);
-      await mountOverlay({ lowerDirs, upper: d.upper, work: d.work, merged: d.merged, layersDir });
+      await mountOverlay({ lowerDirs, upper: d.upper, work: d.work, merged: d.merged, layersDir, volatile: opts.volatile });
       return d.merged;
     },
     async unmount(key) {
