@@ -263,7 +263,7 @@ async function throughTerminal(att: { output: AsyncIterable<{ data: Buffer }>; i
     assert.ok(!r.done, `output ended before the terminal was ready: ${head}`);
     head = Buffer.concat([head, r.value.data]);
   }
-  const chunks = [head.subarray(head.indexOf('ready\n') + 6)];
+  const chunks: Buffer[] = [head.subarray(head.indexOf('ready\n') + 6)];
   const sent = pipeline(Readable.from([data]), att.input as import('node:stream').Writable);
   for (let r = await it.next(); !r.done; r = await it.next()) chunks.push(r.value.data);
   await sent;

@@ -113,10 +113,14 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
     }
     if (s.stdin) {
       const stdin = process.stdin;
-      const filter = detachFilter(parseDetachKeys(s.detachKeys ?? DEFAULT_DETACH_KEYS), () => {
-        socket.destroy();
-        done(true);
-      });
+      // the detach keys only mean something on a terminal (docker's rule): piped stdin is data, and
+      // random bytes hold ctrl-p,ctrl-q about once per 64 KiB
+      const filter = s.tty
+        ? detachFilter(parseDetachKeys(s.detachKeys ?? DEFAULT_DETACH_KEYS), () => {
+            socket.destroy();
+            done(true);
+          })
+        : (chunk: Buffer) => chunk;
       const onData = (chunk: Buffer) => {
         const out = filter(chunk);
         if (out.length && !socket.destroyed) socket.write(out);

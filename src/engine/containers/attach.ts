@@ -206,7 +206,8 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
     async connect(socketPath) {
       if (closed) return;
       const relay = findRelay();
-      const args = input ? [socketPath] : ['-n', socketPath];
+      // -t: the relay holds stdin until conmon's pty master cannot block it (see attach-relay.c)
+      const args = input ? (opts.tty ? ['-t', socketPath] : [socketPath]) : ['-n', socketPath];
       child = spawn(relay, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
       const c = child;
       if (input && c.stdin) {
