@@ -43,7 +43,11 @@ export function runProgram(path: string, args: string[], o: ProgramOptions = {})
     s.on('error', () => {});
   });
   let timedOut = false;
+  let reaped = false;
+  void child.exited.then(() => (reaped = true));
   const timer = o.timeoutMs ? setTimeout(() => {
+    // once reaped its pid may belong to another process
+    if (reaped) return;
     timedOut = true;
     try {
       process.kill(child.pid, 'SIGTERM');
@@ -68,7 +72,10 @@ function runWithExecFile(path: string, args: string[], o: ProgramOptions): Promi
 
 const signalNumber = (s: string): number | undefined => (constants.signals as Record<string, number>)[s];
 
-/** The part of a ChildProcess that a long-running helper with pipes needs (a ChildProcess is one). */
+/**
+ * The part of a ChildProcess that a long-running helper with pipes needs (a ChildProcess is one). One
+ * difference: killed by a signal, the posix_spawn'd child exits with 128+n where a ChildProcess has null.
+ */
 export interface PipedChild {
   readonly pid?: number;
   readonly exitCode: number | null;

@@ -1,8 +1,9 @@
 // libc calls through node:ffi (Node 26, experimental) for the few things on the container hot path that
-// Node cannot do itself without a fork: mount(2)/umount2(2) instead of spawning mount(8), and posix_spawn(3)
-// instead of child_process.spawn, whose fork() copies the page tables of this ~80 MB process (~10 ms on a
-// small host, with the event loop blocked) where glibc's posix_spawn uses a vfork-style clone (~1.5 ms);
-// and sealed memfds for the OCI runtime's binary (runtime.ts says why).
+// Node cannot do itself without a fork: mount(2) instead of spawning mount(8) (and umount2(2) where the
+// unmount is quick, see snapshots/mounts.ts); posix_spawn(3) instead of child_process.spawn, whose fork()
+// copies the page tables of this ~80 MB process (~10 ms on a small host, with the event loop blocked) where
+// glibc's posix_spawn uses a vfork-style clone (~1.5 ms); sealed memfds for the OCI runtime's binary
+// (runtime.ts says why).
 // Everything here is optional: `libc()` is null when node:ffi is missing or refused (older Node,
 // --no-experimental-ffi, --permission, SKIFF_NO_FFI=1) and every caller keeps its spawn-based fallback.
 import { closeSync, writeSync } from 'node:fs';
@@ -48,6 +49,7 @@ const signatures = {
   sigemptyset: { arguments: ['pointer'], return: 'i32' },
   sigfillset: { arguments: ['pointer'], return: 'i32' },
   memfd_create: { arguments: ['string', 'u32'], return: 'i32' },
+  // variadic in C; an int third argument travels in a register either way (x86-64, aarch64)
   fcntl: { arguments: ['i32', 'i32', 'i32'], return: 'i32' },
 } as const;
 

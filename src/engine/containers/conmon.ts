@@ -194,7 +194,8 @@ export function spawnConmon(conmonPath: string, o: ConmonLaunch, so: SpawnConmon
       if (so.deferStart) pipes[4]?.end('0');
     },
     abort() {
-      if (pid > 0) {
+      // once reaped its pid may belong to another process
+      if (pid > 0 && !ended) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {}

@@ -7,7 +7,8 @@ import { checkName } from './store.ts';
 import { containerCapabilities } from './caps.ts';
 import { mergeEnv } from './spec.ts';
 import { paths, type Ctx } from './context.ts';
-import { nowNano, writeEtcFiles, zeroTime } from './lifecycle.ts';
+import { nowNano, zeroTime } from './lifecycle.ts';
+import { writeEtcFiles } from './etc-files.ts';
 
 /**
  * The container's effective config: the image's, overridden by the user's. An entrypoint given by the
