@@ -5,7 +5,7 @@ export * from './args.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './command.ts';
-export * from './frames.ts';
+export { frame, frameDemuxer } from '../lib/stdcopy.ts';
 export * from './stdio.ts';
 export * from './env.ts';
 export { parseBytes, parseDuration, humanDuration } from '../lib/units.ts';

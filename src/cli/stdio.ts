@@ -1,7 +1,7 @@
 // Wiring a hijacked attach/exec connection to this terminal: output (raw for a TTY, demultiplexed
 // otherwise), stdin (raw mode for a TTY, with the detach keys), window size and signal forwarding.
 import type { ApiResponse } from './http.ts';
-import { frameDemuxer } from './frames.ts';
+import { frameDemuxer } from '../lib/stdcopy.ts';
 import { CliError } from './errors.ts';
 
 export interface StreamSession {
@@ -83,7 +83,7 @@ export function pumpStreams(s: StreamSession): Promise<{ detached: boolean }> {
     };
     const toStdout = write(() => process.stdout);
     const toStderr = write(() => process.stderr);
-    const demux = frameDemuxer((stream, data) => (stream === 2 ? toStderr(data) : toStdout(data)));
+    const demux = frameDemuxer((stream, data) => (stream === 'stderr' ? toStderr(data) : toStdout(data)));
     body.on('data', (chunk: Buffer) => (s.tty ? toStdout(chunk) : demux(chunk)));
     // the container's output ended: close our side too, so the daemon is not left holding a half-open stream
     body.once('end', () => {

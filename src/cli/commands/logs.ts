@@ -45,7 +45,7 @@ export const logs: Command = {
       },
     });
     const raw = info.Config.Tty || /raw-stream/.test(res.headers['content-type'] ?? '');
-    const demux = frameDemuxer((stream, data) => (stream === 2 ? process.stderr : process.stdout).write(data));
+    const demux = frameDemuxer((stream, data) => (stream === 'stderr' ? process.stderr : process.stdout).write(data));
     // Ctrl-C on `logs -f` just ends the command, as docker's does
     process.once('SIGINT', () => process.exit(0));
     for await (const chunk of res.body) {

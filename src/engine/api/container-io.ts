@@ -6,7 +6,7 @@ import type { HttpContext, Route } from './router.ts';
 import type { ContainerRecord, ContainerStats, LogOptions, PathStat } from '../types.ts';
 import { invalidArgument, isKind } from '../../lib/errors.ts';
 import { sendEmpty, sendJson, queryBool, queryUnixSeconds, required, writeChunk } from './http.ts';
-import { frame, streamContentType } from './stdcopy.ts';
+import { frame, streamContentType } from '../../lib/stdcopy.ts';
 
 async function logs(ctx: HttpContext): Promise<void> {
   const q = ctx.query;

@@ -6,7 +6,7 @@ import { containerSpecFromDocker, validateContainerName } from './create.ts';
 import { containerInspect, containerSummary } from './inspect.ts';
 import { readJson, sendEmpty, sendJson, queryBool, queryInt, queryFilters, required } from './http.ts';
 import { pumpAttachment } from './hijack.ts';
-import { streamContentType } from './stdcopy.ts';
+import { streamContentType } from '../../lib/stdcopy.ts';
 
 const isUp = (r: ContainerRecord) => r.state.status === 'running' || r.state.status === 'paused' || r.state.status === 'restarting';
 

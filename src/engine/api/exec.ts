@@ -6,7 +6,7 @@ import { invalidArgument } from '../../lib/errors.ts';
 import { readJson, sendEmpty, sendJson, queryInt, writeChunk } from './http.ts';
 import { toHttpError } from './errors.ts';
 import { pumpAttachment } from './hijack.ts';
-import { frame, streamContentType } from './stdcopy.ts';
+import { frame, streamContentType } from '../../lib/stdcopy.ts';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});

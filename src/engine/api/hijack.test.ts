@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveDockerApi, type ApiServer } from './index.ts';
 import { fakeEngine } from './testing/fake-engine.ts';
-import { createDemuxer } from './stdcopy.ts';
+import { splitFrames } from '../../lib/stdcopy.ts';
 
 let dir: string;
 let socketPath: string;
@@ -78,7 +78,7 @@ test('attach upgrades with 101 and multiplexes stdout/stderr; output starts when
   assert.equal(h.res.headers['upgrade'], 'tcp');
   const all = readAll(h.socket, h.head);
   assert.equal((await call('POST', '/containers/att/start')).status, 204);
-  const frames = createDemuxer().push(await all);
+  const frames = splitFrames(await all);
   assert.deepEqual(frames.map((f) => [f.stream, f.data.toString()]), [['stdout', 'hello world\n'], ['stderr', 'oops\n']]);
 });
 
@@ -114,7 +114,7 @@ test('exec: create, start (body read from the upgraded connection), exit code re
   const id = ex.json().Id as string;
   const h = await hijack(`/v1.50/exec/${id}/start`, { Detach: false, Tty: false });
   assert.ok('socket' in h);
-  const frames = createDemuxer().push(await readAll(h.socket, h.head));
+  const frames = splitFrames(await readAll(h.socket, h.head));
   assert.deepEqual(frames.map((f) => [f.stream, f.data.toString()]), [['stdout', 'from exec\n'], ['stderr', 'oops\n']]);
   const info = (await call('GET', `/exec/${id}/json`)).json();
   assert.equal(info.Running, false);
@@ -127,7 +127,7 @@ test('exec of a missing command: the upgrade happens, the error is written into 
   const ex = await call('POST', '/containers/ex/exec', { Cmd: ['nope'], AttachStdout: true });
   const h = await hijack(`/exec/${ex.json().Id}/start`, { Detach: false, Tty: false });
   assert.ok('socket' in h);
-  const frames = createDemuxer().push(await readAll(h.socket, h.head));
+  const frames = splitFrames(await readAll(h.socket, h.head));
   assert.equal(frames.length, 1);
   assert.match(frames[0].data.toString(), /executable file not found in \$PATH: unknown\r\n$/);
   assert.equal((await call('GET', `/exec/${ex.json().Id}/json`)).json().ExitCode, 127);

@@ -7,7 +7,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Attachment } from '../types.ts';
 import type { StreamConnection } from './router.ts';
 import { readJson, writeChunk } from './http.ts';
-import { frame } from './stdcopy.ts';
+import { frame } from '../../lib/stdcopy.ts';
 
 /** A connection whose socket we own after an HTTP upgrade request. */
 export function upgradedConnection(req: IncomingMessage, socket: Duplex, head: Buffer): StreamConnection {

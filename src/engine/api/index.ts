@@ -9,7 +9,7 @@ import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
-export { MULTIPLEXED, RAW_STREAM, frame, createDemuxer } from './stdcopy.ts';
+export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
 export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes];

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveDockerApi, type ApiServer } from './index.ts';
 import { fakeEngine, type FakeEngine } from './testing/fake-engine.ts';
-import { createDemuxer } from './stdcopy.ts';
+import { splitFrames } from '../../lib/stdcopy.ts';
 
 let dir: string;
 let socketPath: string;
@@ -197,7 +197,7 @@ test('logs are multiplexed (8-byte headers) unless the container has a TTY', asy
   await create('logger', ['sleep']);
   const r = await call('GET', '/containers/logger/logs?stdout=1&stderr=1&timestamps=1');
   assert.equal(r.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
-  const frames = createDemuxer().push(r.body);
+  const frames = splitFrames(r.body);
   assert.deepEqual(frames.map((f) => [f.stream, f.data.toString()]), [
     ['stdout', '2024-01-01T00:00:00.000000001Z one\n'],
     ['stderr', '2024-01-01T00:00:01.000000001Z two\n'],
