@@ -1,7 +1,7 @@
 // Attachments: a container's (or exec's) live stdio through conmon's attach socket, bridged by the
 // skiff-attach-relay helper (SOCK_SEQPACKET is out of Node's reach). An attachment can be made before the
 // process exists (`docker run` attaches, then starts): its input is buffered and it connects when told.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough, Writable } from 'node:stream';
 import type { Attachment } from '../types.ts';
 import { failedPrecondition, internal, invalidArgument } from '../../lib/errors.ts';
+import { spawnPiped, type PipedChild } from '../../lib/spawn.ts';
 
 type Chunk = { stream: 'stdout' | 'stderr'; data: Buffer };
 
@@ -143,7 +144,7 @@ export function detachScanner(keys: Buffer) {
  * that a binary stream would otherwise end halfway with the container's stdin never closed.
  */
 export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean; detachKeys?: string; onClose?: () => void }): PendingAttachment {
-  let child: ChildProcess | null = null;
+  let child: PipedChild | null = null;
   const queue = chunkQueue(() => {
     child?.stdout?.resume();
     child?.stderr?.resume();
@@ -208,7 +209,9 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
       const relay = findRelay();
       // -t: the relay holds stdin until conmon's pty master cannot block it (see attach-relay.c)
       const args = input ? (opts.tty ? ['-t', socketPath] : [socketPath]) : ['-n', socketPath];
-      child = spawn(relay, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+      // posix_spawn, not fork: this runs on every attached `run` and `exec`, and forking the daemon blocks
+      // its event loop while the page tables are copied
+      child = spawnPiped(relay, args, [input ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe']);
       const c = child;
       if (input && c.stdin) {
         c.stdin.on('error', () => {});
@@ -216,7 +219,11 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
       }
       let streamsOpen = 2;
       const ended = () => {
-        if (--streamsOpen === 0) finish();
+        if (--streamsOpen > 0) return;
+        // the relay closes its output only by exiting: input has nowhere to go (its exit may be seen
+        // later, a posix_spawn'd child is reaped by polling)
+        discardInput();
+        finish();
       };
       const onOutput = (stream: 'stdout' | 'stderr', wanted: boolean) => (d: Buffer) => {
         if (!wanted || closed) return;
@@ -234,7 +241,7 @@ export function createAttachment(opts: { stdin: boolean; stdout: boolean; stderr
       // the relay is gone (conmon closed the socket): input has nowhere to go
       c.once('exit', discardInput);
       return new Promise<void>((resolve, reject) => {
-        const ready = c.stdio[3] as unknown as NodeJS.ReadableStream;
+        const ready = c.stdio[3] as NodeJS.ReadableStream;
         ready.once('data', () => resolve());
         c.once('exit', (code) => reject(internal(`attach relay exited (${code}) before it connected to ${socketPath}`)));
         c.once('error', (err) => reject(internal(`attach relay failed: ${err.message}`, err)));

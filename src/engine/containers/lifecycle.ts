@@ -57,7 +57,10 @@ function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed'): void
   if (debug) log.debug(`${event} ${rec.id.slice(0, 12)}: waiters told`);
   const list = ctx.waiters.get(rec.id);
   if (!list?.length) return;
-  const result = { StatusCode: rec.state.exitCode, ...(rec.state.error ? { Error: { Message: rec.state.error } } : {}) };
+  // as docker: removal clears the error (State.SetRemoved), so `removed` waiters (`run --rm`) get the exit
+  // code alone, and a start failure is reported once, by the start request, not again as a wait error
+  const error = event === 'exit' && rec.state.error ? { Error: { Message: rec.state.error } } : {};
+  const result = { StatusCode: rec.state.exitCode, ...error };
   const keep = list.filter((w) => {
     const fire = event === 'removed' || w.condition === 'next-exit' || (w.condition === 'not-running' && !isActive(rec.state));
     if (fire) w.resolve(result);
