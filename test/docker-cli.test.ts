@@ -3,7 +3,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, waitFor, type Daemon } from './harness.ts';
+import { ok, startDaemon, waitFor, type Daemon } from './harness.ts';
 
 let d: Daemon;
 let scratch: string;
@@ -17,8 +17,6 @@ after(async () => {
 });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 async function status(name: string): Promise<string> {
   const r = await d.docker(['inspect', '-f', '{{.State.Status}}', name]);

@@ -2,15 +2,13 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { startDaemon, runInPty, DOCKER, SKIFF, type Daemon } from './harness.ts';
+import { ok, startDaemon, runInPty, DOCKER, SKIFF, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 test('run -it busybox sh under a real terminal', async () => {
   const r = await runInPty([DOCKER, 'run', '-it', '--rm', 'busybox', 'sh'], 'echo $((6*7)); exit\r', { expect: '# ', env: d.env });

@@ -4,14 +4,13 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, run, mountsUnder, waitFor, AS_NOBODY, DOCKER, SKIFF, type Daemon, type RunResult } from './harness.ts';
+import { ok, startDaemon, run, mountsUnder, waitFor, AS_NOBODY, DOCKER, SKIFF, type Daemon, type RunResult } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: RunResult) => assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 const fails = (r: RunResult, code: number | null, message: RegExp) => {
   const why = `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
   if (code === null) assert.notEqual(r.code, 0, why);

@@ -1,6 +1,7 @@
 // Helpers for the integration tests: a private skiff daemon per test file (own root, own socket), the
 // skiff and docker CLIs pointed at it, and a cleanup that leaves nothing behind — containers outlive the
 // daemon by design, so leftovers are found through files and mounts under the private root, never by name.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, chmodSync, mkdirSync, statSync } from 'node:fs';
@@ -370,4 +371,9 @@ sys.exit(os.waitstatus_to_exitcode(st) if os.WIFEXITED(st) else 128 + os.WTERMSI
 /** A name no other test (or earlier run) uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Assert a command exited 0, showing its output when it did not. */
+export function ok(r: { code: number; stdout: string; stderr: string }): void {
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }

@@ -2,15 +2,13 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { startDaemon, BUSYBOX_TAR, type Daemon } from './harness.ts';
+import { ok, startDaemon, BUSYBOX_TAR, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 async function tags(): Promise<string[]> {
   const r = await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);

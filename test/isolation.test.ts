@@ -2,15 +2,13 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readlinkSync, readFileSync } from 'node:fs';
-import { startDaemon, type Daemon } from './harness.ts';
+import { ok, startDaemon, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 // busybox readlink takes one path: one call per namespace (all in the same container)
 const readNs = (kinds: string[]) => ['sh', '-c', kinds.map((k) => `readlink /proc/self/ns/${k}`).join('; ')];

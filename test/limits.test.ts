@@ -2,15 +2,13 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startDaemon, uniqueName, type Daemon } from './harness.ts';
+import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 /** A v1 cgroup file of a host process (hybrid host: /sys/fs/cgroup/<controller>/<path>/<file>). */
 function hostCgroupFile(pid: number, controller: string, file: string): string {

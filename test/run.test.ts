@@ -2,15 +2,13 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { startDaemon, importBusybox, uniqueName, type Daemon } from './harness.ts';
+import { ok, startDaemon, importBusybox, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 test('skiff image import makes an image docker lists', async () => {
   const ref = uniqueName('imported').toLowerCase() + ':v1';

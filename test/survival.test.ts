@@ -4,15 +4,13 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDaemon, waitFor, type Daemon } from './harness.ts';
+import { ok, startDaemon, waitFor, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-const ok = (r: { code: number; stdout: string; stderr: string }) =>
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 
 async function state(name: string): Promise<{ status: string; pid: number; exitCode: number; restarts: number }> {
   const r = await d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Pid}} {{.State.ExitCode}} {{.RestartCount}}', name]);
