@@ -53,16 +53,18 @@ export function newExitSignal(l: Live): void {
   l.exitHandled = false;
 }
 
-function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed'): void {
+function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed' | 'start-failed'): void {
   if (debug) log.debug(`${event} ${rec.id.slice(0, 12)}: waiters told`);
   const list = ctx.waiters.get(rec.id);
   if (!list?.length) return;
   // as docker: removal clears the error (State.SetRemoved), so `removed` waiters (`run --rm`) get the exit
   // code alone, and a start failure is reported once, by the start request, not again as a wait error
-  const error = event === 'exit' && rec.state.error ? { Error: { Message: rec.state.error } } : {};
+  const error = event !== 'removed' && rec.state.error ? { Error: { Message: rec.state.error } } : {};
   const result = { StatusCode: rec.state.exitCode, ...error };
   const keep = list.filter((w) => {
-    const fire = event === 'removed' || w.condition === 'next-exit' || (w.condition === 'not-running' && !isActive(rec.state));
+    // a failed start is not an exit (docker never ran the process): `next-exit` waiters keep waiting and the
+    // client reports the start error alone; `not-running` holds, so those answer
+    const fire = event === 'removed' || (w.condition === 'next-exit' && event === 'exit') || (w.condition === 'not-running' && !isActive(rec.state));
     if (fire) w.resolve(result);
     return !fire;
   });
@@ -190,7 +192,7 @@ async function cleanupFailedStart(ctx: Ctx, rec: ContainerRecord, exitCode: numb
     return;
   }
   await ctx.store.save(rec);
-  notify(ctx, rec, 'exit');
+  notify(ctx, rec, 'start-failed');
 }
 
 /**
