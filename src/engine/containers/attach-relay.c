@@ -110,6 +110,26 @@ static enum console console_state(pid_t conmon) {
   return st;
 }
 
+/* output from conmon waiting for our stdout/stderr: one packet at a time, so input never waits on it */
+struct pending {
+  char buf[OUT_BUF];
+  size_t off, len;
+  int fd;
+  int dead[3]; /* a reader of ours went away: drop what was meant for it */
+};
+
+/* write what is pending; a reader that is gone loses its data, the other stream goes on */
+static void flush_out(struct pending *o) {
+  ssize_t w = write(o->fd, o->buf + o->off, o->len);
+  if (w > 0) {
+    o->off += (size_t)w;
+    o->len -= (size_t)w;
+  } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+    o->dead[o->fd] = 1;
+    o->len = 0;
+  }
+}
+
 static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -168,10 +188,7 @@ int main(int argc, char **argv) {
   int in_open = use_stdin; /* still reading stdin */
   int sock_wr_open = 1;    /* our write side is not shut down yet */
   /* socket -> stdout/stderr: the rest of one packet waiting to be written */
-  static char out_buf[OUT_BUF];
-  size_t out_off = 0, out_len = 0;
-  int out_fd = -1;
-  int dead_out[3] = {0, 0, 0}; /* a reader of ours went away: drop what was meant for it */
+  static struct pending out = {.fd = -1};
 
   for (;;) {
     if (console_wait && now_ms() >= next_check) {
@@ -192,9 +209,9 @@ int main(int argc, char **argv) {
       sock_wr_open = 0;
     }
     struct pollfd fds[4] = {
-        {.fd = sock, .events = (short)((out_len == 0 ? POLLIN : 0) | (in_len > 0 ? POLLOUT : 0))},
+        {.fd = sock, .events = (short)((out.len == 0 ? POLLIN : 0) | (in_len > 0 ? POLLOUT : 0))},
         {.fd = in_open && in_len == 0 && !console_wait ? 0 : -1, .events = POLLIN},
-        {.fd = out_len > 0 ? out_fd : -1, .events = POLLOUT},
+        {.fd = out.len > 0 ? out.fd : -1, .events = POLLOUT},
         {.fd = nudge, .events = POLLIN},
     };
     if (fds[0].events == 0) fds[0].fd = -1;
@@ -212,33 +229,17 @@ int main(int argc, char **argv) {
       }
     }
     /* output first: it is what keeps conmon (and so the container) moving */
-    if (fds[2].revents && out_len > 0) {
-      ssize_t w = write(out_fd, out_buf + out_off, out_len);
-      if (w > 0) {
-        out_off += (size_t)w;
-        out_len -= (size_t)w;
-      } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-        dead_out[out_fd] = 1;
-        out_len = 0;
-      }
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR) && out_len == 0) {
-      ssize_t n = recv(sock, out_buf, sizeof out_buf, MSG_DONTWAIT);
+    if (fds[2].revents && out.len > 0) flush_out(&out);
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR) && out.len == 0) {
+      ssize_t n = recv(sock, out.buf, sizeof out.buf, MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return 0; /* conmon is done */
       if (n > 1) {
-        out_fd = out_buf[0] == STDERR_PIPE ? 2 : out_buf[0] == STDOUT_PIPE ? 1 : -1;
-        if (out_fd >= 0 && !dead_out[out_fd]) {
-          out_off = 1;
-          out_len = (size_t)n - 1;
+        out.fd = out.buf[0] == STDERR_PIPE ? 2 : out.buf[0] == STDOUT_PIPE ? 1 : -1;
+        if (out.fd >= 0 && !out.dead[out.fd]) {
+          out.off = 1;
+          out.len = (size_t)n - 1;
           /* most of the time the pipe has room: skip a poll round */
-          ssize_t w = write(out_fd, out_buf + out_off, out_len);
-          if (w > 0) {
-            out_off += (size_t)w;
-            out_len -= (size_t)w;
-          } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-            dead_out[out_fd] = 1;
-            out_len = 0;
-          }
+          flush_out(&out);
         }
       }
     }
