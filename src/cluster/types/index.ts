@@ -1,0 +1,7 @@
+// The types room: Kubernetes object shapes, the table of served kinds, defaults and validation, API errors.
+export * from './meta.ts';
+export * from './status-error.ts';
+export type { ResourceSpec, Subresource } from './resource.ts';
+export { resources, findResource, findByKind, gvrOf } from './registry.ts';
+export { R } from './gvr.ts';
+export * from './labels.ts';
