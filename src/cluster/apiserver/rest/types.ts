@@ -1,0 +1,39 @@
+// The REST layer: every Kubernetes API verb over the Store, with admission (defaults, validation), MVCC
+// (resourceVersion = store revision), finalizers and deletion propagation, subresources, allocation of
+// Service IPs and NodePorts, and a watch cache. It *is* an ApiClient: the HTTP face (apiserver/http) calls
+// it per request, and the controllers inside `skiff server` hold it directly as their client.
+import type { ApiClient } from '../../client/types.ts';
+import type { Store } from '../../store/types.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
+import type { Patcher } from '../patch/types.ts';
+
+/** The caller, for managedFields defaults and (later) authorization */
+export interface RequestUser {
+  name: string;
+  groups: string[];
+}
+
+export interface RestOptions {
+  store: Store;
+  resources: readonly ResourceSpec[];
+  patcher: Patcher;
+  /** Service ClusterIP range, default '10.43.0.0/16' (the first address is the `kubernetes` Service's) */
+  serviceCIDR?: string;
+  /** default [30000, 32767] */
+  nodePortRange?: [number, number];
+  now?: () => Date;
+}
+
+export interface Rest extends ApiClient {
+  /** loads the watch caches and allocators; resolves when ready to serve */
+  start(): Promise<void>;
+  /**
+   * Makes the objects every cluster has: namespaces default, kube-system, kube-public, kube-node-lease;
+   * Service `kubernetes` in default (first ClusterIP, port 443 → apiServer) and its Endpoints/EndpointSlice.
+   * Idempotent; corrects the endpoints when the address changed.
+   */
+  bootstrap(apiServer: { address: string; port: number }): Promise<void>;
+  /** the store's current revision */
+  currentRevision(): Promise<number>;
+  close(): Promise<void>;
+}
