@@ -23,6 +23,16 @@ await build({
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });
 
+// the control plane and simulated nodes, imported by `skiff server` / `skiff sim nodes` only
+await build({
+  ...common,
+  entryPoints: { cluster: 'src/cluster/entry.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
+});
+
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/cli.ts' },
@@ -42,6 +52,7 @@ await build({
       name: 'daemon-apart',
       setup(b) {
         b.onResolve({ filter: /\/engine\/daemon\.ts$/ }, () => ({ path: './daemon.mjs', external: true }));
+        b.onResolve({ filter: /\/cluster\/entry\.ts$/ }, () => ({ path: './cluster.mjs', external: true }));
       },
     },
   ],

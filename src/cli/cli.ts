@@ -12,6 +12,7 @@ const verb = (summary: string, load: () => Promise<Command>): Verb => ({ summary
 const lifecycle = () => import('./commands/lifecycle.ts');
 const images = () => import('./commands/images.ts');
 const inspect = () => import('./commands/inspect.ts');
+const cluster = () => import('./commands/cluster.ts');
 
 const container: Record<string, Verb> = {
   attach: verb('Attach local standard input, output, and error streams to a running container', () => import('./commands/attach.ts').then((m) => m.attach)),
@@ -61,6 +62,7 @@ const others: Record<string, Verb> = {
   create: container.create,
   daemon: verb('Run the engine (Docker API on a unix socket) in the foreground', () => import('./commands/daemon.ts').then((m) => m.daemon)),
   import: image.import,
+  kubeconfig: verb("Print the control plane's admin kubeconfig", () => cluster().then((m) => m.kubeconfig)),
   inspect: verb('Return low-level information on skiff objects', () => inspect().then((m) => m.inspect)),
   kill: container.kill,
   logs: container.logs,
@@ -69,6 +71,7 @@ const others: Record<string, Verb> = {
   restart: container.restart,
   rm: container.rm,
   rmi: image.rm,
+  server: verb('Run the control plane (Kubernetes API server, scheduler, controllers) in the foreground', () => cluster().then((m) => m.server)),
   start: container.start,
   stats: container.stats,
   stop: container.stop,
@@ -81,6 +84,7 @@ const others: Record<string, Verb> = {
 const management: Record<string, { summary: string; verbs: Record<string, Verb>; aliases: Record<string, string> }> = {
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
+  sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
 
 const table = (group: Record<string, { summary: string }>) =>

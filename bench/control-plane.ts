@@ -1,0 +1,187 @@
+// bench/control-plane: with N simulated nodes (one `skiff sim nodes` process), create PODS pods through
+// DEPLOYMENTS Deployments and measure, in one run:
+//   scheduler throughput   pods bound per second, first bind → last bind (from a watch on pods)
+//   time to all Running    first Deployment created → last pod Running
+//   API latency            p50/p99 of mutating and of list calls, server side (every call: kubectl's and the
+//                          controllers'), from the server's /metrics; plus a client-side probe (a configmap
+//                          create/patch/delete and a pod list every 100 ms, over HTTPS) during the burst
+//   server RSS             peak (VmHWM) and at the end (VmRSS)
+// Targets (issue 4): mutating p99 < 100 ms, scheduler ≥ 1,000 pods/s, RSS < 300 MB. Prints `name: value unit`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, openSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { request } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClientFromKubeconfig, loadKubeconfig } from '../src/cluster/client/index.ts';
+import { R } from '../src/cluster/types/gvr.ts';
+
+const NODES = Number(process.env.NODES ?? 100);
+const PODS = Number(process.env.PODS ?? 3000);
+const DEPLOYMENTS = Number(process.env.DEPLOYMENTS ?? 30);
+const REPO = resolve(import.meta.dirname, '..');
+const SKIFF = process.env.SKIFF_BIN ?? join(REPO, 'bin/skiff');
+const log = (m: string) => process.stderr.write(`# ${m}\n`);
+const result = (name: string, value: number | string, unit: string) => process.stdout.write(`${name}: ${typeof value === 'number' ? (Number.isInteger(value) ? value : value.toFixed(1)) : value} ${unit}\n`);
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+};
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
+  });
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+async function main() {
+  const root = mkdtempSync('/var/tmp/skiff-bench-cp-');
+  const procs: ChildProcess[] = [];
+  let etcd: { url: string; stop(): Promise<void> } | undefined;
+  try {
+    if (process.env.DATASTORE === 'etcd') {
+      const { startEtcd } = await import('../src/cluster/store/etcd/testing.ts');
+      etcd = await startEtcd();
+    }
+    const port = await freePort();
+    const out = openSync(join(root, 'server.log'), 'a');
+    const server = spawn(SKIFF, ['server', '--root', root, '--port', String(port), ...(etcd ? ['--datastore', etcd.url] : [])], { stdio: ['ignore', out, out] });
+    procs.push(server);
+    const kubeconfig = join(root, 'admin.kubeconfig');
+    const client = await (async () => {
+      for (let i = 0; i < 600; i++) {
+        if (server.exitCode !== null) throw new Error(`skiff server exited: ${readFileSync(join(root, 'server.log'), 'utf8').slice(-2000)}`);
+        if (existsSync(kubeconfig)) {
+          const c = await createClientFromKubeconfig(kubeconfig);
+          try {
+            await c.list(R.namespaces, undefined);
+            return c;
+          } catch {}
+        }
+        await sleep(100);
+      }
+      throw new Error('the server did not answer in 60 s');
+    })();
+    const cfg = await loadKubeconfig(kubeconfig);
+    log(`server up on port ${port} (${etcd ? 'etcd' : 'sqlite'}); starting ${NODES} simulated nodes`);
+    const simOut = openSync(join(root, 'sim.log'), 'a');
+    procs.push(spawn(SKIFF, ['sim', 'nodes', '--count', String(NODES), '--prefix', 'bench', '--kubeconfig', kubeconfig, '--cpu', '32', '--memory', '128Gi'], { stdio: ['ignore', simOut, simOut] }));
+    for (;;) {
+      const nodes = await client.list(R.nodes, undefined);
+      const ready = nodes.items.filter((n: any) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+      if (ready >= NODES) break;
+      await sleep(200);
+    }
+    log(`${NODES} nodes Ready; creating ${DEPLOYMENTS} Deployments × ${PODS / DEPLOYMENTS} replicas`);
+
+    // watch pods: when each is bound and when Running
+    const bound = new Map<string, number>();
+    const runningAt = new Map<string, number>();
+    const stopWatch = new AbortController();
+    const watching = (async () => {
+      for await (const ev of client.watch(R.pods, 'default', { allowWatchBookmarks: true }, stopWatch.signal)) {
+        const p = ev.object as any;
+        if (!p?.metadata?.name) continue;
+        const now = performance.now();
+        if (p.spec?.nodeName && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+        if (p.status?.phase === 'Running' && !runningAt.has(p.metadata.name)) runningAt.set(p.metadata.name, now);
+      }
+    })().catch(() => {});
+
+    // client-side probe during the burst
+    const probe = { mutating: [] as number[], list: [] as number[] };
+    let probing = true;
+    const prober = (async () => {
+      for (let i = 0; probing; i++) {
+        const name = `probe-${i}`;
+        let t = performance.now();
+        await client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } });
+        probe.mutating.push(performance.now() - t);
+        t = performance.now();
+        await client.patch(R.configmaps, 'default', name, 'merge', { data: { j: 'x' } });
+        probe.mutating.push(performance.now() - t);
+        t = performance.now();
+        await client.delete(R.configmaps, 'default', name);
+        probe.mutating.push(performance.now() - t);
+        t = performance.now();
+        await client.list(R.pods, 'default', { labelSelector: `app=bench-${i % DEPLOYMENTS}` });
+        probe.list.push(performance.now() - t);
+        await sleep(100);
+      }
+    })();
+
+    const t0 = performance.now();
+    const per = Math.ceil(PODS / DEPLOYMENTS);
+    await Promise.all(
+      Array.from({ length: DEPLOYMENTS }, (_, i) =>
+        client.create(R.deployments, 'default', {
+          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `bench-${i}` },
+          spec: { replicas: per, selector: { matchLabels: { app: `bench-${i}` } }, template: { metadata: { labels: { app: `bench-${i}` } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+        }),
+      ),
+    );
+    let peakHwm = 0;
+    for (let last = -1; runningAt.size < PODS; ) {
+      await sleep(500);
+      peakHwm = Math.max(peakHwm, rssOf(server.pid!).hwm);
+      if (runningAt.size !== last) log(`bound ${bound.size}, running ${runningAt.size} / ${PODS} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      last = runningAt.size;
+      if (performance.now() - t0 > 600_000) throw new Error(`not all pods Running after 10 minutes (${runningAt.size})`);
+    }
+    const tAll = (Math.max(...runningAt.values()) - t0) / 1000;
+    const binds = [...bound.values()];
+    const bindSpan = (Math.max(...binds) - Math.min(...binds)) / 1000;
+    probing = false;
+    await prober;
+    stopWatch.abort();
+    await watching;
+
+    const metrics = await new Promise<string>((ok, fail) => {
+      const u = new URL('/metrics', cfg.server);
+      request(u, { ca: cfg.ca, headers: { authorization: `Bearer ${cfg.token}` } }, (res) => {
+        let body = '';
+        res.on('data', (b) => (body += b));
+        res.on('end', () => ok(body));
+      }).on('error', fail).end();
+    });
+    const q = (cls: string, quant: string) => Number(new RegExp(`skiff_apiserver_request_latency_seconds\\{class="${cls}",quantile="${quant}"\\} (\\S+)`).exec(metrics)?.[1] ?? NaN) * 1000;
+    const mem = rssOf(server.pid!);
+
+    result('control-plane.nodes', NODES, 'nodes');
+    result('control-plane.pods', PODS, 'pods');
+    result('control-plane.datastore', etcd ? 'etcd' : 'sqlite', '');
+    result('control-plane.scheduler-throughput', PODS / bindSpan, 'pods/s');
+    result('control-plane.time-to-all-running', tAll, 's');
+    result('control-plane.api-mutating-p50', q('mutating', '0.5'), 'ms');
+    result('control-plane.api-mutating-p99', q('mutating', '0.99'), 'ms');
+    result('control-plane.api-list-p50', q('list', '0.5'), 'ms');
+    result('control-plane.api-list-p99', q('list', '0.99'), 'ms');
+    result('control-plane.probe-mutating-p50', quantile(probe.mutating, 0.5), 'ms');
+    result('control-plane.probe-mutating-p99', quantile(probe.mutating, 0.99), 'ms');
+    result('control-plane.probe-list-p50', quantile(probe.list, 0.5), 'ms');
+    result('control-plane.probe-list-p99', quantile(probe.list, 0.99), 'ms');
+    result('control-plane.server-rss-peak', peakHwm / 2 ** 20, 'MiB');
+    result('control-plane.server-rss-end', mem.rss / 2 ** 20, 'MiB');
+    process.stdout.write('# targets: mutating p99 < 100 ms, scheduler >= 1000 pods/s, server RSS < 300 MB (k3s server ~1.6 GB)\n');
+  } finally {
+    for (const p of procs.reverse()) {
+      p.kill('SIGTERM');
+      await new Promise((ok) => (p.exitCode !== null ? ok(null) : p.once('exit', ok)));
+    }
+    await etcd?.stop();
+    if (!process.env.KEEP) await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,102 @@
+// The cluster verbs: `skiff server` (the control plane, foreground), `skiff kubeconfig` (print the admin
+// kubeconfig), `skiff sim nodes` (simulated nodes that heartbeat and run bound pods, for tests and benchmarks).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, CliError } from '../core.ts';
+
+const DEFAULT_ROOT = '/var/lib/skiff/server';
+
+/** SIGINT/SIGTERM → abort; a second signal leaves at once. */
+function stopSignal(): AbortSignal {
+  const abort = new AbortController();
+  let signals = 0;
+  const stop = () => {
+    if (++signals > 1) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return abort.signal;
+}
+
+function parseDurationMs(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
+  if (!m) throw new CliError(`invalid ${flag} "${s}": use a duration like 40s, 2m or 500ms`, 125);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+}
+
+export const server: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Run the control plane (Kubernetes API server, scheduler, controllers) in the foreground',
+  flags: [
+    { name: 'root', type: 'string', help: 'Directory for the server state (TLS, tokens, SQLite store, kubeconfig)', def: DEFAULT_ROOT },
+    { name: 'port', type: 'string', value: 'int', help: 'HTTPS port of the API server', def: '6443' },
+    { name: 'bind-address', type: 'string', help: 'Address to listen on', def: '127.0.0.1' },
+    { name: 'datastore', type: 'string', help: 'State store: sqlite:///path/state.db or etcd://host:port[,host:port]', def: 'sqlite://<root>/state.db' },
+    { name: 'service-cidr', type: 'string', help: 'Range of Service ClusterIPs', def: '10.43.0.0/16' },
+    { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: 'A node without heartbeat this long is NotReady and its pods are evicted', def: '40s' },
+    { name: 'tls-san', type: 'list', help: 'Extra name or IP for the serving certificate' },
+  ],
+  args: { max: 0 },
+  async run(_ctx, p) {
+    const port = Number(p.str('port') ?? '6443');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${p.str('port')}": use 0-65535`, 125);
+    const grace = p.str('node-monitor-grace-period');
+    const signal = stopSignal();
+    const { runServer } = await import('../../cluster/entry.ts');
+    const running = await runServer({
+      root: p.str('root'),
+      port,
+      bindAddress: p.str('bind-address'),
+      datastore: p.str('datastore'),
+      serviceCIDR: p.str('service-cidr'),
+      nodeMonitorGracePeriodMs: grace ? parseDurationMs(grace, '--node-monitor-grace-period') : undefined,
+      tlsSANs: p.list('tls-san'),
+      signal,
+    });
+    process.stdout.write(`skiff server: Kubernetes API on ${running.url}\nkubeconfig: ${running.kubeconfigPath}  (kubectl --kubeconfig ${running.kubeconfigPath} get nodes)\n`);
+    await running.done;
+  },
+};
+
+export const kubeconfig: Command = {
+  usage: '[OPTIONS]',
+  summary: "Print the control plane's admin kubeconfig",
+  flags: [{ name: 'root', type: 'string', help: "The server's --root", def: DEFAULT_ROOT }],
+  args: { max: 0 },
+  async run(_ctx, p) {
+    const path = join(p.str('root') ?? DEFAULT_ROOT, 'admin.kubeconfig');
+    try {
+      process.stdout.write(await readFile(path, 'utf8'));
+    } catch {
+      throw new CliError(`no kubeconfig at ${path}: start the control plane first (skiff server --root ${p.str('root') ?? DEFAULT_ROOT})`, 1);
+    }
+  },
+};
+
+export const simNodes: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Register simulated nodes that heartbeat and report their pods Running (no containers)',
+  flags: [
+    { name: 'count', type: 'string', value: 'int', help: 'How many nodes', def: '1' },
+    { name: 'prefix', type: 'string', help: 'Node name prefix (nodes are PREFIX-0, PREFIX-1, …)', def: 'sim' },
+    { name: 'kubeconfig', type: 'string', help: 'Kubeconfig of the control plane', def: `$KUBECONFIG or ${DEFAULT_ROOT}/admin.kubeconfig` },
+    { name: 'cpu', type: 'string', help: 'CPU capacity of each node', def: '4' },
+    { name: 'memory', type: 'string', help: 'Memory capacity of each node', def: '8Gi' },
+    { name: 'max-pods', type: 'string', value: 'int', help: 'Pod capacity of each node', def: '110' },
+  ],
+  args: { max: 0 },
+  async run(_ctx, p) {
+    const count = Number(p.str('count') ?? '1');
+    if (!Number.isInteger(count) || count < 1) throw new CliError(`invalid --count "${p.str('count')}": use a whole number of at least 1`, 125);
+    const maxPods = Number(p.str('max-pods') ?? '110');
+    const path = p.str('kubeconfig') ?? process.env.KUBECONFIG ?? join(DEFAULT_ROOT, 'admin.kubeconfig');
+    const signal = stopSignal();
+    const { runSimNodes, createClientFromKubeconfig } = await import('../../cluster/entry.ts');
+    const client = await createClientFromKubeconfig(path);
+    const prefix = p.str('prefix') ?? 'sim';
+    process.stdout.write(`simulating ${count} node(s) ${prefix}-0…${prefix}-${count - 1}; stop with Ctrl-C (the nodes then stop heart-beating)\n`);
+    await runSimNodes({ client, count, prefix, cpu: p.str('cpu') ?? '4', memory: p.str('memory') ?? '8Gi', maxPods, signal, log: (l: string) => process.stderr.write(`${l}\n`) });
+  },
+};

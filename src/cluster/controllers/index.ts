@@ -1,0 +1,31 @@
+// The controller manager: every control loop of the cluster, built on one shared informer factory.
+import type { Controller, ControllerContext } from '../client/types.ts';
+import { createReplicaSetController, createReplicationControllerController } from './replicaset/index.ts';
+import { createDeploymentController } from './deployment/index.ts';
+import { createDaemonSetController } from './daemonset/index.ts';
+import { createJobController } from './job/index.ts';
+import { createEndpointsController } from './endpoints/index.ts';
+import { createEndpointSliceController } from './endpointslice/index.ts';
+import { createGarbageCollector } from './gc/index.ts';
+import { createNamespaceController } from './namespace/index.ts';
+import { createNodeLifecycleController } from './nodelifecycle/index.ts';
+
+export interface ControllerManagerOptions {
+  /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
+  nodeMonitorGracePeriodMs?: number;
+}
+
+export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
+  return [
+    createReplicaSetController(ctx),
+    createReplicationControllerController(ctx),
+    createDeploymentController(ctx),
+    createDaemonSetController(ctx),
+    createJobController(ctx),
+    createEndpointsController(ctx),
+    createEndpointSliceController(ctx),
+    createGarbageCollector(ctx),
+    createNamespaceController(ctx),
+    createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+  ];
+}

@@ -1,0 +1,116 @@
+// `skiff server`: the control plane in one process — store, API server (HTTPS, bearer tokens), scheduler
+// and controller manager. The controllers and scheduler hold the REST layer itself as their client (no
+// loopback HTTP), so they go through the same admission, validation and watch cache as kubectl does.
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { openStore } from '../store/index.ts';
+import { createRest } from '../apiserver/rest/index.ts';
+import { createPatcher } from '../apiserver/patch/index.ts';
+import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
+import { createApiHandler } from '../apiserver/http/index.ts';
+import { createInformerFactory, createEventRecorder } from '../client/index.ts';
+import type { ControllerContext } from '../client/types.ts';
+import { createControllers } from '../controllers/index.ts';
+import { createScheduler } from '../scheduler/index.ts';
+import { resources } from '../types/registry.ts';
+import { ensureServingTls } from './tls.ts';
+import { loadTokens } from './tokens.ts';
+import { adminKubeconfig } from './kubeconfig.ts';
+import { createApiMetrics } from './metrics.ts';
+import type { IncomingMessage } from 'node:http';
+import { writeFileAtomic } from '../../lib/atomic.ts';
+import { logger } from '../../lib/log.ts';
+
+const log = logger('server');
+
+export const DEFAULT_SERVER_ROOT = '/var/lib/skiff/server';
+
+export interface ServerOptions {
+  root?: string;
+  port?: number;
+  bindAddress?: string;
+  /** sqlite:///path/state.db (default <root>/state.db) or etcd://host:port[,host:port] */
+  datastore?: string;
+  serviceCIDR?: string;
+  nodeMonitorGracePeriodMs?: number;
+  /** extra names/IPs for the serving certificate */
+  tlsSANs?: string[];
+  signal: AbortSignal;
+}
+
+export interface RunningServer {
+  url: string;
+  kubeconfigPath: string;
+  /** resolves when the server has stopped (after signal aborts) */
+  done: Promise<void>;
+}
+
+export const kubeconfigPathOf = (root: string) => join(root, 'admin.kubeconfig');
+
+export async function runServer(opts: ServerOptions): Promise<RunningServer> {
+  const root = resolve(opts.root ?? DEFAULT_SERVER_ROOT);
+  const port = opts.port ?? 6443;
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
+  await mkdir(root, { recursive: true, mode: 0o700 });
+
+  const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), opts.tlsSANs), loadTokens(join(root, 'tokens'))]);
+  const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
+  const openapi = createOpenApiDocs();
+  const metrics = createApiMetrics();
+  const rest = metrics.timed(createRest({ store, resources, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR }));
+  await rest.start();
+
+  const authenticate = (req: IncomingMessage) => tokens.authenticate(req);
+  const handler = createApiHandler({ rest, resources, openapi, authenticate });
+  const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
+    if (req.url === '/metrics' && req.method === 'GET' && authenticate(req)) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+      return;
+    }
+    handler(req, res);
+  });
+  await new Promise<void>((ok, fail) => {
+    https.once('error', fail);
+    https.listen(port, bindAddress, () => ok());
+  });
+  const actualPort = (https.address() as { port: number }).port;
+  const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  await rest.bootstrap({ address: host, port: actualPort });
+
+  const kubeconfigPath = kubeconfigPathOf(root);
+  await writeFileAtomic(kubeconfigPath, adminKubeconfig({ server: url, caPem: tls.ca, token: tokens.adminToken }), { mode: 0o600 });
+  await writeFileAtomic(join(root, 'server.pid'), `${process.pid}\n`);
+
+  const loops = new AbortController();
+  const informers = createInformerFactory(rest);
+  const ctx: ControllerContext = {
+    client: rest,
+    informers,
+    recorder: (component) => createEventRecorder(rest, component, () => new Date()),
+    now: () => new Date(),
+  };
+  const controllers = [createScheduler(ctx), ...createControllers(ctx, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs })];
+  const running = controllers.map((c) =>
+    c.run(loops.signal).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)),
+  );
+  informers.start(loops.signal);
+  log.info(`control plane listening on ${url} (datastore ${opts.datastore ?? 'sqlite'}); kubeconfig: ${kubeconfigPath}`);
+
+  const done = new Promise<void>((ok) => {
+    const stop = async () => {
+      loops.abort();
+      https.closeAllConnections();
+      await new Promise<void>((closed) => https.close(() => closed()));
+      await Promise.allSettled(running);
+      await rest.close();
+      await store.close();
+      await rm(join(root, 'server.pid'), { force: true });
+      ok();
+    };
+    if (opts.signal.aborted) void stop();
+    else opts.signal.addEventListener('abort', () => void stop(), { once: true });
+  });
+  return { url, kubeconfigPath, done };
+}
