@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SKIFF, run, waitFor, type RunResult } from './harness.ts';
 
-export const KUBECTL = '/usr/bin/kubectl';
+export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 /** A TCP port nobody listens on now (the kernel's pick). */
 export function freePort(): Promise<number> {

@@ -103,7 +103,10 @@ export function createWorkQueue(opts: WorkQueueOptions = {}): WorkQueue & QueueI
       if (shuttingDown) return Promise.resolve(undefined);
       if (head < queue.length) {
         const key = queue[head++];
-        if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
+        if (head > 1024 && head * 2 > queue.length) {
+          queue.splice(0, head);
+          head = 0;
+        }
         dirty.delete(key);
         processing.add(key);
         return Promise.resolve(key);

@@ -5,6 +5,8 @@ import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { readFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+// @peculiar/x509's dependency injection (tsyringe) needs the Reflect metadata polyfill loaded first
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { errnoCode } from '../../lib/errors.ts';
