@@ -5,7 +5,7 @@
 //   dist/cache/      code caches, written by the first successful run of each verb after a build
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,10 @@ await build({
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });
+// the vendored OpenAPI documents, found next to the module that reads them (import.meta.dirname + '/data')
+await cp(new URL('../src/cluster/apiserver/openapi/data', import.meta.url), new URL('../dist/data', import.meta.url), { recursive: true });
+// the vendored Kubernetes .proto files, for the protobuf request bodies kubectl sends (import.meta.dirname + '/proto')
+await cp(new URL('../src/cluster/apiserver/protobuf/proto', import.meta.url), new URL('../dist/proto', import.meta.url), { recursive: true });
 
 await build({
   ...common,

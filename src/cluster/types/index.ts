@@ -5,3 +5,6 @@ export type { ResourceSpec, Subresource } from './resource.ts';
 export { resources, findResource, findByKind, gvrOf } from './registry.ts';
 export { R } from './gvr.ts';
 export * from './labels.ts';
+export { parseQuantity, cpuMillis, memoryBytes, isValidQuantity, quantitySign, compareQuantity, formatCpu, formatMemory, formatQuantity } from './quantity.ts';
+export { getPodCondition, isPodReady, isPodTerminal, isPodActive, isPodAvailable, controllerOf, podRequests, podQOSClass } from './pod.ts';
+export type { PodRequests, QOSClass } from './pod.ts';

@@ -87,3 +87,7 @@ export function listWithMore(items: string[], max: number, empty: string): strin
 
 export const int = (n: number | undefined | null): number => n ?? 0;
 export const boolText = (b: boolean | undefined | null): string => (b === undefined || b === null ? '<unset>' : b ? 'True' : 'False');
+
+interface HasMeta { metadata?: { name?: string; creationTimestamp?: string } }
+export const nameOf = (o: HasMeta): string => o.metadata?.name ?? '';
+export const ageOf = (o: HasMeta, now: Date): string => since(o.metadata?.creationTimestamp, now);

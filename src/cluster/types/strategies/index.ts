@@ -1,8 +1,57 @@
-// PLACEHOLDER until the types helper lands: every kind's defaults and validation. Owned by the types room.
-import type { ResourceSpec } from '../resource.ts';
+// Every served kind's strategy — defaults and validation as Kubernetes does them — looked up by group and kind.
+// registry.ts reads this table; one file per family of kinds holds the rules.
+import type { KObject } from '../meta.ts';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Strategy } from './types.ts';
+import { controllerRevisionStrategy, daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './apps.ts';
+import { cronJobStrategy, jobStrategy } from './batch.ts';
+import { configMapStrategy, eventStrategy, eventV1Strategy, metaOnly, namespaceStrategy, nodeStrategy, secretStrategy } from './core-misc.ts';
+import { hpaStrategy, ingressClassStrategy, ingressStrategy, leaseStrategy } from './networking.ts';
+import { defaultPod } from './pod-defaults.ts';
+import { validatePod, validatePodUpdate } from './pod-validation.ts';
+import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
 
-export type Strategy = Pick<ResourceSpec, 'defaults' | 'validate' | 'validateUpdate'>;
+export type { Strategy } from './types.ts';
+export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './pod-defaults.ts';
+export { validatePodSpec, validatePodTemplate } from './pod-validation.ts';
+export { validateObjectMeta, validateLabels, validateAnnotations, deepEqual } from './metadata.ts';
+export { controllerUidLabel, jobNameLabel } from './batch.ts';
+export { cronScheduleError } from './cron.ts';
+export * from './names.ts';
 
-export function strategyFor(_group: string, _kind: string): Strategy {
-  return { defaults() {}, validate: () => [], validateUpdate: () => [] };
+const podStrategy: Strategy = {
+  defaults: (o: KObject) => defaultPod(o as Pod),
+  validate: (o: KObject) => validatePod(o as Pod),
+  validateUpdate: (o: KObject, old: KObject) => validatePodUpdate(o as Pod, old as Pod),
+};
+
+const strategies: Record<string, Strategy> = {
+  '/Namespace': namespaceStrategy,
+  '/Pod': podStrategy,
+  '/Service': serviceStrategy,
+  '/Endpoints': endpointsStrategy,
+  '/ConfigMap': configMapStrategy,
+  '/Secret': secretStrategy,
+  '/Node': nodeStrategy,
+  '/Event': eventStrategy,
+  '/ServiceAccount': metaOnly(),
+  '/ReplicationController': replicationControllerStrategy,
+  'apps/Deployment': deploymentStrategy,
+  'apps/ReplicaSet': replicaSetStrategy,
+  'apps/DaemonSet': daemonSetStrategy,
+  'apps/StatefulSet': statefulSetStrategy,
+  'apps/ControllerRevision': controllerRevisionStrategy,
+  'coordination.k8s.io/Lease': leaseStrategy,
+  'discovery.k8s.io/EndpointSlice': endpointSliceStrategy,
+  'networking.k8s.io/Ingress': ingressStrategy,
+  'networking.k8s.io/IngressClass': ingressClassStrategy,
+  'autoscaling/HorizontalPodAutoscaler': hpaStrategy,
+  'batch/Job': jobStrategy,
+  'batch/CronJob': cronJobStrategy,
+  'events.k8s.io/Event': eventV1Strategy,
+};
+
+/** The strategy of a kind; an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
+export function strategyFor(group: string, kind: string): Strategy {
+  return strategies[`${group}/${kind}`] ?? metaOnly();
 }

@@ -1,0 +1,119 @@
+// The HTTP face of the API server: authenticates each request, serves health, version, discovery and
+// OpenAPI, and turns resource URLs into ApiClient calls (./resource.ts). It only handles requests; the
+// caller owns the (HTTPS) server. Everything is what kubectl v1.32 sends and expects.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiClient } from '../../client/types.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
+import type { OpenApiDocs } from '../openapi/types.ts';
+import { createDiscovery, type Discovery, type DiscoveryDoc } from '../discovery.ts';
+import { pathNotFound, unauthorizedError } from './errors.ts';
+import { contentTypeOf, negotiate, parseAccept } from './negotiate.ts';
+import { sendBytes, sendError, sendJson } from './respond.ts';
+import { indexResources, parseResourcePath, type ResourceIndex } from './route.ts';
+import { serveResource } from './resource.ts';
+
+export { warningHeader } from './respond.ts';
+export type { HttpWriteOptions } from './request.ts';
+
+export interface ApiUser {
+  name: string;
+  groups: string[];
+}
+
+export interface ApiHandlerOptions {
+  /** the REST layer (or any ApiClient) the requests are served from */
+  rest: ApiClient;
+  resources: readonly ResourceSpec[];
+  openapi?: OpenApiDocs;
+  /** the caller of a request (from its bearer token), or undefined → 401 */
+  authenticate(req: IncomingMessage): ApiUser | undefined;
+  /** fields merged over the default /version answer */
+  version?: object;
+  /** the clock tables measure AGE against (tests) */
+  now?: () => Date;
+}
+
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const defaultVersion = {
+  major: '1', minor: '32', gitVersion: 'v1.32.0-skiff', gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z',
+  goVersion: `node${process.versions.node}`, compiler: 'node', platform: 'linux/amd64',
+};
+
+/** /healthz, /livez, /readyz and their per-check subpaths: answered without authentication, as kube's RBAC allows */
+const isHealthPath = (p: string) => /^\/(healthz|livez|readyz)(\/.*)?$/.test(p);
+
+export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
+  const discovery = createDiscovery(opts.resources);
+  const index = indexResources(opts.resources);
+  const version = { ...defaultVersion, ...opts.version };
+  const now = opts.now ?? (() => new Date());
+  return (req, res) => {
+    route(req, res, { ...opts, discovery, index, version, now }).catch((err) => sendError(res, err, { method: req.method, url: req.url }));
+  };
+}
+
+interface Ctx extends ApiHandlerOptions {
+  discovery: Discovery;
+  index: ResourceIndex;
+  version: object;
+  now: () => Date;
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://apiserver');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (isHealthPath(path)) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw pathNotFound();
+    return sendBytes(res, 200, Buffer.from('ok'), 'text/plain; charset=utf-8', { 'X-Content-Type-Options': 'nosniff' });
+  }
+  if (!ctx.authenticate(req)) throw unauthorizedError();
+  const ranges = parseAccept(req.headers.accept);
+  if (path === '/version') return sendJson(res, 200, ctx.version);
+  if (path === '/') return sendJson(res, 200, { paths: rootPaths(ctx) });
+  if (path === '/api' || path === '/apis') {
+    const rep = negotiate(ranges, { discovery: true });
+    const doc = rep.as === 'discovery' ? ctx.discovery.aggregated(path, rep.version) : ctx.discovery.legacy(path)!;
+    return sendDiscovery(req, res, doc, contentTypeOf(rep));
+  }
+  const legacy = ctx.discovery.legacy(path);
+  if (legacy) return sendDiscovery(req, res, legacy, 'application/json');
+  if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return serveOpenApi(req, res, ctx.openapi, path, url, ranges.map((r) => r.type));
+  const target = parseResourcePath(path, ctx.index);
+  if (!target) throw pathNotFound();
+  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now });
+}
+
+function rootPaths(ctx: Ctx): string[] {
+  const groups = new Set(ctx.resources.map((r) => (r.group ? `/apis/${r.group}` : '/api')));
+  const versions = new Set(ctx.resources.map((r) => (r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`)));
+  return ['/api', '/apis', ...groups, ...versions, '/healthz', '/livez', '/readyz', '/openapi/v2', '/openapi/v3', '/version'].filter((p, i, a) => a.indexOf(p) === i).sort();
+}
+
+/** Discovery with its ETag: a matching If-None-Match is a 304, as kube-apiserver answers aggregated discovery */
+function sendDiscovery(req: IncomingMessage, res: ServerResponse, doc: DiscoveryDoc, contentType: string): void {
+  if (req.headers['if-none-match'] === doc.etag) {
+    res.writeHead(304, { ETag: doc.etag });
+    res.end();
+    return;
+  }
+  sendBytes(res, 200, doc.json, contentType, { ETag: doc.etag, 'Cache-Control': 'public' });
+}
+
+function serveOpenApi(req: IncomingMessage, res: ServerResponse, docs: OpenApiDocs | undefined, path: string, url: URL, accepted: string[]): void {
+  if (!docs) throw pathNotFound();
+  if (path === '/openapi/v3') return sendJson(res, 200, docs.v3Root());
+  // client-go asks /openapi/v2 for protobuf only; JSON then would fail its decoding, so answer 404 (→ it falls back)
+  const jsonOk = accepted.length === 0 || accepted.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*');
+  const doc = path === '/openapi/v2' ? (jsonOk ? docs.v2Document() : undefined) : docs.v3Document(path.slice('/openapi/v3/'.length));
+  if (!doc) throw pathNotFound();
+  const etag = `"${doc.hash}"`;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { ETag: etag });
+    res.end();
+    return;
+  }
+  // a URL with the current hash may be cached forever (kube's serverRelativeURL ?hash=…)
+  const immutable = url.searchParams.get('hash') === doc.hash;
+  sendBytes(res, 200, doc.json, 'application/json', { ETag: etag, 'Cache-Control': immutable ? 'public, immutable, max-age=31536000' : 'no-cache, private' });
+}

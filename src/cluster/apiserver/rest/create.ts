@@ -1,0 +1,59 @@
+// create: admission, allocation (Services), managedFields, then one store create; generateName retries on a
+// name collision, as kube-apiserver does.
+import { StoreError } from '../../store/types.ts';
+import type { KObject } from '../../types/meta.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
+import { alreadyExistsError } from '../../types/status-error.ts';
+import type { RestContext } from './context.ts';
+import { checkNamespace, checkUnknownFields, placeObject, prepareCreate, requireName, validateCreate, type RestWriteOptions } from './admission.ts';
+import { encode, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
+import type { Reservation } from './allocators.ts';
+
+const GENERATE_NAME_ATTEMPTS = 8;
+
+export const isService = (spec: ResourceSpec): boolean => spec.group === '' && spec.kind === 'Service';
+
+/**
+ * Creates obj (not mutated). `applied`: the object came from server-side apply, which already recorded its
+ * managedFields (so no trackUpdate).
+ */
+export async function createObject(ctx: RestContext, spec: ResourceSpec, namespace: string | undefined, input: KObject, opts: RestWriteOptions, applied = false): Promise<KObject> {
+  const obj = structuredClone(input);
+  checkUnknownFields(ctx, spec, obj, opts);
+  const ns = placeObject(spec, namespace, obj);
+  requireName(spec, obj);
+  const meta = metaOf(obj);
+  const generated = !meta.name;
+  if (generated) meta.name = meta.generateName + randomSuffix();
+  if (ns !== undefined) await checkNamespace(ctx, spec, ns, meta.name!);
+  prepareCreate(ctx, spec, obj);
+  validateCreate(spec, obj);
+  const reservation: Reservation | undefined = isService(spec) ? ctx.allocators.reserve(obj, undefined) : undefined;
+  try {
+    if (!applied) ctx.patcher.trackUpdate(spec, undefined, obj, opts.fieldManager ?? 'unknown', ctx.now(), opts.subresource);
+    if (opts.dryRun) {
+      reservation?.rollback();
+      return obj;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const kv = await ctx.store.create(keyOf(spec, ns, meta.name!), encode(obj));
+        meta.resourceVersion = String(kv.modRevision);
+        reservation?.commit();
+        return obj;
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'exists') {
+          if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
+            meta.name = meta.generateName + randomSuffix();
+            continue;
+          }
+          throw alreadyExistsError(spec, meta.name!);
+        }
+        throw storeFailure(err, spec, meta.name!);
+      }
+    }
+  } catch (err) {
+    reservation?.rollback();
+    throw err;
+  }
+}

@@ -1,0 +1,274 @@
+// The watch cache (Kubernetes' cacher): every served object in memory, kept current by one Store watch on
+// `/registry/`, so lists without a limit and watches are served without touching the store. One watch for
+// all resources (rather than one per resource) gives the cache a single revision that is complete for every
+// kind: "the cache is at R" means every change up to R, of any kind, has been applied — what a consistent
+// list needs. A bounded history of recent events lets watches start from a recent resourceVersion.
+import type { Store, StoreEvent } from '../../store/types.ts';
+import type { KObject, WatchEvent } from '../../types/meta.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
+import { apiVersionOf } from '../../types/meta.ts';
+import { decode } from './keys.ts';
+import type { Filter } from './selectors.ts';
+
+/** One stored version of one object. `obj` is the cache's parsed copy (never handed out); dropped once superseded. */
+export interface CacheEntry {
+  key: string;
+  rev: number;
+  json: string;
+  obj?: KObject;
+}
+
+interface CacheEvent {
+  rev: number;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  cur: CacheEntry;
+  prev?: CacheEntry;
+}
+
+/** What a watch registers: where its events go */
+export interface CacheWatcher {
+  filter: Filter;
+  bookmarks: boolean;
+  push(e: WatchEvent): void;
+  /** the cache was reset (its store watch failed): the watch must end so the client re-lists */
+  end(): void;
+}
+
+interface ResourceCache {
+  spec: ResourceSpec;
+  objects: Map<string, CacheEntry>;
+  /** keys in order, rebuilt lazily after an add or delete */
+  sorted?: string[];
+  history: CacheEvent[];
+  /** the history holds every change of this kind after this revision */
+  since: number;
+  watchers: Set<CacheWatcher>;
+}
+
+export interface WatchCacheOptions {
+  /** events kept per resource for watches from a recent resourceVersion (default 5,000) */
+  historySize?: number;
+  /** how often watchers that asked for bookmarks get one (default 10 s) */
+  bookmarkIntervalMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface WatchCache {
+  start(): Promise<void>;
+  close(): void;
+  /** every change up to this revision is in the cache */
+  revision(): number;
+  /** resolves true once the cache is at rev or later, false after timeoutMs */
+  waitFor(rev: number, timeoutMs: number): Promise<boolean>;
+  get(spec: ResourceSpec, key: string): CacheEntry | undefined;
+  /** current objects matching filter, in key order */
+  list(spec: ResourceSpec, filter: Filter): CacheEntry[];
+  /** every current object of a kind (unordered), for allocators and namespace checks */
+  all(spec: ResourceSpec): Iterable<CacheEntry>;
+  /**
+   * Registers a watcher, synchronously after pushing its first events: all current matching objects as ADDED
+   * (from 'current'), or the history after a revision; `tooOld` (the oldest revision it can start from) when the
+   * history no longer reaches back there.
+   */
+  subscribe(spec: ResourceSpec, w: CacheWatcher, from: 'current' | number): { unsubscribe(): void; rev: number } | { tooOld: number };
+}
+
+/** The object an entry stands for, a fresh copy with its resourceVersion (what callers and watchers get). */
+export const objectOf = (e: CacheEntry, rev = e.rev): KObject => decode({ value: e.json, modRevision: rev });
+const parsed = (e: CacheEntry): KObject => (e.obj ??= objectOf(e));
+/** a history entry's object without keeping the parse */
+const view = (e: CacheEntry): KObject => e.obj ?? objectOf(e);
+
+export const bookmarkOf = (spec: ResourceSpec, rev: number, initialEventsEnd = false): KObject => ({
+  kind: spec.kind,
+  apiVersion: apiVersionOf(spec),
+  metadata: { resourceVersion: String(rev), ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+});
+
+export function createWatchCache(store: Store, specs: readonly ResourceSpec[], opts: WatchCacheOptions = {}): WatchCache {
+  const historySize = opts.historySize ?? 5_000;
+  const caches = new Map<string, ResourceCache>(); // by '<group or core>/<resource>'
+  for (const spec of specs) caches.set(`${spec.group || 'core'}/${spec.resource}`, { spec, objects: new Map(), history: [], since: 0, watchers: new Set() });
+  let rev = 0;
+  let waiters: { rev: number; done: (ok: boolean) => void }[] = [];
+  const stop = new AbortController();
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  let watching: Promise<void> | undefined;
+
+  const cacheOfKey = (key: string): ResourceCache | undefined => {
+    // '/registry/<group>/<resource>/...'
+    const a = key.indexOf('/', 10);
+    const b = a < 0 ? -1 : key.indexOf('/', a + 1);
+    return b < 0 ? undefined : caches.get(key.slice(10, b));
+  };
+  const cacheOf = (spec: ResourceSpec) => caches.get(`${spec.group || 'core'}/${spec.resource}`)!;
+
+  function dispatch(c: ResourceCache, e: CacheEvent) {
+    for (const w of c.watchers) {
+      if (w.filter.namespace !== undefined) {
+        const obj = parsed(e.cur);
+        if (obj.metadata?.namespace !== w.filter.namespace) continue;
+      }
+      const out = transition(w.filter, e);
+      if (out) w.push(out);
+    }
+  }
+
+  function apply(ev: StoreEvent) {
+    const c = cacheOfKey(ev.kv.key);
+    const at = ev.kv.modRevision;
+    if (c) {
+      const prev = c.objects.get(ev.kv.key);
+      let e: CacheEvent;
+      if (ev.type === 'put') {
+        const cur: CacheEntry = { key: ev.kv.key, rev: at, json: ev.kv.value };
+        parsed(cur);
+        if (!prev) c.sorted = undefined;
+        c.objects.set(cur.key, cur);
+        e = { rev: at, type: prev ? 'MODIFIED' : 'ADDED', cur, prev };
+      } else {
+        if (!prev) return void (rev = Math.max(rev, at));
+        c.objects.delete(ev.kv.key);
+        c.sorted = undefined;
+        e = { rev: at, type: 'DELETED', cur: { key: ev.kv.key, rev: at, json: prev.json, obj: prev.obj }, prev };
+      }
+      c.history.push(e);
+      if (c.history.length > historySize * 1.25) {
+        const dropped = c.history.splice(0, c.history.length - historySize);
+        c.since = dropped[dropped.length - 1].rev;
+      }
+      dispatch(c, e);
+      // history keeps the text only
+      if (e.prev) e.prev.obj = undefined;
+      if (e.type === 'DELETED') e.cur.obj = undefined;
+    }
+    rev = Math.max(rev, at);
+  }
+
+  function wakeWaiters() {
+    if (waiters.length === 0) return;
+    const ready = waiters.filter((w) => w.rev <= rev);
+    if (ready.length === 0) return;
+    waiters = waiters.filter((w) => w.rev > rev);
+    for (const w of ready) w.done(true);
+  }
+
+  async function load(): Promise<void> {
+    const listed = await store.list('/registry/');
+    for (const c of caches.values()) {
+      c.objects.clear();
+      c.sorted = undefined;
+      c.history = [];
+      c.since = listed.revision;
+    }
+    for (const kv of listed.items) {
+      const c = cacheOfKey(kv.key);
+      if (!c) continue;
+      const entry: CacheEntry = { key: kv.key, rev: kv.modRevision, json: kv.value };
+      parsed(entry);
+      c.objects.set(kv.key, entry);
+    }
+    rev = listed.revision;
+    wakeWaiters();
+  }
+
+  async function follow(): Promise<void> {
+    while (!stop.signal.aborted) {
+      try {
+        for await (const batch of store.watch('/registry/', rev, stop.signal)) {
+          for (const ev of batch) apply(ev);
+          wakeWaiters();
+        }
+        if (stop.signal.aborted) return;
+      } catch (err) {
+        if (stop.signal.aborted) return;
+        opts.onError?.(err);
+      }
+      // the store watch ended or failed: start over from a fresh list, and end every watch so clients re-list
+      await new Promise((r) => setTimeout(r, 200));
+      if (stop.signal.aborted) return;
+      try {
+        await load();
+      } catch (err) {
+        opts.onError?.(err);
+        continue;
+      }
+      for (const c of caches.values()) for (const w of [...c.watchers]) w.end();
+    }
+  }
+
+  return {
+    async start() {
+      await load();
+      watching = follow();
+      bookmarkTimer = setInterval(() => {
+        for (const c of caches.values()) for (const w of c.watchers) if (w.bookmarks) w.push({ type: 'BOOKMARK', object: bookmarkOf(c.spec, rev) });
+      }, opts.bookmarkIntervalMs ?? 10_000);
+      bookmarkTimer.unref();
+    },
+    close() {
+      stop.abort();
+      clearInterval(bookmarkTimer);
+      for (const w of waiters) w.done(false);
+      waiters = [];
+      for (const c of caches.values()) for (const w of [...c.watchers]) w.end();
+      void watching;
+    },
+    revision: () => rev,
+    waitFor(want, timeoutMs) {
+      if (want <= rev) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const waiter = { rev: want, done: (ok: boolean) => { clearTimeout(timer); resolve(ok); } };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    get: (spec, key) => cacheOf(spec).objects.get(key),
+    list(spec, filter) {
+      const c = cacheOf(spec);
+      c.sorted ??= [...c.objects.keys()].sort();
+      const out: CacheEntry[] = [];
+      for (const key of c.sorted) {
+        const e = c.objects.get(key)!;
+        if (filter.matches(parsed(e))) out.push(e);
+      }
+      return out;
+    },
+    all: (spec) => cacheOf(spec).objects.values(),
+    subscribe(spec, w, from) {
+      const c = cacheOf(spec);
+      if (from === 'current') {
+        for (const key of (c.sorted ??= [...c.objects.keys()].sort())) {
+          const e = c.objects.get(key)!;
+          if (w.filter.matches(parsed(e))) w.push({ type: 'ADDED', object: objectOf(e) });
+        }
+      } else if (from < rev) {
+        // the history must hold every event of this kind after `from`: its first event must be at most from+1 back
+        if (from < c.since) return { tooOld: c.since };
+        for (const e of c.history) {
+          if (e.rev <= from) continue;
+          const out = transition(w.filter, e);
+          if (out) w.push(out);
+        }
+      }
+      c.watchers.add(w);
+      return { unsubscribe: () => void c.watchers.delete(w), rev };
+    },
+  };
+}
+
+/**
+ * What one watcher sees of an event, as the cacher's watchers do: an object that starts matching is ADDED, one
+ * that stops matching is DELETED (its previous state, at the event's revision), a delete of a match is DELETED.
+ */
+function transition(filter: Filter, e: CacheEvent): WatchEvent | undefined {
+  if (e.type === 'DELETED') return filter.matches(view(e.cur)) ? { type: 'DELETED', object: objectOf(e.cur) } : undefined;
+  const now = filter.matches(view(e.cur));
+  const before = e.prev !== undefined && (!filter.selective || filter.matches(view(e.prev)));
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: objectOf(e.cur) };
+  if (before) return { type: 'DELETED', object: objectOf(e.prev!, e.rev) };
+  return undefined;
+}

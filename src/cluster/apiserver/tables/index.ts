@@ -1,0 +1,100 @@
+// The tables room: kubectl's `get` asks for `as=Table;g=meta.k8s.io;v=v1` and prints the server's
+// columns and cells. toTable renders objects of one kind with kube's server-side printers (always the wide
+// cells; kubectl hides priority > 0 columns unless `-o wide`).
+import type { KObject, ListMeta } from '../../types/meta.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
+import type { Column } from './format.ts';
+import type { Printer, RowCondition } from './types.ts';
+import { ageColumn, nameColumn, since } from './format.ts';
+import { podPrinter } from './pods.ts';
+import {
+  controllerRevisionPrinter, cronJobPrinter, daemonSetPrinter, deploymentPrinter, hpaPrinter, jobPrinter, replicaSetPrinter,
+  replicationControllerPrinter, statefulSetPrinter,
+} from './workloads.ts';
+import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, servicePrinter } from './network.ts';
+import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
+
+export type { Column } from './format.ts';
+export type { Printer, RowCondition } from './types.ts';
+export { humanDuration } from './format.ts';
+
+/** None: no object in rows; Metadata (kube's default): PartialObjectMetadata; Object: the whole object */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableOptions {
+  /** the clock AGE is measured against (tests inject one) */
+  now?: () => Date;
+  includeObject?: IncludeObject;
+  /** no columnDefinitions (watch events after the first, as kube-apiserver sends them) */
+  noHeaders?: boolean;
+  /** the list's metadata (resourceVersion, continue, remainingItemCount) */
+  listMeta?: ListMeta;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  conditions?: RowCondition[];
+  object?: KObject;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: ListMeta;
+  columnDefinitions: Column[];
+  rows: TableRow[];
+}
+
+const printers = new Map<string, Printer>([
+  ['/Pod', podPrinter],
+  ['apps/Deployment', deploymentPrinter],
+  ['apps/ReplicaSet', replicaSetPrinter],
+  ['/ReplicationController', replicationControllerPrinter],
+  ['apps/DaemonSet', daemonSetPrinter],
+  ['apps/StatefulSet', statefulSetPrinter],
+  ['apps/ControllerRevision', controllerRevisionPrinter],
+  ['batch/Job', jobPrinter],
+  ['batch/CronJob', cronJobPrinter],
+  ['autoscaling/HorizontalPodAutoscaler', hpaPrinter],
+  ['/Service', servicePrinter],
+  ['/Endpoints', endpointsPrinter],
+  ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
+  ['networking.k8s.io/Ingress', ingressPrinter],
+  ['networking.k8s.io/IngressClass', ingressClassPrinter],
+  ['/Node', nodePrinter],
+  ['/Namespace', namespacePrinter],
+  ['/Event', eventPrinter],
+  ['events.k8s.io/Event', eventPrinter],
+  ['/ConfigMap', configMapPrinter],
+  ['/Secret', secretPrinter],
+  ['/ServiceAccount', serviceAccountPrinter],
+  ['coordination.k8s.io/Lease', leasePrinter],
+]);
+
+/** NAME and AGE, for kinds without a printer of their own */
+const defaultPrinter: Printer = {
+  columns: [nameColumn, ageColumn],
+  cells: (obj, now) => [obj.metadata?.name ?? '', since(obj.metadata?.creationTimestamp, now)],
+};
+
+export const printerFor = (spec: Pick<ResourceSpec, 'group' | 'kind'>): Printer => printers.get(`${spec.group}/${spec.kind}`) ?? defaultPrinter;
+
+function rowObject(obj: KObject, include: IncludeObject): KObject | undefined {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return obj;
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata ?? {} };
+}
+
+/** A meta.k8s.io/v1 Table of `objects` (all of `spec`'s kind), one row each. */
+export function toTable(spec: Pick<ResourceSpec, 'group' | 'kind'>, objects: readonly KObject[], opts: TableOptions = {}): Table {
+  const printer = printerFor(spec);
+  const now = (opts.now ?? (() => new Date()))();
+  const include = opts.includeObject ?? 'Metadata';
+  const rows = objects.map((obj): TableRow => {
+    const conditions = printer.conditions?.(obj);
+    const object = rowObject(obj, include);
+    return { cells: printer.cells(obj, now), ...(conditions ? { conditions } : {}), ...(object ? { object } : {}) };
+  });
+  const metadata: ListMeta = opts.listMeta ?? (objects.length === 1 ? { resourceVersion: objects[0].metadata?.resourceVersion } : {});
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions: opts.noHeaders ? [] : printer.columns, rows };
+}

@@ -1,0 +1,12 @@
+// The client room's front door: the ApiClient contract and its implementations (in-memory fake for tests,
+// HTTPS with a kubeconfig), shared informers, work queues with back-off, and the event recorder.
+export type {
+  ApiClient, ListOptions, WatchOptions, WriteOptions, DeleteOptions, PatchType,
+  Informer, InformerHandlers, InformerFactory, WorkQueue, ReconcileResult, EventRecorder, Controller, ControllerContext,
+} from './types.ts';
+export { patchContentTypes } from './types.ts';
+export { createFakeClient } from './fake.ts';
+export type { FakeClient, FakeAction, FakeOptions } from './fake.ts';
+export { createInformerFactory } from './informer.ts';
+export { createWorkQueue, runWorkers } from './workqueue.ts';
+export type { WorkQueueOptions } from './workqueue.ts';

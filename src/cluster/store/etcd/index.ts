@@ -1,0 +1,2 @@
+export { createEtcdStore } from './store.ts';
+export type { EtcdStoreOptions } from './store.ts';

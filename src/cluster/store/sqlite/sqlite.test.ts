@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { StoreError } from '../types.ts';
+import { runStoreSuite } from '../testsuite.ts';
+import { createSqliteStore } from './store.ts';
+
+const dirs: string[] = [];
+const tempDb = (): string => {
+  const dir = mkdtempSync(join('/var/tmp', 'skiff-store-'));
+  dirs.push(dir);
+  return join(dir, 'state.db');
+};
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+runStoreSuite('sqlite', async () => {
+  const store = createSqliteStore(tempDb());
+  return { store, cleanup: () => store.close() };
+});
+
+describe('sqlite store specifics', () => {
+  it('keeps every object and the revision across a close and reopen', async () => {
+    const path = tempDb();
+    const s1 = createSqliteStore(path);
+    const a = await s1.create('/r/a', '1');
+    await s1.update('/r/a', '2', a.modRevision);
+    await s1.create('/r/b', '3');
+    await s1.delete('/r/b');
+    const rev = await s1.currentRevision();
+    await s1.close();
+    const s2 = createSqliteStore(path);
+    assert.equal(await s2.currentRevision(), rev);
+    assert.deepEqual((await s2.list('/r/')).items.map((i) => i.value), ['2']);
+    const next = await s2.create('/r/c', '4');
+    assert.equal(next.modRevision, rev + 1);
+    await s2.close();
+  });
+
+  it('a second store on the same file is refused while the first holds it', async () => {
+    const path = tempDb();
+    const s1 = createSqliteStore(path);
+    await s1.create('/x', '1');
+    assert.throws(() => createSqliteStore(path), (err: unknown) => err instanceof StoreError && err.code === 'unavailable');
+    await s1.close();
+  });
+
+  it('serves a watch older than the in-memory history from the table, with prev values', async () => {
+    const s = createSqliteStore(tempDb(), { historySize: 5 });
+    let kv = await s.create('/h/a', '0');
+    for (let i = 1; i < 20; i++) kv = await s.update('/h/a', String(i), kv.modRevision);
+    const ac = new AbortController();
+    const got: string[] = [];
+    for await (const batch of s.watch('/h/', 0, ac.signal)) {
+      for (const e of batch) got.push(`${e.kv.value}${e.prev ? `<${e.prev.value}` : ''}`);
+      if (got.length >= 20) break;
+    }
+    assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => (i === 0 ? '0' : `${i}<${i - 1}`)));
+    await s.close();
+  });
+
+  it('compaction removes superseded rows and tombstones but keeps live values', async () => {
+    const path = tempDb();
+    const s = createSqliteStore(path, { compactBatch: 7 });
+    for (let k = 0; k < 10; k++) {
+      let kv = await s.create(`/k/${k}`, '0');
+      for (let i = 1; i < 10; i++) kv = await s.update(`/k/${k}`, String(i), kv.modRevision);
+      if (k % 2 === 1) await s.delete(`/k/${k}`);
+    }
+    await s.compact(await s.currentRevision());
+    await s.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM log').get() as { n: number }).n;
+    db.close();
+    assert.ok(rows <= 6, `expected about one row per live key (5) plus the last tombstone, found ${rows}`);
+    const s2 = createSqliteStore(path);
+    assert.deepEqual((await s2.list('/k/')).items.map((i) => i.value), ['9', '9', '9', '9', '9']);
+    await s2.close();
+  });
+
+  it('automatic compaction runs on its interval and keeps the asked-for history', async () => {
+    const s = createSqliteStore(tempDb(), { autoCompact: { intervalMs: 20, keepRevisions: 5 } });
+    let kv = await s.create('/auto/a', '0');
+    for (let i = 1; i < 30; i++) kv = await s.update('/auto/a', String(i), kv.modRevision);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await s.list('/auto/', { revision: 2 });
+      } catch (err) {
+        assert.ok(err instanceof StoreError && err.code === 'compacted');
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'automatic compaction never ran');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await s.list('/auto/', { revision: kv.modRevision - 5 })).items[0].value, '24');
+    await s.close();
+  });
+});

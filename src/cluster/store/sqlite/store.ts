@@ -1,0 +1,242 @@
+// The SQLite Store: one file, one owning process, every write one IMMEDIATE transaction (a crash leaves the old
+// or the new state), watchers woken in memory. See schema.ts for the tables and why they look like that.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { startCompactor, type AutoCompactOptions } from '../compactor.ts';
+import { prefixEnd } from '../keys.ts';
+import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent } from '../types.ts';
+import { createHistory } from './history.ts';
+import { initSchema, type LogRow, type LogRowWithPrev, type Statements } from './schema.ts';
+import { watchLog, type WatchSource } from './watch.ts';
+
+export interface SqliteStoreOptions {
+  /** events kept in memory for watches from a recent revision (default 10,000) */
+  historySize?: number;
+  /** automatic compaction; off unless given (openStore turns it on for the server) */
+  autoCompact?: AutoCompactOptions;
+  /** log rows looked at per compaction transaction (default 1,000) */
+  compactBatch?: number;
+}
+
+/** sorts after every ASCII key: the upper bound of the '' prefix */
+const MAX_KEY = '\u{10FFFF}';
+const rangeEnd = (prefix: string): string => prefixEnd(prefix) ?? MAX_KEY;
+const lowerBound = (prefix: string, after?: string): string =>
+  after !== undefined && after >= prefix ? after + '\0' : prefix;
+
+const toKv = (r: Pick<LogRow, 'key' | 'value' | 'create_revision' | 'revision'>): KeyValue => ({
+  key: r.key,
+  value: r.value,
+  createRevision: r.create_revision,
+  modRevision: r.revision,
+});
+
+export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: DatabaseSync;
+  let st: Statements;
+  try {
+    db = new DatabaseSync(path);
+    st = initSchema(db);
+  } catch (err) {
+    throw new StoreError('unavailable', `cannot open the SQLite store at ${path}: ${(err as Error).message} (is another skiff server using it?)`, { cause: err });
+  }
+  const metaValue = (name: string): number => (st.getMeta.get(name) as { value: number } | undefined)?.value ?? 0;
+  let revision = (st.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
+  let compactRevision = metaValue('compact_revision');
+  const history = createHistory(revision, opts.historySize ?? 10_000);
+  let closed = false;
+  let waiters: (() => void)[] = [];
+
+  const wakeWatchers = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
+  };
+
+  /** runs fn in one IMMEDIATE transaction; a throw rolls everything back */
+  const transaction = <T>(fn: () => T): T => {
+    if (closed) throw new StoreError('unavailable', 'the store is closed');
+    st.begin.run();
+    try {
+      const out = fn();
+      st.commit.run();
+      return out;
+    } catch (err) {
+      st.rollback.run();
+      if (err instanceof StoreError) throw err;
+      if ((err as { errcode?: number }).errcode === 2067) {
+        // SQLITE_CONSTRAINT_UNIQUE on (key, prev_revision): someone else built on the same revision
+        throw new StoreError('conflict', 'the key changed concurrently', { cause: err });
+      }
+      throw new StoreError('unavailable', `SQLite write failed: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
+  const liveRow = (key: string): LogRow | undefined => st.getLive.get(key) as LogRow | undefined;
+
+  /** appends one row, moves `current`, records the event; inside a transaction */
+  const append = (row: Omit<LogRow, 'revision'>, prev: KeyValue | undefined): KeyValue => {
+    const res = st.insert.run(row.key, row.created, row.deleted, row.create_revision, row.prev_revision, row.value);
+    const rev = Number(res.lastInsertRowid);
+    if (row.deleted) st.deleteCurrent.run(row.key);
+    else st.setCurrent.run(row.key, rev);
+    const kv: KeyValue = { key: row.key, value: row.value, createRevision: row.create_revision, modRevision: rev };
+    pending = { type: row.deleted ? 'delete' : 'put', kv, ...(prev ? { prev } : {}) };
+    return kv;
+  };
+  // the event of the write in flight, published only after COMMIT
+  let pending: StoreEvent | undefined;
+  const publish = (): void => {
+    if (!pending) return;
+    revision = pending.kv.modRevision;
+    history.push(pending);
+    pending = undefined;
+    wakeWatchers();
+  };
+  const write = <T>(fn: () => T): T => {
+    try {
+      const out = transaction(fn);
+      publish();
+      return out;
+    } finally {
+      pending = undefined;
+    }
+  };
+
+  // prev of an event: shared with the history entry when held, else read back from the log
+  const prevKv = (row: LogRow): KeyValue => history.at(row.revision) ?? toKv(row);
+
+  const source: WatchSource = {
+    get revision() { return revision; },
+    get compactRevision() { return compactRevision; },
+    get closed() { return closed; },
+    history,
+    changes(after, upTo, prefix, limit) {
+      const rows = st.changes.all(after, upTo, prefix, rangeEnd(prefix), limit) as unknown as LogRowWithPrev[];
+      return rows.map((r): StoreEvent => {
+        const kv = toKv(r);
+        const prev: KeyValue | undefined = !r.created && r.p_revision !== null && !r.p_deleted
+          ? { key: r.key, value: r.p_value ?? '', createRevision: r.p_create_revision ?? 0, modRevision: r.p_revision }
+          : undefined;
+        return { type: r.deleted ? 'delete' : 'put', kv, ...(prev ? { prev } : {}) };
+      });
+    },
+    wait(signal) {
+      return new Promise<void>((resolve) => {
+        if (closed || signal.aborted) return resolve();
+        const done = (): void => { signal.removeEventListener('abort', done); resolve(); };
+        waiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    },
+  };
+
+  const compact = async (target: number): Promise<void> => {
+    target = Math.min(target, revision);
+    if (target <= compactRevision) return;
+    // readers below the target fail from now on, before any row goes
+    transaction(() => st.setMeta.run('compact_revision', target));
+    compactRevision = target;
+    const batch = opts.compactBatch ?? 1000;
+    // rows that survived earlier compactions (then live, since replaced) sit below the old target: start at 0
+    for (let lo = 0; !closed; ) {
+      const hi = (st.compactWindow.get(lo, target, batch) as { revision: number | null }).revision;
+      if (hi === null) break;
+      transaction(() => st.compactBatch.run(lo, hi, target, target));
+      lo = hi;
+      await new Promise<void>((r) => setImmediate(r)); // let writes in between batches
+    }
+    if (!closed) st.checkpoint.get();
+  };
+
+  const stopCompactor = opts.autoCompact ? startCompactor({ currentRevision: async () => revision, compact }, opts.autoCompact) : undefined;
+
+  const ensureOpen = (): void => {
+    if (closed) throw new StoreError('unavailable', 'the store is closed');
+  };
+
+  return {
+    async currentRevision() {
+      return revision;
+    },
+
+    async get(key) {
+      ensureOpen();
+      const row = liveRow(key);
+      return row ? toKv(row) : undefined;
+    },
+
+    async list(prefix, lopts: ListOptions = {}): Promise<ListResult> {
+      ensureOpen();
+      const limit = lopts.limit && lopts.limit > 0 ? lopts.limit : -1;
+      const lo = lowerBound(prefix, lopts.after);
+      const hi = rangeEnd(prefix);
+      const at = lopts.revision;
+      if (at !== undefined && at > 0 && at < compactRevision) {
+        throw new StoreError('compacted', `revision ${at} has been compacted (oldest available: ${compactRevision})`, { compactRevision });
+      }
+      const sqlLimit = limit < 0 ? -1 : limit + 1; // one extra row tells whether more follow
+      const readAt = at !== undefined && at > 0 && at < revision ? at : revision;
+      const rows = (readAt === revision
+        ? st.listLatest.all(lo, hi, sqlLimit)
+        : st.listAt.all(lo, hi, readAt, sqlLimit)) as unknown as LogRow[];
+      const more = limit >= 0 && rows.length > limit;
+      const items = (more ? rows.slice(0, limit) : rows).map(toKv);
+      return { items, revision: readAt, more };
+    },
+
+    async count(prefix) {
+      ensureOpen();
+      return (st.count.get(prefix, rangeEnd(prefix)) as { n: number }).n;
+    },
+
+    async create(key, value) {
+      return write(() => {
+        if (st.currentRevisionOf.get(key)) throw new StoreError('exists', `key ${key} already exists`);
+        const last = (st.lastRowOf.get(key) as { revision: number | null }).revision ?? 0; // a tombstone, or none
+        // this process alone writes the file, so the row's own revision (its create_revision) is the next one
+        const kv = append({ key, created: 1, deleted: 0, create_revision: revision + 1, prev_revision: last, value }, undefined);
+        if (kv.modRevision !== revision + 1) throw new StoreError('unavailable', `revision sequence out of step (${kv.modRevision} after ${revision}): is another process writing the file?`);
+        return kv;
+      });
+    },
+
+    async update(key, value, ifModRevision) {
+      return write(() => {
+        const cur = liveRow(key);
+        if (!cur) throw new StoreError('notFound', `key ${key} not found`);
+        if (cur.revision !== ifModRevision) {
+          throw new StoreError('conflict', `key ${key} is at revision ${cur.revision}, not ${ifModRevision}`, { current: toKv(cur) });
+        }
+        return append({ key, created: 0, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.revision, value }, prevKv(cur));
+      });
+    },
+
+    async delete(key, ifModRevision) {
+      return write(() => {
+        const cur = liveRow(key);
+        if (!cur) throw new StoreError('notFound', `key ${key} not found`);
+        if (ifModRevision !== undefined && cur.revision !== ifModRevision) {
+          throw new StoreError('conflict', `key ${key} is at revision ${cur.revision}, not ${ifModRevision}`, { current: toKv(cur) });
+        }
+        return append({ key, created: 0, deleted: 1, create_revision: cur.create_revision, prev_revision: cur.revision, value: cur.value }, prevKv(cur));
+      });
+    },
+
+    watch(prefix, afterRevision, signal) {
+      return watchLog(source, prefix, afterRevision, signal);
+    },
+
+    compact,
+
+    async close() {
+      if (closed) return;
+      await stopCompactor?.();
+      closed = true;
+      wakeWatchers();
+      db.close();
+    },
+  };
+}
