@@ -32,10 +32,11 @@ await build({
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });
-// the vendored OpenAPI documents, found next to the module that reads them (import.meta.dirname + '/data')
-await cp(new URL('../src/cluster/apiserver/openapi/data', import.meta.url), new URL('../dist/data', import.meta.url), { recursive: true });
-// the vendored Kubernetes .proto files, for the protobuf request bodies kubectl sends (import.meta.dirname + '/proto')
-await cp(new URL('../src/cluster/apiserver/protobuf/proto', import.meta.url), new URL('../dist/proto', import.meta.url), { recursive: true });
+// vendored data, found next to the module that reads it (import.meta.dirname + '/data' or '/proto'): the
+// OpenAPI documents and the Kubernetes .proto files (for the protobuf request bodies kubectl sends)
+for (const [from, to] of [['openapi/data', 'data'], ['protobuf/proto', 'proto']]) {
+  await cp(new URL(`../src/cluster/apiserver/${from}`, import.meta.url), new URL(`../dist/${to}`, import.meta.url), { recursive: true });
+}
 
 await build({
   ...common,

@@ -22,15 +22,17 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   checkUnknownFields(ctx, spec, obj, opts);
   const ns = placeObject(spec, namespace, obj);
   requireName(spec, obj);
-  const meta = metaOf(obj);
+  let meta = metaOf(obj);
   const generated = !meta.name;
   if (generated) meta.name = meta.generateName + randomSuffix();
   if (ns !== undefined) await checkNamespace(ctx, spec, ns, meta.name!);
   prepareCreate(ctx, spec, obj);
+  meta = metaOf(obj); // defaulting may have replaced the metadata object
   validateCreate(spec, obj);
   const reservation: Reservation | undefined = isService(spec) ? ctx.allocators.reserve(obj, undefined) : undefined;
   try {
     if (!applied) ctx.patcher.trackUpdate(spec, undefined, obj, opts.fieldManager ?? 'unknown', ctx.now(), opts.subresource);
+    meta = metaOf(obj); // as may tracking
     if (opts.dryRun) {
       reservation?.rollback();
       return obj;

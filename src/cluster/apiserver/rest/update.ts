@@ -19,18 +19,23 @@ const ATTEMPTS = 20;
 export async function writeUpdate(ctx: RestContext, spec: ResourceSpec, cur: KObject, rev: number, input: KObject, opts: RestWriteOptions, applied = false): Promise<KObject> {
   const next = prepareUpdate(spec, cur, input, opts.subresource);
   if (opts.subresource !== 'status') spec.defaults(next);
-  validateUpdate(spec, next, cur);
-  if (sameObject(next, cur)) return next; // nothing changed: no write, the resourceVersion stays
   const name = cur.metadata!.name!;
   const key = keyOf(spec, cur.metadata?.namespace, name);
-  if (shouldDeleteOnUpdate(spec, next, cur)) {
-    if (opts.dryRun) return next;
-    await ctx.store.delete(key, rev);
-    if (isService(spec)) ctx.allocators.release(cur);
-    return next;
-  }
+  // as the Service registry's BeginUpdate: allocated values the request left out are kept, before validation
   const reservation = isService(spec) && opts.subresource === undefined ? ctx.allocators.reserve(next, cur) : undefined;
   try {
+    validateUpdate(spec, next, cur);
+    if (sameObject(next, cur)) { // nothing changed: no write, the resourceVersion stays
+      reservation?.rollback();
+      return next;
+    }
+    if (shouldDeleteOnUpdate(spec, next, cur)) {
+      reservation?.rollback();
+      if (opts.dryRun) return next;
+      await ctx.store.delete(key, rev);
+      if (isService(spec)) ctx.allocators.release(cur);
+      return next;
+    }
     if (!applied) ctx.patcher.trackUpdate(spec, cur, next, opts.fieldManager ?? 'unknown', ctx.now(), opts.subresource);
     if (opts.dryRun) {
       reservation?.rollback();

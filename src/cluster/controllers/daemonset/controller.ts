@@ -11,7 +11,8 @@ import { R } from '../../types/gvr.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { isPodAvailable, isPodReady } from '../../types/pod.ts';
 import { targetNodeName } from '../../scheduler/index.ts';
-import { controllerUidIndex, getControllerOf, newControllerRef, slowStartBatch } from '../util.ts';
+import { claimObjects, controllerUidIndex, getControllerOf, newControllerRef, slowStartBatch } from '../util.ts';
+import { matchesLabelSelector } from '../../types/labels.ts';
 import { newDaemonPod, nodeShouldRun, revisionHashLabel, templateHash } from './pods.ts';
 import type { DaemonSetObject, PodObject } from './pods.ts';
 import { ensureRevision } from './revisions.ts';
@@ -116,12 +117,26 @@ export function createDaemonSetController(ctx: ControllerContext): Controller {
     if (result.error) throw result.error;
   }
 
+  /** our pods, plus orphans the selector matches (adopted), minus pods that no longer match (released) */
+  async function claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
+    const ns = ds.metadata?.namespace ?? '';
+    const candidates = [...pods.byIndex(byController, ds.metadata?.uid ?? ''), ...pods.byIndex(byController, `orphan/${ns}`)];
+    return claimObjects(candidates, {
+      client: ctx.client, resource: R.pods, owner: ds, ownerKind: dsKind,
+      matches: (p) => matchesLabelSelector(ds.spec?.selector, p.metadata?.labels),
+      async canAdopt() {
+        const fresh = await ctx.client.get(R.daemonsets, ns, ds.metadata?.name ?? '');
+        return fresh.metadata?.uid === ds.metadata?.uid && !fresh.metadata?.deletionTimestamp;
+      },
+    });
+  }
+
   async function reconcile(key: string): Promise<ReconcileResult> {
     const ds = daemonsets.get(key);
     if (!ds || ds.metadata?.deletionTimestamp) return;
     const now = ctx.now();
     const hash = templateHash(ds);
-    const owned = pods.byIndex(byController, ds.metadata?.uid ?? '').filter((p) => !p.metadata?.deletionTimestamp);
+    const owned = (await claimPods(ds)).filter((p) => !p.metadata?.deletionTimestamp);
     const hashesInUse = new Set(owned.map((p) => p.metadata?.labels?.[revisionHashLabel] ?? ''));
     await ensureRevision(ctx.client, ds, hash, revisions.byIndex(byController, ds.metadata?.uid ?? ''), hashesInUse);
     const byNode = new Map<string, PodObject[]>();

@@ -128,3 +128,16 @@ test('node eligibility: nodeSelector, NoSchedule vs NoExecute taints', () => {
   assert.deepEqual(nodeShouldRun(ds, makeNode('w', { labels: { role: 'edge' }, taints: [{ key: 'k', effect: 'NoExecute' }] })), { shouldRun: false, shouldContinueRunning: false });
   assert.equal(nodeShouldRun(ds, makeNode('u', { labels: { role: 'edge' }, taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] })).shouldRun, true);
 });
+
+test('an orphan pod that matches the selector is adopted instead of duplicated', async () => {
+  const orphan: Pod & KObject = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-old', namespace: 'kube-system', labels: { app: 'agent' } },
+    spec: { nodeName: 'n1', containers: [{ name: 'agent', image: 'agent:1' }] },
+  };
+  const ctx = testContext([makeNode('n1'), makeNode('n2'), orphan, daemonSet()]);
+  const stop = start(ctx);
+  try {
+    await eventually(() => podsOf(ctx).length === 2 && podsOf(ctx).every((p) => p.metadata?.ownerReferences?.length), 'adoption and one new pod');
+    assert.deepEqual(podsOf(ctx).map((p) => targetNodeName(p)).sort(), ['n1', 'n2']);
+  } finally { await stop(); }
+});

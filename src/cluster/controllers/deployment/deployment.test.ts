@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FakeClient } from '../../client/index.ts';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { isPodReady } from '../../types/pod.ts';
@@ -9,7 +10,9 @@ import type { Harness } from '../replicaset/testing.ts';
 import { createHarness, markPod, settle, waitFor } from '../replicaset/testing.ts';
 import { createDeploymentController } from './index.ts';
 
+// loose shapes keep the assertions short
 type Obj = KObject & { spec?: any; status?: any };
+const podReady = (p: Obj) => isPodReady(p as Pod);
 
 const tpl = (image: string) => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image }] } });
 const deploy = (replicas: number, spec: Record<string, unknown> = {}): KObject => ({
@@ -25,7 +28,7 @@ const setImage = (c: FakeClient, image: string) => c.patch(R.deployments, 'defau
 
 /** the kubelet's part: every live pod not yet ready becomes ready (bound to n1) */
 async function readyAll(c: FakeClient) {
-  for (const p of liveRsPods(c)) if (!isPodReady(p)) await markPod(c, p, { node: 'n1' }).catch(() => undefined);
+  for (const p of liveRsPods(c)) if (!podReady(p)) await markPod(c, p, { node: 'n1' }).catch(() => undefined);
 }
 
 async function started(objs: KObject[], opts = {}): Promise<Harness> {
@@ -91,7 +94,7 @@ for (const [surge, unavailable] of [[1, 0], [0, 1], ['50%', '25%']] as const) {
         await settle(250);
         const rss = replicaSets(h.client);
         const total = rss.reduce((n, rs) => n + rs.spec.replicas, 0);
-        const ready = liveRsPods(h.client).filter(isPodReady).length;
+        const ready = liveRsPods(h.client).filter(podReady).length;
         assert.ok(total <= maxTotal, `step ${step}: ${total} replicas > ${maxTotal}`);
         assert.ok(ready >= minReady, `step ${step}: ${ready} ready < ${minReady}`);
         const d = await getDeploy(h.client);
@@ -197,6 +200,21 @@ test('resizing mid-rollout scales old and new ReplicaSets in proportion', async 
     await h.client.patch(R.deployments, 'default', 'web', 'merge', { spec: { replicas: 20 } });
     await waitFor(() => h.events.some((e) => e.message === `Scaled up replica set ${old.metadata?.name} from 8 to 14`), 'old share');
     await waitFor(() => h.events.some((e) => e.message === `Scaled up replica set ${cur.metadata?.name} from 5 to 6`), 'new share');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('a rollout without progress past progressDeadlineSeconds is marked ProgressDeadlineExceeded', async () => {
+  const h = await started([deploy(2, { progressDeadlineSeconds: 1, ...rolling(1, 0) })]);
+  try {
+    await rolledOut(h, 2, 'v1');
+    await setImage(h.client, 'v2');
+    // the new pod never becomes ready
+    const cond = await waitFor(async () => (await getDeploy(h.client)).status?.conditions?.find((c: { reason?: string }) => c.reason === 'ProgressDeadlineExceeded'), 'timed out condition');
+    const newRS = replicaSets(h.client)[1];
+    assert.equal(cond.status, 'False');
+    assert.equal(cond.message, `ReplicaSet "${newRS.metadata?.name}" has timed out progressing.`);
   } finally {
     await h.stop();
   }

@@ -31,7 +31,7 @@ async function reconcileOldReplicaSets(env: DeploymentEnv, allRSs: ReplicaSet[],
   const minAvailable = paramsOf(d).replicas - maxUnavailable(d);
   const newUnavailable = replicasOf(newRS) - (newRS.status?.availableReplicas ?? 0);
   // never count the new RS's unavailable pods as room to scale old ones down (rolling.go's worked example)
-  const maxScaledDown = sumReplicas(allRSs) - minAvailable + 2;
+  const maxScaledDown = sumReplicas(allRSs) - minAvailable - newUnavailable;
   if (maxScaledDown <= 0) return false;
   const { oldRSs: afterCleanup, cleaned } = await cleanupUnhealthyReplicas(env, oldRSs, d, maxScaledDown);
   const scaledDown = await scaleDownOldReplicaSetsForRollingUpdate(env, [...afterCleanup, newRS], afterCleanup, d);
@@ -56,7 +56,7 @@ async function cleanupUnhealthyReplicas(env: DeploymentEnv, oldRSs: ReplicaSet[]
 async function scaleDownOldReplicaSetsForRollingUpdate(env: DeploymentEnv, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], d: Deployment): Promise<number> {
   const minAvailable = paramsOf(d).replicas - maxUnavailable(d);
   const available = sumStatus(allRSs, 'availableReplicas');
-  if (available < 0) return 0;
+  if (available <= minAvailable) return 0;
   const total = available - minAvailable;
   let scaled = 0;
   for (const rs of [...oldRSs].sort(byCreation)) {
