@@ -228,7 +228,7 @@ export function createFakeClient(initial: KObject[] = [], opts: FakeOptions = {}
         if (now) push({ type: before ? 'MODIFIED' : 'ADDED', object: clone(e.obj) });
         else if (before) push({ type: 'DELETED', object: clone(e.obj) });
       },
-      close() { ended = true; wake?.(); },
+      close() { ended = true; watchers.delete(watcher); wake?.(); },
     };
     if (!o.resourceVersion || o.resourceVersion === '0') {
       for (const obj of selectAll(r, namespace, o)) queue.push({ type: 'ADDED', object: clone(obj) });
@@ -246,7 +246,7 @@ export function createFakeClient(initial: KObject[] = [], opts: FakeOptions = {}
     watchers.add(watcher);
     const onAbort = () => watcher.close();
     signal.addEventListener('abort', onAbort);
-    const timer = o.timeoutSeconds ? setTimeout(onAbort, o.timeoutSeconds * 1000) : undefined;
+    const timer = o.timeoutSeconds ? setTimeout(onAbort, o.timeoutSeconds * 1000).unref() : undefined;
     try {
       while (!signal.aborted) {
         if (queue.length > 0) { yield queue.shift()!; continue; }

@@ -16,7 +16,7 @@ const until = async (cond: () => boolean, ms = 10_000) => {
   }
 };
 
-test('an informer lists, syncs, then follows the watch; handlers see the cache already updated', async () => {
+test('an informer lists, syncs, then follows the watch; handlers see the cache already updated', async (t) => {
   const c = createFakeClient([pod('a', 'default', { app: 'web' }), pod('b', 'other')]);
   const f = createInformerFactory(c);
   const pods = f.informer(R.pods);
@@ -27,6 +27,7 @@ test('an informer lists, syncs, then follows the watch; handlers see the cache a
     delete: (o) => seen.push(`delete ${o.metadata!.name} cached=${pods.get(`${o.metadata!.namespace}/${o.metadata!.name}`) !== undefined}`),
   });
   const ac = new AbortController();
+  t.after(() => ac.abort());
   f.start(ac.signal);
   await f.waitForSync();
   assert.ok(pods.hasSynced());
@@ -41,12 +42,13 @@ test('an informer lists, syncs, then follows the watch; handlers see the cache a
   ac.abort();
 });
 
-test('custom indexes answer byIndex and follow updates', async () => {
+test('custom indexes answer byIndex and follow updates', async (t) => {
   const c = createFakeClient([pod('a'), pod('b')]);
   const f = createInformerFactory(c);
   const pods = f.informer(R.pods);
   pods.addIndex('node', (p) => [((p.spec as { nodeName?: string }).nodeName ?? '')]);
   const ac = new AbortController();
+  t.after(() => ac.abort());
   f.start(ac.signal);
   await f.waitForSync();
   assert.equal(pods.byIndex('node', 'n1').length, 2);
@@ -56,11 +58,12 @@ test('custom indexes answer byIndex and follow updates', async () => {
   ac.abort();
 });
 
-test('a watch that ends is resumed from the last resourceVersion (no missed events, no relist)', async () => {
+test('a watch that ends is resumed from the last resourceVersion (no missed events, no relist)', async (t) => {
   const c = createFakeClient([pod('a')]);
   const f = createInformerFactory(c);
   const pods = f.informer(R.pods);
   const ac = new AbortController();
+  t.after(() => ac.abort());
   f.start(ac.signal);
   await f.waitForSync();
   c.clearActions();
@@ -71,13 +74,14 @@ test('a watch that ends is resumed from the last resourceVersion (no missed even
   ac.abort();
 });
 
-test('a 410 on watch relists and reconciles the cache (deletes missed while away are delivered)', async () => {
+test('a 410 on watch relists and reconciles the cache (deletes missed while away are delivered)', async (t) => {
   const c = createFakeClient([pod('a'), pod('b')]);
   const f = createInformerFactory(c);
   const pods = f.informer(R.pods);
   const deleted: string[] = [];
   pods.on({ delete: (o) => deleted.push(o.metadata!.name!) });
   const ac = new AbortController();
+  t.after(() => ac.abort());
   f.start(ac.signal);
   await f.waitForSync();
   c.clearActions();
@@ -93,12 +97,13 @@ test('a 410 on watch relists and reconciles the cache (deletes missed while away
   ac.abort();
 });
 
-test('an informer asked for after start starts too; waitForSync waits for it; list by namespace is fast at 3,000 pods', async () => {
+test('an informer asked for after start starts too; waitForSync waits for it; list by namespace is fast at 3,000 pods', async (t) => {
   const objs: KObject[] = [];
   for (let i = 0; i < 3000; i++) objs.push(pod(`p${i}`, `ns${i % 30}`, { app: `a${i % 3}` }));
   const c = createFakeClient(objs);
   const f = createInformerFactory(c);
   const ac = new AbortController();
+  t.after(() => ac.abort());
   f.start(ac.signal);
   const pods = f.informer(R.pods);
   await f.waitForSync();

@@ -83,7 +83,15 @@ const typeWords: Record<FieldError['type'], string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
-const showValue = (v: unknown) => (typeof v === 'string' ? `"${v}"` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+// values print as Go's %#v does in apimachinery's field errors: strings quoted, string maps and slices typed
+function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+  if (typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string')) {
+    return `map[string]string{${Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
+  }
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
 
 /** `spec.replicas: Invalid value: -1: must be greater than or equal to 0` */
 export function formatFieldError(e: FieldError): string {

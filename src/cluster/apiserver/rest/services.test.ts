@@ -56,7 +56,7 @@ test('a requested ClusterIP must be free and in range', async () => {
   const t = await start('10.43.0.0/24');
   await t.rest.create(R.services, 'default', svc('fixed', { clusterIP: '10.43.0.5' }));
   await assert.rejects(t.rest.create(R.services, 'default', svc('again', { clusterIP: '10.43.0.5' })),
-    (e) => isStatusError(e, 'Invalid') && e.message === 'Service "again" is invalid: spec.clusterIPs: Invalid value: ["10.43.0.5"]: failed to allocate IP 10.43.0.5: provided IP is already allocated');
+    (e) => isStatusError(e, 'Invalid') && e.message === 'Service "again" is invalid: spec.clusterIPs: Invalid value: []string{"10.43.0.5"}: failed to allocate IP 10.43.0.5: provided IP is already allocated');
   await assert.rejects(t.rest.create(R.services, 'default', svc('out', { clusterIP: '10.44.0.5' })), (e) => isStatusError(e, 'Invalid') && /not in the valid range/.test(e.message));
   const dry = await t.rest.create(R.services, 'default', svc('dry', { clusterIP: '10.43.0.9' }), { dryRun: true });
   assert.equal(specOf(dry).clusterIP, '10.43.0.9');

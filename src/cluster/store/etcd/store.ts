@@ -29,6 +29,8 @@ export function createEtcdStore(opts: EtcdStoreOptions): Store {
   const client = new Etcd3({
     hosts: opts.endpoints,
     dialTimeout: Math.min(timeout, 5000),
+    // a full list can be far above gRPC's 4 MB default (Kubernetes' etcd client lifts the limit too)
+    grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
   });
   const kvClient = client.kv;

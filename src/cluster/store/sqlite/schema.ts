@@ -33,7 +33,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
 PRAGMA locking_mode = EXCLUSIVE;
-PRAGMA cache_size = -16000;
+PRAGMA cache_size = -32000;
 PRAGMA journal_size_limit = 67108864;
 `;
 
@@ -48,6 +48,9 @@ export interface LogRow {
 }
 
 /** a log row joined with the row it replaced (p_* are null when there is none) */
+/** a list row as an array: [key, value, create_revision, revision] */
+export type ListRow = [string, string, number, number];
+
 export interface LogRowWithPrev extends LogRow {
   p_revision: number | null;
   p_create_revision: number | null;
@@ -102,5 +105,8 @@ export function initSchema(db: DatabaseSync): Statements {
   db.exec(DDL);
   const out = {} as Statements;
   for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) out[name] = db.prepare(SQL[name]);
+  // lists read thousands of rows: arrays instead of one object per row are several times faster to build
+  out.listLatest.setReturnArrays(true);
+  out.listAt.setReturnArrays(true);
   return out;
 }

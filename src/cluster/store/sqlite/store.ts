@@ -7,7 +7,7 @@ import { startCompactor, type AutoCompactOptions } from '../compactor.ts';
 import { prefixEnd } from '../keys.ts';
 import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent } from '../types.ts';
 import { createHistory } from './history.ts';
-import { initSchema, type LogRow, type LogRowWithPrev, type Statements } from './schema.ts';
+import { initSchema, type ListRow, type LogRow, type LogRowWithPrev, type Statements } from './schema.ts';
 import { watchLog, type WatchSource } from './watch.ts';
 
 export interface SqliteStoreOptions {
@@ -181,9 +181,14 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
       const readAt = at !== undefined && at > 0 && at < revision ? at : revision;
       const rows = (readAt === revision
         ? st.listLatest.all(lo, hi, sqlLimit)
-        : st.listAt.all(lo, hi, readAt, sqlLimit)) as unknown as LogRow[];
+        : st.listAt.all(lo, hi, readAt, sqlLimit)) as unknown as ListRow[];
       const more = limit >= 0 && rows.length > limit;
-      const items = (more ? rows.slice(0, limit) : rows).map(toKv);
+      const n = more ? limit : rows.length;
+      const items: KeyValue[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = rows[i];
+        items[i] = { key: r[0], value: r[1], createRevision: r[2], modRevision: r[3] };
+      }
       return { items, revision: readAt, more };
     },
 

@@ -57,7 +57,7 @@ test('image pull policy follows the tag', () => {
 
 test('selector not matching template labels is reported as Kubernetes words it', () => {
   const d = defaulted('apps', 'Deployment', deployment({ selector: { matchLabels: { app: 'other' } } }));
-  assert.deepEqual(messages('apps', 'Deployment', d), ['spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`']);
+  assert.deepEqual(messages('apps', 'Deployment', d), ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']);
 });
 
 test('negative replicas', () => {
@@ -155,7 +155,7 @@ test('service defaults and clusterIP immutability', () => {
   });
   const moved = structuredClone(svc);
   Object.assign(moved.spec as object, { clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11'] });
-  assert.deepEqual(updateMessages('', 'Service', moved, svc), ['spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set']);
+  assert.deepEqual(updateMessages('', 'Service', moved, svc), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
   const noPorts = defaulted('', 'Service', { metadata: { name: 'x' }, spec: { selector: { a: 'b' } } });
   assert.deepEqual(messages('', 'Service', noPorts), ['spec.ports: Required value']);
 });
