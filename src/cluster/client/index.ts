@@ -10,3 +10,7 @@ export type { FakeClient, FakeAction, FakeOptions } from './fake.ts';
 export { createInformerFactory } from './informer.ts';
 export { createWorkQueue, runWorkers } from './workqueue.ts';
 export type { WorkQueueOptions } from './workqueue.ts';
+export { createHttpClient, resourcePath, statusErrorFrom } from './http.ts';
+export type { HttpClientConfig } from './http.ts';
+export { loadKubeconfig, createClientFromKubeconfig, defaultKubeconfigPath } from './kubeconfig.ts';
+export { createEventRecorder } from './events.ts';

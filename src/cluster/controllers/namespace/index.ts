@@ -1,0 +1,3 @@
+// The namespace controller's front door.
+export { createNamespaceController, namespaceFinalizer } from './controller.ts';
+export type { NamespaceControllerOptions } from './controller.ts';
