@@ -29,6 +29,8 @@ await build({
   entryPoints: { cluster: 'src/cluster/entry.ts' },
   outdir: 'dist',
   format: 'esm',
+  // gRPC and protobufjs read files beside their own modules (__dirname): load them from node_modules
+  external: ['etcd3', '@grpc/*', 'protobufjs', 'protobufjs/*'],
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });

@@ -186,7 +186,9 @@ describe('skiff server with kubectl (sqlite)', { timeout: 600_000 }, () => {
 
   it('keeps every object across a server restart, and watches resume', async () => {
     const beforeList = await cp.kjson(['get', 'pods,deploy,rs,svc,ep']);
-    const rv = beforeList.metadata?.resourceVersion ?? (await cp.kjson(['get', 'pods'])).metadata.resourceVersion;
+    // kubectl blanks a List's resourceVersion in its output: ask the API directly
+    const rawRv = async () => JSON.parse((await cp.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods'])).stdout).metadata.resourceVersion as string;
+    const rv = await rawRv();
     await cp.restart();
     const afterList = await cp.kjson(['get', 'pods,deploy,rs,svc,ep']);
     const names = (l: any) => l.items.map((i: any) => `${i.kind}/${i.metadata.name}/${i.metadata.uid}`).sort();
@@ -195,7 +197,7 @@ describe('skiff server with kubectl (sqlite)', { timeout: 600_000 }, () => {
     assert.equal((await cp.kubectl(['scale', 'deployment/web', '--replicas=4'])).code, 0);
     await waitFor('4 running pods after restart', async () => (await runningPods(cp)).length === 4, 60_000, 250);
     // a watch from a revision before the restart continues from there
-    const podsRv = (await cp.kjson(['get', 'pods'])).metadata.resourceVersion;
+    const podsRv = await rawRv();
     assert.ok(Number(podsRv) > Number(rv));
     const w = await cp.kubectl(['get', '--raw', `/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}&timeoutSeconds=2`]);
     assert.equal(w.code, 0, w.stderr);
