@@ -100,10 +100,18 @@ function sendDiscovery(req: IncomingMessage, res: ServerResponse, doc: Discovery
   sendBytes(res, 200, doc.json, contentType, { ETag: doc.etag, 'Cache-Control': 'public' });
 }
 
+// protobuf: field 1 (swagger, string) = "2.0"
+const emptyOpenApiV2 = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+
 function serveOpenApi(req: IncomingMessage, res: ServerResponse, docs: OpenApiDocs | undefined, path: string, url: URL, accepted: string[]): void {
   if (!docs) throw pathNotFound();
   if (path === '/openapi/v3') return sendJson(res, 200, docs.v3Root());
-  // client-go asks /openapi/v2 for protobuf only; JSON then would fail its decoding, so answer 404 (→ it falls back)
+  // kubectl falls back to /openapi/v2 (protobuf only) to validate a kind the v3 documents lack; an empty but
+  // valid v2 document (gnostic Document{swagger: "2.0"}) lets it skip that validation and report the unknown
+  // kind as kube does ("no matches for kind …"), where a 404 would fail with "failed to download openapi".
+  if (path === '/openapi/v2' && accepted.some((t) => t.startsWith('application/com.github.proto-openapi.spec.v2'))) {
+    return sendBytes(res, 200, emptyOpenApiV2, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', {});
+  }
   const jsonOk = accepted.length === 0 || accepted.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*');
   const doc = path === '/openapi/v2' ? (jsonOk ? docs.v2Document() : undefined) : docs.v3Document(path.slice('/openapi/v3/'.length));
   if (!doc) throw pathNotFound();
