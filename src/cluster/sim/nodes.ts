@@ -3,7 +3,7 @@
 // watch for all of them). Stopping does NOT deregister: the nodes stay behind as dead nodes, so the node
 // lifecycle controller can be seen at work.
 import type { Node as KNode, Pod as KPod } from 'kubernetes-types/core/v1.js';
-import type { ApiClient } from '../client/types.ts';
+import type { ApiClient, ReconcileResult } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
 import { createWorkQueue, runWorkers } from '../client/workqueue.ts';
 import { R } from '../types/gvr.ts';
@@ -12,7 +12,7 @@ import { objectKey, splitKey, type KObject } from '../types/meta.ts';
 type Node = KNode & KObject;
 type Pod = KPod & KObject;
 import { isStatusError } from '../types/status-error.ts';
-import { isReportedRunning, leaseObject, leaseRenewal, nodeIpOf, nodeObject, podCidrOf, podIpOf, runningStatus, slotOfCidr, nodeConditions } from './objects.ts';
+import { finishedStatus, simAnnotations, isReportedRunning, leaseObject, leaseRenewal, nodeIpOf, nodeObject, podCidrOf, podIpOf, runningStatus, slotOfCidr, nodeConditions } from './objects.ts';
 
 export interface SimNodesOptions {
   client: ApiClient;
@@ -177,7 +177,17 @@ export async function runSimNodes(o: SimNodesOptions): Promise<void> {
     return podIpOf(n.podCIDR, host);
   }
 
-  async function syncPod(key: string): Promise<void> {
+  /** a pod annotated to finish (Job pods on sim nodes) exits once its time is up */
+  async function finishIfDue(pod: Pod, namespace: string | undefined, name: string): Promise<ReconcileResult> {
+    const after = Number(pod.metadata?.annotations?.[simAnnotations.succeedAfter]);
+    if (!Number.isFinite(after) || !pod.status?.startTime) return;
+    const dueMs = Date.parse(pod.status.startTime) + after * 1000 - now().getTime();
+    if (dueMs > 0) return { requeueAfterMs: dueMs };
+    const code = Number(pod.metadata?.annotations?.[simAnnotations.exitCode] ?? 0) || 0;
+    await client.patch(R.pods, namespace, name, 'merge', { status: finishedStatus(pod, code, now()) }, { subresource: 'status' });
+  }
+
+  async function syncPod(key: string): Promise<ReconcileResult> {
     const pod = pods.get(key);
     if (!pod || !ours(pod)) return;
     const n = nodes.get(pod.spec!.nodeName!)!;
@@ -194,7 +204,7 @@ export async function runSimNodes(o: SimNodesOptions): Promise<void> {
       if (isReportedRunning(pod)) {
         const host = Number(pod.status!.podIP!.split('.').at(-1));
         if (!n.ips.has(uid) && pod.status!.podIP!.startsWith(n.podCIDR.replace(/0\/24$/, ''))) n.ips.set(uid, host);
-        return;
+        return finishIfDue(pod, namespace, name);
       }
       const status = runningStatus(pod, n.hostIP, allocateIp(n, uid), now());
       await client.patch(R.pods, namespace, name, 'merge', { status }, { subresource: 'status' });

@@ -141,3 +141,25 @@ export function runningStatus(pod: Pod, hostIP: string, podIP: string, now: Date
   if (pod.status?.qosClass) status.qosClass = pod.status.qosClass;
   return status;
 }
+
+/** Annotations that make a simulated pod finish (Job pods): after N seconds of running, with this exit code. */
+export const simAnnotations = { succeedAfter: 'sim.skiff.dev/finish-after-seconds', exitCode: 'sim.skiff.dev/exit-code' };
+
+/** The status once every container exited: Succeeded (all 0) or Failed, not Ready. */
+export function finishedStatus(pod: Pod, exitCode: number, now: Date): PodStatus {
+  const t = rfc3339(now);
+  const st = pod.status ?? {};
+  const reason = exitCode === 0 ? 'Completed' : 'Error';
+  return {
+    ...st,
+    phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+    conditions: (st.conditions ?? []).map((c) =>
+      c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers'
+        ? { ...c, status: 'False', reason: c.type === 'PodReadyToStartContainers' ? undefined : 'PodCompleted', lastTransitionTime: t }
+        : c),
+    containerStatuses: (st.containerStatuses ?? []).map((c) => ({
+      ...c, ready: false, started: false,
+      state: { terminated: { exitCode, reason, startedAt: c.state?.running?.startedAt ?? t, finishedAt: t, containerID: c.containerID } },
+    })),
+  };
+}

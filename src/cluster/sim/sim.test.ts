@@ -94,3 +94,22 @@ test('runSimNodes registers nodes and leases, runs bound pods, finishes deletion
   assert.equal(c.objects(R.nodes).length, 4, 'nodes stay registered after stop');
   assert.ok(lines.some((l) => l.includes('registered 3 node(s)')));
 });
+
+test('a pod annotated to finish exits after its time: Succeeded with exit 0, Failed otherwise (for Jobs on sim nodes)', async (t) => {
+  const c = createFakeClient();
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const run = runSimNodes({ client: c, count: 1, prefix: 'fin', cpu: '1', memory: '1Gi', signal: ac.signal });
+  const mk = (name: string, annotations: Record<string, string>): KObject =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations }, spec: { nodeName: 'fin-0', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } });
+  await c.create(R.pods, 'default', mk('ok', { 'sim.skiff.dev/finish-after-seconds': '0' }));
+  await c.create(R.pods, 'default', mk('bad', { 'sim.skiff.dev/finish-after-seconds': '0', 'sim.skiff.dev/exit-code': '2' }));
+  await c.create(R.pods, 'default', mk('forever', {}));
+  const phase = async (n: string) => ((await c.get(R.pods, 'default', n)) as Any).status?.phase;
+  await until(async () => (await phase('ok')) === 'Succeeded' && (await phase('bad')) === 'Failed' && (await phase('forever')) === 'Running');
+  const bad = (await c.get(R.pods, 'default', 'bad')) as Any;
+  assert.equal(bad.status.containerStatuses[0].state.terminated.exitCode, 2);
+  assert.equal(bad.status.conditions.find((x: Any) => x.type === 'Ready').status, 'False');
+  ac.abort();
+  await run;
+});

@@ -145,6 +145,8 @@ export function createJobController(ctx: ControllerContext): Controller {
       try {
         await ctx.client.update(R.jobs, namespace, { ...job, status: plan.status } as KObject, { subresource: 'status' });
       } catch (err) {
+        // a stale cached Job (our own last write not seen yet): the informer's update brings it back
+        if (isStatusError(err, 'Conflict')) return { requeueAfterMs: 100 };
         if (!isStatusError(err, 'NotFound')) throw err;
       }
     }

@@ -170,3 +170,16 @@ test('controller: suspending a running Job deletes its pods', async (t) => {
   await waitFor(() => h.jobPods().length === 0, 'pods deleted');
   await waitFor(async () => cond((await h.getJob()).status, 'Suspended')?.status === 'True', 'Suspended');
 });
+
+test('a Job whose pods run on simulated nodes completes', async (t) => {
+  const { runSimNodes } = await import('../../sim/index.ts');
+  const h = harness([jobObject({ completions: 3, parallelism: 3, template: {
+    metadata: { annotations: { 'sim.skiff.dev/finish-after-seconds': '0' } },
+    spec: { nodeName: 'jsim-0', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+  } })]);
+  const ac = new AbortController();
+  const sim = runSimNodes({ client: h.client, count: 1, prefix: 'jsim', cpu: '4', memory: '4Gi', signal: ac.signal });
+  t.after(async () => { ac.abort(); await sim; await h.stop(); });
+  const s = await waitFor(async () => { const st = (await h.getJob()).status; return cond(st, 'Complete')?.status === 'True' && st; }, 'Complete');
+  assert.equal(s.succeeded, 3);
+});

@@ -1,0 +1,11 @@
+// Kubernetes' protobuf wire format for request bodies: kubectl's typed clients (`create deployment`,
+// `create namespace`, `drain`'s evictions …) send `application/vnd.kubernetes.protobuf` and never retry with
+// JSON, so the HTTP face turns such a body into the JSON-form object the REST layer takes.
+export { decodeProtobufObject } from './decode.ts';
+export { encodeProtobufObject } from './encode.ts';
+export { protobufMagic, protoDir } from './schema.ts';
+
+export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
+
+/** Whether a body is a Kubernetes protobuf message (starts with the `k8s\0` magic) */
+export const isProtobufBody = (body: Buffer): boolean => body.length >= 4 && body[0] === 0x6b && body[1] === 0x38 && body[2] === 0x73 && body[3] === 0;
