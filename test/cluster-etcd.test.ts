@@ -25,7 +25,7 @@ describe('skiff server on etcd', { timeout: 300_000 }, () => {
   const sims: Proc[] = [];
   before(async () => {
     etcd = await startEtcd();
-    cp = await startControlPlane({ datastore: etcd.url, grace: '8s' });
+    cp = await startControlPlane({ datastore: etcd.url, grace: '15s' });
     for (const prefix of ['e1', 'e2', 'e3']) sims.push(await cp.sim(1, prefix));
   });
   after(async () => {
@@ -43,7 +43,7 @@ describe('skiff server on etcd', { timeout: 300_000 }, () => {
     await waitFor('4 pods Running off e1-0', async () => {
       const p = await running();
       return p.length === 4 && p.every((x: any) => x.spec.nodeName !== 'e1-0');
-    }, 8_000 + 30_000, 250);
+    }, 15_000 + 30_000, 250);
     // pods left Terminating on the dead node may go away meanwhile: compare what must survive
     const uids = async () => [...(await cp.kjson(['get', 'deploy,rs'])).items, ...(await running())].map((i: any) => i.metadata.uid).sort();
     const before = await uids();

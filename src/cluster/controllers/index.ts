@@ -3,7 +3,7 @@ import type { Controller, ControllerContext } from '../client/types.ts';
 import { createReplicaSetController, createReplicationControllerController } from './replicaset/index.ts';
 import { createDeploymentController } from './deployment/index.ts';
 import { createDaemonSetController } from './daemonset/index.ts';
-// JOB-PENDING import { createJobController } from './job/index.ts';
+import { createJobController } from './job/index.ts';
 import { createEndpointsController } from './endpoints/index.ts';
 import { createEndpointSliceController } from './endpointslice/index.ts';
 import { createGarbageCollector } from './gc/index.ts';
@@ -21,7 +21,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createReplicationControllerController(ctx),
     createDeploymentController(ctx),
     createDaemonSetController(ctx),
-    // JOB-PENDING createJobController(ctx),
+    createJobController(ctx),
     createEndpointsController(ctx),
     createEndpointSliceController(ctx),
     createGarbageCollector(ctx),

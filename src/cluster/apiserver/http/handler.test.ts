@@ -71,7 +71,11 @@ test('openapi: v3 root and documents from opts.openapi, 404 when not served', as
   assert.equal(doc.status, 200);
   assert.match(doc.headers.get('cache-control')!, /immutable/);
   assert.equal((await call('/openapi/v3/apis/nope/v1')).status, 404);
-  assert.equal((await call('/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } })).status, 404);
+  // v2 only as an empty protobuf document (kubectl then skips client-side validation of unknown kinds)
+  const v2 = await call('/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+  assert.equal(v2.status, 200);
+  assert.deepEqual([...new Uint8Array(await v2.arrayBuffer())], [0x0a, 0x03, 0x32, 0x2e, 0x30]);
+  assert.equal((await call('/openapi/v2', { headers: { accept: 'application/json' } })).status, 404);
   const bare = await serve(fake);
   assert.equal((await fetch(`${bare}/openapi/v3`, { headers: auth })).status, 404);
 });

@@ -7,6 +7,7 @@ import { patchContentTypes } from '../../client/types.ts';
 import type { KObject } from '../../types/meta.ts';
 import { badRequestError, invalidError, make413, notSupported, unsupportedMediaTypeError } from './errors.ts';
 import { parseFieldSelector, parseLabelSelector } from '../../types/labels.ts';
+import { decodeProtobufObject, isProtobufBody, protobufMediaType } from '../protobuf/index.ts';
 
 /** kube-apiserver's default request body limit (3 MiB) */
 const maxBodyBytes = 3 * 1024 * 1024;
@@ -46,8 +47,10 @@ export function decodeObject(body: Buffer, contentType: string | undefined, kind
     } catch (err) {
       throw badRequestError(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; yaml parse error: ${(err as Error).message.split('\n')[0]} (${summarize(body)})`);
     }
+  } else if (type === protobufMediaType) {
+    value = decodeProtobufObject(body); // kubectl's typed clients send protobuf and never retry with JSON
   } else {
-    throw unsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw unsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${protobufMediaType}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw badRequestError(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: expected an object (${summarize(body)})`);
@@ -151,7 +154,9 @@ export function writeOptions(q: URLSearchParams, userAgent: string | undefined, 
 /** DeleteOptions from the body (a meta/v1 DeleteOptions, possibly empty) and the query, the query winning */
 export function deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
   let fromBody: Record<string, unknown> = {};
-  if (body.length && body.toString('utf8').trim()) {
+  if (isProtobufBody(body)) {
+    fromBody = decodeProtobufObject(body) as Record<string, unknown>; // typed clients' Delete sends protobuf
+  } else if (body.length && body.toString('utf8').trim()) {
     try {
       fromBody = JSON.parse(body.toString('utf8'));
     } catch (err) {

@@ -2,11 +2,10 @@
 // (gogo) writes every non-pointer field, zero or not, and nothing of a nil pointer, empty slice or empty map;
 // Go's JSON encoder drops zero `omitempty` scalars, writes non-pointer structs always and pointers when set.
 // So: a present message is written, a present zero scalar only when keep-zero.json says Go's JSON writes it.
-import type { Field, MapField, Message, Type } from 'protobufjs';
-import protobuf from 'protobufjs';
+import type { Field, Message, Type } from 'protobufjs';
 import type { KObject } from '../../types/meta.ts';
 import { badRequestError } from '../../types/status-error.ts';
-import { inlineFields, loadSchema, lookupType, protobufMagic, typeOfKind, unknownTypeName } from './schema.ts';
+import { inlineFields, isMessageType, loadSchema, lookupType, protobufMagic, typeOfKind, unknownTypeName } from './schema.ts';
 import { int64, wellKnownTypes } from './wellknown.ts';
 
 type Fields = Record<string, unknown>;
@@ -52,13 +51,13 @@ function messageToJson(type: Type, msg: Fields): unknown {
     const value = msg[name];
     if (field.map) {
       const entries = Object.entries((value ?? {}) as Fields);
-      if (entries.length) out[name] = Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field as MapField, v)]));
+      if (entries.length) out[name] = Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field, v)]));
     } else if (field.repeated) {
       const items = (value ?? []) as unknown[];
       if (items.length) out[name] = items.map((v) => valueToJson(field, v));
     } else if (Object.hasOwn(msg, name) && value !== null && value !== undefined) {
       const json = valueToJson(field, value);
-      if (field.resolvedType instanceof protobuf.Type) {
+      if (isMessageType(field.resolvedType)) {
         if (inlineFields.has(`${type.fullName.slice(1)}.${name}`)) Object.assign(out, json);
         else out[name] = json;
       } else if (!isZero(json) || keepZero?.has(name)) {
@@ -69,9 +68,9 @@ function messageToJson(type: Type, msg: Fields): unknown {
   return out;
 }
 
-function valueToJson(field: Field | MapField, value: unknown): unknown {
+function valueToJson(field: Field, value: unknown): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return messageToJson(resolved, value as Fields);
+  if (isMessageType(resolved)) return messageToJson(resolved, value as Fields);
   switch (field.type) {
     case 'int64': case 'uint64': case 'sint64': case 'fixed64': case 'sfixed64':
       return Number(int64(value));

@@ -1,11 +1,10 @@
 // A JSON-form object → the Kubernetes protobuf body (`k8s\0` + runtime.Unknown), the inverse of decode.ts:
 // the tests build kubectl-like bodies with it, and it is ready should the server ever answer in protobuf.
 // JSON fields the message does not have are dropped, as Go's protobuf encoding of a typed struct drops them.
-import type { Field, MapField, Type } from 'protobufjs';
-import protobuf from 'protobufjs';
+import type { Field, Type } from 'protobufjs';
 import type { KObject } from '../../types/meta.ts';
 import { badRequestError } from '../../types/status-error.ts';
-import { inlineFields, loadSchema, lookupType, protobufMagic, typeOfKind, unknownTypeName } from './schema.ts';
+import { inlineFields, isMessageType, loadSchema, lookupType, protobufMagic, typeOfKind, unknownTypeName } from './schema.ts';
 import { wellKnownTypes } from './wellknown.ts';
 
 type Fields = Record<string, unknown>;
@@ -27,6 +26,7 @@ function jsonToMessage(type: Type, value: unknown): Fields {
     throw badRequestError(`${type.name}: expected an object, got ${JSON.stringify(value)}`);
   }
   const obj = value as Fields;
+  const keepZero = loadSchema().keepZero.get(type.fullName.slice(1));
   const out: Fields = {};
   for (const field of type.fieldsArray) {
     const name = field.name;
@@ -36,16 +36,20 @@ function jsonToMessage(type: Type, value: unknown): Fields {
       continue;
     }
     const v = obj[name];
+    // `creationTimestamp: null` is Go's zero Time in a non-pointer field, which protobuf writes as an empty message
+    if (v === null && isTimeField(field) && !keepZero?.has(name)) out[name] = {};
     if (v === undefined || v === null) continue;
-    if (field.map) out[name] = Object.fromEntries(Object.entries(v as Fields).map(([k, x]) => [k, valueToMessage(field as MapField, x)]));
+    if (field.map) out[name] = Object.fromEntries(Object.entries(v as Fields).map(([k, x]) => [k, valueToMessage(field, x)]));
     else if (field.repeated) out[name] = (v as unknown[]).map((x) => valueToMessage(field, x));
     else out[name] = valueToMessage(field, v);
   }
   return out;
 }
 
-function valueToMessage(field: Field | MapField, value: unknown): unknown {
-  if (field.resolvedType instanceof protobuf.Type) return jsonToMessage(field.resolvedType, value);
+const isTimeField = (field: Field) => !field.repeated && /\.meta\.v1\.(Micro)?Time$/.test(field.resolvedType?.fullName ?? '');
+
+function valueToMessage(field: Field, value: unknown): unknown {
+  if (isMessageType(field.resolvedType)) return jsonToMessage(field.resolvedType, value);
   if (field.type === 'bytes') return Buffer.from(String(value), 'base64');
   return value;
 }

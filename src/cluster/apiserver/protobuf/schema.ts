@@ -1,10 +1,14 @@
 // The vendored Kubernetes .proto messages (proto/, see NOTICE), parsed with protobufjs on first use only: most
-// processes never see a protobuf body, and parsing ~90 KB of .proto text costs tens of milliseconds.
+// processes never see a protobuf body, and loading protobufjs (~50 ms) and parsing ~90 KB of .proto text (~100 ms
+// cold) would otherwise slow every server start. protobufjs is CommonJS and external to the bundle, so a lazy
+// require() finds it in node_modules from the source tree and from dist/ alike.
 // proto/ sits beside this file in the source tree and beside dist/cluster.mjs once the build copies it to dist/proto.
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import protobuf from 'protobufjs';
-import type { Type } from 'protobufjs';
+import type { ReflectionObject, Root, Type } from 'protobufjs';
+
+type Protobufjs = typeof import('protobufjs');
 
 export const protoDir = join(import.meta.dirname, 'proto');
 
@@ -14,7 +18,8 @@ export const protobufMagic = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 export const unknownTypeName = 'k8s.io.apimachinery.pkg.runtime.Unknown';
 
 interface Schema {
-  root: protobuf.Root;
+  protobuf: Protobufjs;
+  root: Root;
   /** `pkg.Message` → the scalar fields whose zero value Go's JSON still writes (pointers, no omitempty) */
   keepZero: Map<string, Set<string>>;
 }
@@ -23,13 +28,14 @@ let schema: Schema | undefined;
 
 export function loadSchema(): Schema {
   if (schema) return schema;
+  const protobuf = createRequire(import.meta.url)('protobufjs') as Protobufjs;
   const root = new protobuf.Root();
   for (const file of readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort()) {
     protobuf.parse(readFileSync(join(protoDir, file), 'utf8'), root, { keepCase: true });
   }
   root.resolveAll();
   const table = JSON.parse(readFileSync(join(protoDir, 'keep-zero.json'), 'utf8')) as Record<string, string[]>;
-  schema = { root, keepZero: new Map(Object.entries(table).map(([k, v]) => [k, new Set(v)])) };
+  schema = { protobuf, root, keepZero: new Map(Object.entries(table).map(([k, v]) => [k, new Set(v)])) };
   return schema;
 }
 
@@ -51,10 +57,12 @@ export function typeOfKind(apiVersion: string, kind: string): Type | undefined {
   return type && (type.fields.metadata || metaKinds.has(kind)) ? type : undefined;
 }
 
-export function lookupType(root: protobuf.Root, name: string): Type | undefined {
+export function lookupType(root: Root, name: string): Type | undefined {
   const found = root.lookup(name);
-  return found instanceof protobuf.Type ? found : undefined;
+  return isMessageType(found) ? found : undefined;
 }
+
+export const isMessageType = (t: ReflectionObject | null | undefined): t is Type => !!t && t instanceof loadSchema().protobuf.Type;
 
 /**
  * Go structs embedded with `json:",inline"`: their fields appear flat in the JSON of the outer object

@@ -12,7 +12,7 @@ import { isStatusError } from '../../types/status-error.ts';
 import { podFromTemplate } from '../replicaset/index.ts';
 import type { PodObject as Pod } from '../replicaset/index.ts';
 import { canonicalJson, claimObjects, controllerUidIndex, createExpectations, getControllerOf, newControllerRef, slowStartBatch } from '../util.ts';
-import { planJob } from './plan.ts';
+import { planJob, type PlanOptions } from './plan.ts';
 
 type JobObject = Job & KObject;
 
@@ -33,7 +33,7 @@ export function jobSelector(job: Job): LabelSelector {
   return job.spec?.selector ?? { matchLabels: { 'batch.kubernetes.io/controller-uid': job.metadata?.uid ?? '' } };
 }
 
-export function createJobController(ctx: ControllerContext): Controller {
+export function createJobController(ctx: ControllerContext, opts: PlanOptions = {}): Controller {
   const jobs = ctx.informers.informer<JobObject>(R.jobs);
   const pods = ctx.informers.informer<Pod>(R.pods);
   const recorder = ctx.recorder(name);
@@ -135,7 +135,7 @@ export function createJobController(ctx: ControllerContext): Controller {
       },
     });
 
-    const plan = planJob(job, owned, ctx.now());
+    const plan = planJob(job, owned, ctx.now(), opts);
     const errors = [
       plan.remove.length ? await deletePods(job, key, plan.remove) : undefined,
       plan.create > 0 ? await createPods(job, key, plan.create) : undefined,

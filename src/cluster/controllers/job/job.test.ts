@@ -39,7 +39,7 @@ test('plan: succeeded == completions → SuccessCriteriaMet and Complete, comple
 });
 
 test('plan: more failures than backoffLimit → Failed (BackoffLimitExceeded) and active pods deleted', () => {
-  const p = planJob(job({ backoffLimit: 1, parallelism: 2 }), [pod('a', 'Failed'), pod('b', 'Failed'), pod('c', 'Running')], now);
+  const p = planJob(job({ backoffLimit: 1, parallelism: 2 }), [pod('a', 'Failed'), pod('b', 'Failed'), pod('c', 'Running')], now, { podBackoffBaseMs: 0 });
   assert.equal(cond(p.status, 'Failed')?.reason, 'BackoffLimitExceeded');
   assert.equal(cond(p.status, 'Failed')?.message, 'Job has reached the specified backoff limit');
   assert.equal(cond(p.status, 'FailureTarget')?.status, 'True');
@@ -48,8 +48,19 @@ test('plan: more failures than backoffLimit → Failed (BackoffLimitExceeded) an
   assert.equal(p.status.failed, 2);
   assert.equal(p.status.completionTime, undefined);
   // within the limit: replace the failed pod
-  const q = planJob(job({ backoffLimit: 6 }), [pod('a', 'Failed')], now);
+  const q = planJob(job({ backoffLimit: 6 }), [pod('a', 'Failed')], now, { podBackoffBaseMs: 0 });
   assert.equal(q.create, 1);
+});
+
+test('plan: a failed pod is replaced only after the back-off (10 s doubling per failure)', () => {
+  const failedAt = (name: string, at: string): Pod => ({ ...pod(name, 'Failed'), status: { phase: 'Failed', containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, finishedAt: at } } }] } });
+  const one = planJob(job(), [failedAt('a', '2025-03-01T11:59:55Z')], now);
+  assert.equal(one.create, 0);
+  assert.equal(one.requeueAfterMs, 5_000);
+  const two = planJob(job(), [failedAt('a', '2025-03-01T11:59:00Z'), failedAt('b', '2025-03-01T11:59:45Z')], now);
+  assert.equal(two.requeueAfterMs, 5_000, '20 s after the last failure');
+  const later = planJob(job(), [failedAt('a', '2025-03-01T11:59:00Z'), failedAt('b', '2025-03-01T11:59:35Z')], now);
+  assert.equal(later.create, 1);
 });
 
 test('plan: activeDeadlineSeconds → requeue until the deadline, then Failed (DeadlineExceeded)', () => {
@@ -100,7 +111,7 @@ async function waitFor<T>(fn: () => T | Promise<T>, what: string, ms = 15_000): 
   }
 }
 
-function harness(initial: KObject[]) {
+function harness(initial: KObject[], podBackoffBaseMs = 0) {
   const client = createFakeClient(initial);
   const events: Array<{ reason: string; message: string }> = [];
   const ctx: ControllerContext = {
@@ -108,7 +119,7 @@ function harness(initial: KObject[]) {
     recorder: () => ({ event: (_o, _t, reason, message) => void events.push({ reason, message }) }),
   };
   const ac = new AbortController();
-  const running = createJobController(ctx).run(ac.signal);
+  const running = createJobController(ctx, { podBackoffBaseMs }).run(ac.signal);
   const jobPods = () => client.objects(R.pods) as Array<Pod & KObject>;
   const getJob = () => client.get(R.jobs, 'default', 'pi') as Promise<Job & KObject>;
   const finish = async (p: Pod, phase: 'Succeeded' | 'Failed') => client.patch(R.pods, 'default', p.metadata!.name!, 'merge', { status: { phase } }, { subresource: 'status' });

@@ -47,7 +47,31 @@ function setCondition(conditions: JobCondition[], type: string, status: 'True' |
   return true;
 }
 
-export function planJob<P extends Pod>(job: Job, pods: P[], now: Date): JobPlan<P> {
+export interface PlanOptions {
+  /** delay before replacing the first failed pod, doubling per failure up to 6 minutes (Kubernetes: 10 s) */
+  podBackoffBaseMs?: number;
+}
+
+const podBackoffMaxMs = 6 * 60 * 1000;
+
+/** when a failed pod stopped: its last container's finish, else its last condition change */
+function finishedAt(pod: Pod): number {
+  const times = (pod.status?.containerStatuses ?? []).map((c) => Date.parse(c.state?.terminated?.finishedAt ?? ''));
+  times.push(...(pod.status?.conditions ?? []).map((c) => Date.parse(c.lastTransitionTime ?? '')));
+  const known = times.filter(Number.isFinite);
+  return known.length ? Math.max(...known) : Date.parse(pod.metadata?.creationTimestamp ?? '') || 0;
+}
+
+/** ms still to wait before creating replacements after failures (0: go) */
+export function podBackoffRemaining(pods: Pod[], now: Date, baseMs: number): number {
+  const failedPods = pods.filter((p) => p.status?.phase === 'Failed');
+  if (failedPods.length === 0 || baseMs <= 0) return 0;
+  const delay = Math.min(podBackoffMaxMs, baseMs * 2 ** (failedPods.length - 1));
+  const last = Math.max(...failedPods.map(finishedAt));
+  return Math.max(0, last + delay - now.getTime());
+}
+
+export function planJob<P extends Pod>(job: Job, pods: P[], now: Date, opts: PlanOptions = {}): JobPlan<P> {
   const t = rfc3339(now);
   const spec = job.spec ?? { template: {} };
   const prev = job.status ?? {};
@@ -108,5 +132,7 @@ export function planJob<P extends Pod>(job: Job, pods: P[], now: Date): JobPlan<
   const want = Math.max(0, completions !== undefined ? Math.min(parallelism, completions - succeeded) : succeeded > 0 ? Math.min(active.length, parallelism) : parallelism);
   const requeue = deadlineMs !== undefined ? Math.max(0, deadlineMs - now.getTime()) : undefined;
   if (active.length > want) return done(rankPodsForDeletion(active, active, now).slice(0, active.length - want), 0, requeue);
+  const wait = podBackoffRemaining(pods, now, opts.podBackoffBaseMs ?? 10_000);
+  if (wait > 0) return done([], 0, requeue === undefined ? wait : Math.min(wait, requeue));
   return done([], want - active.length, requeue);
 }
