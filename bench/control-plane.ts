@@ -1,11 +1,13 @@
 // bench/control-plane: with N simulated nodes (one `skiff sim nodes` process), create PODS pods through
 // DEPLOYMENTS Deployments and measure, in one run:
-//   scheduler throughput   pods bound per second, first bind → last bind (from a watch on pods)
-//   time to all Running    first Deployment created → last pod Running
+//   time to all Running    first Deployment created → last pod Running (and the bind rate seen meanwhile,
+//                          which the pod-creation rate bounds)
+//   scheduler throughput   then, with all nodes cordoned, PODS more pods are made (Pending); all nodes are
+//                          uncordoned at once: pods bound per second, first bind → last bind
 //   API latency            p50/p99 of mutating and of list calls, server side (every call: kubectl's and the
 //                          controllers'), from the server's /metrics; plus a client-side probe (a configmap
 //                          create/patch/delete and a pod list every 100 ms, over HTTPS) during the burst
-//   server RSS             peak (VmHWM) and at the end (VmRSS)
+//   server RSS             with PODS pods, with 2×PODS, and the peak (VmHWM)
 // Targets (issue 4): mutating p99 < 100 ms, scheduler ≥ 1,000 pods/s, RSS < 300 MB. Prints `name: value unit`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, openSync } from 'node:fs';
@@ -140,10 +142,38 @@ async function main() {
       if (performance.now() - t0 > 600_000) throw new Error(`not all pods Running after 10 minutes (${runningAt.size})`);
     }
     const tAll = (Math.max(...runningAt.values()) - t0) / 1000;
-    const binds = [...bound.values()];
-    const bindSpan = (Math.max(...binds) - Math.min(...binds)) / 1000;
+    const e2eBinds = [...bound.values()];
+    const e2eBindRate = PODS / ((Math.max(...e2eBinds) - Math.min(...e2eBinds)) / 1000);
     probing = false;
     await prober;
+    const rssAtPods = rssOf(server.pid!).rss;
+
+    // Scheduler throughput on its own: with every node cordoned, make PODS more pods (they stay Pending),
+    // then uncordon all nodes at once and time first bind → last bind of those pods.
+    log(`cordoning ${NODES} nodes and creating ${PODS} pending pods for the scheduler run`);
+    const nodeNames = (await client.list(R.nodes, undefined)).items.map((n) => n.metadata!.name!);
+    const cordon = (on: boolean) => Promise.all(nodeNames.map((n) => client.patch(R.nodes, undefined, n, 'merge', { spec: { unschedulable: on } })));
+    await cordon(true);
+    bound.clear();
+    await client.create(R.deployments, 'default', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sched' },
+      spec: { replicas: PODS, selector: { matchLabels: { app: 'sched' } }, template: { metadata: { labels: { app: 'sched' } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+    });
+    for (;;) {
+      const n = (await client.list(R.pods, 'default', { labelSelector: 'app=sched', resourceVersion: '0' })).items.length;
+      if (n >= PODS) break;
+      await sleep(500);
+    }
+    await sleep(2000); // let the create burst's events and status writes settle
+    log(`${PODS} pods pending; uncordoning`);
+    const tUncordon = performance.now();
+    await cordon(false);
+    while ([...bound.keys()].filter((k) => k.startsWith('sched-')).length < PODS) {
+      await sleep(200);
+      if (performance.now() - tUncordon > 300_000) throw new Error('the scheduler did not bind all pending pods in 5 minutes');
+    }
+    const schedBinds = [...bound].filter(([k]) => k.startsWith('sched-')).map(([, t]) => t);
+    const bindSpan = (Math.max(...schedBinds) - Math.min(...schedBinds)) / 1000;
     stopWatch.abort();
     await watching;
 
@@ -162,7 +192,9 @@ async function main() {
     result('control-plane.pods', PODS, 'pods');
     result('control-plane.datastore', etcd ? 'etcd' : 'sqlite', '');
     result('control-plane.scheduler-throughput', PODS / bindSpan, 'pods/s');
+    result('control-plane.scheduler-first-to-last-bind', bindSpan * 1000, 'ms');
     result('control-plane.time-to-all-running', tAll, 's');
+    result('control-plane.e2e-bind-rate', e2eBindRate, 'pods/s');
     result('control-plane.api-mutating-p50', q('mutating', '0.5'), 'ms');
     result('control-plane.api-mutating-p99', q('mutating', '0.99'), 'ms');
     result('control-plane.api-list-p50', q('list', '0.5'), 'ms');
@@ -171,8 +203,9 @@ async function main() {
     result('control-plane.probe-mutating-p99', quantile(probe.mutating, 0.99), 'ms');
     result('control-plane.probe-list-p50', quantile(probe.list, 0.5), 'ms');
     result('control-plane.probe-list-p99', quantile(probe.list, 0.99), 'ms');
-    result('control-plane.server-rss-peak', peakHwm / 2 ** 20, 'MiB');
-    result('control-plane.server-rss-end', mem.rss / 2 ** 20, 'MiB');
+    result(`control-plane.server-rss-${PODS}-pods`, rssAtPods / 2 ** 20, 'MiB');
+    result(`control-plane.server-rss-${2 * PODS}-pods`, mem.rss / 2 ** 20, 'MiB');
+    result('control-plane.server-rss-peak', Math.max(peakHwm, mem.hwm) / 2 ** 20, 'MiB');
     process.stdout.write('# targets: mutating p99 < 100 ms, scheduler >= 1000 pods/s, server RSS < 300 MB (k3s server ~1.6 GB)\n');
   } finally {
     for (const p of procs.reverse()) {

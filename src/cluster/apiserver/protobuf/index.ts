@@ -1,9 +1,14 @@
 // Kubernetes' protobuf wire format for request bodies: kubectl's typed clients (`create deployment`,
 // `create namespace`, `drain`'s evictions …) send `application/vnd.kubernetes.protobuf` and never retry with
 // JSON, so the HTTP face turns such a body into the JSON-form object the REST layer takes.
+import { loadSchema } from './schema.ts';
+
 export { decodeProtobufObject } from './decode.ts';
 export { encodeProtobufObject } from './encode.ts';
 export { protobufMagic, protoDir } from './schema.ts';
+
+/** Loads protobufjs and parses the .proto files now (~150 ms cold) instead of at the first protobuf request */
+export const warmUpProtobuf = (): void => { loadSchema(); };
 
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 

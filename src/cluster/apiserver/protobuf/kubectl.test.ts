@@ -135,27 +135,3 @@ test('kubectl drain evicts (policy/v1 Eviction) and, with --disable-eviction, de
   assert.ok(sentAsProtobuf(/^DELETE \/api\/v1\/namespaces\/default\/pods\/p2/), bodies.join('\n'));
   assert.deepEqual(deletes.find((o) => o.name === 'p2'), { name: 'p2', gracePeriodSeconds: 3 });
 });
-
-test('zz probe', { skip }, async () => {
-  const n = bodies.length;
-  for (const args of [
-    ['autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=50'],
-    ['run', 'r1', '--image=busybox', '--env=A=1', '--labels=x=y', '--', 'sleep', '1'],
-    ['expose', 'deployment', 'web', '--port=80', '--name=webx'],
-    ['create', 'job', 'fromcj', '--from=cronjob/cj'],
-    ['scale', 'deployment', 'web', '--replicas=3'],
-    ['rollout', 'restart', 'deployment', 'web'],
-    ['set', 'image', 'deployment/web', 'busybox=busybox:2'],
-    ['annotate', 'deployment', 'web', 'a=b'],
-    ['label', 'ns', 'x', 'a=b'],
-    ['replace', '--force', '-f', '-'],
-    ['delete', 'configmap', 'c'],
-    ['delete', 'deployment', 'web', '--cascade=foreground'],
-    ['create', 'token', 'sa'],
-    ['auth', 'can-i', 'get', 'pods'],
-  ]) {
-    const r = await kubectl(...args);
-    console.log(args.join(' '), '→', r.code, r.stderr.trim().slice(0, 200));
-  }
-  console.log(bodies.slice(n).join('\n'));
-});

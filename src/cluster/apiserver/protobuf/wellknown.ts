@@ -90,9 +90,10 @@ const timeType = (micros: boolean): WellKnown => ({
   },
 });
 
-const rawJson = (kind: string): WellKnown => ({
+/** A message of raw JSON bytes (FieldsV1 names its field `Raw`, RawExtension `raw`) */
+const rawJson = (kind: string, field: string): WellKnown => ({
   toJson: (msg, embedded) => {
-    const raw = msg.raw as Uint8Array | undefined;
+    const raw = msg[field] as Uint8Array | undefined;
     if (!raw || raw.length === 0) return null;
     const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
     if (kind === 'RawExtension' && buf.subarray(0, 4).equals(Buffer.from('k8s\0'))) return embedded(buf);
@@ -102,8 +103,13 @@ const rawJson = (kind: string): WellKnown => ({
       throw badRequestError(`${kind}: the embedded JSON is malformed: ${(err as Error).message}`);
     }
   },
-  fromJson: (value) => (value === null || value === undefined ? {} : { raw: Buffer.from(JSON.stringify(value)) }),
+  fromJson: (value) => (value === null || value === undefined ? {} : { [field]: Buffer.from(JSON.stringify(value)) }),
 });
+
+const stringList: WellKnown = {
+  toJson: (msg) => (msg.items as string[] | undefined) ?? [],
+  fromJson: (value) => ({ items: value }),
+};
 
 const meta = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
@@ -114,12 +120,12 @@ export const wellKnownTypes: Record<string, WellKnown> = {
     toJson: (msg) => goDuration(int64(msg.duration ?? 0)),
     fromJson: (value) => ({ duration: Number(parseGoDuration(String(value))) }),
   },
-  [`${meta}.FieldsV1`]: rawJson('FieldsV1'),
-  [`${meta}.Verbs`]: {
-    toJson: (msg) => (msg.items as string[] | undefined) ?? [],
-    fromJson: (value) => ({ items: value }),
-  },
-  'k8s.io.apimachinery.pkg.runtime.RawExtension': rawJson('RawExtension'),
+  [`${meta}.FieldsV1`]: rawJson('FieldsV1', 'Raw'),
+  // Go named slices (`type Verbs []string`): a message with `items` in protobuf, a plain array in JSON
+  [`${meta}.Verbs`]: stringList,
+  'k8s.io.api.authentication.v1.ExtraValue': stringList,
+  'k8s.io.api.authorization.v1.ExtraValue': stringList,
+  'k8s.io.apimachinery.pkg.runtime.RawExtension': rawJson('RawExtension', 'raw'),
   'k8s.io.apimachinery.pkg.api.resource.Quantity': {
     toJson: (msg) => (msg.string as string | undefined) ?? '0',
     fromJson: (value) => ({ string: String(value) }),
