@@ -13,6 +13,52 @@ const DEFAULT_ROOT = '/var/lib/skiff/engine';
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
 const pidFile = (host: string) => `${socketPath(host)}.pid`;
+const CLUSTER_ROOT = '/var/lib/skiff/server';
+const CLUSTER_PORT = 6443;
+
+/** the pid in a pid file, when that process is alive and its command line has `verb` (pids get reused) */
+function runningPid(file: string, verb: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(verb) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `skiff server` in the background (its own session), unless one already runs on this root. */
+async function ensureControlPlane(root: string): Promise<void> {
+  const kubeconfig = join(root, 'admin.kubeconfig');
+  const running = runningPid(join(root, 'server.pid'), 'server');
+  if (running) {
+    say(`A skiff control plane runs (pid ${running}); kubeconfig: ${kubeconfig}`);
+    return;
+  }
+  if (await portOpen(CLUSTER_PORT)) {
+    process.stderr.write(`warning: port ${CLUSTER_PORT} is taken by something else; not starting the control plane\n`);
+    return;
+  }
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const log = join(root, 'server.log');
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'server', '--root', root, '--port', String(CLUSTER_PORT)], { detached: true, stdio: ['ignore', fd, fd] });
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  for (let i = 0; i < 300; i++) {
+    if (exited !== null) throw new CliError(`the control plane exited (status ${exited}) before answering; see ${log}`, 1);
+    // the server writes the pid file after it listens and has bootstrapped the cluster's namespaces
+    if (runningPid(join(root, 'server.pid'), 'server') && (await portOpen(CLUSTER_PORT))) {
+      child.unref();
+      say(`Started the skiff control plane (pid ${child.pid}) on https://127.0.0.1:${CLUSTER_PORT}; its log is ${log}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGTERM');
+  throw new CliError(`the control plane did not answer within 30 seconds; see ${log}`, 1);
+}
 
 async function answers(api: Client): Promise<boolean> {
   try {
@@ -127,6 +173,8 @@ export const up: Command = {
   flags: [
     { name: 'root', type: 'string', help: 'Engine state directory, when up has to start the engine', def: DEFAULT_ROOT },
     { name: 'runtime', type: 'string', help: 'OCI runtime for a started engine: crun, runc or auto' },
+    { name: 'cluster-root', type: 'string', help: 'Control plane state directory', def: CLUSTER_ROOT },
+    { name: 'no-cluster', type: 'bool', help: 'Do not start the control plane (Kubernetes API)' },
   ],
   args: { max: 0 },
   async run(ctx, p) {
@@ -138,10 +186,14 @@ export const up: Command = {
     let open = false;
     for (let i = 0; i < 30 && !(open = await portOpen(SAMPLE_PORT)); i++) await new Promise((r) => setTimeout(r, 100));
     if (!open) process.stderr.write(`warning: nothing listens on 127.0.0.1:${SAMPLE_PORT} yet; see 'skiff logs ${SAMPLE}'\n`);
+    const clusterRoot = p.str('cluster-root') ?? CLUSTER_ROOT;
+    if (!p.bool('no-cluster')) await ensureControlPlane(clusterRoot);
     const h = ctx.hostFlag ? `-H ${ctx.host} ` : '';
     say(`
 Try it:        curl http://127.0.0.1:${SAMPLE_PORT}/
-Containers:    skiff ${h}ps       (the docker CLI works too: DOCKER_HOST=${ctx.host} docker ps)
+Containers:    skiff ${h}ps       (the docker CLI works too: DOCKER_HOST=${ctx.host} docker ps)${p.bool('no-cluster') ? '' : `
+Kubernetes:    export KUBECONFIG=${join(clusterRoot, 'admin.kubeconfig')}; kubectl get ns
+               skiff sim nodes --count 3 &   (simulated nodes until real ones come)`}
 Stop the app:  skiff ${h}rm -f ${SAMPLE}
 Stop it all:   skiff ${h}down`);
   },
@@ -158,10 +210,16 @@ function alive(pid: number): boolean {
 
 export const down: Command = {
   usage: '',
-  summary: 'Remove the sample web app and stop the engine that `skiff up` started',
-  flags: [],
+  summary: 'Remove the sample web app and stop the engine and control plane that `skiff up` started',
+  flags: [{ name: 'cluster-root', type: 'string', help: 'Control plane state directory', def: CLUSTER_ROOT }],
   args: { max: 0 },
-  async run(ctx) {
+  async run(ctx, p) {
+    const server = runningPid(join(p.str('cluster-root') ?? CLUSTER_ROOT, 'server.pid'), 'server');
+    if (server) {
+      process.kill(server, 'SIGTERM');
+      for (let i = 0; i < 300 && alive(server); i++) await new Promise((r) => setTimeout(r, 100));
+      say(`Stopped the skiff control plane (pid ${server}); its state stays in ${p.str('cluster-root') ?? CLUSTER_ROOT}.`);
+    }
     const api = ctx.api();
     if (await answers(api)) {
       try {
