@@ -10,7 +10,7 @@ import { createPatcher } from '../apiserver/patch/index.ts';
 import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
 import { createApiHandler } from '../apiserver/http/index.ts';
 import { createInformerFactory, createEventRecorder } from '../client/index.ts';
-import type { ControllerContext } from '../client/types.ts';
+import type { ApiClient, ControllerContext } from '../client/types.ts';
 import { createControllers } from '../controllers/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
@@ -44,6 +44,20 @@ export interface RunningServer {
   kubeconfigPath: string;
   /** resolves when the server has stopped (after signal aborts) */
   done: Promise<void>;
+}
+
+/** the client with `fieldManager` defaulted for its writes */
+function asFieldManager(client: ApiClient, fieldManager: string): ApiClient {
+  return {
+    get: client.get.bind(client),
+    list: client.list.bind(client),
+    watch: client.watch.bind(client),
+    delete: client.delete.bind(client),
+    deleteCollection: client.deleteCollection.bind(client),
+    create: (r, ns, obj, o) => client.create(r, ns, obj, { fieldManager, ...o }),
+    update: (r, ns, obj, o) => client.update(r, ns, obj, { fieldManager, ...o }),
+    patch: (r, ns, name, type, patch, o) => client.patch(r, ns, name, type, patch, { fieldManager, ...o }),
+  };
 }
 
 export const kubeconfigPathOf = (root: string) => join(root, 'admin.kubeconfig');
@@ -85,13 +99,17 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
 
   const loops = new AbortController();
   const informers = createInformerFactory(rest);
-  const ctx: ControllerContext = {
-    client: rest,
+  // as in Kubernetes, managedFields name the component that wrote: kube-scheduler, kube-controller-manager
+  const contextFor = (manager: string): ControllerContext => ({
+    client: asFieldManager(rest, manager),
     informers,
     recorder: (component) => createEventRecorder(rest, component, () => new Date()),
     now: () => new Date(),
-  };
-  const controllers = [createScheduler(ctx), ...createControllers(ctx, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs })];
+  });
+  const controllers = [
+    createScheduler(contextFor('kube-scheduler')),
+    ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+  ];
   const running = controllers.map((c) =>
     c.run(loops.signal).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)),
   );
