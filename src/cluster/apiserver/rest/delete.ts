@@ -6,7 +6,7 @@ import { StoreError } from '../../store/types.ts';
 import type { KList, KObject, Status } from '../../types/meta.ts';
 import { apiVersionOf } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
-import { conflictError, isStatusError } from '../../types/status-error.ts';
+import { conflictError, forbiddenError, isStatusError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
 import { isService } from './create.ts';
 import { encode, keyOf, metaOf, storeFailure, timestamp, type Meta } from './keys.ts';
@@ -30,7 +30,11 @@ function podGracePeriod(pod: KObject, opts: DeleteOptions): number {
   return opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
 }
 
+// NamespaceLifecycle admission: these namespaces are immortal
+const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
 export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KObject | Status> {
+  if (isNamespace(spec) && IMMORTAL_NAMESPACES.includes(name)) throw forbiddenError(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
   return retryOnConflict(spec, name, () => false, async () => {
     const { obj: cur, rev } = await readObject(ctx, spec, namespace, name);
     const meta = cur.metadata as Meta;
