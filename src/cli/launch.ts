@@ -23,9 +23,10 @@ const bundle = `${__dirname}/cli.cjs`;
 
 function load(): CliModule {
   const verb = cacheKey(argv);
-  // the daemon runs for hours (a cache buys it nothing) and imports its own ESM bundle, which a
-  // vm.Script can only do through an experimental hook that prints a warning: plain require
-  if (verb === 'daemon') return require(bundle) as CliModule;
+  // the daemon, the control plane and simulated nodes run for hours (a cache buys them nothing) and import
+  // their own ESM bundles, which a vm.Script can only do through an experimental hook that prints a
+  // warning: plain require
+  if (verb === 'daemon' || verb === 'server' || verb === 'sim') return require(bundle) as CliModule;
   const cacheFile = `${__dirname}/cache/${verb}-${SKIFF_BUILD_ID}.bin`;
   let cachedData: Buffer | undefined;
   try {
