@@ -17,6 +17,7 @@ import { resources } from '../types/registry.ts';
 import { ensureServingTls } from './tls.ts';
 import { loadTokens } from './tokens.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
+import { runLeaderElected } from './leader.ts';
 import { createApiMetrics } from './metrics.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
@@ -60,6 +61,8 @@ function asFieldManager(client: ApiClient, fieldManager: string): ApiClient {
   };
 }
 
+const isEtcd = (datastore: string | undefined) => datastore?.startsWith('etcd://') ?? false;
+
 export const kubeconfigPathOf = (root: string) => join(root, 'admin.kubeconfig');
 
 export async function runServer(opts: ServerOptions): Promise<RunningServer> {
@@ -98,22 +101,27 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await writeFileAtomic(join(root, 'server.pid'), `${process.pid}\n`);
 
   const loops = new AbortController();
-  const informers = createInformerFactory(rest);
-  // as in Kubernetes, managedFields name the component that wrote: kube-scheduler, kube-controller-manager
-  const contextFor = (manager: string): ControllerContext => ({
-    client: asFieldManager(rest, manager),
-    informers,
-    recorder: (component) => createEventRecorder(rest, component, () => new Date()),
-    now: () => new Date(),
-  });
-  const controllers = [
-    createScheduler(contextFor('kube-scheduler')),
-    ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
-  ];
-  const running = controllers.map((c) =>
-    c.run(loops.signal).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)),
-  );
-  informers.start(loops.signal);
+  // one term of leadership: its own informers, scheduler and controllers, all stopped when the term ends
+  const running: Promise<unknown>[] = [];
+  const lead = (term: AbortSignal) => {
+    const informers = createInformerFactory(rest);
+    // as in Kubernetes, managedFields name the component that wrote: kube-scheduler, kube-controller-manager
+    const contextFor = (manager: string): ControllerContext => ({
+      client: asFieldManager(rest, manager),
+      informers,
+      recorder: (component) => createEventRecorder(rest, component, () => new Date()),
+      now: () => new Date(),
+    });
+    const controllers = [
+      createScheduler(contextFor('kube-scheduler')),
+      ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+    ];
+    for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));
+    informers.start(term);
+  };
+  // SQLite is one server's own file (locked); etcd may be shared by several servers: elect a leader
+  if (isEtcd(opts.datastore)) running.push(runLeaderElected({ client: rest }, lead, loops.signal));
+  else lead(loops.signal);
   log.info(`control plane listening on ${url} (datastore ${opts.datastore ?? 'sqlite'}); kubeconfig: ${kubeconfigPath}`);
 
   const done = new Promise<void>((ok) => {
