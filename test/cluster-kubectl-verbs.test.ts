@@ -86,6 +86,15 @@ describe('kubectl verbs against skiff server', { timeout: 300_000 }, () => {
     await ok(['uncordon', 'v-0']);
   });
 
+  it('logs and exec on a simulated node say why they cannot work', async () => {
+    const pod = (await cp.kjson(['get', 'pods', '-l', 'app=gen'])).items[0].metadata.name;
+    for (const args of [['logs', pod], ['exec', pod, '--', 'ls']]) {
+      const r = await cp.kubectl(args);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /no kubelet answers for node "v-[01]": logs, exec, attach and port-forward need a node running a skiff agent/, args[0]);
+    }
+  });
+
   it('namespaces: a deleted namespace takes its contents with it; the system ones cannot be deleted', async () => {
     await ok(['create', 'namespace', 'tmp']);
     await ok(['create', 'deployment', 'x', '--image=busybox', '-n', 'tmp']);

@@ -9,6 +9,7 @@ import { gvrOf } from '../../types/registry.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { toTable, type IncludeObject } from '../tables/index.ts';
 import { badRequestError, verbNotAllowed } from './errors.ts';
+import { unavailableError } from '../../types/status-error.ts';
 import type { Representation } from './negotiate.ts';
 import { contentTypeOf } from './negotiate.ts';
 import { decodeApplyPatch, decodeObject, deleteOptions, listOptions, patchTypeOf, readBody, wantsWatch, watchOptions, writeOptions } from './request.ts';
@@ -89,10 +90,22 @@ function includeObjectOf(q: URLSearchParams): IncludeObject {
   return v;
 }
 
+/** Streaming subresources are served by the node's kubelet, which this control plane proxies to */
+const kubeletSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+async function refuseKubeletSubresource(client: ResourceRequest['client'], t: ResourceRequest['target']): Promise<never> {
+  if (t.spec.kind !== 'Pod') throw unavailableError(`${t.spec.resource}/${t.subresource} needs a node agent: no kubelet answers for ${t.spec.resource} "${t.name}"`);
+  const pod = await client.get(gvrOf(t.spec), t.namespace, t.name!);
+  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (!node) throw badRequestError(`pod ${t.name} does not have a host assigned`);
+  throw unavailableError(`no kubelet answers for node "${node}": logs, exec, attach and port-forward need a node running a skiff agent (simulated nodes have none)`);
+}
+
 export async function serveResource(r: ResourceRequest): Promise<void> {
   const { req, res, url, client, target: t } = r;
   const q = url.searchParams;
   const spec = t.spec;
+  if (t.subresource && kubeletSubresources.has(t.subresource) && t.name !== undefined) return refuseKubeletSubresource(client, t);
   const gvr = gvrOf(spec);
   const verb = verbOf(req.method ?? 'GET', t, q);
   const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
