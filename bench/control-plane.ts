@@ -174,6 +174,10 @@ async function main() {
     }
     const schedBinds = [...bound].filter(([k]) => k.startsWith('sched-')).map(([, t]) => t);
     const bindSpan = (Math.max(...schedBinds) - Math.min(...schedBinds)) / 1000;
+    // where the binds fall after the uncordon (per 250 ms), to tell a slow scheduler from a late start or a long tail
+    const buckets: number[] = [];
+    for (const t of schedBinds) buckets[Math.floor((t - tUncordon) / 250)] = (buckets[Math.floor((t - tUncordon) / 250)] ?? 0) + 1;
+    log(`binds per 250 ms after the uncordon: ${Array.from(buckets, (n) => n ?? 0).join(' ')}`);
     stopWatch.abort();
     await watching;
 
@@ -187,6 +191,15 @@ async function main() {
     });
     const q = (cls: string, quant: string) => Number(new RegExp(`skiff_apiserver_request_latency_seconds\\{class="${cls}",quantile="${quant}"\\} (\\S+)`).exec(metrics)?.[1] ?? NaN) * 1000;
     const mem = rssOf(server.pid!);
+    // which calls are slow: per verb and resource, the count, the mean and how many took over 100 ms
+    const slow: string[] = [];
+    for (const m of metrics.matchAll(/apiserver_request_duration_seconds_count\{verb="(\w+)",resource="([\w.]+)"\} (\d+)/g)) {
+      const [, verb, res, count] = m;
+      const sum = Number(new RegExp(`_sum\\{verb="${verb}",resource="${res}"\\} (\\S+)`).exec(metrics)?.[1] ?? 0);
+      const under = Number(new RegExp(`_bucket\\{verb="${verb}",resource="${res}",le="0.1"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      if (verb !== 'GET' && verb !== 'LIST') slow.push(`${verb} ${res}: ${count} calls, mean ${((sum / Number(count)) * 1000).toFixed(1)} ms, ${Number(count) - under} over 100 ms`);
+    }
+    log(`mutating calls: ${slow.join('; ')}`);
 
     result('control-plane.nodes', NODES, 'nodes');
     result('control-plane.pods', PODS, 'pods');

@@ -11,6 +11,7 @@ import { toTable, type IncludeObject } from '../tables/index.ts';
 import type { Representation } from './negotiate.ts';
 import { contentTypeOf } from './negotiate.ts';
 import { statusOf } from './respond.ts';
+import { encodedLine, type CacheWatchEvent } from '../rest/index.ts';
 
 export interface WatchRequest {
   client: ApiClient;
@@ -37,17 +38,31 @@ export async function serveWatch(res: ServerResponse, w: WatchRequest): Promise<
     headersSent = true;
     return { type: e.type, object: { ...table, apiVersion: `meta.k8s.io/${w.rep.version}` } as unknown as KObject };
   };
+  // the events of one turn go out as one chunk (one TLS record, one writev) at the end of the turn
+  let out: string[] = [];
+  let flushing: NodeJS.Immediate | undefined;
+  const flush = () => {
+    flushing = undefined;
+    if (out.length === 0 || res.destroyed) return;
+    res.write(out.length === 1 ? out[0] : out.join(''));
+    out = [];
+  };
   try {
     for await (const event of w.client.watch(gvrOf(w.spec), w.namespace, w.opts, abort.signal)) {
       if (abort.signal.aborted) break;
-      res.write(`${JSON.stringify(encode(event))}\n`);
+      // a change's JSON line is encoded once by the watch cache and shared by every JSON watcher
+      const shared = w.rep.as === 'json' ? (event as CacheWatchEvent)[encodedLine] : undefined;
+      out.push(shared ? shared() : `${JSON.stringify(encode(event))}\n`);
+      flushing ??= setImmediate(flush);
     }
   } catch (err) {
     if (!abort.signal.aborted) {
       const status = statusOf(err, { watch: w.spec.resource });
-      res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      out.push(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
     }
   } finally {
+    if (flushing) clearImmediate(flushing);
+    flush();
     if (timer) clearTimeout(timer);
     res.off('close', stop);
     abort.abort();

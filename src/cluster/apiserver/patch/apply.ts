@@ -14,6 +14,7 @@ import {
   difference, fieldNode, fieldsOf, formatPath, fromFieldsV1, intersection, itemKey, pathSet, removeAt, toFieldsV1, union, valueAt,
   type FieldPath, type PathSet,
 } from './fieldset.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 type Obj = Record<string, unknown>;
 interface Owner { entry: ManagedFieldsEntry; set: PathSet }
@@ -103,7 +104,7 @@ export function serverSideApply(
   manager: string, force: boolean, now: Date, subresource?: string,
 ): KObject {
   const applied = scopeTo(spec, appliedIn, subresource);
-  const live: KObject = current ? structuredClone(current) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
+  const live: KObject = current ? cloneJson(current) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   const appliedSet = fieldsOf(applied, node);
   const owners = ownersOf(current);
   const mine = owners.find((o) => sameOwner(o.entry, manager, 'Apply', subresource));

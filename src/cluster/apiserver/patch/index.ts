@@ -11,6 +11,7 @@ import { applyJsonPatch, applyMergePatch, isPlainObject, parseJsonBody } from '.
 import { strategicMergeMap } from './strategic.ts';
 import { serverSideApply, trackUpdate } from './apply.ts';
 import { findUnknownFields } from './unknown.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 export type { Patcher } from './types.ts';
 export { fieldsOf, toFieldsV1, fromFieldsV1, formatPath, type FieldsV1 } from './fieldset.ts';
@@ -24,7 +25,7 @@ export function createPatcher(docs: OpenApiDocs): Patcher {
       if (type === 'merge') return applyMergePatch(current, body);
       const patch = parseJsonBody(body);
       if (!isPlainObject(patch)) throw badRequestError('error decoding patch: json: cannot unmarshal into Go value of type map[string]interface {}');
-      const out = strategicMergeMap(structuredClone(current) as Record<string, unknown>, patch, schemaOf(spec));
+      const out = strategicMergeMap(cloneJson(current) as Record<string, unknown>, patch, schemaOf(spec));
       if (out === undefined) throw badRequestError('a strategic merge patch may not delete the whole object');
       return out as KObject;
     },

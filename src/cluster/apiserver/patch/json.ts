@@ -6,6 +6,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { KObject } from '../../types/meta.ts';
 import { StatusError, badRequestError } from '../../types/status-error.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -46,7 +47,7 @@ export function applyJsonPatch(current: KObject, body: string): KObject {
     if (!['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(op.op)) throw patchNotApplicable(`Unexpected kind: ${op.op}`);
     if (typeof op.path !== 'string') throw patchNotApplicable(`${op.op} operation does not apply: doc is missing path: "": missing value`);
   }
-  const doc = structuredClone(current);
+  const doc = cloneJson(current);
   let i = 0;
   try {
     for (i = 0; i < ops.length; i++) jsonpatch.applyOperation(doc, ops[i] as Operation, true, true, true, i);
@@ -72,5 +73,5 @@ export function mergePatchValue(target: unknown, patch: unknown): unknown {
 export function applyMergePatch(current: KObject, body: string): KObject {
   const patch = parseJsonBody(body);
   if (!isPlainObject(patch)) throw badRequestError('error decoding patch: json: cannot unmarshal into Go value of type map[string]interface {}');
-  return mergePatchValue(structuredClone(current), patch) as KObject;
+  return mergePatchValue(cloneJson(current), patch) as KObject;
 }

@@ -11,6 +11,8 @@ import { badRequestError, forbidden, forbiddenError, invalid, invalidError, notF
 import type { RestContext } from './context.ts';
 import { decode, keyOf, metaOf, timestamp } from './keys.ts';
 import type { Meta } from './keys.ts';
+import { objectOf } from './watch-cache.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 /**
  * Write options as the REST layer takes them. `warnings`: when the caller passes an array, warnings for the
@@ -38,7 +40,7 @@ export async function checkNamespace(ctx: RestContext, spec: ResourceSpec, names
   if (!nsSpec) return;
   const key = keyOf(nsSpec, undefined, namespace);
   const cached = ctx.cache.get(nsSpec, key);
-  let ns: KObject | undefined = cached?.obj;
+  let ns: KObject | undefined = cached ? objectOf(cached) : undefined;
   if (!ns) {
     const kv = await ctx.store.get(key);
     ns = kv ? decode(kv) : undefined;
@@ -129,19 +131,19 @@ const specPart = (o: KObject) => JSON.stringify({ ...o, metadata: undefined, sta
 export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, subresource: string | undefined): KObject {
   let next: KObject;
   if (subresource === 'status') {
-    next = structuredClone(cur);
-    next.status = structuredClone(input.status);
+    next = cloneJson(cur);
+    next.status = cloneJson(input.status);
     const ann = input.metadata?.annotations;
-    if (ann !== undefined) metaOf(next).annotations = structuredClone(ann);
+    if (ann !== undefined) metaOf(next).annotations = cloneJson(ann);
   } else if (subresource === 'finalize') {
-    next = structuredClone(cur);
-    (next.spec as { finalizers?: string[] }).finalizers = structuredClone((input.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []);
+    next = cloneJson(cur);
+    (next.spec as { finalizers?: string[] }).finalizers = cloneJson((input.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []);
   } else {
-    next = structuredClone(input);
-    if (spec.statusSubresource) next.status = structuredClone(cur.status);
+    next = cloneJson(input);
+    if (spec.statusSubresource) next.status = cloneJson(cur.status);
     if (spec.group === '' && spec.kind === 'Namespace') {
       next.spec ??= {};
-      (next.spec as { finalizers?: string[] }).finalizers = structuredClone((cur.spec as { finalizers?: string[] } | undefined)?.finalizers);
+      (next.spec as { finalizers?: string[] }).finalizers = cloneJson((cur.spec as { finalizers?: string[] } | undefined)?.finalizers);
     }
   }
   const meta = metaOf(next);
@@ -163,7 +165,7 @@ export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, 
     else delete meta[f];
   }
   delete meta.selfLink;
-  if (meta.managedFields === undefined && old.managedFields !== undefined) meta.managedFields = structuredClone(old.managedFields);
+  if (meta.managedFields === undefined && old.managedFields !== undefined) meta.managedFields = cloneJson(old.managedFields);
   if (old.generation !== undefined) meta.generation = old.generation;
   else delete meta.generation;
   if (spec.generation && subresource !== 'status' && specPart(next) !== specPart(cur)) meta.generation = (old.generation ?? 0) + 1;

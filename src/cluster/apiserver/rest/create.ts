@@ -8,6 +8,7 @@ import type { RestContext } from './context.ts';
 import { checkNamespace, checkUnknownFields, placeObject, prepareCreate, requireName, validateCreate, type RestWriteOptions } from './admission.ts';
 import { encode, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
 import type { Reservation } from './allocators.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -18,7 +19,7 @@ export const isService = (spec: ResourceSpec): boolean => spec.group === '' && s
  * managedFields (so no trackUpdate).
  */
 export async function createObject(ctx: RestContext, spec: ResourceSpec, namespace: string | undefined, input: KObject, opts: RestWriteOptions, applied = false): Promise<KObject> {
-  const obj = structuredClone(input);
+  const obj = cloneJson(input);
   checkUnknownFields(ctx, spec, obj, opts);
   const ns = placeObject(spec, namespace, obj);
   requireName(spec, obj);

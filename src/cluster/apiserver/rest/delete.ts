@@ -12,6 +12,7 @@ import { isService } from './create.ts';
 import { encode, keyOf, metaOf, storeFailure, timestamp, type Meta } from './keys.ts';
 import { listObjects, readObject } from './list.ts';
 import { retryOnConflict } from './update.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 const ORPHAN = 'orphan';
 const FOREGROUND = 'foregroundDeletion';
@@ -44,7 +45,7 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
       throw conflictError(spec, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
     }
     const key = keyOf(spec, meta.namespace, name);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     const nmeta = metaOf(next);
     const now = ctx.now();
 
@@ -66,7 +67,7 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
       const had = meta.deletionGracePeriodSeconds;
       if (had !== undefined && had > 0) {
         const wanted = opts.gracePeriodSeconds;
-        if (wanted === undefined || wanted >= had) return structuredClone(cur); // deletion already pending
+        if (wanted === undefined || wanted >= had) return cloneJson(cur); // deletion already pending
         const start = Date.parse(meta.deletionTimestamp) - had * 1000;
         nmeta.deletionTimestamp = timestamp(new Date(start + wanted * 1000));
         nmeta.deletionGracePeriodSeconds = wanted;
@@ -89,7 +90,7 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
         nmeta.deletionGracePeriodSeconds = 0;
         if (nmeta.generation !== undefined) nmeta.generation++;
       }
-      if (!graceful && !changedFinalizers && meta.deletionTimestamp && (meta.deletionGracePeriodSeconds ?? 0) === 0) return structuredClone(cur);
+      if (!graceful && !changedFinalizers && meta.deletionTimestamp && (meta.deletionGracePeriodSeconds ?? 0) === 0) return cloneJson(cur);
       return write(ctx, key, next, rev, opts);
     }
     if (graceful) return write(ctx, key, next, rev, opts);

@@ -24,6 +24,7 @@ export type { Rest, RestOptions, RequestUser } from './types.ts';
 export type { RestWriteOptions } from './admission.ts';
 export { SYSTEM_NAMESPACES } from './bootstrap.ts';
 export { podQOSClass } from './admission.ts';
+export { encodedLine, eventRevision, type CacheWatchEvent } from './watch-cache.ts';
 
 const log = logger('rest');
 

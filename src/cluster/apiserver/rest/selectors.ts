@@ -12,6 +12,21 @@ export interface Filter {
   /** true when labels or fields select something narrower than "everything in the namespace" */
   selective: boolean;
   matches(obj: KObject): boolean;
+  /** the same answer from an object's Facts (what the watch cache keeps instead of the parsed object) */
+  matchesFacts(f: Facts): boolean;
+}
+
+/** What a filter reads of an object: its namespace, labels and every selectable field of its kind. */
+export interface Facts {
+  namespace: string | undefined;
+  labels: Record<string, string> | undefined;
+  fields: Record<string, string | undefined>;
+}
+
+export function factsOf(spec: ResourceSpec, obj: KObject): Facts {
+  const fields: Record<string, string | undefined> = { 'metadata.name': obj.metadata?.name };
+  for (const [f, get] of Object.entries(spec.selectableFields ?? {})) fields[f] = get(obj);
+  return { namespace: obj.metadata?.namespace, labels: obj.metadata?.labels as Record<string, string> | undefined, fields };
 }
 
 export function compileFilter(spec: ResourceSpec, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): Filter {
@@ -20,7 +35,10 @@ export function compileFilter(spec: ResourceSpec, namespace: string | undefined,
   const fields = (fieldSelector ? parseFieldSelector(fieldSelector) : []).map((f) => {
     const get = fieldGetter(spec, f.field);
     if (!get) throw badRequestError(`field label not supported: ${f.field}`);
-    return { get, op: f.op, value: f.value };
+    const fromFacts = f.field === 'metadata.namespace'
+      ? (x: Facts) => (spec.namespaced ? x.namespace : '')
+      : (x: Facts) => x.fields[f.field];
+    return { get, fromFacts, op: f.op, value: f.value };
   });
   const selective = labels.length > 0 || fields.length > 0;
   return {
@@ -31,6 +49,13 @@ export function compileFilter(spec: ResourceSpec, namespace: string | undefined,
       if (!selective) return true;
       if (labels.length > 0 && !matchesRequirements(labels, obj.metadata?.labels)) return false;
       for (const f of fields) if (((f.get(obj) ?? '') === f.value) !== (f.op === '=')) return false;
+      return true;
+    },
+    matchesFacts(x) {
+      if (ns !== undefined && x.namespace !== ns) return false;
+      if (!selective) return true;
+      if (labels.length > 0 && !matchesRequirements(labels, x.labels)) return false;
+      for (const f of fields) if (((f.fromFacts(x) ?? '') === f.value) !== (f.op === '=')) return false;
       return true;
     },
   };

@@ -11,6 +11,7 @@ import { deleteObject } from './delete.ts';
 import { encode, keyOf, metaOf, timestamp } from './keys.ts';
 import { readObject } from './list.ts';
 import { decodePatch, retryOnConflict, writeUpdate } from './update.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 interface PodCondition { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string; reason?: string; message?: string }
 
@@ -24,7 +25,7 @@ export async function bindPod(ctx: RestContext, spec: ResourceSpec, namespace: s
     const podSpec = (cur.spec ?? {}) as { nodeName?: string };
     if (cur.metadata?.deletionTimestamp) throw conflictError(spec, name, `pod ${name} is being deleted, cannot be assigned to a host`);
     if (podSpec.nodeName) throw conflictError(spec, name, `pod ${name} is already assigned to node "${podSpec.nodeName}"`);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     (next.spec as { nodeName?: string }).nodeName = target.name;
     const ann = binding.metadata?.annotations;
     if (ann) metaOf(next).annotations = { ...next.metadata?.annotations, ...ann };
@@ -89,7 +90,7 @@ export async function updateScale(ctx: RestContext, spec: ResourceSpec, namespac
   return retryOnConflict(spec, name, () => !!wanted, async () => {
     const { obj: cur, rev } = await readObject(ctx, spec, namespace, name);
     if (wanted && wanted !== String(rev)) throw conflictError(spec, name);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     (next.spec as { replicas?: number }).replicas = replicas;
     return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, next, { ...opts, subresource: undefined }));
   });
@@ -107,7 +108,7 @@ export async function patchScale(ctx: RestContext, spec: ResourceSpec, namespace
     const wanted = patched.metadata?.resourceVersion;
     if (wanted && wanted !== String(rev)) throw conflictError(spec, name);
     const replicas = checkScale(name, patched);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     (next.spec as { replicas?: number }).replicas = replicas;
     return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, next, { ...opts, subresource: undefined }));
   });

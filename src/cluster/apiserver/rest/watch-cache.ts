@@ -8,13 +8,17 @@ import type { KObject, WatchEvent } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { apiVersionOf } from '../../types/meta.ts';
 import { decode } from './keys.ts';
-import type { Filter } from './selectors.ts';
+import { factsOf, type Facts, type Filter } from './selectors.ts';
 
-/** One stored version of one object. `obj` is the cache's parsed copy (never handed out); dropped once superseded. */
+/**
+ * One stored version of one object: its text and the few facts filters read (memory: the cache does not keep a
+ * parsed object per entry). `obj` is the cache's parse while the change is being dispatched (never handed out).
+ */
 export interface CacheEntry {
   key: string;
   rev: number;
   json: string;
+  facts: Facts;
   obj?: KObject;
 }
 
@@ -73,11 +77,17 @@ export interface WatchCache {
   subscribe(spec: ResourceSpec, w: CacheWatcher, from: 'current' | number): { unsubscribe(): void; rev: number } | { tooOld: number };
 }
 
+/**
+ * On a WatchEvent made by the cache: the revision of the change, and its JSON line (`{"type":…,"object":…}` and a
+ * newline) encoded once per change and shared by every HTTP watcher that is sent the same event. The event's
+ * `object` is parsed only when someone reads it (the in-process informers do; an HTTP watch does not).
+ */
+export const eventRevision = Symbol('eventRevision');
+export const encodedLine = Symbol('encodedLine');
+export type CacheWatchEvent = WatchEvent & { [eventRevision]?: number; [encodedLine]?: () => string };
+
 /** The object an entry stands for, a fresh copy with its resourceVersion (what callers and watchers get). */
-export const objectOf = (e: CacheEntry, rev = e.rev): KObject => decode({ value: e.json, modRevision: rev });
-const parsed = (e: CacheEntry): KObject => (e.obj ??= objectOf(e));
-/** a history entry's object without keeping the parse */
-const view = (e: CacheEntry): KObject => e.obj ?? objectOf(e);
+export const objectOf = (e: Pick<CacheEntry, 'json' | 'rev'>, rev = e.rev): KObject => decode({ value: e.json, modRevision: rev });
 
 export const bookmarkOf = (spec: ResourceSpec, rev: number, initialEventsEnd = false): KObject => ({
   kind: spec.kind,
@@ -104,12 +114,10 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
   const cacheOf = (spec: ResourceSpec) => caches.get(`${spec.group || 'core'}/${spec.resource}`)!;
 
   function dispatch(c: ResourceCache, e: CacheEvent) {
+    const lines: Record<string, string> = {};
     for (const w of c.watchers) {
-      if (w.filter.namespace !== undefined) {
-        const obj = parsed(e.cur);
-        if (obj.metadata?.namespace !== w.filter.namespace) continue;
-      }
-      const out = transition(w.filter, e);
+      if (w.filter.namespace !== undefined && e.cur.facts.namespace !== w.filter.namespace) continue;
+      const out = transition(w.filter, e, lines);
       if (out) w.push(out);
     }
   }
@@ -121,8 +129,8 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
       const prev = c.objects.get(ev.kv.key);
       let e: CacheEvent;
       if (ev.type === 'put') {
-        const cur: CacheEntry = { key: ev.kv.key, rev: at, json: ev.kv.value };
-        parsed(cur);
+        const obj = objectOf({ json: ev.kv.value, rev: at });
+        const cur: CacheEntry = { key: ev.kv.key, rev: at, json: ev.kv.value, facts: factsOf(c.spec, obj), obj };
         if (!prev) c.sorted = undefined;
         c.objects.set(cur.key, cur);
         e = { rev: at, type: prev ? 'MODIFIED' : 'ADDED', cur, prev };
@@ -130,7 +138,7 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
         if (!prev) return void (rev = Math.max(rev, at));
         c.objects.delete(ev.kv.key);
         c.sorted = undefined;
-        e = { rev: at, type: 'DELETED', cur: { key: ev.kv.key, rev: at, json: prev.json, obj: prev.obj }, prev };
+        e = { rev: at, type: 'DELETED', cur: { key: ev.kv.key, rev: at, json: prev.json, facts: prev.facts }, prev };
       }
       c.history.push(e);
       if (c.history.length > historySize * 1.25) {
@@ -138,9 +146,9 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
         c.since = dropped[dropped.length - 1].rev;
       }
       dispatch(c, e);
-      // history keeps the text only
+      // the parse was for this dispatch only
+      e.cur.obj = undefined;
       if (e.prev) e.prev.obj = undefined;
-      if (e.type === 'DELETED') e.cur.obj = undefined;
     }
     rev = Math.max(rev, at);
   }
@@ -164,9 +172,7 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
     for (const kv of listed.items) {
       const c = cacheOfKey(kv.key);
       if (!c) continue;
-      const entry: CacheEntry = { key: kv.key, rev: kv.modRevision, json: kv.value };
-      parsed(entry);
-      c.objects.set(kv.key, entry);
+      c.objects.set(kv.key, { key: kv.key, rev: kv.modRevision, json: kv.value, facts: factsOf(c.spec, decode(kv)) });
     }
     rev = listed.revision;
     wakeWaiters();
@@ -233,7 +239,7 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
       const out: CacheEntry[] = [];
       for (const key of c.sorted) {
         const e = c.objects.get(key)!;
-        if (filter.matches(parsed(e))) out.push(e);
+        if (filter.matchesFacts(e.facts)) out.push(e);
       }
       return out;
     },
@@ -243,7 +249,7 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
       if (from === 'current') {
         for (const key of (c.sorted ??= [...c.objects.keys()].sort())) {
           const e = c.objects.get(key)!;
-          if (w.filter.matches(parsed(e))) w.push({ type: 'ADDED', object: objectOf(e) });
+          if (w.filter.matchesFacts(e.facts)) w.push({ type: 'ADDED', object: objectOf(e) });
         }
       } else if (from < rev) {
         // the history must hold every event of this kind after `from`: its first event must be at most from+1 back
@@ -264,11 +270,30 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
  * What one watcher sees of an event, as the cacher's watchers do: an object that starts matching is ADDED, one
  * that stops matching is DELETED (its previous state, at the event's revision), a delete of a match is DELETED.
  */
-function transition(filter: Filter, e: CacheEvent): WatchEvent | undefined {
-  if (e.type === 'DELETED') return filter.matches(view(e.cur)) ? { type: 'DELETED', object: objectOf(e.cur) } : undefined;
-  const now = filter.matches(view(e.cur));
-  const before = e.prev !== undefined && (!filter.selective || filter.matches(view(e.prev)));
-  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: objectOf(e.cur) };
-  if (before) return { type: 'DELETED', object: objectOf(e.prev!, e.rev) };
+function transition(filter: Filter, e: CacheEvent, lines: Lines = {}): WatchEvent | undefined {
+  if (e.type === 'DELETED') return filter.matchesFacts(e.cur.facts) ? lazyEvent(e, 'DELETED', e.cur, lines) : undefined;
+  const now = filter.matchesFacts(e.cur.facts);
+  const before = e.prev !== undefined && (!filter.selective || filter.matchesFacts(e.prev.facts));
+  if (now) return lazyEvent(e, before ? 'MODIFIED' : 'ADDED', e.cur, lines);
+  if (before) return lazyEvent(e, 'DELETED', e.prev!, lines);
   return undefined;
+}
+
+/** the JSON lines of one change, shared by the events made for it in one dispatch (garbage once they are sent) */
+type Lines = Record<string, string>;
+
+/** One watcher's event: its own object, parsed on first read; the JSON line shared through `lines`. */
+function lazyEvent(e: CacheEvent, type: 'ADDED' | 'MODIFIED' | 'DELETED', entry: CacheEntry, lines: Lines): CacheWatchEvent {
+  let object: KObject | undefined;
+  return {
+    type,
+    get object() { return (object ??= objectOf(entry, e.rev)); },
+    set object(v) { object = v; },
+    [eventRevision]: e.rev,
+    [encodedLine]: () => {
+      const k = entry === e.cur ? type : 'prev';
+      // the cache's own parse when it is of this revision (never handed out, only serialised), else a fresh one
+      return (lines[k] ??= `{"type":"${type}","object":${JSON.stringify(entry.obj && entry.rev === e.rev ? entry.obj : objectOf(entry, e.rev))}}\n`);
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { goneError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
 import { decode, listPrefixOf, metaOf, parseResourceVersion } from './keys.ts';
 import { compileFilter, type Filter } from './selectors.ts';
-import { bookmarkOf, type CacheWatcher } from './watch-cache.ts';
+import { bookmarkOf, eventRevision, type CacheWatchEvent, type CacheWatcher } from './watch-cache.ts';
 
 /** a watcher this far behind is ended (the client re-lists) rather than holding memory without bound */
 const MAX_QUEUE = 100_000;
@@ -34,7 +34,7 @@ async function* run(ctx: RestContext, spec: ResourceSpec, filter: Filter, rv: nu
     bookmarks: opts.allowWatchBookmarks === true,
     push(e) {
       if (ended) return;
-      if (after > 0 && e.type !== 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) <= after) return;
+      if (after > 0 && e.type !== 'BOOKMARK' && ((e as CacheWatchEvent)[eventRevision] ?? Number(e.object.metadata?.resourceVersion)) <= after) return;
       queue.push(e);
       if (queue.length > MAX_QUEUE) end();
       wake?.();

@@ -15,6 +15,7 @@ import { activeReplicaSets, desiredReplicasAnnotation, paramsOf } from './replic
 import { rolloutRecreate, rolloutRolling } from './rollout.ts';
 import type { DeploymentEnv } from './sync.ts';
 import { checkPausedConditions, cleanupDeployment, deploymentKind, replicaSetsAndSyncRevision, scale, syncDeploymentStatus } from './sync.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 const name = 'deployment-controller';
 const workers = 5;
@@ -119,7 +120,7 @@ export function createDeploymentController(ctx: ControllerContext): Controller {
   async function syncDeployment(key: string): Promise<ReconcileResult> {
     const cached = deployments.get(key);
     if (!cached) return;
-    const d: Deployment = structuredClone(cached);
+    const d: Deployment = cloneJson(cached);
     let requeueMs: number | undefined;
     const env: DeploymentEnv = {
       client: ctx.client,

@@ -15,6 +15,7 @@ import {
 } from './replicasets.ts';
 import type { Status } from './status.ts';
 import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, getCondition, newCondition, reasons, removeCondition, sameStatus, setCondition } from './status.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 export interface DeploymentEnv {
   client: ApiClient;
@@ -25,7 +26,7 @@ export interface DeploymentEnv {
 }
 
 export const deploymentKind = { apiVersion: 'apps/v1', kind: 'Deployment' };
-const clone = <T>(o: T): T => structuredClone(o);
+const clone = <T>(o: T): T => cloneJson(o);
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 
 /** Writes the Deployment's revision annotation (a metadata patch) and/or its status; `d` takes the answers. */

@@ -7,6 +7,7 @@ import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { KObject, OwnerReference } from '../../types/meta.ts';
 import { badRequestError } from '../../types/status-error.ts';
 import { getPodCondition, isPodActive, isPodReady } from '../../types/pod.ts';
+import { cloneJson } from '../../types/clone.ts';
 
 /** A Pod as the client and informers hand it out (kubernetes-types' Pod lacks KObject's index signature). */
 export type PodObject = Pod & KObject;
@@ -27,7 +28,7 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, ownerName
       ...(meta.finalizers?.length ? { finalizers: [...meta.finalizers] } : {}),
       ownerReferences: [ref],
     },
-    spec: structuredClone(template?.spec ?? { containers: [] }),
+    spec: cloneJson(template?.spec ?? { containers: [] }),
   };
 }
 

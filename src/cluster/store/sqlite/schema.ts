@@ -33,7 +33,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
 PRAGMA locking_mode = EXCLUSIVE;
-PRAGMA cache_size = -32000;
+PRAGMA cache_size = -8000;
 PRAGMA journal_size_limit = 67108864;
 `;
 
@@ -62,6 +62,9 @@ const SQL = {
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
+  savepoint: 'SAVEPOINT write',
+  release: 'RELEASE write',
+  rollbackTo: 'ROLLBACK TO write',
   sequence: "SELECT seq FROM sqlite_sequence WHERE name = 'log'",
   getMeta: 'SELECT value FROM meta WHERE name = ?',
   setMeta: 'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',

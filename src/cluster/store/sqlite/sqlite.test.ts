@@ -45,6 +45,28 @@ describe('sqlite store specifics', () => {
     await s1.close();
   });
 
+  it('group commit: writes of one turn share a commit, a failing one is rolled back alone, reads see only committed state', async () => {
+    const path = tempDb();
+    const s = createSqliteStore(path);
+    const base = await s.create('/g/x', 'x0');
+    // three writes issued in the same turn; the middle one fails its precondition
+    const a = s.create('/g/a', 'a');
+    const bad = s.update('/g/x', 'nope', base.modRevision + 100);
+    const c = s.update('/g/x', 'x1', base.modRevision);
+    assert.equal(await s.currentRevision(), base.modRevision, 'nothing is visible before the commit');
+    // a read of an uncommitted key commits first, so it never sees a value that could still be rolled back
+    const seen = await s.get('/g/a');
+    assert.equal(seen?.value, 'a');
+    assert.equal(await s.currentRevision(), base.modRevision + 2);
+    await assert.rejects(bad, (err: unknown) => err instanceof StoreError && err.code === 'conflict');
+    const [ka, kc] = await Promise.all([a, c]);
+    assert.deepEqual([ka.modRevision, kc.modRevision], [base.modRevision + 1, base.modRevision + 2]);
+    await s.close();
+    const again = createSqliteStore(path);
+    assert.deepEqual((await again.list('/g/')).items.map((i) => [i.value, i.modRevision]), [['a', ka.modRevision], ['x1', kc.modRevision]]);
+    await again.close();
+  });
+
   it('serves a watch older than the in-memory history from the table, with prev values', async () => {
     const s = createSqliteStore(tempDb(), { historySize: 5 });
     let kv = await s.create('/h/a', '0');

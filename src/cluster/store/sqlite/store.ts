@@ -1,5 +1,6 @@
-// The SQLite Store: one file, one owning process, every write one IMMEDIATE transaction (a crash leaves the old
-// or the new state), watchers woken in memory. See schema.ts for the tables and why they look like that.
+// The SQLite Store: one file, one owning process, the writes of one event-loop turn grouped in one IMMEDIATE
+// transaction (group commit: a crash leaves the old or the new state, a caller hears back only after COMMIT),
+// watchers woken in memory. See schema.ts for the tables and why they look like that.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -11,7 +12,8 @@ import { initSchema, type ListRow, type LogRow, type LogRowWithPrev, type Statem
 import { watchLog, type WatchSource } from './watch.ts';
 
 export interface SqliteStoreOptions {
-  /** events kept in memory for watches from a recent revision (default 10,000) */
+  /** events kept in memory for watches from a recent revision (default 2,000: the API server's watch cache keeps
+   *  its own history and tails the store live, so older events are read back from the log table when needed) */
   historySize?: number;
   /** automatic compaction; off unless given (openStore turns it on for the server) */
   autoCompact?: AutoCompactOptions;
@@ -45,7 +47,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
   const metaValue = (name: string): number => (st.getMeta.get(name) as { value: number } | undefined)?.value ?? 0;
   let revision = (st.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
   let compactRevision = metaValue('compact_revision');
-  const history = createHistory(revision, opts.historySize ?? 10_000);
+  const history = createHistory(revision, opts.historySize ?? 2_000);
   let closed = false;
   let waiters: (() => void)[] = [];
 
@@ -55,9 +57,66 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     for (const resolve of w) resolve();
   };
 
-  /** runs fn in one IMMEDIATE transaction; a throw rolls everything back */
+  const sqliteFailure = (err: unknown): StoreError => {
+    if (err instanceof StoreError) return err;
+    if ((err as { errcode?: number }).errcode === 2067) {
+      // SQLITE_CONSTRAINT_UNIQUE on (key, prev_revision): someone else built on the same revision
+      return new StoreError('conflict', 'the key changed concurrently', { cause: err });
+    }
+    return new StoreError('unavailable', `SQLite write failed: ${(err as Error).message}`, { cause: err });
+  };
+
+  // Group commit: the writes of one event-loop turn share one IMMEDIATE transaction, committed in a
+  // setImmediate; each write runs in its own SAVEPOINT (a failing one rolls back alone) and its caller is
+  // answered only after the COMMIT, when its event is published to watchers. `revision` stays the committed
+  // revision; `txRevision` is the last one handed out inside the open transaction.
+  interface Staged { event: StoreEvent; resolve(kv: KeyValue): void; reject(err: unknown): void }
+  let staged: Staged[] = [];
+  const stagedKeys = new Set<string>();
+  let txOpen = false;
+  let txRevision = revision;
+  let commitScheduled = false;
+
+  /** commits the open transaction (if any): publishes its events in order, then answers its writers */
+  const flush = (): void => {
+    if (!txOpen) return;
+    const batch = staged;
+    staged = [];
+    stagedKeys.clear();
+    txOpen = false;
+    try {
+      st.commit.run();
+    } catch (err) {
+      try { st.rollback.run(); } catch { /* already rolled back */ }
+      txRevision = revision;
+      const failure = sqliteFailure(err);
+      for (const w of batch) w.reject(failure);
+      return;
+    }
+    for (const w of batch) history.push(w.event);
+    if (batch.length > 0) revision = batch[batch.length - 1].event.kv.modRevision;
+    txRevision = revision;
+    wakeWatchers();
+    for (const w of batch) w.resolve(w.event.kv);
+  };
+  const scheduleFlush = (): void => {
+    if (commitScheduled) return;
+    commitScheduled = true;
+    setImmediate(() => {
+      commitScheduled = false;
+      flush();
+    });
+  };
+  /** a read that could see a staged (uncommitted) key commits first: no dirty reads */
+  const flushIfStaged = (prefix: string): void => {
+    if (!txOpen || stagedKeys.size === 0) return;
+    for (const k of stagedKeys) if (k.startsWith(prefix)) return flush();
+  };
+
+  /** runs fn in one IMMEDIATE transaction of its own (compaction); a throw rolls everything back */
   const transaction = <T>(fn: () => T): T => {
     if (closed) throw new StoreError('unavailable', 'the store is closed');
+    flush();
     st.begin.run();
     try {
       const out = fn();
@@ -65,43 +124,46 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
       return out;
     } catch (err) {
       st.rollback.run();
-      if (err instanceof StoreError) throw err;
-      if ((err as { errcode?: number }).errcode === 2067) {
-        // SQLITE_CONSTRAINT_UNIQUE on (key, prev_revision): someone else built on the same revision
-        throw new StoreError('conflict', 'the key changed concurrently', { cause: err });
-      }
-      throw new StoreError('unavailable', `SQLite write failed: ${(err as Error).message}`, { cause: err });
+      throw sqliteFailure(err);
     }
   };
 
   const liveRow = (key: string): LogRow | undefined => st.getLive.get(key) as LogRow | undefined;
 
-  /** appends one row, moves `current`, records the event; inside a transaction */
-  const append = (row: Omit<LogRow, 'revision'>, prev: KeyValue | undefined): KeyValue => {
+  /** appends one row, moves `current`, returns the event; inside the open transaction */
+  const append = (row: Omit<LogRow, 'revision'>, prev: KeyValue | undefined): StoreEvent => {
     const res = st.insert.run(row.key, row.created, row.deleted, row.create_revision, row.prev_revision, row.value);
     const rev = Number(res.lastInsertRowid);
     if (row.deleted) st.deleteCurrent.run(row.key);
     else st.setCurrent.run(row.key, rev);
     const kv: KeyValue = { key: row.key, value: row.value, createRevision: row.create_revision, modRevision: rev };
-    pending = { type: row.deleted ? 'delete' : 'put', kv, ...(prev ? { prev } : {}) };
-    return kv;
+    return { type: row.deleted ? 'delete' : 'put', kv, ...(prev ? { prev } : {}) };
   };
-  // the event of the write in flight, published only after COMMIT
-  let pending: StoreEvent | undefined;
-  const publish = (): void => {
-    if (!pending) return;
-    revision = pending.kv.modRevision;
-    history.push(pending);
-    pending = undefined;
-    wakeWatchers();
-  };
-  const write = <T>(fn: () => T): T => {
+
+  /** stages one write (fn appends at most one row) in the open transaction; resolves after its COMMIT */
+  const write = (key: string, fn: () => StoreEvent): Promise<KeyValue> => {
+    if (closed) return Promise.reject(new StoreError('unavailable', 'the store is closed'));
     try {
-      const out = transaction(fn);
-      publish();
-      return out;
-    } finally {
-      pending = undefined;
+      if (!txOpen) {
+        st.begin.run();
+        txOpen = true;
+        scheduleFlush();
+      }
+      st.savepoint.run();
+      let event: StoreEvent;
+      try {
+        event = fn();
+        st.release.run();
+      } catch (err) {
+        st.rollbackTo.run();
+        st.release.run();
+        throw err;
+      }
+      txRevision = event.kv.modRevision;
+      stagedKeys.add(key);
+      return new Promise<KeyValue>((resolve, reject) => staged.push({ event, resolve, reject }));
+    } catch (err) {
+      return Promise.reject(sqliteFailure(err));
     }
   };
 
@@ -164,12 +226,14 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
 
     async get(key) {
       ensureOpen();
+      if (stagedKeys.has(key)) flush();
       const row = liveRow(key);
       return row ? toKv(row) : undefined;
     },
 
     async list(prefix, lopts: ListOptions = {}): Promise<ListResult> {
       ensureOpen();
+      flushIfStaged(prefix);
       const limit = lopts.limit && lopts.limit > 0 ? lopts.limit : -1;
       const lo = lowerBound(prefix, lopts.after);
       const hi = rangeEnd(prefix);
@@ -194,22 +258,23 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
 
     async count(prefix) {
       ensureOpen();
+      flushIfStaged(prefix);
       return (st.count.get(prefix, rangeEnd(prefix)) as { n: number }).n;
     },
 
-    async create(key, value) {
-      return write(() => {
+    create(key, value) {
+      return write(key, () => {
         if (st.currentRevisionOf.get(key)) throw new StoreError('exists', `key ${key} already exists`);
         const last = (st.lastRowOf.get(key) as { revision: number | null }).revision ?? 0; // a tombstone, or none
         // this process alone writes the file, so the row's own revision (its create_revision) is the next one
-        const kv = append({ key, created: 1, deleted: 0, create_revision: revision + 1, prev_revision: last, value }, undefined);
-        if (kv.modRevision !== revision + 1) throw new StoreError('unavailable', `revision sequence out of step (${kv.modRevision} after ${revision}): is another process writing the file?`);
-        return kv;
+        const ev = append({ key, created: 1, deleted: 0, create_revision: txRevision + 1, prev_revision: last, value }, undefined);
+        if (ev.kv.modRevision !== txRevision + 1) throw new StoreError('unavailable', `revision sequence out of step (${ev.kv.modRevision} after ${txRevision}): is another process writing the file?`);
+        return ev;
       });
     },
 
-    async update(key, value, ifModRevision) {
-      return write(() => {
+    update(key, value, ifModRevision) {
+      return write(key, () => {
         const cur = liveRow(key);
         if (!cur) throw new StoreError('notFound', `key ${key} not found`);
         if (cur.revision !== ifModRevision) {
@@ -219,8 +284,8 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
       });
     },
 
-    async delete(key, ifModRevision) {
-      return write(() => {
+    delete(key, ifModRevision) {
+      return write(key, () => {
         const cur = liveRow(key);
         if (!cur) throw new StoreError('notFound', `key ${key} not found`);
         if (ifModRevision !== undefined && cur.revision !== ifModRevision) {
@@ -239,6 +304,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     async close() {
       if (closed) return;
       await stopCompactor?.();
+      flush();
       closed = true;
       wakeWatchers();
       db.close();

@@ -7,6 +7,7 @@ import { compareQuantity, quantitySign } from '../quantity.ts';
 import { eachInvalid, inclusiveRange, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.ts';
 import { deepEqual, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './metadata.ts';
 import { volumeSourceNames } from './pod-defaults.ts';
+import { cloneJson } from '../clone.ts';
 
 const protocols = ['SCTP', 'TCP', 'UDP'];
 const standardResource = /^(cpu|memory|ephemeral-storage|storage|hugepages-.+|pods)$/;
@@ -172,7 +173,7 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const next = pod.spec;
   const prev = old.spec;
   if (!next || !prev) return errs;
-  const allowed: PodSpec = structuredClone(prev);
+  const allowed: PodSpec = cloneJson(prev);
   const images = (to: Container[] | undefined, from: Container[] | undefined) => {
     if (to && from && to.length === from.length) to.forEach((c, i) => (c.image = from[i].image));
   };
