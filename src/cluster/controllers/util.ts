@@ -145,12 +145,13 @@ export function createExpectations(now: () => number = Date.now): Expectations {
 /**
  * Kubernetes' slowStartBatch: runs fn count times in batches of 1, 2, 4, … (in parallel within a batch),
  * stopping after the first batch with a failure, so a doomed create (quota, bad template) costs one call, not
- * hundreds. Returns how many succeeded and the first error.
+ * hundreds. Returns how many succeeded and the first error. maxBatchSize bounds a batch (and so the calls in
+ * flight): every call of a batch waits for the whole batch, so a huge batch is a huge latency for each.
  */
-export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>, maxBatchSize = Infinity): Promise<{ successes: number; error?: unknown }> {
   let remaining = count;
   let successes = 0;
-  for (let batch = Math.min(remaining, initialBatchSize); batch > 0; batch = Math.min(2 * batch, remaining)) {
+  for (let batch = Math.min(remaining, initialBatchSize, maxBatchSize); batch > 0; batch = Math.min(2 * batch, remaining, maxBatchSize)) {
     const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     successes += batch - failed.length;

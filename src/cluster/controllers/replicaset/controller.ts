@@ -20,6 +20,9 @@ import { calculateStatus, updateReplicaStatus } from './status.ts';
 /** Kubernetes' BurstReplicas: at most this many creates or deletes per sync */
 export const burstReplicas = 500;
 const workers = 5;
+/** creates in flight per sync: a batch's creates are all answered after the last of them is committed, so a
+ * batch of 500 made each create wait ~150 ms here; smaller batches keep the API's p99 low at the same rate */
+const maxCreateBatch = 50;
 
 export function createReplicaSetController(ctx: ControllerContext): Controller {
   return createReplicaOwnerController(ctx, replicaSetKind);
@@ -136,7 +139,7 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
         recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
         throw err;
       }
-    });
+    }, maxCreateBatch);
     // the informer will never show the creates that failed or were not tried
     for (let i = successes; i < count; i++) expectations.creationObserved(key);
     if (error !== undefined) throw error;
