@@ -162,15 +162,21 @@ export function trackUpdate(
   const scopedNew = scopeTo(spec, updated, subresource);
   const newSet = fieldsOf(scopedNew, node);
   const changed = changedFields(old ? scopeTo(spec, old, subresource) : undefined, scopedNew, node, newSet);
-  const allNew = fieldsOf(updated, node);
+  const allNew = scopedNew === updated ? newSet : fieldsOf(updated, node);
   const mine = owners.find((o) => sameOwner(o.entry, manager, 'Update', subresource));
-  for (const o of owners) o.set = o === mine ? union(intersection(o.set, allNew), changed) : difference(intersection(o.set, allNew), changed);
+  // an owner that keeps every field it had keeps its entry as it was (no re-encoding of its FieldsV1)
+  const kept = new Set<Owner>();
+  for (const o of owners) {
+    const next = o === mine ? union(intersection(o.set, allNew), changed) : difference(intersection(o.set, allNew), changed);
+    if (o !== mine && next.size === o.set.size) kept.add(o);
+    o.set = next;
+  }
   const entry: ManagedFieldsEntry = {
     manager, operation: 'Update', apiVersion: updated.apiVersion, time: rfc3339(now), fieldsType: 'FieldsV1',
     ...(subresource ? { subresource } : {}),
   };
   if (mine) mine.entry = changed.size ? entry : mine.entry;
   else if (changed.size) owners.push({ entry, set: changed });
-  const managedFields = owners.map(entryOf).filter((e): e is ManagedFieldsEntry => e !== undefined);
+  const managedFields = owners.map((o) => (kept.has(o) ? o.entry : entryOf(o))).filter((e): e is ManagedFieldsEntry => e !== undefined);
   updated.metadata = { ...updated.metadata, managedFields };
 }
