@@ -30,7 +30,7 @@ await build({
   outdir: 'dist',
   format: 'esm',
   // gRPC and protobufjs read files beside their own modules (__dirname): load them from node_modules
-  external: ['etcd3', '@grpc/*', 'protobufjs', 'protobufjs/*'],
+  external: ['etcd3', 'cockatiel', '@grpc/*', 'protobufjs', 'protobufjs/*'],
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });

@@ -2,7 +2,8 @@
 // Writes are single transactions whose compare is the precondition (create: createRevision == 0, update/delete:
 // modRevision == X), so etcd itself refuses a lost update; the failure branch reads the key back so a
 // 'conflict' carries the current value without another round trip. A key prefix lets clusters share one etcd.
-import { Etcd3, type IKeyValue, type IRangeRequest, type IResponseOp, type ITxnResponse } from 'etcd3';
+import { Etcd3, isRecoverableError, type IKeyValue, type IRangeRequest, type IResponseOp, type ITxnResponse } from 'etcd3';
+import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { startCompactor, type AutoCompactOptions } from '../compactor.ts';
 import { prefixEnd } from '../keys.ts';
 import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store } from '../types.ts';
@@ -32,6 +33,13 @@ export function createEtcdStore(opts: EtcdStoreOptions): Store {
     // a full list can be far above gRPC's 4 MB default (Kubernetes' etcd client lifts the limit too)
     grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    // etcd3's default opens a circuit breaker per host after 3 failures in a row and then refuses every call
+    // for 5 s: one slow moment under load took the whole store down. Retry recoverable errors instead, as
+    // Kubernetes' etcd client does (writes are compare-and-swap, so a retried one cannot apply twice).
+    faultHandling: {
+      host: () => noop,
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
+    },
   });
   const kvClient = client.kv;
   let closed = false;
