@@ -15,6 +15,8 @@ import type { ReplicaKind, ReplicaOwner } from './kinds.ts';
 import { desiredReplicas, replicaSetKind, replicationControllerKind } from './kinds.ts';
 import { podFromTemplate, rankPodsForDeletion } from './pods.ts';
 import type { PodObject as Pod } from './pods.ts';
+
+const POD_EVENT_BATCH_MS = 50;
 import { calculateStatus, updateReplicaStatus } from './status.ts';
 
 /** Kubernetes' BurstReplicas: at most this many creates or deletes per sync */
@@ -44,6 +46,9 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
   owners.addIndex(ownerIndex, controllerUidIndex);
 
   const enqueue = (owner: ReplicaOwner) => queue.add(objectKey(owner));
+  // pod events come in bursts (a 3,000-pod ReplicaSet gets thousands): coalesce them into one sync per
+  // owner every POD_EVENT_BATCH_MS instead of re-reading every pod after each event
+  const enqueueForPod = (owner: ReplicaOwner) => queue.addAfter(objectKey(owner), POD_EVENT_BATCH_MS);
 
   /** the owner a controller reference names, if it is ours and still the same object */
   function resolve(namespace: string | undefined, ref: ReturnType<typeof getControllerOf>): ReplicaOwner | undefined {
@@ -63,7 +68,7 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
     const owner = resolve(pod.metadata?.namespace, getControllerOf(pod));
     if (!owner) return;
     expectations.deletionObserved(objectKey(owner), objectKey(pod));
-    enqueue(owner);
+    enqueueForPod(owner);
   }
 
   pods.on({
@@ -74,11 +79,11 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
         const owner = resolve(pod.metadata?.namespace, ref);
         if (owner) {
           expectations.creationObserved(objectKey(owner));
-          enqueue(owner);
+          enqueueForPod(owner);
         }
         return;
       }
-      for (const o of ownersSelecting(pod)) enqueue(o);
+      for (const o of ownersSelecting(pod)) enqueueForPod(o);
     },
     update(old, cur) {
       if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
@@ -93,18 +98,18 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
       const refChanged = oldRef?.uid !== curRef?.uid;
       if (refChanged && oldRef) {
         const prev = resolve(old.metadata?.namespace, oldRef);
-        if (prev) enqueue(prev);
+        if (prev) enqueueForPod(prev);
       }
       if (curRef) {
         const owner = resolve(cur.metadata?.namespace, curRef);
         if (!owner) return;
-        enqueue(owner);
+        enqueueForPod(owner);
         // a pod that just became ready is available minReadySeconds later: look again then
         const minReady = owner.spec?.minReadySeconds ?? 0;
         if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) queue.addAfter(objectKey(owner), minReady * 1000);
         return;
       }
-      if (labelsChanged || refChanged) for (const o of ownersSelecting(cur)) enqueue(o);
+      if (labelsChanged || refChanged) for (const o of ownersSelecting(cur)) enqueueForPod(o);
     },
     delete: podGone,
   });
