@@ -8,7 +8,7 @@ export { patchContentTypes } from './types.ts';
 export { createFakeClient } from './fake.ts';
 export type { FakeClient, FakeAction, FakeOptions } from './fake.ts';
 export { createInformerFactory } from './informer.ts';
-export { createWorkQueue, runWorkers } from './workqueue.ts';
+export { createWorkQueue, runWorkers, runWhenSynced } from './workqueue.ts';
 export type { WorkQueueOptions } from './workqueue.ts';
 export { createHttpClient, resourcePath, statusErrorFrom } from './http.ts';
 export type { HttpClientConfig } from './http.ts';

@@ -2,7 +2,7 @@
 // queue, and a rate limiter that is the max of a per-key exponential back-off and a global token bucket).
 // A key is handed to one worker at a time; added while being processed, it is queued again when done.
 import { logger } from '../../lib/log.ts';
-import type { ReconcileResult, WorkQueue } from './types.ts';
+import type { InformerFactory, ReconcileResult, WorkQueue } from './types.ts';
 
 export interface WorkQueueOptions {
   name?: string;
@@ -161,4 +161,26 @@ export async function runWorkers(
   } finally {
     signal.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * A controller's run(): start the shared informers, wait for their first lists (returning quietly if the
+ * signal aborts meanwhile), then reconcile keys with `workers` workers until the signal aborts.
+ */
+export async function runWhenSynced(
+  informers: InformerFactory,
+  queue: WorkQueue,
+  workers: number,
+  reconcile: (key: string) => Promise<ReconcileResult>,
+  signal: AbortSignal,
+  name?: string,
+): Promise<void> {
+  informers.start(signal);
+  try {
+    await informers.waitForSync(signal);
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
+  await runWorkers(queue, workers, reconcile, signal, name);
 }

@@ -4,7 +4,7 @@
 // waits until the old ones are gone).
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { KObject, LabelSelector } from '../../types/meta.ts';
 import { objectKey } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
@@ -154,14 +154,7 @@ export function createDeploymentController(ctx: ControllerContext): Controller {
   return {
     name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, syncDeployment, signal, name);
+      await runWhenSynced(ctx.informers, queue, workers, syncDeployment, signal, name);
     },
   };
 }

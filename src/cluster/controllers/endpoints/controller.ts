@@ -4,7 +4,7 @@
 import type { Endpoints as KEndpoints } from 'kubernetes-types/core/v1.js';
 import type { KObject } from '../../types/meta.ts';
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import { objectKey, splitKey } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { isStatusError } from '../../types/status-error.ts';
@@ -116,14 +116,7 @@ export function createEndpointsController(ctx: ControllerContext): Controller {
   return {
     name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, syncService, signal, name);
+      await runWhenSynced(ctx.informers, queue, workers, syncService, signal, name);
     },
   };
 }

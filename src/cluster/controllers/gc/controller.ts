@@ -5,7 +5,7 @@
 //   and loses the finalizer once no dependent with blockOwnerDeletion remains (the REST layer then removes it);
 // - an owner deleted with `orphan` has its reference removed from every dependent, then loses the finalizer.
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { GVR, KObject, OwnerReference } from '../../types/meta.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { releaseObject } from '../util.ts';
@@ -146,14 +146,7 @@ export function createGarbageCollector(ctx: ControllerContext, opts: GarbageColl
   return {
     name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, reconcile, signal, name);
+      await runWhenSynced(ctx.informers, queue, workers, reconcile, signal, name);
     },
   };
 }

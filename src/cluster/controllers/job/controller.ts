@@ -3,7 +3,7 @@
 // counted as they are (no job-tracking finalizers); finished pods are kept, as Kubernetes keeps them.
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { KObject, LabelSelector } from '../../types/meta.ts';
 import { objectKey, splitKey } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
@@ -158,14 +158,7 @@ export function createJobController(ctx: ControllerContext, opts: PlanOptions = 
   return {
     name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, syncJob, signal, name);
+      await runWhenSynced(ctx.informers, queue, workers, syncJob, signal, name);
     },
   };
 }

@@ -4,7 +4,7 @@
 // subresource; the REST layer deletes the namespace when no finalizer is left.
 import type { Namespace as KNamespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { GVR, KObject } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { gvrOf, resources } from '../../types/registry.ts';
@@ -112,14 +112,7 @@ export function createNamespaceController(ctx: ControllerContext, opts: Namespac
   return {
     name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, syncNamespace, signal, name);
+      await runWhenSynced(ctx.informers, queue, workers, syncNamespace, signal, name);
     },
   };
 }

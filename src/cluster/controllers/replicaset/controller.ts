@@ -4,7 +4,7 @@
 // Terminating pods (deletionTimestamp set) do not count, so replacements start at once — this is what
 // brings a dead node's pods back elsewhere.
 import type { Controller, ControllerContext, Informer, ReconcileResult } from '../../client/types.ts';
-import { createWorkQueue, runWorkers } from '../../client/index.ts';
+import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import { objectKey } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { matchesLabelSelector } from '../../types/labels.ts';
@@ -222,14 +222,7 @@ export function createReplicaOwnerController(ctx: ControllerContext, kind: Repli
   return {
     name: kind.name,
     async run(signal) {
-      ctx.informers.start(signal);
-      try {
-        await ctx.informers.waitForSync(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      await runWorkers(queue, workers, syncOwner, signal, kind.name);
+      await runWhenSynced(ctx.informers, queue, workers, syncOwner, signal, kind.name);
     },
   };
 }
