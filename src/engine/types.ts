@@ -352,3 +352,16 @@ export interface Engine {
 }
 
 export type { Readable, Writable, Duplex };
+
+// ---------------------------------------------------------------- events (issue 8)
+
+export type EventType = 'container' | 'image' | 'network' | 'volume' | 'daemon' | 'builder';
+
+/**
+ * Where the engine's rooms report what happened (docker's `/events`). Rooms take an `EventSink` in their
+ * options and call `emit` after the change is recorded; the events room (engine/events) implements it,
+ * keeps a bounded history for `since`, and streams to subscribers. Emitting never throws and never blocks.
+ */
+export interface EventSink {
+  emit(type: EventType, action: string, actor: { id: string; attributes?: Record<string, string> }): void;
+}
