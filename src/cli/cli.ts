@@ -60,6 +60,7 @@ const others: Record<string, Verb> = {
   attach: container.attach,
   cp: container.cp,
   create: container.create,
+  events: verb('Get real time events from the server', () => import('./commands/events.ts').then((m) => m.events)),
   daemon: verb('Run the engine (Docker API on a unix socket) in the foreground', () => import('./commands/daemon.ts').then((m) => m.daemon)),
   import: image.import,
   kubeconfig: verb("Print the control plane's admin kubeconfig", () => cluster().then((m) => m.kubeconfig)),

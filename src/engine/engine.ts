@@ -7,6 +7,7 @@ import type { Engine, EngineInfo } from './types.ts';
 import { createImageService } from './images/index.ts';
 import { createSnapshotter } from './snapshots/index.ts';
 import { createContainerService } from './containers/index.ts';
+import { createEventBus } from './events/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -46,15 +47,17 @@ async function packageVersion(): Promise<string> {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await mkdir(opts.root, { recursive: true });
   await mkdir(opts.runRoot, { recursive: true });
+  const events = createEventBus();
   const snapshotter = createSnapshotter({ root: opts.root });
-  const images = await createImageService({ root: opts.root, snapshotter });
-  const containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter });
+  const images = await createImageService({ root: opts.root, snapshotter, events });
+  const containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events });
   const [id, operatingSystem, serverVersion, cgroupFs] = await Promise.all([
     engineId(opts.root), osName(), packageVersion(), statfs('/sys/fs/cgroup').catch(() => null),
   ]);
   return {
     images,
     containers,
+    events,
     async info(): Promise<EngineInfo> {
       const all = await containers.list({ all: true });
       const count = (s: string) => all.filter((c) => c.state.status === s).length;

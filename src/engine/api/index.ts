@@ -7,12 +7,13 @@ import { containerRoutes } from './containers.ts';
 import { containerIoRoutes } from './container-io.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
+import { eventRoutes } from './events.ts';
 
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
 export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
-export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes];
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes];
 
 export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
   const serverVersion = await engine

@@ -1,8 +1,8 @@
-// /_ping, /version, /info, /events: what the docker CLI asks before (and around) everything else.
+// /_ping, /version, /info: what the docker CLI asks before (and around) everything else.
 import { arch, machine, release } from 'node:os';
 import type { HttpContext, Route } from './router.ts';
 import { API_VERSION, MIN_API_VERSION } from './router.ts';
-import { sendJson, queryUnixSeconds } from './http.ts';
+import { sendJson } from './http.ts';
 
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 export const dockerArch = (): string => goArch[arch()] ?? arch();
@@ -76,7 +76,7 @@ async function info(ctx: HttpContext): Promise<void> {
     LoggingDriver: 'json-file',
     CgroupDriver: i.cgroupDriver,
     CgroupVersion: i.cgroupVersion,
-    NEventsListener: 0,
+    NEventsListener: ctx.engine.events.listeners(),
     KernelVersion: i.kernelVersion,
     OperatingSystem: i.operatingSystem,
     OSVersion: '',
@@ -109,23 +109,9 @@ async function info(ctx: HttpContext): Promise<void> {
   });
 }
 
-/** No events are recorded yet: an open, empty stream (closed at `until`), which is what clients wait on. */
-async function events(ctx: HttpContext): Promise<void> {
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-  ctx.res.flushHeaders();
-  const until = queryUnixSeconds(ctx.query, 'until');
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) return resolve();
-    const timer = until === undefined ? undefined : setTimeout(resolve, Math.max(0, until * 1000 - Date.now()));
-    ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-  ctx.res.end();
-}
-
 export const systemRoutes: Route[] = [
   { method: 'GET', path: '/_ping', handle: ping },
   { method: 'HEAD', path: '/_ping', handle: ping },
   { method: 'GET', path: '/version', handle: version },
   { method: 'GET', path: '/info', handle: info },
-  { method: 'GET', path: '/events', handle: events },
 ];

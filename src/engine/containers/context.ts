@@ -3,7 +3,7 @@
 import { readFileSync, existsSync, readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { ContainerRecord, Digest, ImageService, Snapshotter } from '../types.ts';
+import type { ContainerRecord, Digest, EventSink, ImageService, Snapshotter } from '../types.ts';
 import type { ContainerStore } from './store.ts';
 import type { Runtime } from './runtime.ts';
 import type { SeccompProfile } from './seccomp.ts';
@@ -63,6 +63,8 @@ export interface Ctx {
   bpf: BpfCache;
   live: Map<string, Live>;
   waiters: Map<string, Waiter[]>;
+  /** where container events go (engine/events) */
+  events?: EventSink;
   layerPaths(imageId: Digest): Promise<string[]>;
   runtimeFor(rec: ContainerRecord): Runtime;
 }

@@ -12,6 +12,10 @@ import { resolveUserInRootfs } from './user.ts';
 import { spawnConmon, startFailure } from './conmon.ts';
 import { createAttachment, type PendingAttachment } from './attach.ts';
 import { writeCtl } from './io.ts';
+import { emitContainer } from './events.ts';
+
+/** docker names the command in the action: `exec_start: sh -c true` */
+const execAction = (what: string, cmd: string[]) => `${what}: ${cmd[0]} ${cmd.slice(1).join(' ')}`;
 
 interface ExecSession {
   rec: ExecRecord;
@@ -75,10 +79,12 @@ export function createExecService(ctx: Ctx): ExecService {
       }
       s.rec.pid = first.data;
       s.rec.running = true;
+      emitContainer(ctx, c, execAction('exec_start', spec.cmd), { execID: s.rec.id });
       const done = handle.sync.next().then(async (m) => {
         s.rec.exitCode = m ? m.data : Number(await readFile(join(s.dir, 'exits', c.id), 'utf8').catch(() => '-1'));
         if (!Number.isInteger(s.rec.exitCode) || (s.rec.exitCode as number) < 0) s.rec.exitCode = 126;
         s.rec.running = false;
+        emitContainer(ctx, c, 'exec_die', { execID: s.rec.id, exitCode: String(s.rec.exitCode) });
         handle.release();
         await rm(s.dir, { recursive: true, force: true });
       });
@@ -98,6 +104,7 @@ export function createExecService(ctx: Ctx): ExecService {
       const id = newId();
       const rec: ExecRecord = { id, containerId: c.id, spec, running: false, exitCode: null, pid: 0 };
       sessions.set(id, { rec, dir: paths(ctx, c.id).execDir(id), started: false });
+      emitContainer(ctx, c, execAction('exec_create', spec.cmd), { execID: id });
       return rec;
     },
     async start(execId, opts) {

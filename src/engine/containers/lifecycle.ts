@@ -13,6 +13,7 @@ import { conmonForStart, dropHeldConmon } from './launch.ts';
 import { deleteStopped, fastStart, removeCgroups, runtimeDelete, runtimeKill, runtimeVerb } from './runtime.ts';
 import { bpfAnnotation } from './seccomp-cache.ts';
 import { decideRestart } from './restart.ts';
+import { emitContainer, emitExit, signalNumber } from './events.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
 export const zeroTime = '0001-01-01T00:00:00Z';
@@ -174,6 +175,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     void readFile(p.conmonPidFile, 'utf8').then((t) => run === l.run && (l.conmonPid = Number(t) || 0), () => {});
     await saved;
     lap('record saved');
+    emitContainer(ctx, rec, 'start');
   } catch (err) {
     // a conmon still held must be killed: closing its start pipe would let it go on
     if (!released) handle.abort();
@@ -208,6 +210,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   const exitCode = code ?? 255;
   const runMs = Date.now() - l.startedMs;
   rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, oomKilled: oom, finishedAt: nowNano() };
+  emitExit(ctx, rec);
   const decision = decideRestart({
     policy: rec.spec.host.restartPolicy, exitCode, stoppedByUser: rec.state.stoppedByUser, canceled: l.canceled,
     restartCount: rec.state.restartCount, runMs, backoffMs: l.backoffMs,
@@ -298,12 +301,15 @@ export async function stopLocked(ctx: Ctx, rec: ContainerRecord, opts: { timeout
   const signal = opts.signal || rec.spec.stopSignal || 'SIGTERM';
   const timeoutSec = opts.timeoutSec ?? rec.spec.stopTimeout ?? 10;
   await runtimeKill(rt, rec.id, signal).catch((err) => log.debug('stop signal not delivered', { id: rec.id, err }));
+  emitContainer(ctx, rec, 'kill', { signal: signalNumber(signal) });
   if (rec.state.status === 'paused') await runtimeVerb(rt, ['resume', rec.id]).catch(() => {});
   if (!(await waitExit(l, timeoutSec < 0 ? -1 : timeoutSec * 1000))) {
     await runtimeKill(rt, rec.id, 'KILL').catch((err) => log.debug('SIGKILL not delivered', { id: rec.id, err }));
+    emitContainer(ctx, rec, 'kill', { signal: '9' });
     if (!(await waitExit(l, 30_000))) throw internal(`container ${rec.id} did not exit after SIGKILL`);
   }
   await processExit(ctx, rec, run);
+  emitContainer(ctx, rec, 'stop');
 }
 
 export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: string): Promise<void> {
@@ -316,6 +322,7 @@ export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: stri
   if (sig === stopSig) l.canceled = true;
   rec.state = { ...rec.state, stoppedByUser: true };
   await runtimeKill(ctx.runtimeFor(rec), rec.id, sig);
+  emitContainer(ctx, rec, 'kill', { signal: signalNumber(sig) });
 }
 
 const signalNumbers: Record<string, string> = { 1: 'HUP', 2: 'INT', 3: 'QUIT', 9: 'KILL', 10: 'USR1', 12: 'USR2', 15: 'TERM', 17: 'CHLD', 18: 'CONT', 19: 'STOP', 28: 'WINCH' };
@@ -337,6 +344,7 @@ export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () =
   rec.state = { ...rec.state, status: 'removing' };
   for (const a of l.pending.splice(0)) a.abort();
   await ctx.store.trash(rec.id);
+  emitContainer(ctx, rec, 'destroy');
   notify(ctx, rec, 'removed');
   await before?.();
   await purgeRemoved(ctx, rec);
@@ -358,6 +366,7 @@ export async function forceStopForRemoval(ctx: Ctx, rec: ContainerRecord): Promi
   const run = l.run;
   l.canceled = true;
   await runtimeKill(rt, rec.id, 'KILL').catch(() => {});
+  emitContainer(ctx, rec, 'kill', { signal: '9' });
   if (rec.state.status === 'paused') await runtimeVerb(rt, ['resume', rec.id]).catch(() => {});
   if (!(await waitExit(l, 30_000))) throw internal(`container ${rec.id} did not exit after SIGKILL`);
   // the exit is recorded but --rm and restart policies do not apply: it is being removed

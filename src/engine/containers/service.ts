@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { ContainerService, Digest, ImageService, Snapshotter, WaitResult } from '../types.ts';
+import type { ContainerService, Digest, EventSink, ImageService, Snapshotter, WaitResult } from '../types.ts';
 import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
 import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
@@ -21,6 +21,7 @@ import { getArchive, putArchive, statPath } from './archive.ts';
 import { createExecService } from './exec.ts';
 import { createBpfCache } from './seccomp-cache.ts';
 import { dropHeldConmon, holdConmon } from './launch.ts';
+import { emitContainer } from './events.ts';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -30,6 +31,7 @@ export interface ContainerServiceOptions {
   snapshotter: Snapshotter;
   /** defaults to /usr/share/containers/seccomp.json and this host's limits */
   host?: HostInfo;
+  events?: EventSink;
 }
 
 export interface ContainerEngine extends ContainerService {
@@ -59,6 +61,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     bpf: await createBpfCache(`${opts.runRoot}/seccomp`),
     live: new Map(),
     waiters: new Map(),
+    events: opts.events,
     layerPaths(imageId: Digest) {
       let p = layerCache.get(imageId);
       if (!p) {
@@ -96,6 +99,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     runtimeName: runtime.name,
     async create(spec) {
       const rec = await createContainer(ctx, spec);
+      emitContainer(ctx, rec, 'create');
       liveOf(ctx, rec.id);
       // once the answer is out: `start` usually follows within milliseconds (launch.ts)
       setImmediate(() => void serialize(ctx, rec.id, async () => holdConmon(ctx, rec)));
@@ -114,6 +118,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       await serialize(ctx, rec.id, async () => {
         await stopLocked(ctx, rec, o);
         await startLocked(ctx, rec);
+        emitContainer(ctx, rec, 'restart');
       });
     },
     async kill(id, signal = 'SIGKILL') {
@@ -128,6 +133,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
         await runtimeVerb(ctx.runtimeFor(rec), ['pause', rec.id]);
         rec.state = { ...rec.state, status: 'paused' };
         await store.save(rec);
+        emitContainer(ctx, rec, 'pause');
       });
     },
     async unpause(id) {
@@ -137,6 +143,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
         await runtimeVerb(ctx.runtimeFor(rec), ['resume', rec.id]);
         rec.state = { ...rec.state, status: 'running' };
         await store.save(rec);
+        emitContainer(ctx, rec, 'unpause');
       });
     },
     async remove(id, o) {
@@ -173,6 +180,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
           throw err;
         }
         store.releaseName(old, rec.id);
+        emitContainer(ctx, rec, 'rename', { oldName: `/${old}` });
       });
     },
     get: async (idOrName) => find(idOrName),
@@ -215,12 +223,14 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       const l = liveOf(ctx, rec.id);
       if (rec.state.status === 'running') await a.connect(paths(ctx, rec.id).attachSocket);
       else l.pending.push(a);
+      emitContainer(ctx, rec, 'attach');
       return a.attachment;
     },
     async resize(id, height, width) {
       const rec = find(id);
       if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
       await writeCtl(paths(ctx, rec.id).ctlFifo, height, width);
+      emitContainer(ctx, rec, 'resize', { height: String(height), width: String(width) });
     },
     logs(id, o, signal) {
       const rec = find(id);

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Digest, ImageConfig, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../types.ts';
+import type { Digest, EventSink, ImageConfig, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../types.ts';
 import { SkiffError, conflict, invalidArgument, notFound, unavailable } from '../../lib/errors.ts';
 import { packTar, plainTar } from '../../lib/tar.ts';
 import { createSnapshotter } from '../snapshots/index.ts';
@@ -35,7 +35,12 @@ export interface EngineImageService extends ImageService {
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
-export async function createImageService(opts: { root: string; snapshotter?: OverlaySnapshotter }): Promise<EngineImageService> {
+/** docker's image event attributes: the image's labels and `name` */
+function reportImage(events: EventSink | undefined, img: { id: Digest; config: ImageConfig }, action: string, name: string = img.id): void {
+  events?.emit('image', action, { id: img.id, attributes: { ...(img.config.config?.Labels ?? {}), name } });
+}
+
+export async function createImageService(opts: { root: string; snapshotter?: OverlaySnapshotter; events?: EventSink }): Promise<EngineImageService> {
   const content = await createContentStore(join(opts.root, 'content'));
   const index = await loadIndex(join(opts.root, 'images'), content);
   const snapshots = opts.snapshotter ?? createSnapshotter({ root: opts.root });
@@ -130,7 +135,10 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       await index.save();
       return id;
     });
-    return index.record(id);
+    const rec = index.record(id);
+    if (target) reportImage(opts.events, rec, 'tag', familiarString(parseReference(target)));
+    reportImage(opts.events, rec, 'import');
+    return rec;
   }
 
   function parseTarget(ref: string): string {
@@ -164,6 +172,12 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
   }
 
   async function remove(ref: string, o: { force: boolean; isInUse: InUse }): Promise<RemovedImage[]> {
+    const { out, img } = await removeLocked(ref, o);
+    for (const r of out) reportImage(opts.events, img, r.Deleted ? 'delete' : 'untag');
+    return out;
+  }
+
+  function removeLocked(ref: string, o: { force: boolean; isInUse: InUse }): Promise<{ out: RemovedImage[]; img: Image }> {
     return serialized(async () => {
       const { img, key } = resolve(ref);
       const id = img.id;
@@ -180,7 +194,7 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         out.push({ Untagged: familiarString(parseReference(key)) });
         if (refs.length > 1) {
           await index.save();
-          return out;
+          return { out, img };
         }
       } else {
         if (repos.size > 1 && !o.force) {
@@ -197,13 +211,13 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       // a container still runs on these layers: the image stays, untagged (<none>), until it is unused
       if (user) {
         await index.save();
-        return out;
+        return { out, img };
       }
       index.images.delete(id);
       await index.save();
       out.push({ Deleted: id });
       await collect(img);
-      return out;
+      return { out, img };
     });
   }
 
@@ -232,8 +246,10 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
     tag: (source, target) =>
       serialized(async () => {
         const { img } = resolve(source);
-        index.refs.set(parseTarget(target), img.id);
+        const key = parseTarget(target);
+        index.refs.set(key, img.id);
         await index.save();
+        reportImage(opts.events, img, 'tag', familiarString(parseReference(key)));
       }),
     remove,
     layerPaths,

@@ -8,6 +8,7 @@ import type {
 } from '../../types.ts';
 import { conflict, failedPrecondition, invalidArgument, notFound } from '../../../lib/errors.ts';
 import { newId } from '../../../lib/ids.ts';
+import { createEventBus } from '../../events/index.ts';
 
 type Chunk = { stream: 'stdout' | 'stderr'; data: Buffer };
 
@@ -107,6 +108,7 @@ export function fakeEngine(): FakeEngine {
       };
     },
     async close() {},
+    events: createEventBus(),
     images: {
       async list() { return [...images.values()]; },
       async get(ref) { return image(ref); },

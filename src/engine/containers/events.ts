@@ -1,0 +1,26 @@
+// Container events as docker logs them: attributes are the container's labels plus `image` (as the user
+// named it) and `name`; actions that carry more (die, kill, rename, exec_*) add theirs.
+import { constants } from 'node:os';
+import type { ContainerRecord } from '../types.ts';
+import type { Ctx } from './context.ts';
+
+export function containerAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(rec.spec.labels ?? {}), image: rec.imageRef, name: rec.name, ...extra };
+}
+
+/** Report `action` on `rec` to the engine's event sink (if there is one). */
+export function emitContainer(ctx: Pick<Ctx, 'events'>, rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
+  ctx.events?.emit('container', action, { id: rec.id, attributes: containerAttributes(rec, extra) });
+}
+
+/** docker's kill event names the signal by number (`signal=15`) */
+export function signalNumber(name: string): string {
+  const n = (constants.signals as Record<string, number>)[`SIG${name.replace(/^SIG/i, '').toUpperCase()}`];
+  return n === undefined ? name : String(n);
+}
+
+/** A recorded exit: `oom` first when the kernel killed it, then `die` with its exit code (docker's order). */
+export function emitExit(ctx: Pick<Ctx, 'events'>, rec: ContainerRecord): void {
+  if (rec.state.oomKilled) emitContainer(ctx, rec, 'oom');
+  emitContainer(ctx, rec, 'die', { exitCode: String(rec.state.exitCode) });
+}
