@@ -13,6 +13,7 @@ const lifecycle = () => import('./commands/lifecycle.ts');
 const images = () => import('./commands/images.ts');
 const inspect = () => import('./commands/inspect.ts');
 const cluster = () => import('./commands/cluster.ts');
+const networks = () => import('./commands/network.ts');
 
 const container: Record<string, Verb> = {
   attach: verb('Attach local standard input, output, and error streams to a running container', () => import('./commands/attach.ts').then((m) => m.attach)),
@@ -24,6 +25,7 @@ const container: Record<string, Verb> = {
   logs: verb('Fetch the logs of a container', () => import('./commands/logs.ts').then((m) => m.logs)),
   ls: verb('List containers', () => import('./commands/ps.ts').then((m) => m.ps)),
   pause: verb('Pause all processes within one or more containers', () => lifecycle().then((m) => m.pause)),
+  port: verb('List port mappings or a specific mapping for the container', () => import('./commands/port.ts').then((m) => m.port)),
   prune: verb('Remove all stopped containers', () => lifecycle().then((m) => m.prune)),
   rename: verb('Rename a container', () => lifecycle().then((m) => m.rename)),
   restart: verb('Restart one or more containers', () => lifecycle().then((m) => m.restart)),
@@ -43,6 +45,16 @@ const image: Record<string, Verb> = {
   ls: verb('List images', () => images().then((m) => m.images)),
   rm: verb('Remove one or more images', () => images().then((m) => m.rmi)),
   tag: verb('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', () => images().then((m) => m.tag)),
+};
+
+const network: Record<string, Verb> = {
+  connect: verb('Connect a container to a network', () => networks().then((m) => m.networkConnect)),
+  create: verb('Create a network', () => import('./commands/network-create.ts').then((m) => m.networkCreate)),
+  disconnect: verb('Disconnect a container from a network', () => networks().then((m) => m.networkDisconnect)),
+  inspect: verb('Display detailed information on one or more networks', () => networks().then((m) => m.networkInspect)),
+  ls: verb('List networks', () => networks().then((m) => m.networkLs)),
+  prune: verb('Remove all unused networks', () => networks().then((m) => m.networkPrune)),
+  rm: verb('Remove one or more networks', () => networks().then((m) => m.networkRm)),
 };
 
 const common: Record<string, Verb> = {
@@ -68,6 +80,7 @@ const others: Record<string, Verb> = {
   kill: container.kill,
   logs: container.logs,
   pause: container.pause,
+  port: container.port,
   rename: container.rename,
   restart: container.restart,
   rm: container.rm,
@@ -85,6 +98,7 @@ const others: Record<string, Verb> = {
 const management: Record<string, { summary: string; verbs: Record<string, Verb>; aliases: Record<string, string> }> = {
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
+  network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
 

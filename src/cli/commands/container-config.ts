@@ -1,6 +1,7 @@
 // `run`/`create` flags and their translation into the body of POST /containers/create, validated here
 // (once, at the edge) with docker's messages.
 import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed, parseBytes, envEntries } from '../core.ts';
+import { networkSettings } from './network-opts.ts';
 
 export const createFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -9,20 +10,29 @@ export const createFlags: FlagSpec[] = [
   { name: 'cpu-shares', short: 'c', type: 'string', value: 'int', help: 'CPU shares (relative weight)' },
   { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
   { name: 'dns', type: 'list', help: 'Set custom DNS servers' },
+  { name: 'dns-option', type: 'list', help: 'Set DNS options' },
+  { name: 'dns-search', type: 'list', help: 'Set custom DNS search domains' },
   { name: 'entrypoint', type: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
   { name: 'env', short: 'e', type: 'list', help: 'Set environment variables' },
   { name: 'env-file', type: 'list', help: 'Read in a file of environment variables' },
+  { name: 'expose', type: 'list', help: 'Expose a port or a range of ports' },
   { name: 'hostname', short: 'h', type: 'string', help: 'Container host name' },
   { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
+  { name: 'ip', type: 'string', value: 'ip', help: 'IPv4 address (e.g., 172.30.100.104)' },
   { name: 'label', short: 'l', type: 'list', help: 'Set meta data on a container' },
+  { name: 'link', type: 'list', help: 'Add link to another container' },
+  { name: 'mac-address', type: 'string', help: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
   { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
-  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none, host)' },
+  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network' },
   { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network (alias of --network)' },
+  { name: 'network-alias', type: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'pids-limit', type: 'string', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'privileged', type: 'bool', help: 'Give extended privileges to this container' },
+  { name: 'publish', short: 'p', type: 'list', help: "Publish a container's port(s) to the host" },
+  { name: 'publish-all', short: 'P', type: 'bool', help: 'Publish all exposed ports to random ports' },
   { name: 'read-only', type: 'bool', help: "Mount the container's root filesystem as read only" },
   { name: 'restart', type: 'string', help: 'Restart policy to apply when a container exits', def: '"no"' },
   { name: 'security-opt', type: 'list', help: 'Security Options' },
@@ -106,15 +116,14 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
   const stopTimeout = intFlag(spec, p, 'stop-timeout');
   // only a TTY session has a console size; process.stdout is built on first use, which costs start-up time
   const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
+  const net = networkSettings(spec, p);
   const hostConfig: Record<string, unknown> = {
     Binds: p.list('volume'),
-    NetworkMode: p.str('network') ?? p.str('net') ?? 'default',
+    ...net.host,
     RestartPolicy: parseRestart(spec, p.str('restart') ?? 'no'),
     AutoRemove: opts.autoRemove,
     CapAdd: p.list('cap-add'),
     CapDrop: p.list('cap-drop'),
-    Dns: p.list('dns'),
-    ExtraHosts: p.list('add-host'),
     Privileged: p.bool('privileged'),
     ReadonlyRootfs: p.bool('read-only'),
     SecurityOpt: p.list('security-opt'),
@@ -148,6 +157,8 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
     StopSignal: p.str('stop-signal'),
     StopTimeout: stopTimeout,
     HostConfig: hostConfig,
+    ExposedPorts: net.exposedPorts,
+    NetworkingConfig: net.networkingConfig,
   };
   return { name: p.str('name'), image, body };
 }

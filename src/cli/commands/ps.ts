@@ -1,6 +1,7 @@
 // `skiff ps`: GET /containers/json, printed as docker's table (or --format / -q).
 import { type Command, CliError } from '../core.ts';
 import { ago, ellipsis, formatRows, goQuote, shortId, decimalSize, type Row } from '../format.ts';
+import { displayablePorts, type PortSummary } from './port-spec.ts';
 
 export interface ContainerSummary {
   Id: string;
@@ -9,7 +10,7 @@ export interface ContainerSummary {
   ImageID?: string;
   Command: string;
   Created: number;
-  Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
+  Ports?: PortSummary[] | null;
   Labels?: Record<string, string> | null;
   State: string | { Status?: string };
   Status?: string;
@@ -42,12 +43,6 @@ export function goTime(unixSeconds: number): string {
   return `${new Date(unixSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} +0000 UTC`;
 }
 
-export function formatPorts(ports: ContainerSummary['Ports']): string {
-  return (ports ?? [])
-    .map((p) => (p.PublicPort ? `${p.IP ?? '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
-    .join(', ');
-}
-
 /** The row docker's ps formatter exposes to templates. */
 export function psRow(c: ContainerSummary, trunc: boolean, now = Date.now()): Row {
   const names = c.Names.map((n) => n.replace(/^\//, '')).filter((n) => !trunc || !n.includes('/'));
@@ -61,7 +56,7 @@ export function psRow(c: ContainerSummary, trunc: boolean, now = Date.now()): Ro
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
     CreatedAt: goTime(c.Created),
     RunningFor: ago(c.Created, now),
-    Ports: formatPorts(c.Ports),
+    Ports: displayablePorts(c.Ports),
     State: state,
     Status: c.Status ?? statusFromState(state),
     Size: c.SizeRw !== undefined ? `${decimalSize(c.SizeRw)} (virtual ${decimalSize(c.SizeRootFs ?? 0)})` : '0B',
