@@ -69,3 +69,105 @@ test('a live events stream sees kill, stop, pause, rename and image tag as they 
   for (const w of want) assert.ok(lines.includes(w), `missing ${JSON.stringify(w)} in:\n${r.stdout}`);
   assert.ok(lines.some((l) => l.startsWith('image untag ')), r.stdout);
 });
+
+interface Inspected {
+  State: { Status: string; Health?: { Status: string; FailingStreak: number; Log: Array<{ ExitCode: number; Output: string; Start: string; End: string }> } };
+  Config: { Healthcheck?: { Test?: string[]; Interval?: number; Retries?: number } };
+}
+const inspect = async (name: string) => {
+  const r = await d.docker(['inspect', name]);
+  ok(r);
+  return (JSON.parse(r.stdout) as Inspected[])[0];
+};
+
+test('--health-cmd true --health-interval 1s turns healthy: inspect, ps and events say so', async () => {
+  const name = uniqueName('hc-ok');
+  const t0 = Date.now();
+  ok(await d.skiff(['run', '-d', '--name', name, '--health-cmd', 'echo probing; true', '--health-interval', '1s', 'busybox', 'sleep', '300']));
+  try {
+    const first = await inspect(name);
+    assert.deepEqual(first.Config.Healthcheck, { Test: ['CMD-SHELL', 'echo probing; true'], Interval: 1e9 });
+    await waitFor('healthy', async () => (await inspect(name)).State.Health?.Status === 'healthy', 20_000, 200);
+    const i = await inspect(name);
+    assert.equal(i.State.Health!.FailingStreak, 0);
+    assert.equal(i.State.Health!.Log.at(-1)!.ExitCode, 0);
+    assert.equal(i.State.Health!.Log.at(-1)!.Output, 'probing\n');
+    const ps = await d.skiff(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']);
+    ok(ps);
+    assert.match(ps.stdout, /^Up .* \(healthy\)\n$/);
+    const dps = await d.docker(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']);
+    ok(dps);
+    assert.ok(dps.stdout.split('\n').includes(name), dps.stdout);
+    const none = await d.docker(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}']);
+    assert.ok(!none.stdout.split('\n').includes(name));
+    const ev = await d.skiff(['events', '--since', stamp(t0), '--until', stamp(Date.now()), '--filter', `container=${name}`, '--filter', 'event=health_status']);
+    ok(ev);
+    assert.match(ev.stdout, new RegExp(`container health_status: healthy [0-9a-f]{64} \\(image=busybox, name=${name}\\)\\n$`));
+    // probes run through the exec path, so they show as exec events, as docker's do
+    const ex = await d.docker(['events', '--since', stamp(t0), '--until', stamp(Date.now()), '--filter', `container=${name}`, '--filter', 'event=exec_die', '--format', '{{.Action}} {{.Actor.Attributes.exitCode}}']);
+    ok(ex);
+    assert.match(ex.stdout, /^exec_die 0$/m);
+  } finally {
+    ok(await d.skiff(['rm', '-f', name]));
+  }
+});
+
+test('a failing healthcheck turns unhealthy after its retries; stopping ends the probes', async () => {
+  const name = uniqueName('hc-bad');
+  ok(await d.skiff(['run', '-d', '--name', name, '--health-cmd', 'echo nope >&2; exit 2', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sleep', '300']));
+  try {
+    await waitFor('unhealthy', async () => (await inspect(name)).State.Health?.Status === 'unhealthy', 20_000, 200);
+    const i = await inspect(name);
+    assert.ok(i.State.Health!.FailingStreak >= 2, JSON.stringify(i.State.Health));
+    assert.deepEqual(i.State.Health!.Log.slice(-1).map((e) => [e.ExitCode, e.Output]), [[2, 'nope\n']]);
+    const ps = await d.docker(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']);
+    assert.match(ps.stdout, /\(unhealthy\)/);
+    ok(await d.skiff(['stop', '-t', '0', name]));
+    const stopped = await inspect(name);
+    const n = stopped.State.Health!.Log.length;
+    const last = stopped.State.Health!.Log.at(-1)!.End;
+    await sleep(1000);
+    const later = await inspect(name);
+    assert.equal(later.State.Health!.Log.at(-1)!.End, last, 'no probe runs on a stopped container');
+    assert.equal(later.State.Health!.Log.length, n);
+  } finally {
+    ok(await d.skiff(['rm', '-f', name]));
+  }
+});
+
+test('a probe that outlives its timeout fails with docker\'s message; bad settings are refused', async () => {
+  const name = uniqueName('hc-slow');
+  ok(await d.skiff(['run', '-d', '--name', name, '--health-cmd', 'sleep 5', '--health-interval', '200ms', '--health-timeout', '300ms', 'busybox', 'sleep', '300']));
+  try {
+    const entry = await waitFor('a timed-out probe', async () => (await inspect(name)).State.Health?.Log.find((e) => e.ExitCode === -1), 20_000, 200);
+    assert.equal(entry.Output, 'Health check exceeded timeout (300ms)');
+    assert.ok(Date.parse(entry.End) - Date.parse(entry.Start) < 3000, `${entry.Start} → ${entry.End}`);
+  } finally {
+    ok(await d.skiff(['rm', '-f', name]));
+  }
+  const bad = await d.docker(['run', '--rm', '--health-cmd', 'true', '--health-interval', '500us', 'busybox', 'true']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /Interval in Healthcheck cannot be less than 1ms/);
+  const conflict = await d.skiff(['run', '--rm', '--no-healthcheck', '--health-cmd', 'true', 'busybox', 'true']);
+  assert.equal(conflict.code, 125);
+  assert.match(conflict.stderr, /--no-healthcheck conflicts with --health-\* options/);
+});
+
+test('health survives a daemon restart and probing resumes for the running container', async () => {
+  const name = uniqueName('hc-restart');
+  ok(await d.skiff(['run', '-d', '--name', name, '--health-cmd', 'true', '--health-interval', '500ms', 'busybox', 'sleep', '300']));
+  try {
+    await waitFor('healthy', async () => (await inspect(name)).State.Health?.Status === 'healthy', 20_000, 200);
+    await d.restart();
+    const after = await inspect(name);
+    assert.equal(after.State.Status, 'running');
+    assert.equal(after.State.Health?.Status, 'healthy', 'the status was recorded');
+    const t = Date.now();
+    await waitFor('a probe after the restart', async () => {
+      const log = (await inspect(name)).State.Health?.Log ?? [];
+      return log.some((e) => Date.parse(e.Start) > t && e.ExitCode === 0);
+    }, 20_000, 200);
+  } finally {
+    ok(await d.skiff(['rm', '-f', name]));
+  }
+});

@@ -37,6 +37,8 @@ export interface ImageConfig {
     ExposedPorts?: Record<string, object>;
     Volumes?: Record<string, object>;
     StopSignal?: string;
+    /** HEALTHCHECK (durations in ns, as docker stores them) */
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   };
   rootfs: { type: 'layers'; diff_ids: Digest[] };
   history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
@@ -134,6 +136,8 @@ export interface ContainerSpec {
   attachStderr: boolean;
   stopSignal?: string;
   stopTimeout?: number;
+  /** the user's healthcheck; after create, merged with the image's (issue 8, see HealthConfig) */
+  healthcheck?: HealthConfig;
   host: {
     memory?: number; // bytes
     memorySwap?: number; // bytes, -1 unlimited
@@ -174,6 +178,8 @@ export interface ContainerState {
   restartCount: number;
   /** set by an explicit `stop`/`kill` from the user: `unless-stopped`/`always` do not bring it back */
   stoppedByUser: boolean;
+  /** from the first start of a container with a healthcheck on (issue 8) */
+  health?: HealthState;
 }
 
 /** The persisted record of a container (written atomically on every change). */
@@ -403,4 +409,39 @@ export interface EventService extends EventSink {
   subscribe(listener: (m: EventMessage) => void): () => void;
   /** subscribers now (docker info's NEventsListener) */
   listeners(): number;
+}
+
+// ---- healthchecks (issue 8)
+
+/**
+ * docker's HealthConfig. Durations are nanoseconds; 0 means "the image's, else the default" (interval 30 s,
+ * timeout 30 s, start period 0, start interval 5 s, retries 3). `test`: ['CMD', prog, ...args],
+ * ['CMD-SHELL', command] (run by /bin/sh -c), ['NONE'] (no healthcheck, not even the image's), or
+ * empty/absent (the image's).
+ */
+export interface HealthConfig {
+  test?: string[];
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  startInterval?: number;
+  retries?: number;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** One probe run: RFC 3339 times, the exit code (-1: it did not finish), at most 4 KiB of output. */
+export interface HealthLogEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+/** State.Health: `starting` at each start, then healthy / unhealthy (after `retries` failures in a row). */
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** the last five probes, oldest first */
+  log: HealthLogEntry[];
 }

@@ -2,6 +2,7 @@
 // (once, at the edge) with docker's messages.
 import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed, parseBytes, envEntries } from '../core.ts';
 import { networkSettings } from './network-opts.ts';
+import { healthFlags, healthcheckFromFlags } from './health-flags.ts';
 
 export const createFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -16,6 +17,7 @@ export const createFlags: FlagSpec[] = [
   { name: 'env', short: 'e', type: 'list', help: 'Set environment variables' },
   { name: 'env-file', type: 'list', help: 'Read in a file of environment variables' },
   { name: 'expose', type: 'list', help: 'Expose a port or a range of ports' },
+  ...healthFlags,
   { name: 'hostname', short: 'h', type: 'string', help: 'Container host name' },
   { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -156,6 +158,7 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
     Labels: labels,
     StopSignal: p.str('stop-signal'),
     StopTimeout: stopTimeout,
+    Healthcheck: healthcheckFromFlags(spec, p),
     HostConfig: hostConfig,
     ExposedPorts: net.exposedPorts,
     NetworkingConfig: net.networkingConfig,

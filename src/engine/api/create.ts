@@ -1,7 +1,7 @@
 // `POST /containers/create`: docker's create body (Config + HostConfig) → a validated ContainerSpec.
 // Messages follow the docker daemon's wording so the docker CLI's output reads the same.
 import { availableParallelism } from 'node:os';
-import type { ContainerSpec, NetworkMode, RestartPolicy } from '../types.ts';
+import type { ContainerSpec, HealthConfig, NetworkMode, RestartPolicy } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 
@@ -52,6 +52,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
     attachStderr: optBool(config.AttachStderr),
     stopSignal: optString(config.StopSignal, 'StopSignal') || undefined,
     stopTimeout: optInt(config.StopTimeout, 'StopTimeout') ?? undefined,
+    healthcheck: healthcheck(config.Healthcheck),
     host: {
       memory: positive(optInt(hc.Memory, 'Memory')),
       memorySwap: nonZero(optInt(hc.MemorySwap, 'MemorySwap')),
@@ -178,6 +179,20 @@ function bindMounts(v: unknown): string[] {
     if (!src.startsWith('/') || !dst.startsWith('/')) throw invalidArgument('invalid mount config for type "bind": source and target must be absolute paths');
     return `${src}:${dst}${o.ReadOnly === true ? ':ro' : ''}`;
   });
+}
+
+/** Config.Healthcheck: {Test, Interval, Timeout, StartPeriod, StartInterval (ns), Retries}; the engine checks it */
+function healthcheck(v: unknown): HealthConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = asObject(v, 'Healthcheck');
+  return {
+    test: optStrings(o.Test, 'Healthcheck.Test') ?? [],
+    interval: optInt(o.Interval, 'Healthcheck.Interval') ?? 0,
+    timeout: optInt(o.Timeout, 'Healthcheck.Timeout') ?? 0,
+    startPeriod: optInt(o.StartPeriod, 'Healthcheck.StartPeriod') ?? 0,
+    startInterval: optInt(o.StartInterval, 'Healthcheck.StartInterval') ?? 0,
+    retries: optInt(o.Retries, 'Healthcheck.Retries') ?? 0,
+  };
 }
 
 function ulimits(v: unknown): ContainerSpec['host']['ulimits'] {

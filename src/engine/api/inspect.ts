@@ -1,6 +1,7 @@
 // Engine records in the shapes docker clients read: `docker inspect` (container and image), `docker ps`,
 // `docker images`.
 import type { ContainerRecord, ImageConfig, ImageRecord, ContainerSpec } from '../types.ts';
+import { healthcheckJson, healthJson, healthSuffix } from './health.ts';
 import { humanDuration } from '../../lib/units.ts';
 
 const zeroTime = '0001-01-01T00:00:00Z';
@@ -12,7 +13,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   const since = (iso: string) => humanDuration(Math.max(0, now - Date.parse(iso)));
   switch (s.status) {
     case 'running':
-      return `Up ${since(s.startedAt)}`;
+      return `Up ${since(s.startedAt)}${healthSuffix(s.health)}`;
     case 'paused':
       return `Up ${since(s.startedAt)} (Paused)`;
     case 'restarting':
@@ -69,6 +70,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: healthJson(s.health) } : {}),
     },
     Image: r.imageId,
     ResolvConfPath: '',
@@ -159,6 +161,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       Labels: { ...(ic.Labels ?? {}), ...r.spec.labels },
       ...(r.spec.stopSignal ?? ic.StopSignal ? { StopSignal: r.spec.stopSignal ?? ic.StopSignal } : {}),
       ...(r.spec.stopTimeout !== undefined ? { StopTimeout: r.spec.stopTimeout } : {}),
+      ...(r.spec.healthcheck ? { Healthcheck: healthcheckJson(r.spec.healthcheck) } : {}),
     },
     NetworkSettings: {
       Bridge: '',

@@ -10,6 +10,7 @@ import type { SeccompProfile } from './seccomp.ts';
 import type { OciDevice } from './spec.ts';
 import type { PendingAttachment } from './attach.ts';
 import type { ConmonHandle } from './conmon.ts';
+import type { HealthMonitor } from './health.ts';
 import { kernelCapabilities } from './caps.ts';
 import type { BpfCache } from './seccomp-cache.ts';
 import { logger } from '../../lib/log.ts';
@@ -65,6 +66,8 @@ export interface Ctx {
   waiters: Map<string, Waiter[]>;
   /** where container events go (engine/events) */
   events?: EventSink;
+  /** healthcheck monitors, told of starts and stops by the same calls that report events */
+  health?: HealthMonitor;
   layerPaths(imageId: Digest): Promise<string[]>;
   runtimeFor(rec: ContainerRecord): Runtime;
 }

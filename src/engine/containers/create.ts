@@ -9,6 +9,7 @@ import { mergeEnv } from './spec.ts';
 import { paths, type Ctx } from './context.ts';
 import { nowNano, zeroTime } from './lifecycle.ts';
 import { writeEtcFiles } from './etc-files.ts';
+import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
 
 /**
  * The container's effective config: the image's, overridden by the user's. An entrypoint given by the
@@ -28,12 +29,14 @@ export function mergeImageConfig(spec: ContainerSpec, image: ImageRecord): { spe
     user: spec.user ?? ic.User ?? '',
     labels: { ...(ic.Labels ?? {}), ...(spec.labels ?? {}) },
     stopSignal: spec.stopSignal ?? ic.StopSignal,
+    healthcheck: mergeHealthcheck(spec.healthcheck, ic.Healthcheck),
   };
   return { spec: merged, argv };
 }
 
 function validate(spec: ContainerSpec, ctx: Ctx): void {
   const h = spec.host;
+  checkHealthcheck(spec.healthcheck);
   containerCapabilities({ capAdd: h.capAdd, capDrop: h.capDrop, privileged: h.privileged, known: ctx.host.knownCaps });
   if (h.memory !== undefined && h.memory !== 0 && h.memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (h.memorySwap !== undefined && h.memorySwap > 0 && h.memory && h.memorySwap < h.memory) {

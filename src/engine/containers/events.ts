@@ -8,8 +8,16 @@ export function containerAttributes(rec: ContainerRecord, extra: Record<string, 
   return { ...(rec.spec.labels ?? {}), image: rec.imageRef, name: rec.name, ...extra };
 }
 
-/** Report `action` on `rec` to the engine's event sink (if there is one). */
-export function emitContainer(ctx: Pick<Ctx, 'events'>, rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
+/** What a healthcheck monitor does at each lifecycle moment (docker's initHealthMonitor/updateHealthMonitor). */
+const healthFollows = { start: 'start', unpause: 'resume', die: 'stop', pause: 'stop', destroy: 'stop' } as const;
+
+/**
+ * Report `action` on `rec` to the engine's event sink (if there is one). The health monitor follows the
+ * same moments: probing starts with `start`, pauses with `pause`, ends with `die`.
+ */
+export function emitContainer(ctx: Pick<Ctx, 'events' | 'health'>, rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
+  const follow = healthFollows[action as keyof typeof healthFollows];
+  if (follow) ctx.health?.[follow](rec);
   ctx.events?.emit('container', action, { id: rec.id, attributes: containerAttributes(rec, extra) });
 }
 
@@ -20,7 +28,7 @@ export function signalNumber(name: string): string {
 }
 
 /** A recorded exit: `oom` first when the kernel killed it, then `die` with its exit code (docker's order). */
-export function emitExit(ctx: Pick<Ctx, 'events'>, rec: ContainerRecord): void {
+export function emitExit(ctx: Pick<Ctx, 'events' | 'health'>, rec: ContainerRecord): void {
   if (rec.state.oomKilled) emitContainer(ctx, rec, 'oom');
   emitContainer(ctx, rec, 'die', { exitCode: String(rec.state.exitCode) });
 }

@@ -28,6 +28,8 @@ export interface ExecService {
   start(execId: string, opts: { detach: boolean; tty: boolean }): Promise<Attachment | null>;
   inspect(execId: string): ExecRecord;
   resize(execId: string, height: number, width: number): Promise<void>;
+  /** forget a finished session (healthcheck probes: one every interval) */
+  forget(execId: string): void;
   /** forget the sessions of a removed container */
   dropContainer(containerId: string): void;
 }
@@ -118,6 +120,7 @@ export function createExecService(ctx: Ctx): ExecService {
       return attach?.attachment ?? null;
     },
     inspect: (execId) => find(execId).rec,
+    forget: (execId) => void sessions.delete(execId),
     async resize(execId, height, width) {
       const s = find(execId);
       if (!s.rec.running) throw conflict(`Exec ${execId} is not running`);

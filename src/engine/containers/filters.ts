@@ -1,9 +1,10 @@
-// `docker ps` filters over container records: id, name, label, status, exited, ancestor, before, since.
+// `docker ps` filters over container records: id, name, label, status, exited, ancestor, before, since, health.
 import type { ContainerFilter, ContainerRecord } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 
 const known = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task']);
 const statuses = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
+const healthValues = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 
 function labelMatches(labels: Record<string, string>, want: string): boolean {
   const eq = want.indexOf('=');
@@ -27,6 +28,7 @@ export function filterContainers(
   const filters = f.filters ?? {};
   for (const key of Object.keys(filters)) if (!known.has(key)) throw invalidArgument(`invalid filter '${key}'`);
   for (const s of filters.status ?? []) if (!statuses.has(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+  for (const h of filters.health ?? []) if (!healthValues.has(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
   const exited = (filters.exited ?? []).map((v) => {
     const n = Number(v);
     if (!Number.isInteger(n)) throw invalidArgument(`invalid filter 'exited=${v}'`);
@@ -52,6 +54,7 @@ export function filterContainers(
     if (filters.status?.length && !filters.status.includes(r.state.status)) continue;
     if (exited.length && (r.state.status !== 'exited' || !exited.includes(r.state.exitCode))) continue;
     if (filters.ancestor?.length && !filters.ancestor.some((a) => imageMatches(a, r))) continue;
+    if (filters.health?.length && !filters.health.includes(r.state.health?.status ?? 'none')) continue;
     if (before !== undefined && !(r.created < before)) continue;
     if (since !== undefined && !(r.created > since)) continue;
     out.push(r);

@@ -22,6 +22,7 @@ import { createExecService } from './exec.ts';
 import { createBpfCache } from './seccomp-cache.ts';
 import { dropHeldConmon, holdConmon } from './launch.ts';
 import { emitContainer } from './events.ts';
+import { createHealthMonitor, execProbe } from './health.ts';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -78,6 +79,18 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     },
   };
   const execs = createExecService(ctx);
+  ctx.health = createHealthMonitor({
+    runProbe: execProbe(execs),
+    record(rec, health, persist) {
+      rec.state = { ...rec.state, health };
+      // written in the container's turn, and never for a container removed meanwhile
+      if (!persist) return Promise.resolve();
+      return serialize(ctx, rec.id, async () => {
+        if (store.tryFind(rec.id) === rec) await store.save(rec);
+      });
+    },
+    report: (rec, action) => emitContainer(ctx, rec, action),
+  });
 
   // exits: conmon writes RUN/exits/<id> (atomically, by rename) when a container's process ends
   const exitsDir = `${opts.runRoot}/exits`;
@@ -87,6 +100,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
   watcher.on('error', (err) => log.warn('exit watcher failed', { err }));
   const records = await store.load();
   await adoptAll(ctx, records);
+  for (const rec of store.all()) if (rec.state.status === 'running') ctx.health.resume(rec);
   // exits that landed between load and the watcher's start
   for (const f of await readdir(exitsDir).catch(() => [] as string[])) if (/^[a-f0-9]{64}$/.test(f)) onExitFile(ctx, f);
 
@@ -282,6 +296,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     execInspect: async (execId) => execs.inspect(execId),
     execResize: (execId, h, w) => execs.resize(execId, h, w),
     async close() {
+      ctx.health?.close();
       watcher?.close();
       watcher = null;
       for (const [id, l] of ctx.live) {
