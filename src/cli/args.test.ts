@@ -69,6 +69,17 @@ test('argument counts as docker words them', () => {
   const stop: CommandSpec = { path: 'skiff stop', usage: 'CONTAINER', summary: 'Stop', flags: [], args: { min: 1 } };
   assert.throws(() => checkArgCount(stop, 0), (e: unknown) => e instanceof CliError && e.exitCode === 1 && e.message.startsWith('"skiff stop" requires at least 1 argument.'));
   checkArgCount(stop, 3);
+  const words = (args: CommandSpec['args'], n: number) => {
+    try {
+      checkArgCount({ path: 'skiff x', usage: '', summary: '', flags: [], args }, n);
+    } catch (e) {
+      return (e as Error).message.split('\n')[0];
+    }
+  };
+  assert.equal(words({ max: 0 }, 1), '"skiff x" accepts no arguments.');
+  assert.equal(words({ min: 1, max: 2 }, 0), '"skiff x" requires at least 1 and at most 2 arguments.');
+  assert.equal(words({ min: 2, max: 2 }, 1), '"skiff x" requires 2 arguments.');
+  assert.equal(words({ max: 1 }, 2), '"skiff x" accepts at most 1 argument.');
 });
 
 test('help lists usage and flags', () => {

@@ -146,7 +146,15 @@ export function checkArgCount(spec: CommandSpec, n: number): void {
   if (n >= min && n <= max) return;
   const plural = (k: number) => `${k} argument${k === 1 ? '' : 's'}`;
   const what =
-    min === max ? `requires ${plural(min)}` : n < min ? `requires at least ${plural(min)}` : max === 0 ? 'accepts no arguments' : `accepts at most ${plural(max)}`;
+    max === 0
+      ? 'accepts no arguments'
+      : min === max
+        ? `requires ${plural(min)}`
+        : min > 0 && max !== Infinity
+          ? `requires at least ${min} and at most ${plural(max)}`
+          : n < min
+            ? `requires at least ${plural(min)}`
+            : `accepts at most ${plural(max)}`;
   throw new CliError(`"${spec.path}" ${what}.\nSee '${spec.path} --help'.\n\nUsage:  ${spec.path} ${spec.usage}\n\n${spec.summary}`, 1);
 }
 

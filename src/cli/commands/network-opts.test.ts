@@ -35,13 +35,16 @@ test('no network flags: the default network, no endpoint settings; --net is --ne
   assert.deepEqual(host.PortBindings, {});
   assert.equal(host.PublishAllPorts, false);
   assert.equal(body.ExposedPorts, undefined);
-  assert.equal(body.NetworkingConfig, undefined);
+  assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { default: {} } });
+  assert.deepEqual(build(['--network', 'appnet', 'busybox']).NetworkingConfig, { EndpointsConfig: {} });
+  assert.deepEqual(build(['--mac-address', '92:d0:c6:0a:29:33', 'busybox']).NetworkingConfig, { EndpointsConfig: { default: { MacAddress: '92:d0:c6:0a:29:33' } } });
   assert.equal((build(['--net', 'none', 'busybox']).HostConfig as Record<string, unknown>).NetworkMode, 'none');
   assert.equal((build(['--network', 'container:abc', 'busybox']).HostConfig as Record<string, unknown>).NetworkMode, 'container:abc');
   // --link on the default bridge is a legacy link only (HostConfig.Links), not an endpoint setting
   const legacy = build(['--link', 'db', 'busybox']);
   assert.deepEqual((legacy.HostConfig as Record<string, unknown>).Links, ['db']);
-  assert.equal(legacy.NetworkingConfig, undefined);
+  assert.deepEqual(legacy.NetworkingConfig, { EndpointsConfig: { default: {} } });
+  assert.deepEqual(build(['--network', 'bridge', '--link', 'db', 'busybox']).NetworkingConfig, { EndpointsConfig: {} });
 });
 
 test('bad network flags give the docker CLI messages', () => {
@@ -51,7 +54,6 @@ test('bad network flags give the docker CLI messages', () => {
   fails(['--expose', '1:2', 'busybox'], 'invalid port format for --expose: 1:2');
   fails(['--network-alias', 'x', 'busybox'], 'network-scoped aliases are only supported for user-defined networks');
   fails(['--network', 'bridge', '--network-alias', 'x', 'busybox'], 'network-scoped aliases are only supported for user-defined networks');
-  fails(['--ip', '300.1.1.1', 'busybox'], 'invalid argument "300.1.1.1" for "--ip" flag: failed to parse IP: "300.1.1.1"');
   fails(['--mac-address', '92:d0:c6', 'busybox'], '92:d0:c6 is not a valid mac address');
   fails(['--dns', 'resolver', 'busybox'], 'invalid argument "resolver" for "--dns" flag: IP address is not correctly formatted: resolver');
   fails(['--add-host', 'nohost', 'busybox'], 'invalid argument "nohost" for "--add-host" flag: bad format for add-host: "nohost"');

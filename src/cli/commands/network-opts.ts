@@ -9,7 +9,7 @@ import { publishedPorts } from './port-spec.ts';
 export interface NetworkSettings {
   exposedPorts?: Record<string, object>;
   host: Record<string, unknown>;
-  networkingConfig?: { EndpointsConfig: Record<string, Record<string, unknown>> };
+  networkingConfig: { EndpointsConfig: Record<string, Record<string, unknown>> };
 }
 
 /** `default`, `bridge`, `host`, `none` and `container:…` are docker's own modes; any other name is a user network. */
@@ -59,8 +59,7 @@ export function networkSettings(spec: CommandSpec, p: Parsed): NetworkSettings {
   if (mode.trim() === '') throw usageError(spec, 'no name set for network');
   const aliases = p.list('network-alias');
   const links = flagValues(spec, p, 'link', parseLink);
-  const ip = p.str('ip');
-  if (ip !== undefined && isIP(ip.trim()) === 0) throw badValue(spec, 'ip', ip, `failed to parse IP: ${JSON.stringify(ip)}`);
+  const ip = p.str('ip'); // checked by the engine, as docker 28 leaves it to the daemon
   const mac = p.str('mac-address');
   if (mac !== undefined && !isMac(mac.trim())) throw usageError(spec, `${mac} is not a valid mac address`);
   const userDefined = isUserDefined(mode);
@@ -95,7 +94,7 @@ export function networkSettings(spec: CommandSpec, p: Parsed): NetworkSettings {
   return {
     exposedPorts: Object.keys(ports.exposed).length ? ports.exposed : undefined,
     host,
-    // docker sends no endpoint for a single network without per-endpoint settings
-    networkingConfig: Object.keys(endpoint).length ? { EndpointsConfig: { [mode]: endpoint } } : undefined,
+    // as docker 28: the implicit `default` network always gets its endpoint, a named one only when it has settings
+    networkingConfig: { EndpointsConfig: (!p.has('network') && !p.has('net')) || Object.keys(endpoint).length ? { [mode]: endpoint } : {} },
   };
 }

@@ -133,8 +133,8 @@ export const networkRm: Command = {
   summary: 'Remove one or more networks',
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not error if the network does not exist' }],
   args: { min: 1 },
-  run: (ctx, p) =>
-    eachContainer(p.args, async (name) => {
+  async run(ctx, p) {
+    const status = await eachContainer(p.args, async (name) => {
       try {
         await readAll((await ctx.api().request('DELETE', `/networks/${enc(name)}`)).body);
       } catch (err) {
@@ -142,7 +142,11 @@ export const networkRm: Command = {
         throw err;
       }
       return name;
-    }),
+    });
+    // docker's network rm ends a partial failure with a bare status error, printed as this line
+    if (status !== 0) process.stderr.write(`exit status ${status}\n`);
+    return status;
+  },
 };
 
 export const networkPrune: Command = {
