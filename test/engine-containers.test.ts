@@ -23,7 +23,7 @@ function spec(cmd: string[], o: Partial<ContainerSpec> = {}, host: Partial<Conta
   return {
     image: 'busybox', cmd, env: [], labels: {}, tty: false, openStdin: false, stdinOnce: false,
     attachStdin: false, attachStdout: true, attachStderr: true, ...o,
-    host: { restartPolicy: { name: 'no' }, autoRemove: false, networkMode: 'none', readonlyRootfs: false, capAdd: [], capDrop: [], privileged: false, binds: [], ...host },
+    host: { restartPolicy: { name: 'no' }, autoRemove: false, networkMode: 'none', readonlyRootfs: false, capAdd: [], capDrop: [], privileged: false, mounts: [], ...host },
   };
 }
 

@@ -95,10 +95,20 @@ const others: Record<string, Verb> = {
   wait: container.wait,
 };
 
+const volumes = () => import('./commands/volumes.ts');
+const volume: Record<string, Verb> = {
+  create: verb('Create a volume', () => volumes().then((m) => m.volumeCreate)),
+  inspect: verb('Display detailed information on one or more volumes', () => volumes().then((m) => m.volumeInspect)),
+  ls: verb('List volumes', () => volumes().then((m) => m.volumeLs)),
+  prune: verb('Remove unused local volumes', () => volumes().then((m) => m.volumePrune)),
+  rm: verb('Remove one or more volumes', () => volumes().then((m) => m.volumeRm)),
+};
+
 const management: Record<string, { summary: string; verbs: Record<string, Verb>; aliases: Record<string, string> }> = {
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
   network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
+  volume: { summary: 'Manage volumes', verbs: volume, aliases: { list: 'ls', remove: 'rm' } },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
 

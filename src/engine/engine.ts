@@ -8,6 +8,7 @@ import { createImageService } from './images/index.ts';
 import { createSnapshotter } from './snapshots/index.ts';
 import { createContainerService } from './containers/index.ts';
 import { createEventBus } from './events/index.ts';
+import { createVolumeService } from './volumes/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -50,7 +51,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = createEventBus();
   const snapshotter = createSnapshotter({ root: opts.root });
   const images = await createImageService({ root: opts.root, snapshotter, events });
-  const containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events });
+  // the volume service asks the containers which of them use a volume; they exist once it does
+  let containers: Awaited<ReturnType<typeof createContainerService>> | undefined;
+  const volumes = await createVolumeService({ root: opts.root, usedBy: (name) => containers?.volumeUsers(name) ?? [], events });
+  containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events, volumes });
   const [id, operatingSystem, serverVersion, cgroupFs] = await Promise.all([
     engineId(opts.root), osName(), packageVersion(), statfs('/sys/fs/cgroup').catch(() => null),
   ]);
@@ -58,6 +62,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     images,
     containers,
     events,
+    volumes,
     async info(): Promise<EngineInfo> {
       const all = await containers.list({ all: true });
       const count = (s: string) => all.filter((c) => c.state.status === s).length;

@@ -3,6 +3,7 @@
 import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed, parseBytes, envEntries } from '../core.ts';
 import { networkSettings } from './network-opts.ts';
 import { healthFlags, healthcheckFromFlags } from './health-flags.ts';
+import { MountFlagError, parseMountFlag, splitVolumeFlags, tmpfsFlags } from './mount-flags.ts';
 
 export const createFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -27,6 +28,7 @@ export const createFlags: FlagSpec[] = [
   { name: 'mac-address', type: 'string', help: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
   { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'mount', type: 'list', value: 'mount', help: 'Attach a filesystem mount to the container' },
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
   { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network' },
   { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network (alias of --network)' },
@@ -45,7 +47,9 @@ export const createFlags: FlagSpec[] = [
   { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
   { name: 'ulimit', type: 'list', value: 'ulimit', help: 'Ulimit options' },
   { name: 'user', short: 'u', type: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
-  { name: 'volume', short: 'v', type: 'list', help: 'Bind mount a volume (host-path:container-path[:ro])' },
+  { name: 'volume', short: 'v', type: 'list', help: 'Bind mount a volume' },
+  { name: 'volume-driver', type: 'string', help: 'Optional volume driver for the container' },
+  { name: 'volumes-from', type: 'list', help: 'Mount volumes from the specified container(s)' },
   { name: 'workdir', short: 'w', type: 'string', help: 'Working directory inside the container' },
 ];
 
@@ -104,11 +108,15 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
     if (!/^\d*\.?\d+$/.test(cpus)) throw badValue(spec, 'cpus', cpus, `failed to parse ${cpus} as a rational number`);
     nanoCpus = Math.round(Number(cpus) * 1e9);
   }
-  const tmpfs: Record<string, string> = {};
-  for (const t of p.list('tmpfs')) {
-    const [dst, ...o] = t.split(':');
-    tmpfs[dst] = o.join(':');
-  }
+  const { binds, volumes } = splitVolumeFlags(p.list('volume'));
+  const mounts = p.list('mount').map((m) => {
+    try {
+      return parseMountFlag(m);
+    } catch (err) {
+      if (err instanceof MountFlagError) throw badValue(spec, 'mount', m, err.message);
+      throw err;
+    }
+  });
   const labels: Record<string, string> = {};
   for (const l of p.list('label')) {
     const eq = l.indexOf('=');
@@ -120,8 +128,11 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
   const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
   const net = networkSettings(spec, p);
   const hostConfig: Record<string, unknown> = {
-    Binds: p.list('volume'),
     ...net.host,
+    Binds: binds,
+    Mounts: mounts.length ? mounts : undefined,
+    VolumesFrom: p.list('volumes-from'),
+    VolumeDriver: p.str('volume-driver'),
     RestartPolicy: parseRestart(spec, p.str('restart') ?? 'no'),
     AutoRemove: opts.autoRemove,
     CapAdd: p.list('cap-add'),
@@ -129,7 +140,7 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
     Privileged: p.bool('privileged'),
     ReadonlyRootfs: p.bool('read-only'),
     SecurityOpt: p.list('security-opt'),
-    Tmpfs: tmpfs,
+    Tmpfs: tmpfsFlags(p.list('tmpfs')),
     Memory: bytesFlag(spec, p, 'memory') ?? 0,
     MemorySwap: bytesFlag(spec, p, 'memory-swap', true) ?? 0,
     NanoCpus: nanoCpus ?? 0,
@@ -156,6 +167,7 @@ export function buildCreateRequest(spec: CommandSpec, p: Parsed, opts: { detach:
     // docker: `--entrypoint ""` clears the image's entrypoint; a value is one word, not split
     Entrypoint: entrypoint === undefined ? null : [entrypoint],
     Labels: labels,
+    Volumes: Object.keys(volumes).length ? volumes : undefined,
     StopSignal: p.str('stop-signal'),
     StopTimeout: stopTimeout,
     Healthcheck: healthcheckFromFlags(spec, p),

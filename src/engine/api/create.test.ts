@@ -53,7 +53,9 @@ test('a docker CLI create body becomes a ContainerSpec', () => {
   assert.deepEqual(spec.host.restartPolicy, { name: 'on-failure', maximumRetryCount: 3 });
   assert.equal(spec.host.networkMode, 'host');
   assert.deepEqual(spec.host.capAdd, ['net_admin']);
-  assert.deepEqual(spec.host.binds, ['/tmp:/data:ro', '/etc:/hostetc:ro']);
+  assert.deepEqual(spec.host.mounts.map((m) => [m.type, m.source, m.target, m.readOnly, m.origin]), [
+    ['bind', '/tmp', '/data', true, 'binds'], ['bind', '/etc', '/hostetc', true, 'mounts'], ['tmpfs', '', '/run', false, 'tmpfs'],
+  ]);
   assert.equal(spec.host.init, true);
   assert.deepEqual(spec.host.ulimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }]);
 });
@@ -83,8 +85,8 @@ test('restart policies, auto-remove, names, binds and bad JSON types are refused
   refused({ Image: 'x', HostConfig: { RestartPolicy: { Name: 'sometimes' } } }, /unknown policy 'sometimes'/);
   refused({ Image: 'x', HostConfig: { RestartPolicy: { Name: 'always', MaximumRetryCount: 2 } } }, /can only be used with 'on-failure'/);
   refused({ Image: 'x', HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'always' } } }, "can't create 'AutoRemove' container with restart policy");
-  refused({ Image: 'x', HostConfig: { Binds: ['vol:/data'] } }, /named volumes are not supported yet/);
-  refused({ Image: 'x', HostConfig: { Binds: ['/a:rel'] } }, /the mount path must be absolute/);
+  refused({ Image: 'x', HostConfig: { Binds: ['/data:rw'] } }, "invalid volume specification: '/data:rw'");
+  refused({ Image: 'x', HostConfig: { Binds: ['/a:/b:rx'] } }, 'invalid mode: rx');
   refused({ Image: 'x', Cmd: 5 }, 'Cmd: expected a list of strings');
   refused({ Cmd: ['sh'] }, /no image specified/);
   refused(undefined, 'config cannot be empty in order to create a container');

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { ContainerSpec, HealthConfig, NetworkMode, RestartPolicy } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
+import { mountsFromDocker } from './mounts.ts';
 
 const log = logger('api');
 
@@ -68,12 +69,12 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
       capAdd: capabilities(hc.CapAdd, 'CapAdd'),
       capDrop: capabilities(hc.CapDrop, 'CapDrop'),
       privileged: optBool(hc.Privileged),
-      binds: [...binds(hc.Binds), ...bindMounts(hc.Mounts)],
+      mounts: mountsFromDocker(config, hc),
+      volumesFrom: nonEmpty(optStrings(hc.VolumesFrom, 'VolumesFrom')),
       init: hc.Init === null || hc.Init === undefined ? undefined : optBool(hc.Init),
       extraHosts: nonEmpty(optStrings(hc.ExtraHosts, 'ExtraHosts')),
       dns: nonEmpty(optStrings(hc.Dns, 'Dns')),
       shmSize: positive(optInt(hc.ShmSize, 'ShmSize')),
-      tmpfs: optStringMap(hc.Tmpfs, 'Tmpfs'),
       ulimits: ulimits(hc.Ulimits),
       securityOpt: nonEmpty(optStrings(hc.SecurityOpt, 'SecurityOpt')),
     },
@@ -85,7 +86,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
   if (hasEntries(hc.PortBindings) || hasEntries(config.ExposedPorts)) {
     warnings.push('Published and exposed ports are ignored: container networking is not supported yet (the container has no network).');
   }
-  for (const field of ['VolumesFrom', 'Links', 'Devices'] as const) {
+  for (const field of ['Links', 'Devices'] as const) {
     if (Array.isArray(hc[field]) && hc[field].length > 0) throw invalidArgument(`${field} is not supported yet`);
   }
   return { spec, warnings };
@@ -150,35 +151,6 @@ function networkMode(v: unknown): NetworkMode {
 /** Names pass as given (`net_admin`, `CAP_NET_ADMIN`, `ALL`): the engine normalizes and checks them. */
 function capabilities(v: unknown, field: string): string[] {
   return (optStrings(v, field) ?? []).map((c) => c.trim()).filter((c) => c !== '');
-}
-
-function binds(v: unknown): string[] {
-  return (optStrings(v, 'Binds') ?? []).map((b) => {
-    const parts = b.split(':');
-    const [src, dst] = parts;
-    if (parts.length < 2 || parts.length > 3 || !src || !dst) throw invalidArgument(`invalid volume specification: '${b}'`);
-    if (!dst.startsWith('/')) throw invalidArgument(`invalid volume specification: '${b}': invalid mount config: the mount path must be absolute`);
-    if (!src.startsWith('/')) throw invalidArgument(`invalid volume specification: '${b}': named volumes are not supported yet; give an absolute host path`);
-    if (parts[2] !== undefined && !parts[2].split(',').every((o) => /^(ro|rw|z|Z|r?shared|r?slave|r?private|nocopy)$/.test(o))) {
-      throw invalidArgument(`invalid mode: ${parts[2]}`);
-    }
-    return b;
-  });
-}
-
-/** `--mount type=bind,…` arrives as HostConfig.Mounts; only binds exist for now. */
-function bindMounts(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalidArgument('Mounts: expected an array');
-  return v.map((m) => {
-    const o = asObject(m, 'Mounts[]');
-    const type = optString(o.Type, 'Mounts[].Type');
-    const src = optString(o.Source, 'Mounts[].Source') ?? '';
-    const dst = optString(o.Target, 'Mounts[].Target') ?? '';
-    if (type !== 'bind') throw invalidArgument(`mount type "${type}" is not supported yet: use type=bind`);
-    if (!src.startsWith('/') || !dst.startsWith('/')) throw invalidArgument('invalid mount config for type "bind": source and target must be absolute paths');
-    return `${src}:${dst}${o.ReadOnly === true ? ':ro' : ''}`;
-  });
 }
 
 /** Config.Healthcheck: {Test, Interval, Timeout, StartPeriod, StartInterval (ns), Retries}; the engine checks it */

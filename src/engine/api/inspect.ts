@@ -3,6 +3,7 @@
 import type { ContainerRecord, ImageConfig, ImageRecord, ContainerSpec } from '../types.ts';
 import { healthcheckJson, healthJson, healthSuffix } from './health.ts';
 import { humanDuration } from '../../lib/units.ts';
+import { configVolumes, hostConfigMounts, mountPoints } from './mounts.ts';
 
 const zeroTime = '0001-01-01T00:00:00Z';
 const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) || 0;
@@ -43,7 +44,7 @@ export function containerSummary(r: ContainerRecord): Record<string, unknown> {
     Status: statusText(r),
     HostConfig: { NetworkMode: r.spec.host.networkMode },
     NetworkSettings: { Networks: networks(r) },
-    Mounts: mounts(r.spec),
+    Mounts: mountPoints(r.spec),
   };
 }
 
@@ -86,7 +87,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: {
-      Binds: h.binds.length ? h.binds : null,
+      ...hostConfigMounts(r.spec),
       ContainerIDFile: '',
       LogConfig: { Type: 'json-file', Config: {} },
       NetworkMode: h.networkMode,
@@ -94,7 +95,6 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.name === 'on-failure' ? h.restartPolicy.maximumRetryCount : 0 },
       AutoRemove: h.autoRemove,
       VolumeDriver: '',
-      VolumesFrom: null,
       CapAdd: h.capAdd.length ? h.capAdd : null,
       CapDrop: h.capDrop.length ? h.capDrop : null,
       CgroupnsMode: 'private',
@@ -112,7 +112,6 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       PublishAllPorts: false,
       ReadonlyRootfs: h.readonlyRootfs,
       SecurityOpt: h.securityOpt ?? null,
-      Tmpfs: h.tmpfs,
       UTSMode: '',
       UsernsMode: '',
       ShmSize: h.shmSize ?? 64 * 1024 * 1024,
@@ -138,7 +137,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       ReadonlyPaths: h.privileged ? null : ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
     GraphDriver: { Name: 'overlay2', Data: null },
-    Mounts: mounts(r.spec),
+    Mounts: mountPoints(r.spec),
     Config: {
       Hostname: r.spec.hostname ?? r.id.slice(0, 12),
       Domainname: r.spec.domainname ?? '',
@@ -154,7 +153,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       // an explicit entrypoint drops the image's CMD, as docker does
       Cmd: r.spec.cmd ?? (r.spec.entrypoint ? null : (ic.Cmd ?? null)),
       Image: r.imageRef,
-      Volumes: ic.Volumes ?? null,
+      Volumes: configVolumes(r.spec, ic.Volumes),
       WorkingDir: r.spec.workingDir ?? ic.WorkingDir ?? '',
       Entrypoint: entrypoint,
       OnBuild: null,
@@ -201,15 +200,6 @@ function networks(r: ContainerRecord): Record<string, unknown> {
       Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
     },
   };
-}
-
-function mounts(spec: ContainerSpec): Array<Record<string, unknown>> {
-  const binds = spec.host.binds.map((b) => {
-    const [src, dst, mode = ''] = b.split(':');
-    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
-  });
-  const tmpfs = Object.keys(spec.host.tmpfs ?? {}).map((dst) => ({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '' }));
-  return [...binds, ...tmpfs];
 }
 
 // ---------------------------------------------------------------- images

@@ -3,7 +3,7 @@
 import { readFileSync, existsSync, readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { ContainerRecord, Digest, EventSink, ImageService, Snapshotter } from '../types.ts';
+import type { ContainerRecord, Digest, EventSink, ImageService, Snapshotter, VolumeService } from '../types.ts';
 import type { ContainerStore } from './store.ts';
 import type { Runtime } from './runtime.ts';
 import type { SeccompProfile } from './seccomp.ts';
@@ -58,6 +58,7 @@ export interface Ctx {
   store: ContainerStore;
   images: ImageService;
   snapshotter: Snapshotter;
+  volumes: VolumeService;
   runtime: Runtime;
   conmonPath: string;
   host: HostInfo;

@@ -10,6 +10,7 @@ import { paths, type Ctx } from './context.ts';
 import { nowNano, zeroTime } from './lifecycle.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
+import { dropVolumes, resolveMounts, type ResolvedMounts } from './mounts.ts';
 
 /**
  * The container's effective config: the image's, overridden by the user's. An entrypoint given by the
@@ -52,11 +53,6 @@ function validate(spec: ContainerSpec, ctx: Ctx): void {
   if (h.cpuQuota && h.cpuQuota > 0 && h.cpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
   if (h.restartPolicy.name === 'on-failure' && h.restartPolicy.maximumRetryCount < 0) throw invalidArgument('maximum retry count cannot be negative');
   if (h.autoRemove && h.restartPolicy.name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
-  for (const b of h.binds) {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3 || !parts[1].startsWith('/')) throw invalidArgument(`invalid volume specification: '${b}'`);
-    if (!parts[0].startsWith('/')) throw invalidArgument(`named volumes are not supported yet: '${b}' (use an absolute host path)`);
-  }
 }
 
 export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<ContainerRecord> {
@@ -81,6 +77,14 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     ctx.store.reserveName(name, id);
   }
   const p = paths(ctx, id);
+  let volumes: ResolvedMounts;
+  try {
+    volumes = await resolveMounts(ctx, input.host, image);
+  } catch (err) {
+    ctx.store.releaseName(name, id);
+    throw err;
+  }
+  spec.host = { ...spec.host, mounts: volumes.mounts };
   const rec: ContainerRecord = {
     id,
     name,
@@ -106,6 +110,7 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     await ctx.store.trash(id).catch(() => {});
     await ctx.store.purge(id).catch(() => {});
     await rm(p.dir, { recursive: true, force: true }).catch(() => {});
+    await dropVolumes(ctx.volumes, volumes.created).catch(() => {});
     throw err;
   }
   return rec;

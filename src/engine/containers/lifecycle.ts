@@ -14,6 +14,7 @@ import { deleteStopped, fastStart, removeCgroups, runtimeDelete, runtimeKill, ru
 import { bpfAnnotation } from './seccomp-cache.ts';
 import { decideRestart } from './restart.ts';
 import { emitContainer, emitExit, signalNumber } from './events.ts';
+import { prepareMounts, releaseMounts, removeAnonymousVolumes } from './volume-use.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
 export const zeroTime = '0001-01-01T00:00:00Z';
@@ -101,6 +102,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
   lap('conmon spawned');
   let released = false;
   let pending: typeof l.pending = [];
+  let volumePaths: Record<string, string> | null = null;
   try {
     // a --rm container's changes go with it: nothing of them is ever synced
     const rootfs = await ctx.snapshotter.mount(rec.id, layers, { volatile: rec.spec.host.autoRemove });
@@ -110,12 +112,9 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     if (rec.spec.workingDir && rec.spec.workingDir !== '/') {
       await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch(() => {});
     }
-    for (const b of rec.spec.host.binds) {
-      const src = b.split(':')[0];
-      if (src.startsWith('/') && !(await exists(src))) await mkdir(src, { recursive: true });
-    }
+    volumePaths = await prepareMounts(ctx, rec, rootfs);
     const spec = buildOciSpec(rec, {
-      rootfs, user, hostname: containerHostname(rec),
+      rootfs, user, hostname: containerHostname(rec), volumePaths,
       nofileHard: ctx.host.nofileHard, knownCaps: ctx.host.knownCaps, seccompProfile: ctx.host.seccompProfile,
       swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
       etcFiles: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf },
@@ -180,6 +179,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     // a conmon still held must be killed: closing its start pipe would let it go on
     if (!released) handle.abort();
     for (const a of pending) a.abort();
+    if (volumePaths) await releaseMounts(ctx, rec).catch((e) => log.warn('could not release volumes', { id: rec.id, err: e }));
     if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch(() => {});
     throw err;
   }
@@ -220,6 +220,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   const cleanup = () => Promise.all([
     deleteStopped(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
     ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
+    releaseMounts(ctx, rec).catch((err) => log.warn('could not release volumes', { id: rec.id, err })),
     rm(p.exitFile, { force: true }),
   ]);
   if (rec.spec.host.autoRemove && !decision.restart) {
@@ -337,7 +338,7 @@ export function normalizeSignal(s: string): string {
  * Delete a stopped container. The record goes first (one atomic rename), so `removed` waiters are answered
  * at once; then runtime leftovers (`before`), the rootfs and the files. Caller holds the lifecycle turn.
  */
-export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () => Promise<unknown>): Promise<void> {
+export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () => Promise<unknown>, opts: { volumes?: boolean } = {}): Promise<void> {
   const l = liveOf(ctx, rec.id);
   cancelRestart(ctx, rec);
   dropHeldConmon(ctx, rec.id);
@@ -348,6 +349,8 @@ export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () =
   notify(ctx, rec, 'removed');
   await before?.();
   await purgeRemoved(ctx, rec);
+  // `rm -v`, and always for --rm containers (docker's auto-remove takes the anonymous volumes too)
+  if (opts.volumes ?? rec.spec.host.autoRemove) await removeAnonymousVolumes(ctx, rec).catch((err) => log.warn('could not remove volumes', { id: rec.id, err }));
   ctx.live.delete(rec.id);
 }
 

@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { ContainerService, Digest, EventSink, ImageService, Snapshotter, WaitResult } from '../types.ts';
+import type { ContainerService, Digest, EventSink, ImageService, Snapshotter, VolumeService, WaitResult } from '../types.ts';
 import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
 import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
@@ -23,6 +23,7 @@ import { createBpfCache } from './seccomp-cache.ts';
 import { dropHeldConmon, holdConmon } from './launch.ts';
 import { emitContainer } from './events.ts';
 import { createHealthMonitor, execProbe } from './health.ts';
+import { volumeUsers } from './volume-use.ts';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -30,6 +31,7 @@ export interface ContainerServiceOptions {
   runtime?: RuntimeName | 'auto';
   images: ImageService;
   snapshotter: Snapshotter;
+  volumes: VolumeService;
   /** defaults to /usr/share/containers/seccomp.json and this host's limits */
   host?: HostInfo;
   events?: EventSink;
@@ -56,6 +58,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     store,
     images: opts.images,
     snapshotter: opts.snapshotter,
+    volumes: opts.volumes,
     runtime,
     conmonPath,
     host: opts.host ?? readHostInfo(),
@@ -172,7 +175,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
         if (o.force) await forceStopForRemoval(ctx, rec);
         if (!store.tryFind(rec.id)) return;
         execs.dropContainer(rec.id);
-        await removeLocked(ctx, rec);
+        await removeLocked(ctx, rec, undefined, { volumes: o.volumes });
       });
     },
     async rename(id, newName) {
@@ -289,6 +292,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       for (const rec of store.all()) if (rec.imageId === imageId) return true;
       return false;
     },
+    volumeUsers: (name) => volumeUsers(ctx, name),
     async execCreate(id, spec) {
       return execs.create(find(id).id, spec);
     },

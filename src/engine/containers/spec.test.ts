@@ -10,7 +10,7 @@ const rec = (host: Partial<ContainerRecord['spec']['host']> = {}, o: Partial<Con
   runtime: 'crun', logPath: '/l',
   state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: '', finishedAt: '', restartCount: 0, stoppedByUser: false },
   spec: { image: 'busybox', env: ['A=1'], labels: {}, tty: false, openStdin: false, stdinOnce: false, attachStdin: false, attachStdout: true, attachStderr: true, ...o,
-    host: { restartPolicy: { name: 'no' }, autoRemove: false, networkMode: 'none', readonlyRootfs: false, capAdd: [], capDrop: [], privileged: false, binds: [], ...host } },
+    host: { restartPolicy: { name: 'no' }, autoRemove: false, networkMode: 'none', readonlyRootfs: false, capAdd: [], capDrop: [], privileged: false, mounts: [], ...host } },
 });
 const profile: SeccompProfile = {
   defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38,
@@ -59,7 +59,10 @@ test('the spec: namespaces, cgroups path, rlimit within the hard limit, no swap,
 });
 
 test('host network has no network namespace; binds and tmpfs become mounts; privileged drops confinement', () => {
-  const s = buildOciSpec(rec({ networkMode: 'host', binds: ['/data:/data:ro'], tmpfs: { '/run': 'size=1m' } }), facts());
+  const s = buildOciSpec(rec({ networkMode: 'host', mounts: [
+    { type: 'bind', source: '/data', target: '/data', readOnly: true, origin: 'binds' },
+    { type: 'tmpfs', source: '', target: '/run', readOnly: false, origin: 'tmpfs', tmpfsOptions: { options: ['size=1m'] } },
+  ] }), facts());
   assert.ok(!s.linux.namespaces.some((n) => n.type === 'network'));
   assert.deepEqual(s.mounts.find((m) => m.destination === '/data'), { destination: '/data', type: 'bind', source: '/data', options: ['rbind', 'ro', 'rprivate'] });
   assert.deepEqual(s.mounts.find((m) => m.destination === '/run')?.options, ['nosuid', 'nodev', 'noexec', 'size=1m']);

@@ -1,11 +1,11 @@
 // The OCI runtime bundle config (runtime-spec 1.0.2) of a container, generated from its record the way
 // moby's daemon/oci_linux.go does: docker's default mounts, capabilities, masked/readonly paths, devices,
 // cgroup limits and seccomp profile. Pure: everything read from the host comes in through `HostFacts`.
-import type { ContainerRecord, ExecSpec } from '../types.ts';
+import type { ContainerRecord, ExecSpec, MountSpec } from '../types.ts';
 import { containerCapabilities } from './caps.ts';
 import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.ts';
 import type { ExecUser } from './user.ts';
-import { invalidArgument } from '../../lib/errors.ts';
+import { internal } from '../../lib/errors.ts';
 
 export const defaultPath = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -66,6 +66,8 @@ export interface HostFacts {
   /** host devices for --privileged */
   hostDevices: OciDevice[];
   hostname: string;
+  /** host paths of the container's volumes by name (VolumeService.mount) */
+  volumePaths?: Record<string, string>;
 }
 
 // moby's default device cgroup rules (oci/defaults.go + devices allowed by default)
@@ -117,17 +119,28 @@ export function processEnv(env: string[], hostname: string, tty: boolean): strin
   return mergeEnv(daemon, env);
 }
 
-function parseBind(bind: string): OciMount {
-  const parts = bind.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0].startsWith('/') || !parts[1].startsWith('/')) {
-    throw invalidArgument(`invalid volume specification: '${bind}'`);
-  }
-  const modes = (parts[2] ?? '').split(',').filter(Boolean);
-  const options = ['rbind', modes.includes('ro') ? 'ro' : 'rw'];
-  const propagation = modes.find((m) => /^r?(private|shared|slave)$/.test(m));
-  options.push(propagation ?? 'rprivate');
-  return { destination: parts[1], type: 'bind', source: parts[0], options };
+/** docker's tmpfs size option: the largest unit that divides it (moby's ConvertTmpfsOptions) */
+function tmpfsSize(bytes: number): string {
+  for (const [suffix, div] of [['g', 1 << 30], ['m', 1 << 20], ['k', 1 << 10]] as const) if (bytes % div === 0) return `${bytes / div}${suffix}`;
+  return String(bytes);
 }
+
+/** The OCI mount of one typed mount; volumes by the host path their service gave (`volumePaths`). */
+export function ociMount(m: MountSpec, volumePaths: Record<string, string>): OciMount {
+  if (m.type === 'tmpfs') {
+    const t = m.tmpfsOptions ?? {};
+    const options = ['nosuid', 'nodev', 'noexec', ...(m.readOnly ? ['ro'] : [])];
+    if (t.mode !== undefined) options.push(`mode=${t.mode.toString(8)}`);
+    if (t.sizeBytes) options.push(`size=${tmpfsSize(t.sizeBytes)}`);
+    return { destination: m.target, type: 'tmpfs', source: 'tmpfs', options: [...options, ...(t.options ?? [])] };
+  }
+  const source = m.type === 'volume' ? volumePaths[m.source] : m.source;
+  if (!source) throw internal(`volume ${m.source} was not mounted for ${m.target}`);
+  return { destination: m.target, type: 'bind', source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate'] };
+}
+
+/** Parents before children: a mount at /a/b must come after the one at /a. */
+const depth = (p: string) => p.split('/').filter(Boolean).length;
 
 function defaultMounts(rec: ContainerRecord, facts: HostFacts): OciMount[] {
   const shmSize = rec.spec.host.shmSize ?? 64 * 1024 * 1024;
@@ -147,10 +160,8 @@ function defaultMounts(rec: ContainerRecord, facts: HostFacts): OciMount[] {
     // privileged containers see /sys and cgroups writable, as docker's
     for (const m of mounts) if (m.destination === '/sys' || m.destination === '/sys/fs/cgroup') m.options = m.options!.filter((o) => o !== 'ro');
   }
-  for (const [dest, opts] of Object.entries(rec.spec.host.tmpfs ?? {})) {
-    mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...opts.split(',').filter(Boolean)] });
-  }
-  for (const b of rec.spec.host.binds) mounts.push(parseBind(b));
+  const own = [...rec.spec.host.mounts].sort((a, b) => depth(a.target) - depth(b.target));
+  for (const m of own) mounts.push(ociMount(m, facts.volumePaths ?? {}));
   // a user mount over a default destination replaces the default (docker: user mounts win)
   const userDests = new Set(mounts.slice(10).map((m) => m.destination));
   return mounts.filter((m, i) => i >= 10 || !userDests.has(m.destination));

@@ -109,6 +109,7 @@ export function fakeEngine(): FakeEngine {
     },
     async close() {},
     events: createEventBus(),
+    volumes: noVolumes(),
     images: {
       async list() { return [...images.values()]; },
       async get(ref) { return image(ref); },
@@ -243,6 +244,7 @@ export function fakeEngine(): FakeEngine {
         return { ContainersDeleted: gone, SpaceReclaimed: 0 };
       },
       imageInUse(id) { return [...containers.values()].some((c) => c.imageId === id); },
+      volumeUsers() { return []; },
       async execCreate(id, spec: ExecSpec) {
         const c = get(id);
         if (c.state.status !== 'running') throw conflict(`Container ${c.id} is not running`);
@@ -272,4 +274,10 @@ export function fakeEngine(): FakeEngine {
     },
   };
   return engine;
+}
+
+/** Volumes are tested against a real daemon (test/volumes.test.ts); here every call says so. */
+function noVolumes(): Engine['volumes'] {
+  const no = async (): Promise<never> => { throw failedPrecondition('the fake engine has no volumes'); };
+  return { create: no, list: no, inspect: no, remove: no, prune: no, size: no, mount: no, unmount: no, markPopulated: no };
 }

@@ -1,0 +1,74 @@
+// A container's volumes around its run: at start (rootfs mounted) missing `-v` host dirs are made, volumes
+// mounted and, when new, filled with the image's content at their target (docker's copy-up); at exit they
+// are released (a driver filesystem unmounted by its last user); `rm -v` removes the anonymous ones.
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import type { ContainerRecord, MountSpec, VolumeUse } from '../types.ts';
+import { internal } from '../../lib/errors.ts';
+import { runProgram } from '../../lib/spawn.ts';
+import { resolveInRoot } from '../../lib/tar.ts';
+import { log, type Ctx } from './context.ts';
+import { dropVolumes } from './mounts.ts';
+
+const active = (r: ContainerRecord) => r.state.status === 'running' || r.state.status === 'paused' || r.state.status === 'restarting';
+
+function useOf(rec: ContainerRecord, m: MountSpec): VolumeUse {
+  return { container: rec.id, destination: m.target, readWrite: !m.readOnly, propagation: m.propagation ?? '' };
+}
+
+/** Host paths of the container's volumes by name, ready for the OCI spec. Caller holds the lifecycle turn. */
+export async function prepareMounts(ctx: Ctx, rec: ContainerRecord, rootfs: string): Promise<Record<string, string>> {
+  const paths: Record<string, string> = {};
+  const mounted: MountSpec[] = [];
+  try {
+    for (const m of rec.spec.host.mounts) {
+      if (m.type === 'bind' && m.createHostPath) await mkdir(m.source, { recursive: true });
+      if (m.type !== 'volume') continue;
+      const dir = await ctx.volumes.mount(m.source, useOf(rec, m));
+      mounted.push(m);
+      paths[m.source] = dir;
+      if (!m.noCopy) await copyUp(ctx, m, dir, rootfs);
+    }
+  } catch (err) {
+    await releaseMounts(ctx, rec, mounted).catch((e) => log.warn('could not release volumes after a failed start', { id: rec.id, err: e }));
+    throw err;
+  }
+  return paths;
+}
+
+/** Fill a never-populated, empty volume with what the image has at the mount's target. */
+async function copyUp(ctx: Ctx, m: MountSpec, dir: string, rootfs: string): Promise<void> {
+  const vol = await ctx.volumes.inspect(m.source);
+  if (vol.populated || (await readdir(dir)).length > 0) return;
+  const src = await resolveInRoot(rootfs, m.target);
+  const st = await stat(src).catch(() => null);
+  if (!st?.isDirectory() || (await readdir(src)).length === 0) return;
+  // cp -a keeps owners, modes, times, links and special files, and gives the data dir the source dir's own
+  const r = await runProgram('/bin/cp', ['-a', '--', `${src}/.`, `${dir}/`]);
+  if (r.code !== 0) throw internal(`copying image content into volume ${m.source}: ${r.stderr.trim() || r.error?.message || `exit status ${r.code}`}`, r.error);
+  await ctx.volumes.markPopulated(m.source);
+}
+
+/** After the run: each volume told its user left; the last running user unmounts a driver filesystem. */
+export async function releaseMounts(ctx: Ctx, rec: ContainerRecord, only?: MountSpec[]): Promise<void> {
+  for (const m of only ?? rec.spec.host.mounts) {
+    if (m.type !== 'volume') continue;
+    const others = [...ctx.store.all()].some((r) => r.id !== rec.id && active(r) && r.spec.host.mounts.some((o) => o.type === 'volume' && o.source === m.source));
+    await ctx.volumes.unmount(m.source, useOf(rec, m), !others);
+  }
+}
+
+/** `rm -v` and `--rm`: the container's anonymous volumes go with it (named ones never). */
+export async function removeAnonymousVolumes(ctx: Ctx, rec: ContainerRecord): Promise<void> {
+  const names: string[] = [];
+  for (const m of rec.spec.host.mounts) {
+    if (m.type !== 'volume' || m.origin === 'volumes-from') continue;
+    const v = await ctx.volumes.inspect(m.source).catch(() => null);
+    if (v?.anonymous) names.push(v.name);
+  }
+  await dropVolumes(ctx.volumes, names);
+}
+
+/** Ids of the containers (any state) that mount the volume `name`. */
+export function volumeUsers(ctx: Pick<Ctx, 'store'>, name: string): string[] {
+  return [...ctx.store.all()].filter((r) => r.spec.host.mounts.some((m) => m.type === 'volume' && m.source === name)).map((r) => r.id);
+}
