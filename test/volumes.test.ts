@@ -5,7 +5,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUSYBOX_CHANGES, BUSYBOX_TAR, ok, run, startDaemon, importBusybox, uniqueName, mountsUnder, type Daemon } from './harness.ts';
+import { BUSYBOX_CHANGES, BUSYBOX_TAR, ok, run, waitFor, startDaemon, importBusybox, uniqueName, mountsUnder, type Daemon } from './harness.ts';
 
 let d: Daemon;
 const lower = (p: string) => uniqueName(p).toLowerCase();
@@ -159,7 +159,19 @@ test('the local driver mounts tmpfs options at first use and unmounts after the 
   ok(r);
   assert.match(r.stdout, /^tmpfs \/data tmpfs /m);
   assert.match(r.stdout, /\s65536\s/, r.stdout);
-  assert.deepEqual(mountsUnder(data), [], 'unmounted when its last user stopped');
+  // `run --rm` returns once the container is removed; its volumes are released right after
+  await waitFor('the volume to be unmounted after its last user', () => mountsUnder(data).length === 0 || undefined, 5000);
+  // two users: the filesystem stays while one still runs
+  const holder = uniqueName('holder');
+  ok(await d.docker(['run', '-d', '--name', holder, '-v', `${vol}:/data`, 'busybox', 'sleep', '60']));
+  ok(await d.docker(['run', '--rm', '-v', `${vol}:/data`, 'busybox', 'sh', '-c', 'echo shared > /data/s']));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(mountsUnder(data), [data], 'still mounted for the running holder');
+  const seen = await d.docker(['exec', holder, 'cat', '/data/s']);
+  ok(seen);
+  assert.equal(seen.stdout, 'shared\n');
+  ok(await d.docker(['rm', '-f', holder]));
+  await waitFor('the volume to be unmounted after the holder', () => mountsUnder(data).length === 0 || undefined, 5000);
   const inspected = await d.docker(['volume', 'inspect', '-f', '{{json .Options}}', vol]);
   assert.equal(inspected.stdout.trim(), JSON.stringify({ device: 'tmpfs', o: 'size=64m', type: 'tmpfs' }));
   ok(await d.docker(['volume', 'rm', vol]));
