@@ -40,6 +40,10 @@ test('--expose and -p together make ExposedPorts and PortBindings', () => {
     { HostIp: '', HostPort: '8081' },
   ]);
   assert.deepEqual(bindings['53/udp'], [{ HostIp: '', HostPort: '' }]);
+  // the long form
+  assert.deepEqual(publishedPorts(['target=80,published=8080,protocol=udp'], []).bindings, { '80/udp': [{ HostIp: '', HostPort: '8080' }] });
+  assert.deepEqual(publishedPorts(['target=80'], []).bindings, { '80/tcp': [{ HostIp: '', HostPort: '' }] });
+  assert.throws(() => publishedPorts(['target=80,bogus'], []), { message: "invalid publish opts format (should be name=value but got 'bogus')" });
   assert.throws(() => publishedPorts([], ['80:80']), { message: 'invalid port format for --expose: 80:80' });
   assert.throws(() => publishedPorts([], ['x']), { message: 'invalid range format for --expose: x, error: strconv.ParseUint: parsing "x": invalid syntax' });
 });

@@ -116,12 +116,24 @@ export function parsePortSpec(raw: string): PortMapping[] {
   return out;
 }
 
+/** The long form `target=80,published=8080,protocol=udp` → `8080:80/udp` (docker's convertToStandardNotation). */
+export function standardNotation(spec: string): string {
+  if (!spec.includes('=')) return spec;
+  const params: Record<string, string> = { protocol: 'tcp' };
+  for (const param of spec.split(',')) {
+    const opt = param.split('=');
+    if (opt.length < 2) throw new Error(`invalid publish opts format (should be name=value but got '${param}')`);
+    params[opt[0]] = opt[1];
+  }
+  return `${params.published ?? ''}:${params.target ?? ''}/${params.protocol}`;
+}
+
 /** `-p` values and `--expose` values → ExposedPorts and PortBindings, as docker run sends them. */
 export function publishedPorts(publish: string[], expose: string[]): { exposed: Record<string, object>; bindings: Record<string, PortMapping['binding'][]> } {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, PortMapping['binding'][]> = {};
   for (const spec of publish) {
-    for (const m of parsePortSpec(spec)) {
+    for (const m of parsePortSpec(standardNotation(spec))) {
       exposed[m.port] = {};
       (bindings[m.port] ??= []).push(m.binding);
     }
