@@ -3,7 +3,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ok, startDaemon, importBusybox, uniqueName, waitFor, type Daemon } from './harness.ts';
+import { ok, run, startDaemon, importBusybox, uniqueName, waitFor, BUSYBOX_CHANGES, BUSYBOX_TAR, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => {
@@ -169,5 +169,61 @@ test('health survives a daemon restart and probing resumes for the running conta
     }, 20_000, 200);
   } finally {
     ok(await d.skiff(['rm', '-f', name]));
+  }
+});
+
+test('an image HEALTHCHECK applies; --no-healthcheck turns it off; --health-* fields override one by one', async () => {
+  const image = `${uniqueName('hc-image').toLowerCase()}:v1`;
+  const changes = [...BUSYBOX_CHANGES, 'HEALTHCHECK --interval=300ms --retries=4 CMD ["true"]'];
+  ok(await d.skiff(['image', 'import', ...changes.flatMap((c) => ['--change', c]), BUSYBOX_TAR, image], { timeoutMs: 120_000 }));
+  const names = { inherit: uniqueName('hc-inherit'), off: uniqueName('hc-off'), over: uniqueName('hc-over') };
+  try {
+    const img = await d.docker(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', image]);
+    ok(img);
+    assert.deepEqual(JSON.parse(img.stdout), { Test: ['CMD', 'true'], Interval: 3e8, Retries: 4 });
+    ok(await d.skiff(['run', '-d', '--name', names.inherit, image, 'sleep', '300']));
+    ok(await d.skiff(['run', '-d', '--name', names.off, '--no-healthcheck', image, 'sleep', '300']));
+    ok(await d.docker(['run', '-d', '--name', names.over, '--health-retries', '9', image, 'sleep', '300']));
+    await waitFor('healthy from the image\'s check', async () => (await inspect(names.inherit)).State.Health?.Status === 'healthy', 20_000, 200);
+    assert.deepEqual((await inspect(names.over)).Config.Healthcheck, { Test: ['CMD', 'true'], Interval: 3e8, Retries: 9 });
+    const off = await inspect(names.off);
+    // docker's merge fills the zero fields from the image even under NONE; the test alone turns it off
+    assert.deepEqual(off.Config.Healthcheck?.Test, ['NONE']);
+    assert.equal(off.State.Health, undefined);
+    const ps = await d.docker(['ps', '--filter', 'health=none', '--format', '{{.Names}}']);
+    assert.ok(ps.stdout.split('\n').includes(names.off), ps.stdout);
+  } finally {
+    ok(await d.skiff(['rm', '-f', ...Object.values(names)]));
+    ok(await d.skiff(['rmi', image]));
+  }
+});
+
+// what docker-compose 1.29 does through the python docker SDK: events by label (its project label), read
+// with decode=True, keyed on the legacy `status`; and Container.health for `depends_on: service_healthy`
+const sdkScript = `
+import docker, json, sys
+c = docker.from_env()
+name, label, since, until = sys.argv[1:5]
+evs = c.events(since=int(since), until=int(until), filters={"label": [label], "type": "container"}, decode=True)
+print(json.dumps([[e["status"], e["id"] == e["Actor"]["ID"], e["Actor"]["Attributes"]["name"]] for e in evs]))
+print(c.containers.get(name + "-h").health)
+`;
+
+test('the python docker SDK (docker-compose\'s client) reads events by label and a container\'s health', async () => {
+  const name = uniqueName('sdk');
+  const label = `com.docker.compose.project=${name}`;
+  const since = Math.floor(Date.now() / 1000);
+  ok(await d.skiff(['run', '--rm', '--name', name, '--label', label, 'busybox', 'true']));
+  ok(await d.skiff(['run', '-d', '--name', `${name}-h`, '--health-cmd', 'true', '--health-interval', '200ms', 'busybox', 'sleep', '300']));
+  try {
+    await waitFor('healthy', async () => (await inspect(`${name}-h`)).State.Health?.Status === 'healthy', 20_000, 200);
+    const until = Math.ceil(Date.now() / 1000);
+    const r = await run('python3', ['-c', sdkScript, name, label, String(since), String(until)], { env: { ...process.env, ...d.env } as Record<string, string> });
+    ok(r);
+    const [events, health] = r.stdout.trim().split('\n');
+    assert.deepEqual(JSON.parse(events), ['create', 'attach', 'start', 'die', 'destroy'].map((a) => [a, true, name]));
+    assert.equal(health, 'healthy');
+  } finally {
+    ok(await d.skiff(['rm', '-f', `${name}-h`]));
   }
 });

@@ -54,3 +54,21 @@ export function parseDuration(input: string): number {
   if (consumed !== input.length || input.length === 0) throw invalidArgument(`invalid duration: '${input}'`);
   return total;
 }
+
+const unitNs: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration in nanoseconds (`1m30s`, `500ms`, `1.5s`, `-2s`, `0`); null when it is not one. */
+export function parseGoDuration(text: string): number | null {
+  const m = /^([-+]?)(.*)$/.exec(text)!;
+  if (m[2] === '0') return 0;
+  if (m[2] === '') return null;
+  let total = 0;
+  let rest = m[2];
+  while (rest) {
+    const part = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(rest);
+    if (!part) return null;
+    total += Number(part[1]) * unitNs[part[2]];
+    rest = rest.slice(part[0].length);
+  }
+  return Math.round(m[1] === '-' ? -total : total);
+}

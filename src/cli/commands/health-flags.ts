@@ -1,6 +1,7 @@
 // `--health-*` and `--no-healthcheck` of run/create → Config.Healthcheck, as the docker CLI builds it
 // (durations as Go parses them, in nanoseconds; the engine checks the values).
 import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed } from '../core.ts';
+import { parseGoDuration } from '../../lib/units.ts';
 
 export const healthFlags: FlagSpec[] = [
   { name: 'health-cmd', type: 'string', help: 'Command to run to check health' },
@@ -11,24 +12,6 @@ export const healthFlags: FlagSpec[] = [
   { name: 'health-timeout', type: 'string', value: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h)', def: '0s' },
   { name: 'no-healthcheck', type: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
 ];
-
-const unitNs: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration in nanoseconds (`1m30s`, `500ms`, `1.5s`, `-2s`, `0`); null when it is not one. */
-export function parseGoDuration(text: string): number | null {
-  const m = /^([-+]?)(.*)$/.exec(text)!;
-  if (m[2] === '0') return 0;
-  if (m[2] === '') return null;
-  let total = 0;
-  let rest = m[2];
-  while (rest) {
-    const part = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(rest);
-    if (!part) return null;
-    total += Number(part[1]) * unitNs[part[2]];
-    rest = rest.slice(part[0].length);
-  }
-  return Math.round(m[1] === '-' ? -total : total);
-}
 
 function durationFlag(spec: CommandSpec, p: Parsed, name: string): number {
   const v = p.str(name);

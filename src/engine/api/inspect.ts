@@ -249,6 +249,7 @@ export function imageInspect(i: ImageRecord): Record<string, unknown> {
       OnBuild: null,
       Labels: c.Labels ?? null,
       ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
     },
     Architecture: i.config.architecture,
     Os: i.config.os,

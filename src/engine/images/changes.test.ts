@@ -38,3 +38,16 @@ test('an unknown instruction is an InvalidArgument naming it', () => {
   assert.throws(() => applyChanges({}, ['EXPOSE http']), /invalid port "http"/);
   assert.throws(() => applyChanges({}, ['ENV']), /ENV requires at least one argument/);
 });
+
+test('HEALTHCHECK: CMD in shell and JSON form with its flags, NONE, and BuildKit\'s messages', () => {
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=5s --retries=2 CMD wget -q -O- http://localhost/']).Healthcheck, {
+    Test: ['CMD-SHELL', 'wget -q -O- http://localhost/'], Interval: 5e9, Retries: 2,
+  });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --timeout=1m30s --start-period=500ms CMD ["true"]']).Healthcheck, { Test: ['CMD', 'true'], Timeout: 90e9, StartPeriod: 5e8 });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK NONE x']), /HEALTHCHECK NONE takes no arguments/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK RUN x']), /Unknown type "RUN" in HEALTHCHECK \(try CMD\)/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK CMD']), /Missing command after HEALTHCHECK CMD/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --retries=-1 CMD true']), /--retries cannot be negative \(-1\)/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=10us CMD true']), /cannot be less than 1ms/);
+});

@@ -1,8 +1,9 @@
 // Dockerfile-like `--change` instructions applied to an image config at import (docker's
-// BuildFromConfig): CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL.
+// BuildFromConfig): CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL, HEALTHCHECK.
 import { posix } from 'node:path';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { ImageConfig } from '../types.ts';
+import { parseHealthcheck } from './healthcheck-change.ts';
 
 type RunConfig = ImageConfig['config'];
 interface State {
@@ -38,6 +39,9 @@ const handlers: Record<string, (s: State, args: string, line: string) => void> =
   },
   STOPSIGNAL(s, args) {
     s.config.StopSignal = args.trim();
+  },
+  HEALTHCHECK(s, args) {
+    s.config.Healthcheck = parseHealthcheck(args);
   },
   EXPOSE(s, args, line) {
     const ports: Record<string, object> = { ...s.config.ExposedPorts };

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoDuration } from './health-flags.ts';
+import { parseGoDuration } from './units.ts';
 
-test('durations parse as Go does, in nanoseconds', () => {
+test('parseGoDuration: durations as Go parses them, in nanoseconds', () => {
   assert.equal(parseGoDuration('1s'), 1e9);
   assert.equal(parseGoDuration('500ms'), 5e8);
   assert.equal(parseGoDuration('1m30s'), 90e9);
