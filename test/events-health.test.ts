@@ -54,6 +54,7 @@ test('a live events stream sees kill, stop, pause, rename and image tag as they 
   ok(await d.skiff(['run', '-d', '--name', name, 'busybox', 'sleep', '60']));
   ok(await d.skiff(['pause', name]));
   ok(await d.skiff(['unpause', name]));
+  ok(await d.docker(['cp', `${name}:/etc/hostname`, '-']));
   ok(await d.skiff(['rename', name, `${name}-2`]));
   ok(await d.skiff(['stop', '-t', '1', `${name}-2`]));
   ok(await d.skiff(['rm', `${name}-2`]));
@@ -62,7 +63,7 @@ test('a live events stream sees kill, stop, pause, rename and image tag as they 
   const r = await stream;
   const lines = r.stdout.split('\n').filter((l) => l.includes(name) || l.startsWith('image'));
   const want = [
-    `container create ${name} `, `container start ${name} `, `container pause ${name} `, `container unpause ${name} `,
+    `container create ${name} `, `container start ${name} `, `container pause ${name} `, `container unpause ${name} `, `container archive-path ${name} `,
     `container rename ${name}-2 /${name}`, `container kill ${name}-2 15`, `container die ${name}-2 `, `container stop ${name}-2 `,
     `container destroy ${name}-2 `, `image tag ${tag} `,
   ];

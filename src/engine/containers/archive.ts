@@ -11,6 +11,7 @@ import { extractTar, packTar, resolveInRoot } from '../../lib/tar.ts';
 import { invalidArgument, notFound, errnoCode } from '../../lib/errors.ts';
 import type { Ctx } from './context.ts';
 import { serialize } from './lifecycle.ts';
+import { emitContainer } from './events.ts';
 
 /** Go's os.FileMode bits for a stat (what docker puts in X-Docker-Container-Path-Stat). */
 export function goFileMode(st: Stats): number {
@@ -87,6 +88,7 @@ export function getArchive(ctx: Ctx, rec: ContainerRecord, path: string): Promis
       const { stat, host } = await statAt(root, rec, path);
       const contentsOnly = path.endsWith('/.');
       const tar = contentsOnly ? packTar(host) : packTar(host, { rename: stat.name === '/' ? '.' : stat.name });
+      emitContainer(ctx, rec, 'archive-path');
       return { stat, tar };
     },
     (v) => finished(v.tar).catch(() => {}),
@@ -99,5 +101,6 @@ export function putArchive(ctx: Ctx, rec: ContainerRecord, path: string, tar: Re
     const { host, st } = await statAt(root, rec, path.endsWith('/') ? path : path + '/');
     if (!st.isDirectory()) throw invalidArgument('extraction point is not a directory');
     await extractTar(tar, host, { whiteouts: 'apply', noOverwriteDirNonDir: opts.noOverwriteDirNonDir, symlinkParents: 'follow-in-root' });
+    emitContainer(ctx, rec, 'extract-to-dir');
   });
 }
