@@ -66,7 +66,9 @@ function notify(ctx: Ctx, rec: ContainerRecord, event: 'exit' | 'removed' | 'sta
   const keep = list.filter((w) => {
     // a failed start is not an exit (docker never ran the process): `next-exit` waiters keep waiting and the
     // client reports the start error alone; `not-running` holds, so those answer
-    const fire = event === 'removed' || (w.condition === 'next-exit' && event === 'exit') || (w.condition === 'not-running' && !isActive(rec.state));
+    // an exit answers `not-running` too even when a restart policy brings the container back (docker's
+    // SetRestarting notifies its waiters): the exit is reported, then the restart happens
+    const fire = event === 'removed' || (w.condition !== 'removed' && event === 'exit') || (w.condition === 'not-running' && !isActive(rec.state));
     if (fire) w.resolve(result);
     return !fire;
   });
@@ -322,8 +324,15 @@ export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: stri
   const l = liveOf(ctx, rec.id);
   if (sig === stopSig) l.canceled = true;
   rec.state = { ...rec.state, stoppedByUser: true };
-  await runtimeKill(ctx.runtimeFor(rec), rec.id, sig);
+  const rt = ctx.runtimeFor(rec);
+  const run = l.run;
+  await runtimeKill(rt, rec.id, sig);
   emitContainer(ctx, rec, 'kill', { signal: signalNumber(sig) });
+  if (sig !== 'KILL') return;
+  // as docker: a SIGKILL answers once the exit is recorded, so an inspect right after shows it
+  if (rec.state.status === 'paused') await runtimeVerb(rt, ['resume', rec.id]).catch((err) => log.debug('resume after kill', { id: rec.id, err }));
+  if (!(await waitExit(l, 30_000))) throw internal(`container ${rec.id} did not exit after SIGKILL`);
+  await serialize(ctx, rec.id, () => processExit(ctx, rec, run));
 }
 
 const signalNumbers: Record<string, string> = { 1: 'HUP', 2: 'INT', 3: 'QUIT', 9: 'KILL', 10: 'USR1', 12: 'USR2', 15: 'TERM', 17: 'CHLD', 18: 'CONT', 19: 'STOP', 28: 'WINCH' };
