@@ -2,7 +2,7 @@
 // `docker update`, `system df`, network stats — through the real docker CLI against a private daemon.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
@@ -47,4 +47,133 @@ test('docker wait on a --restart always container returns at its first exit; it 
   assert.equal(again.stdout.trim(), '3');
   assert.ok(Number(await inspect(name, '{{.RestartCount}}')) >= 1);
   ok(await d.docker(['rm', '-f', name]));
+});
+
+test('--runtime runc runs that container with runc (its state dir), inspect says runc; unknown runtimes are refused', async () => {
+  const name = uniqueName('runc');
+  ok(await d.docker(['run', '-d', '--name', name, '--runtime', 'runc', 'busybox', 'sleep', '1000']));
+  const id = await inspect(name, '{{.Id}}');
+  assert.equal(await inspect(name, '{{.HostConfig.Runtime}}'), 'runc');
+  assert.ok(existsSync(`${d.root}/run/runc/${id}/state.json`), 'runc keeps the state of the containers it runs');
+  assert.ok(!existsSync(`${d.root}/run/crun/${id}`), 'crun never saw it');
+  ok(await d.docker(['rm', '-f', name]));
+  const bad = await d.docker(['run', '--rm', '--runtime', 'bogus', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /unknown or invalid runtime name: bogus/);
+});
+
+test('--pid host sees the host\'s processes; PidMode/UTSMode/IpcMode round-trip through inspect', async () => {
+  const own = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'ps -o pid | wc -l']);
+  const host = await d.docker(['run', '--rm', '--pid', 'host', '--uts', 'host', '--ipc', 'host', 'busybox', 'sh', '-c', 'ps -o pid | wc -l; hostname']);
+  ok(own);
+  ok(host);
+  const [hostCount, hostname] = host.stdout.trim().split('\n');
+  assert.ok(Number(hostCount) > Number(own.stdout.trim()) + 10, `host pids ${hostCount} vs own ${own.stdout}`);
+  assert.equal(hostname, readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+  const name = uniqueName('modes');
+  ok(await d.docker(['create', '--name', name, '--pid', 'host', '--uts', 'host', '--ipc', 'shareable', '--isolation', 'default', 'busybox']));
+  assert.equal(await inspect(name, '{{.HostConfig.PidMode}} {{.HostConfig.UTSMode}} {{.HostConfig.IpcMode}} {{.HostConfig.Isolation}}'), 'host host shareable default');
+  ok(await d.docker(['rm', name]));
+});
+
+test('--pid/--ipc container:<name> join a running container\'s namespaces (IPC only from a shareable donor)', async () => {
+  const donor = uniqueName('donor');
+  ok(await d.docker(['run', '-d', '--name', donor, '--ipc', 'shareable', 'busybox', 'sleep', '1000']));
+  const pid = Number(await inspect(donor, '{{.State.Pid}}'));
+  const r = await d.docker(['run', '--rm', '--pid', `container:${donor}`, '--ipc', `container:${donor}`, 'busybox', 'sh', '-c', 'ps -o args | grep -c "^sleep 1000"; readlink /proc/self/ns/ipc']);
+  ok(r);
+  assert.equal(r.stdout, `1\n${readlinkSync(`/proc/${pid}/ns/ipc`)}\n`);
+  const priv = uniqueName('private');
+  ok(await d.docker(['run', '-d', '--name', priv, 'busybox', 'sleep', '1000']));
+  const refused = await d.docker(['run', '--rm', '--ipc', `container:${priv}`, 'busybox', 'true']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /non-shareable IPC/);
+  ok(await d.docker(['rm', '-f', donor, priv]));
+});
+
+test('--init runs docker-init (tini) as PID 1; --group-add, --sysctl, --cpuset-cpus, --device are honoured', async () => {
+  const init = await d.docker(['run', '--rm', '--init', 'busybox', 'cat', '/proc/1/cmdline']);
+  ok(init);
+  assert.match(init.stdout, /^\/sbin\/docker-init\0--\0cat\0/);
+  const r = await d.docker(['run', '--rm', '--group-add', 'nogroup', '--group-add', '1234', '--sysctl', 'kernel.shmmax=1000000',
+    '--cpuset-cpus', '0', '--device', '/dev/fuse:/dev/myfuse:rwm', '--device-cgroup-rule', 'c 1:3 rwm',
+    'busybox', 'sh', '-c', 'id -G; cat /proc/sys/kernel/shmmax /sys/fs/cgroup/cpuset/cpuset.cpus; ls -l /dev/myfuse; grep "^c 10:229" /sys/fs/cgroup/devices/devices.list']);
+  ok(r);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(new Set(lines[0].split(' ')), new Set(['0', '1234', '65534']));
+  assert.equal(lines[1], '1000000');
+  assert.equal(lines[2], '0');
+  assert.match(lines[3], /^crw.* 10, +229 /);
+  assert.equal(lines[4], 'c 10:229 rwm');
+});
+
+test('bad HostConfig values get docker\'s messages and leave nothing behind', async () => {
+  const before = (await d.docker(['ps', '-aq'])).stdout;
+  const cases: Array<[string[], RegExp]> = [
+    [['--cpuset-cpus', '64'], /Requested CPUs are not available - requested 64, available: /],
+    [['--cpuset-mems', '9'], /Requested memory nodes are not available - requested 9/],
+    [['--isolation', 'hyperv'], /invalid isolation: "hyperv" - linux only supports 'default'/],
+    [['--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1'], /sysctl "net.ipv4.ip_forward" not allowed in host network namespace/],
+    [['--device', '/dev/nonexistent'], /error gathering device information while adding custom device "\/dev\/nonexistent": no such file or directory/],
+    [['--pid', 'container:nonexistent-x'], /No such container: nonexistent-x/],
+    [['--log-driver', 'nosuch'], /logger: no log driver named 'nosuch' is registered/],
+    [['--log-opt', 'max-size=abc'], /invalid size: 'abc'/],
+    [['--log-opt', 'max-sise=1k'], /unknown log opt 'max-sise' for json-file log driver/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await d.docker(['create', ...flags, 'busybox', 'true']);
+    assert.notEqual(r.code, 0, flags.join(' '));
+    assert.match(r.stderr, message, flags.join(' '));
+  }
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, before);
+});
+
+test('--log-opt max-size=1k --log-opt max-file=2 rotates: ≤ 2 files of about 1k, logs (and logs -f) read across them', async () => {
+  const name = uniqueName('rotate');
+  ok(await d.docker(['run', '-d', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c',
+    'i=0; while [ $i -lt 300 ]; do echo line-$i; usleep 5000; i=$((i+1)); done']));
+  const follow = d.docker(['logs', '-f', name], { timeoutMs: 60_000 });
+  ok(await d.docker(['wait', name], { timeoutMs: 60_000 }));
+  const id = await inspect(name, '{{.Id}}');
+  const dir = `${d.root}/containers/${id}`;
+  const files = readdirSync(dir).filter((f) => f.startsWith('container.log'));
+  assert.ok(files.length <= 2, `files: ${files.join(' ')}`);
+  for (const f of files) assert.ok(statSync(`${dir}/${f}`).size < 1500, `${f}: ${statSync(`${dir}/${f}`).size} bytes`);
+  const logs = (await d.docker(['logs', name])).stdout.trim().split('\n');
+  assert.equal(logs.at(-1), 'line-299');
+  assert.ok(logs.length < 60 && logs.length > 15, `${logs.length} lines kept`);
+  assert.ok(logs.every((l, i) => i === 0 || Number(l.slice(5)) === Number(logs[i - 1].slice(5)) + 1), 'newest lines, in order, across the two files');
+  const tail = (await d.docker(['logs', '--tail', String(logs.length - 2), name])).stdout.trim().split('\n');
+  assert.deepEqual(tail, logs.slice(2));
+  const followed = (await follow).stdout.trim().split('\n');
+  assert.equal(followed.length, 300, `logs -f saw every line while the files rotated; missing after: ${followed.filter((l, i) => i > 0 && Number(l.slice(5)) !== Number(followed[i - 1].slice(5)) + 1).slice(0, 5)} first: ${followed.slice(0, 2)}`);
+  assert.equal(followed.at(-1), 'line-299');
+  assert.equal(await inspect(name, '{{json .HostConfig.LogConfig}}'), '{"Type":"json-file","Config":{"max-file":"2","max-size":"1k"}}');
+  ok(await d.docker(['rm', name]));
+});
+
+test('--log-driver none keeps no log: logs answers docker\'s error; the output still reaches an attached client', async () => {
+  const name = uniqueName('nolog');
+  const r = await d.docker(['run', '--name', name, '--log-driver', 'none', 'busybox', 'echo', 'hello']);
+  ok(r);
+  assert.equal(r.stdout, 'hello\n');
+  const logs = await d.docker(['logs', name]);
+  assert.notEqual(logs.code, 0);
+  assert.match(logs.stderr, /configured logging driver does not support reading/);
+  const id = await inspect(name, '{{.Id}}');
+  assert.ok(!existsSync(`${d.root}/containers/${id}/container.log`), 'no log file');
+  ok(await d.docker(['rm', name]));
+});
+
+test('skiff run takes the same flags: --pid host, --runtime runc, --log-opt, --sysctl, --group-add', async () => {
+  const name = uniqueName('skiffflags');
+  const r = await d.skiff(['run', '--name', name, '--pid', 'host', '--runtime', 'runc', '--log-opt', 'max-size=10k', '--sysctl', 'kernel.shmmax=123456',
+    '--group-add', '4321', '--cpuset-cpus', '0', 'busybox', 'sh', '-c', 'cat /proc/sys/kernel/shmmax; id -G; ps -o pid | wc -l']);
+  ok(r);
+  const [shmmax, groups, pids] = r.stdout.trim().split('\n');
+  assert.equal(shmmax, '123456');
+  assert.match(groups, /\b4321\b/);
+  assert.ok(Number(pids) > 10);
+  assert.equal(await inspect(name, '{{.HostConfig.Runtime}} {{.HostConfig.PidMode}} {{.HostConfig.CpusetCpus}} {{index .HostConfig.LogConfig.Config "max-size"}}'), 'runc host 0 10k');
+  ok(await d.docker(['rm', name]));
 });

@@ -138,7 +138,7 @@ export interface ContainerSpec {
   stopTimeout?: number;
   /** the user's healthcheck; after create, merged with the image's (issue 8, see HealthConfig) */
   healthcheck?: HealthConfig;
-  host: {
+  host: FidelityHostOptions & {
     memory?: number; // bytes
     memorySwap?: number; // bytes, -1 unlimited
     nanoCpus?: number; // 1e9 = one cpu
@@ -540,4 +540,64 @@ export interface VolumeService {
   unmount(name: string, use: VolumeUse, lastUser: boolean): Promise<void>;
   /** mark the volume populated (its data dir received the image's content) */
   markPopulated(name: string): Promise<void>;
+}
+
+// ---- api fidelity (issue 8)
+
+/** `--device /dev/fuse:/dev/fuse:rwm` */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  /** some of r, w, m */
+  cgroupPermissions: string;
+}
+
+/** HostConfig.LogConfig: the logging driver (json-file, local, none) and its options (max-size, max-file, …). */
+export interface LogConfig {
+  type: string;
+  config: Record<string, string>;
+}
+
+/** HostConfig fields docker's SDK sends, kept as given (inspect shows them) and honoured at start. */
+export interface FidelityHostOptions {
+  /** '' (own namespace) | 'host' | 'container:<id|name>' */
+  pidMode?: string;
+  /** '' | 'host' */
+  utsMode?: string;
+  /** '' | 'private' | 'shareable' | 'host' | 'none' | 'container:<id|name>' */
+  ipcMode?: string;
+  /** group names (looked up in the container's /etc/group) or numeric gids */
+  groupAdd?: string[];
+  /** e.g. '0-1', '0,2' */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** `c 1:3 rwm`, `a *:* r` */
+  deviceCgroupRules?: string[];
+  devices?: DeviceMapping[];
+  /** 'crun' | 'runc'; the daemon's default when absent */
+  runtime?: string;
+  sysctls?: Record<string, string>;
+  /** only '' / 'default' on Linux */
+  isolation?: string;
+  logConfig?: LogConfig;
+}
+
+/** `docker update`: the resources (and restart policy) that change on a live container. */
+export interface ContainerUpdate {
+  memory?: number;
+  memorySwap?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: number;
+  restartPolicy?: RestartPolicy;
+}
+
+/** Disk usage of a container: bytes in its writable layer, and that plus its image's. */
+export interface ContainerSize {
+  sizeRw: number;
+  sizeRootFs: number;
 }

@@ -22,9 +22,11 @@ async function logs(ctx: HttpContext): Promise<void> {
   };
   if (!opts.stdout && !opts.stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
   const tty = r.spec.tty;
+  // asked before the header goes out: a driver that keeps no log is refused with an error status
+  const entries = ctx.engine.containers.logs(r.id, opts, ctx.signal);
   ctx.res.writeHead(200, { 'Content-Type': streamContentType(tty) });
   ctx.res.flushHeaders();
-  for await (const entry of ctx.engine.containers.logs(r.id, opts, ctx.signal)) {
+  for await (const entry of entries) {
     const data = opts.timestamps ? Buffer.concat([Buffer.from(`${entry.time} `), entry.data]) : entry.data;
     corkUntilNextTick(ctx.res);
     if (!(await writeChunk(ctx.res, tty ? data : frame(entry.stream, data), ctx.signal))) break;

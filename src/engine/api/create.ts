@@ -5,6 +5,7 @@ import type { ContainerSpec, HealthConfig, NetworkMode, RestartPolicy } from '..
 import { invalidArgument } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 import { mountsFromDocker } from './mounts.ts';
+import { hostOptionsFromDocker } from './host-config.ts';
 
 const log = logger('api');
 
@@ -77,6 +78,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
       shmSize: positive(optInt(hc.ShmSize, 'ShmSize')),
       ulimits: ulimits(hc.Ulimits),
       securityOpt: nonEmpty(optStrings(hc.SecurityOpt, 'SecurityOpt')),
+      ...hostOptionsFromDocker(hc),
     },
   };
   validateResources(spec.host, hc, ncpu);
@@ -86,7 +88,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
   if (hasEntries(hc.PortBindings) || hasEntries(config.ExposedPorts)) {
     warnings.push('Published and exposed ports are ignored: container networking is not supported yet (the container has no network).');
   }
-  for (const field of ['Links', 'Devices'] as const) {
+  for (const field of ['Links'] as const) {
     if (Array.isArray(hc[field]) && hc[field].length > 0) throw invalidArgument(`${field} is not supported yet`);
   }
   return { spec, warnings };

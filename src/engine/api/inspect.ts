@@ -4,6 +4,7 @@ import type { ContainerRecord, ImageConfig, ImageRecord, ContainerSpec } from '.
 import { healthcheckJson, healthJson, healthSuffix } from './health.ts';
 import { humanDuration } from '../../lib/units.ts';
 import { configVolumes, hostConfigMounts, mountPoints } from './mounts.ts';
+import { hostConfigOfOptions } from './host-config.ts';
 
 const zeroTime = '0001-01-01T00:00:00Z';
 const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) || 0;
@@ -135,6 +136,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       Init: h.init ?? null,
       MaskedPaths: h.privileged ? null : ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
       ReadonlyPaths: h.privileged ? null : ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      ...hostConfigOfOptions(h),
     },
     GraphDriver: { Name: 'overlay2', Data: null },
     Mounts: mountPoints(r.spec),

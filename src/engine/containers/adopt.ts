@@ -7,6 +7,7 @@ import type { ContainerRecord } from '../types.ts';
 import { log, paths, type Ctx } from './context.ts';
 import { deleteStopped } from './runtime.ts';
 import { restartOnBoot } from './restart.ts';
+import { watchLogRotation } from './log-driver.ts';
 import { exists, liveOf, newExitSignal, processExit, purgeRemoved, removeLocked, serialize, startLocked } from './lifecycle.ts';
 
 
@@ -45,6 +46,7 @@ export async function adoptAll(ctx: Ctx, records: ContainerRecord[]): Promise<vo
       const exitFile = await exists(p.exitFile);
       if (!exitFile && conmonAlive(pid, rec.id)) {
         log.info('re-adopted running container', { id: rec.id.slice(0, 12), name: rec.name, conmon: pid });
+        watchLogRotation(rec, p.ctlFifo);
         return;
       }
       if (!exitFile) {

@@ -27,6 +27,8 @@ export interface ConmonLaunch {
   pidFile: string;
   conmonPidFile?: string;
   logPath: string;
+  /** 'none': conmon keeps no log (docker's `--log-driver none`) */
+  logDriver?: 'none';
   exitDir: string;
   socketDir: string;
   persistDir?: string;
@@ -40,7 +42,7 @@ export interface ConmonLaunch {
 
 export function conmonArgs(o: ConmonLaunch): string[] {
   const args = ['--api-version', '1', '-c', o.id, '-u', o.uuid, '-r', o.runtime.exe ?? o.runtime.path, '-b', o.bundle, '-p', o.pidFile,
-    '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
+    '-l', o.logDriver === 'none' ? 'none' : `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
     '--runtime-arg', `--root=${o.runtime.root}`, '--log-level', o.logLevel ?? 'error'];
   if (o.name) args.push('-n', o.name);
   if (o.conmonPidFile) args.push('-P', o.conmonPidFile);

@@ -11,6 +11,8 @@ import { nowNano, zeroTime } from './lifecycle.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
 import { dropVolumes, resolveMounts, type ResolvedMounts } from './mounts.ts';
+import { checkHostOptions } from './host-options.ts';
+import type { RuntimeName } from './runtime.ts';
 
 /**
  * The container's effective config: the image's, overridden by the user's. An entrypoint given by the
@@ -64,6 +66,7 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     throw err;
   }
   validate(input, ctx);
+  checkHostOptions(input, { findContainer: (ref) => ctx.store.tryFind(ref) });
   const { spec, argv } = mergeImageConfig(input, image);
   if (!argv.length) throw invalidArgument('No command specified');
   const id = newId();
@@ -95,7 +98,7 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     path: argv[0],
     args: argv.slice(1),
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: zeroTime, finishedAt: zeroTime, restartCount: 0, stoppedByUser: false },
-    runtime: ctx.runtime.name,
+    runtime: (input.host.runtime as RuntimeName | undefined) ?? ctx.runtime.name,
     logPath: p.log,
     hostnamePath: p.hostname,
   };

@@ -15,6 +15,8 @@ import { bpfAnnotation } from './seccomp-cache.ts';
 import { decideRestart } from './restart.ts';
 import { emitContainer, emitExit, signalNumber } from './events.ts';
 import { prepareMounts, releaseMounts, removeAnonymousVolumes } from './volume-use.ts';
+import { resolveHostOptions } from './host-options.ts';
+import { stopLogRotation, watchLogRotation } from './log-driver.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
 export const zeroTime = '0001-01-01T00:00:00Z';
@@ -114,8 +116,12 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     if (rec.spec.workingDir && rec.spec.workingDir !== '/') {
       await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch(() => {});
     }
+    // a refused setting (a donor not running, an unknown group) is a failed start: recorded, --rm honoured
+    const hostOptions = await resolveHostOptions(rec, rootfs, (ref) => ctx.store.tryFind(ref))
+      .catch(async (err: Error) => { await cleanupFailedStart(ctx, rec, 128, err.message); throw err; });
     volumePaths = await prepareMounts(ctx, rec, rootfs);
     const spec = buildOciSpec(rec, {
+      hostOptions,
       rootfs, user, hostname: containerHostname(rec), volumePaths,
       nofileHard: ctx.host.nofileHard, knownCaps: ctx.host.knownCaps, seccompProfile: ctx.host.seccompProfile,
       swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
@@ -175,6 +181,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     const run = l.run;
     void readFile(p.conmonPidFile, 'utf8').then((t) => run === l.run && (l.conmonPid = Number(t) || 0), () => {});
     await saved;
+    watchLogRotation(rec, p.ctlFifo);
     lap('record saved');
     emitContainer(ctx, rec, 'start');
   } catch (err) {
@@ -207,6 +214,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   const l = liveOf(ctx, rec.id);
   if (l.run !== run || l.exitHandled || !ctx.store.tryFind(rec.id)) return;
   l.exitHandled = true;
+  stopLogRotation(rec.id);
   const p = paths(ctx, rec.id);
   const [code, oom] = await Promise.all([exitCodeOf(ctx, rec.id), exists(p.oomFile)]);
   const exitCode = code ?? 255;

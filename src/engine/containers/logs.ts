@@ -2,8 +2,10 @@
 //   <RFC3339Nano local time> stdout|stderr F|P <text>
 // F ends a line, P is a partial chunk (no newline in the output). Read forward as a stream, --tail reads
 // backwards in chunks (never the whole file), --follow watches the file until the container stops.
-import { open, stat } from 'node:fs/promises';
+// Rotated files (container.log.1 newest … .N oldest, log-driver.ts) are read first, oldest first.
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { LogEntry, LogOptions } from '../types.ts';
 
 export interface ParsedLine {
@@ -67,11 +69,40 @@ export async function tailOffset(path: string, n: number, chunkSize = 64 * 1024)
   }
 }
 
+/** The rotated files of the log at `path`, oldest first (container.log.N … container.log.1). */
+export async function rotatedLogFiles(path: string): Promise<string[]> {
+  const base = basename(path);
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)))
+    .sort((a, b) => Number(b.slice(base.length + 1)) - Number(a.slice(base.length + 1)))
+    .map((n) => join(dirname(path), n));
+}
+
+async function countLines(path: string): Promise<number> {
+  let n = 0;
+  for await (const _ of readLines(path, 0, { offset: 0, ino: 0 })) n++;
+  return n;
+}
+
+/** Where reading starts for `--tail n` across the files (oldest first): file index and byte offset. */
+async function tailStart(files: string[], n: number): Promise<{ file: number; offset: number }> {
+  let need = n;
+  for (let i = files.length - 1; i >= 0; i--) {
+    const offset = await tailOffset(files[i], need).catch(() => 0);
+    if (offset > 0 || i === 0) return { file: i, offset };
+    need -= await countLines(files[i]);
+    if (need <= 0) return { file: i, offset: 0 };
+  }
+  return { file: 0, offset: 0 };
+}
+
 /** Complete lines from `path` starting at `offset`; returns where reading stopped (start of an incomplete line). */
-async function* readLines(path: string, offset: number, state: { offset: number }): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r').catch(() => null);
+async function* readLines(file: string | FileHandle, offset: number, state: { offset: number; ino: number }): AsyncGenerator<Buffer> {
+  const fh = typeof file === 'string' ? await open(file, 'r').catch(() => null) : file;
   if (!fh) return;
   try {
+    state.ino = (await fh.stat()).ino;
     const buf = Buffer.alloc(64 * 1024);
     let carry: Buffer = Buffer.alloc(0);
     let pos = offset;
@@ -91,7 +122,7 @@ async function* readLines(path: string, offset: number, state: { offset: number 
     }
     state.offset = pos - carry.length;
   } finally {
-    await fh.close();
+    if (typeof file === 'string') await fh.close();
   }
 }
 
@@ -103,27 +134,54 @@ export interface FollowControl {
 
 /** Log entries of a k8s-file log, filtered as `docker logs` does. */
 export async function* readLogs(path: string, opts: LogOptions, follow?: FollowControl): AsyncGenerator<LogEntry> {
-  const state = { offset: 0 };
-  let start = 0;
-  try {
-    start = opts.tail !== undefined && opts.tail >= 0 ? await tailOffset(path, opts.tail) : 0;
-  } catch {
-    start = 0; // no log yet
-  }
+  // the current file's identity first: a rotation while we read shows as a new inode at `path`
+  const state = { offset: 0, ino: (await stat(path).catch(() => null))?.ino ?? 0 };
+  const rotated: string[] = [];
+  for (const f of await rotatedLogFiles(path)) if ((await stat(f).catch(() => null))?.ino !== state.ino) rotated.push(f);
+  const files = [...rotated, path];
+  const from = opts.tail !== undefined && opts.tail >= 0 ? await tailStart(files, opts.tail) : { file: 0, offset: 0 };
   const wanted = (p: ParsedLine) =>
     ((p.stream === 'stdout' && opts.stdout) || (p.stream === 'stderr' && opts.stderr)) &&
     (opts.since === undefined || p.seconds >= opts.since) &&
     (opts.until === undefined || opts.until <= 0 || p.seconds <= opts.until);
   const pastUntil = (p: ParsedLine) => opts.until !== undefined && opts.until > 0 && p.seconds > opts.until;
+  let done = false;
+  const entries = async function* (file: string | FileHandle, offset: number): AsyncGenerator<LogEntry> {
+    for await (const line of readLines(file, offset, state)) {
+      const p = parseLogLine(line);
+      if (!p) continue;
+      if (pastUntil(p)) {
+        done = true;
+        return;
+      }
+      if (wanted(p)) yield toEntry(p);
+    }
+  };
+  /** the current file from where we stopped; first the rest of the one we read if it was rotated away */
+  const current = async function* (): AsyncGenerator<LogEntry> {
+    // the file as opened decides: a rotation between a stat and an open would read the new file at the old offset
+    const fh = await open(path, 'r').catch(() => null);
+    if (!fh) return; // renamed away, conmon not yet reopened: the next wake-up reads it
+    try {
+      const ino = (await fh.stat()).ino;
+      if (state.ino && ino !== state.ino) {
+        if ((await stat(`${path}.1`).catch(() => null))?.ino === state.ino) yield* entries(`${path}.1`, state.offset);
+        state.offset = 0;
+      }
+      if (!done) yield* entries(fh, state.offset);
+    } finally {
+      await fh.close();
+    }
+  };
 
-  state.offset = start;
-  for await (const line of readLines(path, start, state)) {
-    const p = parseLogLine(line);
-    if (!p) continue;
-    if (pastUntil(p)) return;
-    if (wanted(p)) yield toEntry(p);
+  for (let i = from.file; i < rotated.length && !done; i++) {
+    const ino = state.ino;
+    yield* entries(files[i], i === from.file ? from.offset : 0);
+    state.ino = ino;
   }
-  if (!opts.follow || !follow) return;
+  state.offset = from.file === rotated.length ? from.offset : 0;
+  if (!done) yield* current();
+  if (done || !opts.follow || !follow) return;
 
   // follow: wake on file changes (inotify) and re-read from where we stopped, until the container stops
   let wake: (() => void) | null = null;
@@ -134,24 +192,21 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
   };
   let watcher: ReturnType<typeof watch> | null = null;
   try {
-    watcher = watch(path, notify);
+    // the directory, not the file: a rotation renames the file away and conmon makes a new one
+    const name = basename(path);
+    watcher = watch(dirname(path), (_e, f) => f === name && notify());
   } catch {
     watcher = null;
   }
   const timer = setInterval(notify, watcher ? 1000 : 100);
   follow.signal?.addEventListener('abort', notify);
   try {
-    while (!follow.signal?.aborted) {
+    while (!follow.signal?.aborted && !done) {
       if (!changed) await new Promise<void>((r) => (wake = r));
       wake = null;
       changed = false;
       const alive = follow.running();
-      for await (const line of readLines(path, state.offset, state)) {
-        const p = parseLogLine(line);
-        if (!p) continue;
-        if (pastUntil(p)) return;
-        if (wanted(p)) yield toEntry(p);
-      }
+      yield* current();
       if (!alive) return; // read once more after it stopped, so its last lines are not lost
     }
   } finally {

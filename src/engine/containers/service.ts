@@ -15,6 +15,7 @@ import { filterContainers } from './filters.ts';
 import { adoptAll } from './adopt.ts';
 import { createAttachment } from './attach.ts';
 import { readLogs } from './logs.ts';
+import { keepsLog, stopLogRotation } from './log-driver.ts';
 import { writeCtl } from './io.ts';
 import { readStats, top } from './stats.ts';
 import { getArchive, putArchive, statPath } from './archive.ts';
@@ -251,6 +252,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     },
     logs(id, o, signal) {
       const rec = find(id);
+      if (!keepsLog(rec)) throw invalidArgument('configured logging driver does not support reading');
       return readLogs(rec.logPath, o, { running: () => store.tryFind(rec.id) === rec && isActive(rec.state), signal });
     },
     async top(id, psArgs) {
@@ -305,6 +307,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       watcher = null;
       for (const [id, l] of ctx.live) {
         dropHeldConmon(ctx, id);
+        stopLogRotation(id);
         if (l.restartTimer) clearTimeout(l.restartTimer);
         l.restartTimer = null;
         for (const a of l.pending.splice(0)) a.attachment.close();

@@ -6,6 +6,7 @@ import { containerCapabilities } from './caps.ts';
 import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.ts';
 import type { ExecUser } from './user.ts';
 import { internal } from '../../lib/errors.ts';
+import { applyHostOptions, type ResolvedHostOptions } from './host-options.ts';
 
 export const defaultPath = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -68,6 +69,8 @@ export interface HostFacts {
   hostname: string;
   /** host paths of the container's volumes by name (VolumeService.mount) */
   volumePaths?: Record<string, string>;
+  /** PidMode, IpcMode, GroupAdd, devices, --init … as resolved at start (host-options.ts) */
+  hostOptions?: ResolvedHostOptions;
 }
 
 // moby's default device cgroup rules (oci/defaults.go + devices allowed by default)
@@ -241,7 +244,7 @@ export function buildOciSpec(rec: ContainerRecord, facts: HostFacts): OciSpec {
   };
   if (rec.spec.domainname) spec.domainname = rec.spec.domainname;
   if (!seccompOff) spec.linux.seccomp = toOciSeccomp(facts.seccompProfile!, caps);
-  return spec;
+  return applyHostOptions(spec, rec, facts.hostOptions);
 }
 
 /** An exec's process: the container's, with the exec's args, env, cwd, user and tty. */
