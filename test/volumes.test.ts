@@ -29,6 +29,7 @@ const volumeNames = async () => {
 };
 
 test('a named volume keeps its data across containers (docker CLI), and docker reports it as docker does', async () => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
   const vol = lower('data');
   ok(await d.docker(['run', '--rm', '-v', `${vol}:/data`, 'busybox', 'sh', '-c', 'echo kept > /data/f']));
   assert.ok((await volumeNames()).includes(vol), 'created on demand');
@@ -45,6 +46,8 @@ test('a named volume keeps its data across containers (docker CLI), and docker r
   assert.deepEqual(await inspectMounts(c), [{ Type: 'volume', Name: vol, Source: join(d.root, 'volumes', vol, '_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' }]);
   const binds = await d.docker(['inspect', '-f', '{{json .HostConfig.Binds}}', c]);
   assert.equal(binds.stdout.trim(), JSON.stringify([`${vol}:/data`]));
+  const ps = await d.docker(['ps', '-a', '--no-trunc', '--filter', `name=${c}`, '--format', '{{.Mounts}}']);
+  assert.equal(ps.stdout.trim(), vol);
 
   const busy = await d.docker(['volume', 'rm', vol]);
   assert.notEqual(busy.code, 0);
@@ -53,6 +56,9 @@ test('a named volume keeps its data across containers (docker CLI), and docker r
   ok(await d.docker(['volume', 'rm', vol]));
   assert.ok(!(await volumeNames()).includes(vol));
   assert.ok(!existsSync(join(d.root, 'volumes', vol)), 'its directory is gone');
+  const events = await d.docker(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--filter', `volume=${vol}`, '--format', '{{.Action}}']);
+  ok(events);
+  assert.deepEqual(events.stdout.trim().split('\n'), ['create', 'mount', 'unmount', 'mount', 'unmount', 'destroy']);
 });
 
 test(':ro refuses writes; a bind mount works both ways; --mount binds refuse a missing source, -v makes it', async () => {
@@ -69,6 +75,19 @@ test(':ro refuses writes; a bind mount works both ways; --mount binds refuse a m
   ok(r);
   assert.equal(r.stdout, 'from host\n');
   assert.equal(readFileSync(join(host, 'out'), 'utf8'), 'from container\n');
+
+  const viaMount = uniqueName('viamount');
+  ok(await d.docker(['create', '--name', viaMount, '--mount', `type=bind,src=${host},dst=/mnt,readonly,bind-propagation=rslave`, '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m', 'busybox']));
+  const hc = await d.docker(['inspect', '-f', '{{json .HostConfig.Mounts}}', viaMount]);
+  assert.deepEqual(JSON.parse(hc.stdout), [
+    { Type: 'bind', Source: host, Target: '/mnt', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+    { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } },
+  ]);
+  assert.deepEqual(await inspectMounts(viaMount), [
+    { Type: 'bind', Source: host, Destination: '/mnt', Mode: '', RW: false, Propagation: 'rslave' },
+    { Type: 'tmpfs', Source: '', Destination: '/t', Mode: '', RW: true, Propagation: '' },
+  ]);
+  ok(await d.docker(['rm', viaMount]));
 
   const missing = join(d.root, uniqueName('missing'));
   const refused = await d.docker(['run', '--rm', '--mount', `type=bind,source=${missing},target=/mnt`, 'busybox', 'true']);
@@ -96,6 +115,10 @@ test('an image VOLUME gets an anonymous volume that rm -v removes; rm without -v
   assert.equal(labels.stdout.trim(), '{"com.docker.volume.anonymous":""}');
   ok(await d.docker(['rm', '-v', c]));
   assert.ok(!(await volumeNames()).includes(anon), 'rm -v removed the anonymous volume');
+  // --rm takes its anonymous volumes too (just after the container is reported removed)
+  const beforeRm = await volumeNames();
+  ok(await d.docker(['run', '--rm', ref, 'sh', '-c', 'echo x > /vol/x']));
+  await waitFor('--rm to remove the anonymous volume', async () => (await volumeNames()).length === beforeRm.length || undefined, 5000);
 
   // -v /path (no source) is anonymous too; plain rm keeps it, prune takes it
   const c2 = uniqueName('anon2');
@@ -240,6 +263,17 @@ test('volume ls filters and the skiff CLI table', async () => {
   ok(all);
   assert.match(all.stdout, new RegExp(`Deleted Volumes:\\n${a}\\n`));
   ok(await d.skiff(['volume', 'rm', b]));
+});
+
+test('volumes and their data survive a daemon restart', async () => {
+  const vol = lower('survives');
+  ok(await d.docker(['run', '--rm', '-v', `${vol}:/d`, 'busybox', 'sh', '-c', 'echo still > /d/f']));
+  await d.stop();
+  await d.restart();
+  const r = await d.docker(['run', '--rm', '-v', `${vol}:/d`, 'busybox', 'cat', '/d/f']);
+  ok(r);
+  assert.equal(r.stdout, 'still\n');
+  ok(await d.docker(['volume', 'rm', vol]));
 });
 
 test('nothing is left mounted under the volumes dir', async () => {

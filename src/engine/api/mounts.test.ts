@@ -42,7 +42,7 @@ test('a create body\'s mounts round-trip to HostConfig and docker\'s Mounts', ()
   const named: MountSpec[] = mounts.map((m) => (m.type === 'volume' ? { ...m, source: m.source || 'abc', hostPath: `/vols/${m.source || 'abc'}/_data`, mode: m.mode || '' } : m));
   const spec = { host: { mounts: named, volumesFrom: ['other:ro'] } } as unknown as ContainerSpec;
   assert.deepEqual(hostConfigMounts(spec), {
-    Binds: ['v:/data:ro', '/h:/h'], Mounts: [{ Type: 'tmpfs', Source: '', Target: '/m' }], Tmpfs: { '/run': 'size=1m,exec' }, VolumesFrom: ['other:ro'],
+    Binds: ['v:/data:ro', '/h:/h'], Mounts: [{ Type: 'tmpfs', Target: '/m' }], Tmpfs: { '/run': 'size=1m,exec' }, VolumesFrom: ['other:ro'],
   });
   assert.deepEqual(mountPoints(spec), [
     { Type: 'volume', Name: 'v', Source: '/vols/v/_data', Destination: '/data', Driver: 'local', Mode: 'ro', RW: false, Propagation: '' },

@@ -137,7 +137,8 @@ export function hostConfigMounts(spec: ContainerSpec): Json {
 }
 
 function mountObject(m: MountSpec): Json {
-  const out: Json = { Type: m.type, Source: m.source, Target: m.target };
+  // docker's mount.Mount leaves an empty Source out (omitempty)
+  const out: Json = { Type: m.type, ...(m.source ? { Source: m.source } : {}), Target: m.target };
   if (m.readOnly) out.ReadOnly = true;
   if (m.type === 'bind' && (m.propagation || m.createHostPath)) {
     out.BindOptions = { ...(m.propagation ? { Propagation: m.propagation } : {}), ...(m.createHostPath ? { CreateMountpoint: true } : {}) };
