@@ -538,8 +538,12 @@ export interface VolumeService {
   mount(name: string, use: VolumeUse): Promise<string>;
   /** `lastUser`: no other running container uses it, so a driver filesystem is unmounted */
   unmount(name: string, use: VolumeUse, lastUser: boolean): Promise<void>;
-  /** mark the volume populated (its data dir received the image's content) */
-  markPopulated(name: string): Promise<void>;
+  /**
+   * Docker's copy-up, once: while the volume was never populated and its data dir is empty, `fill(dir)` runs
+   * (in the volume's turn, so two starts never fill it twice); when it says it copied something, the volume
+   * is marked populated and is never filled again.
+   */
+  populate(name: string, fill: (dataDir: string) => Promise<boolean>): Promise<void>;
 }
 
 // ---- api fidelity (issue 8)

@@ -1,6 +1,6 @@
 // Engine records in the shapes docker clients read: `docker inspect` (container and image), `docker ps`,
 // `docker images`.
-import type { ContainerRecord, ImageConfig, ImageRecord, ContainerSpec } from '../types.ts';
+import type { ContainerRecord, ImageConfig, ImageRecord } from '../types.ts';
 import { healthcheckJson, healthJson, healthSuffix } from './health.ts';
 import { humanDuration } from '../../lib/units.ts';
 import { configVolumes, hostConfigMounts, mountPoints } from './mounts.ts';

@@ -26,7 +26,7 @@ export async function prepareMounts(ctx: Ctx, rec: ContainerRecord, rootfs: stri
       const dir = await ctx.volumes.mount(m.source, useOf(rec, m));
       mounted.push(m);
       paths[m.source] = dir;
-      if (!m.noCopy) await copyUp(ctx, m, dir, rootfs);
+      if (!m.noCopy) await ctx.volumes.populate(m.source, (data) => copyUp(m, data, rootfs));
     }
   } catch (err) {
     await releaseMounts(ctx, rec, mounted).catch((e) => log.warn('could not release volumes after a failed start', { id: rec.id, err: e }));
@@ -35,17 +35,15 @@ export async function prepareMounts(ctx: Ctx, rec: ContainerRecord, rootfs: stri
   return paths;
 }
 
-/** Fill a never-populated, empty volume with what the image has at the mount's target. */
-async function copyUp(ctx: Ctx, m: MountSpec, dir: string, rootfs: string): Promise<void> {
-  const vol = await ctx.volumes.inspect(m.source);
-  if (vol.populated || (await readdir(dir)).length > 0) return;
+/** Copy what the image has at the mount's target into a new volume's data dir; false when it has nothing. */
+async function copyUp(m: MountSpec, dir: string, rootfs: string): Promise<boolean> {
   const src = await resolveInRoot(rootfs, m.target);
   const st = await stat(src).catch(() => null);
-  if (!st?.isDirectory() || (await readdir(src)).length === 0) return;
+  if (!st?.isDirectory() || (await readdir(src)).length === 0) return false;
   // cp -a keeps owners, modes, times, links and special files, and gives the data dir the source dir's own
   const r = await runProgram('/bin/cp', ['-a', '--', `${src}/.`, `${dir}/`]);
   if (r.code !== 0) throw internal(`copying image content into volume ${m.source}: ${r.stderr.trim() || r.error?.message || `exit status ${r.code}`}`, r.error);
-  await ctx.volumes.markPopulated(m.source);
+  return true;
 }
 
 /** After the run: each volume told its user left; the last running user unmounts a driver filesystem. */

@@ -26,6 +26,15 @@ test('volumes: create (named, anonymous, idempotent), records that survive a res
     writeFileSync(join(anon.mountpoint, 'f'), Buffer.alloc(4096));
     assert.equal(await vs.size(anon.name), 4096);
 
+    let fills = 0;
+    const fill = async (dir: string) => { fills++; writeFileSync(join(dir, 'copied'), 'x'); return true; };
+    await Promise.all([vs.populate('alpha', fill), vs.populate('alpha', fill)]);
+    assert.equal(fills, 1, 'two starts at once fill it once');
+    rmSync(join(a.mountpoint, 'copied'));
+    await vs.populate('alpha', fill);
+    assert.equal(fills, 1, 'emptied later, a populated volume is not filled again');
+    assert.equal((await vs.inspect('alpha')).populated, true);
+
     const again = await createVolumeService({ root, usedBy: (n) => users.get(n) ?? [] });
     assert.deepEqual((await again.list()).map((v) => v.name).sort(), ['alpha', anon.name].sort());
     assert.deepEqual(JSON.parse(readFileSync(join(root, 'volumes', 'alpha', 'volume.json'), 'utf8')).labels, { k: 'v' });

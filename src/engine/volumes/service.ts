@@ -46,9 +46,10 @@ export async function createVolumeService(opts: VolumeServiceOptions): Promise<V
     size: async (name) => directorySize(get(st, name).mountpoint),
     mount: (name, use) => mountVolume(st, name, use),
     unmount: (name, use, lastUser) => unmountVolume(st, name, use, lastUser),
-    markPopulated: (name) => turn(st, name, async () => {
-      const rec = st.records.get(name);
-      if (!rec || rec.populated) return;
+    populate: (name, fill) => turn(st, name, async () => {
+      const rec = get(st, name);
+      if (rec.populated || (await readdir(rec.mountpoint)).length > 0) return;
+      if (!(await fill(rec.mountpoint))) return;
       const next = { ...rec, populated: true };
       await save(st, next);
       st.records.set(name, next);

@@ -279,5 +279,5 @@ export function fakeEngine(): FakeEngine {
 /** Volumes are tested against a real daemon (test/volumes.test.ts); here every call says so. */
 function noVolumes(): Engine['volumes'] {
   const no = async (): Promise<never> => { throw failedPrecondition('the fake engine has no volumes'); };
-  return { create: no, list: no, inspect: no, remove: no, prune: no, size: no, mount: no, unmount: no, markPopulated: no };
+  return { create: no, list: no, inspect: no, remove: no, prune: no, size: no, mount: no, unmount: no, populate: no };
 }
