@@ -257,6 +257,13 @@ test('volume ls filters and the skiff CLI table', async () => {
   const labelled = await d.docker(['volume', 'ls', '-q', '--filter', 'label=team=x']);
   ok(labelled);
   assert.ok(labelled.stdout.split('\n').includes(a) && !labelled.stdout.includes(b));
+  const inspected = await d.skiff(['volume', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Labels.team}}', a, 'no-such-vol']);
+  assert.equal(inspected.code, 1);
+  assert.equal(inspected.stdout, `${a} local x\n`);
+  assert.match(inspected.stderr, /get no-such-vol: no such volume/);
+  const generic = await d.skiff(['inspect', '-f', '{{.Mountpoint}}', a]);
+  ok(generic);
+  assert.equal(generic.stdout, `${join(d.root, 'volumes', a, '_data')}\n`);
   const dangling = await d.docker(['volume', 'ls', '-q', '--filter', 'dangling=true']);
   assert.ok(dangling.stdout.split('\n').includes(b));
   const all = await d.skiff(['volume', 'prune', '-f', '-a', '--filter', 'label=team=x']);

@@ -3,33 +3,37 @@
 import { type Command, type Context, type Parsed, enc, ApiError, CliError } from '../core.ts';
 import { parseTemplate } from '../template.ts';
 
-type Kind = 'container' | 'image';
+/** What `inspect` looks for, in the order docker's CLI tries them when no --type is given. */
+const kinds = {
+  container: (name: string) => `/containers/${enc(name)}/json`,
+  image: (name: string) => `/images/${enc(name)}/json`,
+  volume: (name: string) => `/volumes/${enc(name)}`,
+};
+type Kind = keyof typeof kinds;
 
 async function fetchOne(ctx: Context, kind: Kind, name: string, size: boolean): Promise<unknown> {
-  const path = kind === 'container' ? `/containers/${enc(name)}/json` : `/images/${enc(name)}/json`;
-  return ctx.api().json('GET', path, { query: { size: kind === 'container' && size ? true : undefined } });
+  return ctx.api().json('GET', kinds[kind](name), { query: { size: kind === 'container' && size ? true : undefined } });
 }
 
-async function inspectAll(ctx: Context, p: Parsed, kind: Kind | undefined): Promise<number> {
-  if (kind && kind !== 'container' && kind !== 'image') throw new CliError(`"${kind}" is not a valid value for --type`, 1);
+/** Each kind in turn until one knows the name. */
+async function fetchAny(ctx: Context, name: string, size: boolean): Promise<unknown> {
+  for (const kind of Object.keys(kinds) as Kind[]) {
+    try {
+      return await fetchOne(ctx, kind, name, size);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  }
+  throw new CliError(`Error: No such object: ${name}`, 1);
+}
+
+export async function inspectAll(ctx: Context, p: Parsed, kind: Kind | undefined): Promise<number> {
+  if (kind && !(kind in kinds)) throw new CliError(`"${kind}" is not a valid value for --type`, 1);
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of p.args) {
     try {
-      if (kind) found.push(await fetchOne(ctx, kind, name, p.bool('size')));
-      else {
-        try {
-          found.push(await fetchOne(ctx, 'container', name, p.bool('size')));
-        } catch (err) {
-          if (!(err instanceof ApiError && err.status === 404)) throw err;
-          try {
-            found.push(await fetchOne(ctx, 'image', name, false));
-          } catch (e2) {
-            if (!(e2 instanceof ApiError && e2.status === 404)) throw e2;
-            throw new CliError(`Error: No such object: ${name}`, 1);
-          }
-        }
-      }
+      found.push(kind ? await fetchOne(ctx, kind, name, p.bool('size')) : await fetchAny(ctx, name, p.bool('size')));
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
       errors.push(err.message);
@@ -53,7 +57,7 @@ const flags = [
 export const inspect: Command = {
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
   summary: 'Return low-level information on skiff objects',
-  flags: [...flags, { name: 'type', type: 'string', help: 'Only inspect objects of the given type (container, image)' }],
+  flags: [...flags, { name: 'type', type: 'string', help: 'Only inspect objects of the given type (container, image, volume)' }],
   args: { min: 1 },
   run: (ctx, p) => inspectAll(ctx, p, p.str('type') as Kind | undefined),
 };

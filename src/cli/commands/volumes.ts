@@ -1,8 +1,8 @@
 // `skiff volume create|ls|inspect|rm|prune`: docker's volume verbs over /volumes.
 import { type Command, type Parsed, enc, eachContainer, readAll, CliError } from '../core.ts';
 import { decimalSize, formatRows, type Row } from '../format.ts';
-import { parseTemplate } from '../template.ts';
 import { confirm } from './lifecycle.ts';
+import { inspectAll } from './inspect.ts';
 
 interface Volume {
   Name: string;
@@ -88,25 +88,7 @@ export const volumeInspect: Command = {
   summary: 'Display detailed information on one or more volumes',
   flags: [{ name: 'format', short: 'f', type: 'string', help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" }],
   args: { min: 1 },
-  async run(ctx, p) {
-    const found: unknown[] = [];
-    const errors: string[] = [];
-    for (const name of p.args) {
-      try {
-        found.push(await ctx.api().json('GET', `/volumes/${enc(name)}`));
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    const format = p.str('format');
-    if (format === 'json') for (const v of found) process.stdout.write(`${JSON.stringify(v)}\n`);
-    else if (format) {
-      const t = parseTemplate(format);
-      for (const v of found) process.stdout.write(`${t.execute(v)}\n`);
-    } else process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
-    for (const e of errors) process.stderr.write(`${e}\n`);
-    return errors.length ? 1 : 0;
-  },
+  run: (ctx, p) => inspectAll(ctx, p, 'volume'),
 };
 
 export const volumeRm: Command = {
