@@ -177,3 +177,84 @@ test('skiff run takes the same flags: --pid host, --runtime runc, --log-opt, --s
   assert.equal(await inspect(name, '{{.HostConfig.Runtime}} {{.HostConfig.PidMode}} {{.HostConfig.CpusetCpus}} {{index .HostConfig.LogConfig.Config "max-size"}}'), 'runc host 0 10k');
   ok(await d.docker(['rm', name]));
 });
+
+/** A v1 cgroup file of a host process (/sys/fs/cgroup/<controllers>/<path>/<file>). */
+function hostCgroupFile(pid: number, controller: string, file: string): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  assert.ok(line, `process ${pid} is in no ${controller} cgroup`);
+  const [, ctrls, path] = line.split(':');
+  return readFileSync(`/sys/fs/cgroup/${ctrls}${path}/${file}`, 'utf8').trim();
+}
+
+test('docker update changes a running container\'s cgroup (memory, cpus, pids) and the record; --rm refuses a restart policy', async () => {
+  const name = uniqueName('update');
+  ok(await d.docker(['run', '-d', '--name', name, '-m', '32m', 'busybox', 'sleep', '1000']));
+  const pid = Number(await inspect(name, '{{.State.Pid}}'));
+  assert.equal(hostCgroupFile(pid, 'memory', 'memory.limit_in_bytes'), String(32 * 1024 * 1024));
+  const r = await d.docker(['update', '--memory', '64m', '--cpus', '0.5', '--pids-limit', '50', '--restart', 'on-failure:3', name]);
+  ok(r);
+  assert.equal(r.stdout, `${name}\n`);
+  assert.equal(hostCgroupFile(pid, 'memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
+  assert.equal(hostCgroupFile(pid, 'cpu', 'cpu.cfs_quota_us'), '50000');
+  assert.equal(hostCgroupFile(pid, 'pids', 'pids.max'), '50');
+  assert.equal(await inspect(name, '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}'),
+    `${64 * 1024 * 1024} 500000000 50 on-failure:3`);
+  // the record keeps it: a restart runs with the new limit
+  ok(await d.docker(['restart', '-t', '0', name]));
+  assert.equal(hostCgroupFile(Number(await inspect(name, '{{.State.Pid}}')), 'memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
+  ok(await d.skiff(['update', '--memory', '48m', name]));
+  assert.equal(await inspect(name, '{{.HostConfig.Memory}}'), String(48 * 1024 * 1024));
+  const small = await d.docker(['update', '--memory', '1m', name]);
+  assert.notEqual(small.code, 0);
+  assert.match(small.stderr, /Minimum memory limit allowed is 6MB/);
+  ok(await d.docker(['rm', '-f', name]));
+  const rmName = uniqueName('updrm');
+  ok(await d.docker(['run', '-d', '--rm', '--name', rmName, 'busybox', 'sleep', '1000']));
+  const refused = await d.docker(['update', '--restart', 'always', rmName]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /restart policy cannot be updated because AutoRemove is enabled for the container/);
+  ok(await d.docker(['rm', '-f', rmName]));
+});
+
+test('sizes are real: ps -s SizeRw, system df (and -v), container prune\'s reclaimed space', async () => {
+  const name = uniqueName('sized');
+  ok(await d.docker(['run', '--name', name, 'busybox', 'sh', '-c', 'head -c 300000 /dev/zero > /blob']));
+  const ps = (await d.api('GET', `/containers/json?all=1&size=1&filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`)).json<Array<{ SizeRw: number; SizeRootFs: number }>>();
+  assert.equal(ps.length, 1);
+  assert.ok(ps[0].SizeRw >= 300000 && ps[0].SizeRw < 310000, `SizeRw ${ps[0].SizeRw}`);
+  assert.ok(ps[0].SizeRootFs > ps[0].SizeRw + 1_000_000, `SizeRootFs ${ps[0].SizeRootFs}`);
+  const df = await d.docker(['system', 'df']);
+  ok(df);
+  assert.match(df.stdout, /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\n/);
+  assert.match(df.stdout, /\nImages +1 +\d+ +[\d.]+MB +/);
+  assert.match(df.stdout, /\nContainers +\d+ +\d+ +[\d.]+kB +[\d.]+kB \(\d+%\)\n/);
+  const dfv = await d.docker(['system', 'df', '-v']);
+  ok(dfv);
+  assert.match(dfv.stdout, new RegExp(`\\n[0-9a-f]{12} +busybox .* 300kB .*${name}\\n`));
+  const skiffDf = await d.skiff(['system', 'df']);
+  ok(skiffDf);
+  assert.match(skiffDf.stdout, /\nContainers +\d+ +\d+ +[\d.]+kB/);
+  const prune = (await d.api('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['nonexistent-label'] }))}`)).json<{ SpaceReclaimed: number }>();
+  assert.equal(prune.SpaceReclaimed, 0);
+  const id = await inspect(name, '{{.Id}}');
+  const all = await d.docker(['container', 'prune', '-f']);
+  ok(all);
+  assert.match(all.stdout, new RegExp(id));
+  assert.match(all.stdout, /Total reclaimed space: 30\dkB/);
+});
+
+test('stats carries no networks for --network none (docker leaves them out); a container of its own network has its interfaces', async () => {
+  const none = uniqueName('netnone');
+  ok(await d.docker(['run', '-d', '--name', none, '--network', 'none', 'busybox', 'sleep', '1000']));
+  const s = (await d.api('GET', `/containers/${none}/stats?stream=0&one-shot=1`)).json<Record<string, unknown>>();
+  assert.ok(s.memory_stats && !('networks' in s), 'no networks for --network none');
+  ok(await d.docker(['rm', '-f', none]));
+  const own = uniqueName('netown');
+  ok(await d.docker(['run', '-d', '--name', own, 'busybox', 'sleep', '1000']));
+  if ((await inspect(own, '{{.HostConfig.NetworkMode}}')) !== 'none') {
+    // bridge networking (network helper): eth0's counters from the container's own namespace
+    const st = (await d.api('GET', `/containers/${own}/stats?stream=0&one-shot=1`)).json<{ networks?: Record<string, { rx_bytes: number }> }>();
+    assert.ok(st.networks?.eth0, `networks: ${JSON.stringify(st.networks)}`);
+  }
+  ok(await d.docker(['rm', '-f', own]));
+});

@@ -36,6 +36,7 @@ const container: Record<string, Verb> = {
   stop: verb('Stop one or more running containers', () => lifecycle().then((m) => m.stop)),
   top: verb('Display the running processes of a container', () => import('./commands/top.ts').then((m) => m.top)),
   unpause: verb('Unpause all processes within one or more containers', () => lifecycle().then((m) => m.unpause)),
+  update: verb('Update configuration of one or more containers', () => import('./commands/update.ts').then((m) => m.update)),
   wait: verb('Block until one or more containers stop, then print their exit codes', () => lifecycle().then((m) => m.wait)),
 };
 
@@ -92,6 +93,7 @@ const others: Record<string, Verb> = {
   tag: image.tag,
   top: container.top,
   unpause: container.unpause,
+  update: container.update,
   wait: container.wait,
 };
 
@@ -108,6 +110,7 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
   network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
+  system: { summary: 'Manage skiff', verbs: { df: verb('Show docker disk usage', () => import('./commands/df.ts').then((m) => m.df)) }, aliases: {} },
   volume: { summary: 'Manage volumes', verbs: volume, aliases: { list: 'ls', remove: 'rm' } },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };

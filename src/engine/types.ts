@@ -605,3 +605,28 @@ export interface ContainerSize {
   sizeRw: number;
   sizeRootFs: number;
 }
+
+/** The containers room's answers for `docker update`, `ps -s` and `system df` (declaration merged). */
+export interface ContainerService {
+  /** new limits / restart policy; applied to a live container at once, kept for later starts */
+  update(id: string, update: ContainerUpdate): Promise<{ warnings: string[] }>;
+  /** bytes in the writable layer, and with the image's */
+  size(id: string): Promise<ContainerSize>;
+}
+
+/** Per-interface counters of a container's network namespace (docker's stats `networks`). */
+export interface InterfaceStats {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
+
+export interface ContainerStats {
+  /** by interface name (lo left out); absent with --network host/none or another container's network */
+  networks?: Record<string, InterfaceStats>;
+}

@@ -79,6 +79,7 @@ export function statsJson(r: ContainerRecord, cur: ContainerStats | undefined, p
     precpu_stats: cpuStats(pre),
     // without a limit the cgroup reports a huge number; docker shows the machine's memory instead
     memory_stats: cur ? { usage: cur.memoryUsage, stats: cur.memoryStats, limit: Math.min(cur.memoryLimit, totalmem()) } : {},
+    ...(cur?.networks ? { networks: cur.networks } : {}),
     name: `/${r.name}`,
     id: r.id,
   };

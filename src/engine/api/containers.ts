@@ -31,12 +31,9 @@ async function list(ctx: HttpContext): Promise<void> {
     limit: limit !== undefined && limit > 0 ? limit : undefined,
   });
   if (!queryBool(q, 'size')) return sendJson(ctx.res, 200, records.map(containerSummary));
-  // `docker ps -s`: the writable layer's size is not measured yet; the virtual size is the image's
-  const imageSize = new Map<string, number>();
-  for (const r of records) {
-    if (!imageSize.has(r.imageId)) imageSize.set(r.imageId, (await ctx.engine.images.get(r.imageId).catch(() => undefined))?.size ?? 0);
-  }
-  sendJson(ctx.res, 200, records.map((r) => ({ ...containerSummary(r), SizeRw: 0, SizeRootFs: imageSize.get(r.imageId) })));
+  // `docker ps -s`: bytes in the writable layer, and with the image's (the engine measures them)
+  const sizes = await Promise.all(records.map((r) => ctx.engine.containers.size(r.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 })))); // removed meanwhile
+  sendJson(ctx.res, 200, records.map((r, i) => ({ ...containerSummary(r), SizeRw: sizes[i].sizeRw, SizeRootFs: sizes[i].sizeRootFs })));
 }
 
 async function inspect(ctx: HttpContext): Promise<void> {

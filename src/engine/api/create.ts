@@ -116,7 +116,7 @@ function validateResources(h: ContainerSpec['host'], hc: Json, ncpu: number): vo
   if ((optInt(hc.CpuShares, 'CpuShares') ?? 0) < 0) throw invalidArgument('invalid CPU shares: it cannot be negative');
 }
 
-function restartPolicy(v: unknown): RestartPolicy {
+export function restartPolicy(v: unknown): RestartPolicy {
   if (v === undefined || v === null) return { name: 'no' };
   const p = asObject(v, 'RestartPolicy');
   const name = optString(p.Name, 'RestartPolicy.Name') ?? '';

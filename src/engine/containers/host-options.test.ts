@@ -59,3 +59,22 @@ test('log drivers: sizes as go-units reads them, rotation per driver, docker\'s 
   assert.throws(() => rotationOf({ type: 'local', config: { 'max-file': '1' } }), /compression cannot be enabled when max file count is 1/);
   assert.throws(() => rotationOf({ type: 'local', config: { foo: '1' } }), /unknown log opt 'foo' for log driver local/);
 });
+
+test('parseNetDev reads this host\'s /proc/net/dev (lo left out, docker\'s field names)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parseNetDev } = await import('./stats.ts');
+  const text = readFileSync('/proc/net/dev', 'utf8');
+  const parsed = parseNetDev(text);
+  assert.ok(!('lo' in parsed));
+  const names = text.split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter((n) => n && n !== 'lo');
+  assert.deepEqual(Object.keys(parsed).sort(), names.sort());
+  for (const v of Object.values(parsed)) assert.deepEqual(Object.keys(v), ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped']);
+});
+
+test('docker update merge: NanoCpus clears period/quota, zeros leave values, -1 pids means unlimited', async () => {
+  const { mergeUpdate, updateResources } = await import('./update.ts');
+  const h = { memory: 32e6, cpuPeriod: 50000, cpuQuota: 20000, pidsLimit: 10, restartPolicy: { name: 'no' } } as never;
+  const next = mergeUpdate(h, { nanoCpus: 5e8, pidsLimit: -1, memory: 0 });
+  assert.deepEqual([next.memory, next.nanoCpus, next.cpuPeriod, next.cpuQuota, next.pidsLimit], [32e6, 5e8, undefined, undefined, undefined]);
+  assert.deepEqual(updateResources({ nanoCpus: 5e8, pidsLimit: -1 }, next, true), { cpu: { period: 100000, quota: 50000 }, pids: { limit: -1 } });
+});

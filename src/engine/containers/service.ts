@@ -15,6 +15,8 @@ import { filterContainers } from './filters.ts';
 import { adoptAll } from './adopt.ts';
 import { createAttachment } from './attach.ts';
 import { readLogs } from './logs.ts';
+import { updateContainer } from './update.ts';
+import { dirSize } from '../../lib/disk-usage.ts';
 import { keepsLog, stopLogRotation } from './log-driver.ts';
 import { writeCtl } from './io.ts';
 import { readStats, top } from './stats.ts';
@@ -262,13 +264,27 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     },
     async stats(id) {
       const rec = find(id);
-      return readStats(rec.id);
+      // its own network namespace only: with host, none or another container's there is nothing of its own
+      const mode = String(rec.spec.host.networkMode ?? '');
+      const ownNet = mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+      return readStats(rec.id, ownNet ? rec.state.pid : 0);
     },
     getArchive: async (id, path) => getArchive(ctx, find(id), path),
     statPath: async (id, path) => statPath(ctx, find(id), path),
     putArchive: async (id, path, tar, o) => putArchive(ctx, find(id), path, tar, o),
+    async update(id, u) {
+      const rec = find(id);
+      return serialize(ctx, rec.id, () => updateContainer(ctx, rec, u));
+    },
+    async size(id) {
+      const rec = find(id);
+      const sizeRw = await dirSize(ctx.snapshotter.upperDir(rec.id));
+      const image = await ctx.images.get(rec.imageId).catch(() => undefined);
+      return { sizeRw, sizeRootFs: sizeRw + (image?.size ?? 0) };
+    },
     async prune(filters = {}) {
       const deleted: string[] = [];
+      let reclaimed = 0;
       const until = filters.until?.[0];
       const cutoff = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
       const rest = { ...filters };
@@ -282,13 +298,16 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
         if (rest.label && !rest.label.every(has)) continue;
         if (rest['label!'] && rest['label!'].some(has)) continue;
         try {
+          // what removal frees: the writable layer (docker's SpaceReclaimed counts the same)
+          const size = await dirSize(ctx.snapshotter.upperDir(rec.id)).catch(() => 0);
           await service.remove(rec.id, { force: false });
           deleted.push(rec.id);
+          reclaimed += size;
         } catch (err) {
           if (!isKind(err, 'Conflict') && !isKind(err, 'NotFound')) throw err;
         }
       }
-      return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+      return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
     },
     imageInUse(imageId) {
       for (const rec of store.all()) if (rec.imageId === imageId) return true;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { ContainerStats } from '../types.ts';
+import type { ContainerStats, InterfaceStats } from '../types.ts';
 import { internal, invalidArgument } from '../../lib/errors.ts';
 
 const cgroupRoot = process.env.SKIFF_CGROUP_ROOT ?? '/sys/fs/cgroup';
@@ -28,8 +28,29 @@ export function parseKeyValues(text: string): Record<string, number> {
   return out;
 }
 
-export async function readStats(id: string): Promise<ContainerStats> {
-  const [usage, limit, memStat, cpuTotal, percpu, pids, procStat] = await Promise.all([
+/** /proc/<pid>/net/dev: the counters of each interface but lo. */
+export function parseNetDev(text: string): Record<string, InterfaceStats> {
+  const out: Record<string, InterfaceStats> = {};
+  for (const line of text.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    if (name === 'lo' || f.length < 16) continue;
+    out[name] = { rx_bytes: f[0], rx_packets: f[1], rx_errors: f[2], rx_dropped: f[3], tx_bytes: f[8], tx_packets: f[9], tx_errors: f[10], tx_dropped: f[11] };
+  }
+  return out;
+}
+
+/** The network counters of the container whose process is `pid` (read in its own network namespace). */
+export async function readNetworkStats(pid: number): Promise<Record<string, InterfaceStats> | undefined> {
+  if (!pid) return undefined;
+  const text = await readFile(`/proc/${pid}/net/dev`, 'utf8').catch(() => null); // exited meanwhile
+  return text === null ? undefined : parseNetDev(text);
+}
+
+export async function readStats(id: string, netPid = 0): Promise<ContainerStats> {
+  const [usage, limit, memStat, cpuTotal, percpu, pids, procStat, networks] = await Promise.all([
     readNum(cg('memory', id, 'memory.usage_in_bytes')),
     readNum(cg('memory', id, 'memory.limit_in_bytes')),
     readFile(cg('memory', id, 'memory.stat'), 'utf8').catch(() => ''),
@@ -37,6 +58,7 @@ export async function readStats(id: string): Promise<ContainerStats> {
     readFile(cg('cpuacct', id, 'cpuacct.usage_percpu'), 'utf8').catch(() => ''),
     readNum(cg('pids', id, 'pids.current')),
     readFile('/proc/stat', 'utf8'),
+    readNetworkStats(netPid),
   ]);
   const { systemCpuNs, onlineCpus } = parseProcStat(procStat);
   return {
@@ -49,6 +71,7 @@ export async function readStats(id: string): Promise<ContainerStats> {
     cpuPercpuNs: percpu.trim().split(/\s+/).filter(Boolean).map(Number),
     systemCpuNs,
     onlineCpus,
+    ...(networks ? { networks } : {}),
   };
 }
 

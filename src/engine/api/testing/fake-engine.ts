@@ -245,6 +245,8 @@ export function fakeEngine(): FakeEngine {
       },
       imageInUse(id) { return [...containers.values()].some((c) => c.imageId === id); },
       volumeUsers() { return []; },
+      async update(id) { get(id); return { warnings: [] }; },
+      async size(id) { get(id); return { sizeRw: 0, sizeRootFs: 0 }; },
       async execCreate(id, spec: ExecSpec) {
         const c = get(id);
         if (c.state.status !== 'running') throw conflict(`Container ${c.id} is not running`);
