@@ -54,10 +54,13 @@ export function eventLine(m: Message, timeNano: bigint): string {
   return `${eventTime(timeNano)} ${m.Type} ${m.Action} ${m.Actor.ID}${tail}\n`;
 }
 
-/** The fields a Go template sees (docker's events.Message struct) */
-const templateData = (m: Message) => ({
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** The fields a Go template sees (docker's events.Message struct); `{{json .}}` gives the message itself */
+export const eventTemplateData = (m: Message, timeNano: bigint) => ({
   Status: m.status ?? '', ID: m.id ?? '', From: m.from ?? '', Type: m.Type, Action: m.Action,
-  Actor: { ID: m.Actor.ID, Attributes: m.Actor.Attributes ?? {} }, Scope: m.scope, Time: m.time, TimeNano: m.timeNano,
+  Actor: { ID: m.Actor.ID, Attributes: m.Actor.Attributes ?? {} }, Scope: m.scope, Time: m.time, TimeNano: timeNano,
+  toJSON: () => ({ ...m, timeNano: rawJson(timeNano.toString()) }),
 });
 
 export const events: Command = {
@@ -101,7 +104,7 @@ export const events: Command = {
         // JSON numbers lose the last digits of timeNano: take it from the text
         const timeNano = BigInt(/"timeNano":(\d+)/.exec(line)?.[1] ?? String(m.time * 1e9));
         if (format === 'json') process.stdout.write(line + '\n');
-        else if (template) process.stdout.write(template.execute(templateData(m)) + '\n');
+        else if (template) process.stdout.write(template.execute(eventTemplateData(m, timeNano)) + '\n');
         else process.stdout.write(eventLine(m, timeNano));
       }
     }
