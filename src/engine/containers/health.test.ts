@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyProbeResult, createHealthMonitor, nextProbeDelay, startingHealth } from './health.ts';
+import { applyProbeResult, createHealthMonitor, limitedBuffer, maxOutputLen, nextProbeDelay, startingHealth } from './health.ts';
 import { checkHealthcheck, goDuration, mergeHealthcheck, probeOf } from './health-config.ts';
 import type { ContainerRecord, HealthLogEntry, HealthState } from '../types.ts';
 
@@ -101,4 +101,17 @@ test('a monitor probes, records, reports status changes, and stops (then unhealt
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(rec.state.health!.log.length, n, 'no probe after stop');
   assert.equal(rec.state.health?.status, 'unhealthy');
+});
+
+test('a probe keeps the first 4 KiB of its output and marks the cut with ...', () => {
+  const b = limitedBuffer();
+  b.write(Buffer.alloc(4000, 'a'));
+  b.write(Buffer.alloc(200, 'b'));
+  b.write(Buffer.from('c'));
+  const text = b.text();
+  assert.equal(text.length, maxOutputLen + 3);
+  assert.ok(text.endsWith('b...'));
+  const small = limitedBuffer();
+  small.write(Buffer.from('ok\n'));
+  assert.equal(small.text(), 'ok\n');
 });

@@ -44,7 +44,7 @@ export function nextProbeDelay(probe: Pick<Probe, 'intervalMs' | 'startPeriodMs'
 export type RunProbe = (rec: ContainerRecord, probe: Probe, signal: AbortSignal) => Promise<{ exitCode: number; output: string }>;
 
 /** Keeps the first 4 KiB of what it is given; "..." marks the cut. */
-function limitedBuffer() {
+export function limitedBuffer() {
   const parts: Buffer[] = [];
   let size = 0;
   let truncated = false;
