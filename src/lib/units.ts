@@ -72,3 +72,12 @@ export function parseGoDuration(text: string): number | null {
   }
   return Math.round(m[1] === '-' ? -total : total);
 }
+
+/** Go's error text for a duration parseGoDuration refused */
+export function goDurationError(text: string): string {
+  const q = JSON.stringify(text);
+  if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text)) return `time: missing unit in duration ${q}`;
+  const unit = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))*(?:\d+\.?\d*|\.\d+)([^\d.]+)/.exec(text)?.[1];
+  if (unit) return `time: unknown unit ${JSON.stringify(unit.replace(/\d.*$/, ''))} in duration ${q}`;
+  return `time: invalid duration ${q}`;
+}

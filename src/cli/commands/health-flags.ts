@@ -1,7 +1,7 @@
 // `--health-*` and `--no-healthcheck` of run/create → Config.Healthcheck, as the docker CLI builds it
 // (durations as Go parses them, in nanoseconds; the engine checks the values).
 import { badValue, usageError, type CommandSpec, type FlagSpec, type Parsed } from '../core.ts';
-import { parseGoDuration } from '../../lib/units.ts';
+import { goDurationError, parseGoDuration } from '../../lib/units.ts';
 
 export const healthFlags: FlagSpec[] = [
   { name: 'health-cmd', type: 'string', help: 'Command to run to check health' },
@@ -17,7 +17,7 @@ function durationFlag(spec: CommandSpec, p: Parsed, name: string): number {
   const v = p.str(name);
   if (v === undefined) return 0;
   const ns = parseGoDuration(v);
-  if (ns === null) throw badValue(spec, name, v, `time: invalid duration ${JSON.stringify(v)}`);
+  if (ns === null) throw badValue(spec, name, v, goDurationError(v));
   return ns;
 }
 

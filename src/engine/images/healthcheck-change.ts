@@ -2,7 +2,7 @@
 // `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D] [--retries=N] CMD …`
 // or `HEALTHCHECK NONE`, parsed as BuildKit's Dockerfile frontend does, with its messages.
 import { invalidArgument } from '../../lib/errors.ts';
-import { parseGoDuration } from '../../lib/units.ts';
+import { goDurationError, parseGoDuration } from '../../lib/units.ts';
 import type { ImageConfig } from '../types.ts';
 
 type Healthcheck = NonNullable<ImageConfig['config']['Healthcheck']>;
@@ -32,7 +32,7 @@ export function parseHealthcheck(args: string): Healthcheck {
     const v = flags[flag];
     if (!v) continue;
     const ns = parseGoDuration(v);
-    if (ns === null) throw invalidArgument(`time: invalid duration "${v}"`);
+    if (ns === null) throw invalidArgument(goDurationError(v));
     if (ns !== 0 && ns < 1_000_000) throw invalidArgument(`Interval "${flag}" cannot be less than 1ms`);
     out[field] = ns;
   }
