@@ -135,9 +135,9 @@ test('an image VOLUME gets an anonymous volume that rm -v removes; rm without -v
 
 test('a new volume over image content is filled from the image first (modes kept); nocopy leaves it empty', async () => {
   const vol = lower('etc');
-  const r = await d.docker(['run', '--rm', '-v', `${vol}:/etc`, 'busybox', 'sh', '-c', 'grep ^root: /etc/passwd']);
+  const r = await d.docker(['run', '--rm', '--hostname', 'etcbox', '-v', `${vol}:/etc`, 'busybox', 'sh', '-c', 'grep ^root: /etc/passwd; cat /etc/hostname']);
   ok(r);
-  assert.match(r.stdout, /^root:/);
+  assert.match(r.stdout, /^root:.*\netcbox\n$/s, 'the container\'s /etc/hostname is mounted over the volume');
   const data = join(d.root, 'volumes', vol, '_data');
   const rootfsPasswd = readFileSync(join(data, 'passwd'), 'utf8');
   assert.match(rootfsPasswd, /^root:/m);

@@ -96,3 +96,18 @@ test('env: later values win; TERM for a tty; exec process overrides args, env, c
   assert.equal(p.terminal, true);
   assert.ok(p.env.includes('X=1') && p.env.includes('TERM=xterm') && p.env.includes('A=1'));
 });
+
+test('user mounts: parents before children, the container\'s /etc files after a volume at /etc, defaults replaced', () => {
+  const s = buildOciSpec(rec({ mounts: [
+    { type: 'volume', source: 'v2', target: '/etc/app', readOnly: false, origin: 'binds' },
+    { type: 'volume', source: 'v1', target: '/etc', readOnly: false, origin: 'binds' },
+    { type: 'tmpfs', source: '', target: '/dev/shm', readOnly: false, origin: 'tmpfs' },
+  ] }), { ...facts(), volumePaths: { v1: '/vols/v1/_data', v2: '/vols/v2/_data' } });
+  const dests = s.mounts.map((m) => m.destination);
+  assert.ok(dests.indexOf('/etc') < dests.indexOf('/etc/hosts'));
+  assert.ok(dests.indexOf('/etc') < dests.indexOf('/etc/app'));
+  assert.equal(dests.filter((d) => d === '/dev/shm').length, 1);
+  assert.equal(s.mounts.find((m) => m.destination === '/dev/shm')?.source, 'tmpfs', 'the user\'s tmpfs, not the default shm');
+  assert.deepEqual(s.mounts.find((m) => m.destination === '/etc'), { destination: '/etc', type: 'bind', source: '/vols/v1/_data', options: ['rbind', 'rw', 'rprivate'] });
+  assert.throws(() => buildOciSpec(rec({ mounts: [{ type: 'volume', source: 'x', target: '/x', readOnly: false, origin: 'binds' }] }), facts()), /volume x was not mounted/);
+});

@@ -163,12 +163,17 @@ function defaultMounts(rec: ContainerRecord, facts: HostFacts): OciMount[] {
     // privileged containers see /sys and cgroups writable, as docker's
     for (const m of mounts) if (m.destination === '/sys' || m.destination === '/sys/fs/cgroup') m.options = m.options!.filter((o) => o !== 'ro');
   }
-  const own = [...rec.spec.host.mounts].sort((a, b) => depth(a.target) - depth(b.target));
-  for (const m of own) mounts.push(ociMount(m, facts.volumePaths ?? {}));
-  // a user mount over a default destination replaces the default (docker: user mounts win)
-  const userDests = new Set(mounts.slice(10).map((m) => m.destination));
-  return mounts.filter((m, i) => i >= 10 || !userDests.has(m.destination));
+  // as moby's WithMounts: a user mount replaces a default at its destination, and the container's own
+  // mounts (/dev/shm, /etc/hosts, …) are sorted with the user's, parents first, so a volume at /etc
+  // does not hide /etc/hosts
+  const own = rec.spec.host.mounts.map((m) => ociMount(m, facts.volumePaths ?? {}));
+  const userDests = new Set(own.map((m) => m.destination));
+  const kept = mounts.filter((m) => !userDests.has(m.destination));
+  const sorted = [...kept.filter((m) => containerOwn.has(m.destination)), ...own].sort((a, b) => depth(a.destination) - depth(b.destination));
+  return [...kept.filter((m) => !containerOwn.has(m.destination)), ...sorted];
 }
+
+const containerOwn = new Set(['/dev/shm', '/etc/resolv.conf', '/etc/hostname', '/etc/hosts']);
 
 function resources(rec: ContainerRecord, facts: HostFacts): Record<string, unknown> {
   const h = rec.spec.host;
