@@ -3,7 +3,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
+import { ok, run, startDaemon, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => { d = await startDaemon(); });
@@ -257,4 +257,27 @@ test('stats carries no networks for --network none (docker leaves them out); a c
     assert.ok(st.networks?.eth0, `networks: ${JSON.stringify(st.networks)}`);
   }
   ok(await d.docker(['rm', '-f', own]));
+});
+
+// what an SDK user does: create with HostConfig fields, kill, reload at once, read the attributes back
+const sdkScript = `
+import docker, json, sys
+c = docker.from_env()
+ct = c.containers.run('busybox', ['sleep', '1000'], name=sys.argv[1], detach=True, pid_mode='host', runtime='runc',
+    sysctls={'kernel.shmmax': '123456'}, group_add=['1234'], cpuset_cpus='0', init=True,
+    log_config={'type': 'json-file', 'config': {'max-size': '1k', 'max-file': '2'}})
+ct.update(mem_limit='64m')
+ct.kill()
+ct.reload()
+s, hc = ct.attrs['State'], ct.attrs['HostConfig']
+print(json.dumps([s['Running'], s['ExitCode'], hc['PidMode'], hc['Runtime'], hc['Sysctls'], hc['GroupAdd'], hc['CpusetCpus'], hc['Init'], hc['LogConfig'], hc['Memory']]))
+ct.remove()
+`;
+
+test('the python docker SDK: HostConfig round-trips, update, kill then reload shows exit 137', async () => {
+  const name = uniqueName('sdkfid');
+  const r = await run('python3', ['-c', sdkScript, name], { env: { ...process.env, ...d.env } as Record<string, string> });
+  ok(r);
+  assert.deepEqual(JSON.parse(r.stdout), [false, 137, 'host', 'runc', { 'kernel.shmmax': '123456' }, ['1234'], '0', true,
+    { Type: 'json-file', Config: { 'max-size': '1k', 'max-file': '2' } }, 64 * 1024 * 1024]);
 });

@@ -7,6 +7,7 @@ import { conflict, internal, invalidArgument } from '../../lib/errors.ts';
 import { paths, type Ctx } from './context.ts';
 import { runRuntime, runtimeMessage } from './runtime.ts';
 import { checkCpuset } from './host-options.ts';
+import { emitContainer } from './events.ts';
 
 type Host = ContainerRecord['spec']['host'];
 
@@ -103,5 +104,6 @@ export async function updateContainer(ctx: Ctx, rec: ContainerRecord, u: Contain
   }
   rec.spec = { ...rec.spec, host: next };
   await ctx.store.save(rec);
+  emitContainer(ctx, rec, 'update');
   return { warnings };
 }
