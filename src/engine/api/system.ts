@@ -59,7 +59,7 @@ async function info(ctx: HttpContext): Promise<void> {
     Images: i.images,
     Driver: 'overlay2',
     DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
-    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'local'] },
     MemoryLimit: true,
     SwapLimit: true,
     CpuCfsPeriod: true,
