@@ -44,7 +44,7 @@ test('events --since/--until show a run --rm in order: create, attach, start, di
   assert.equal(m.scope, 'local');
 });
 
-test('a live events stream sees kill, stop, pause, rename and image tag as they happen', async () => {
+test('a live events stream sees kill, stop, pause, rename, update, cp, prune and image tag as they happen', async () => {
   const name = uniqueName('live');
   const tag = `${uniqueName('tagged').toLowerCase()}:v1`;
   const until = Date.now() + 10_000;
@@ -55,20 +55,23 @@ test('a live events stream sees kill, stop, pause, rename and image tag as they 
   ok(await d.skiff(['pause', name]));
   ok(await d.skiff(['unpause', name]));
   ok(await d.docker(['cp', `${name}:/etc/hostname`, '-']));
+  ok(await d.docker(['update', '--pids-limit', '100', name]));
   ok(await d.skiff(['rename', name, `${name}-2`]));
   ok(await d.skiff(['stop', '-t', '1', `${name}-2`]));
   ok(await d.skiff(['rm', `${name}-2`]));
   ok(await d.skiff(['tag', 'busybox', tag]));
   ok(await d.skiff(['rmi', tag]));
+  ok(await d.docker(['container', 'prune', '-f']));
   const r = await stream;
-  const lines = r.stdout.split('\n').filter((l) => l.includes(name) || l.startsWith('image'));
+  const lines = r.stdout.split('\n').filter((l) => l.includes(name) || l.startsWith('image') || l.startsWith('container prune'));
   const want = [
-    `container create ${name} `, `container start ${name} `, `container pause ${name} `, `container unpause ${name} `, `container archive-path ${name} `,
+    `container create ${name} `, `container start ${name} `, `container pause ${name} `, `container unpause ${name} `, `container archive-path ${name} `, `container update ${name} `,
     `container rename ${name}-2 /${name}`, `container kill ${name}-2 15`, `container die ${name}-2 `, `container stop ${name}-2 `,
     `container destroy ${name}-2 `, `image tag ${tag} `,
   ];
   for (const w of want) assert.ok(lines.includes(w), `missing ${JSON.stringify(w)} in:\n${r.stdout}`);
   assert.ok(lines.some((l) => l.startsWith('image untag ')), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith('container prune ')), r.stdout);
 });
 
 interface Inspected {

@@ -307,6 +307,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
           if (!isKind(err, 'Conflict') && !isKind(err, 'NotFound')) throw err;
         }
       }
+      ctx.events?.emit('container', 'prune', { id: '', attributes: { reclaimed: String(reclaimed) } });
       return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
     },
     imageInUse(imageId) {
