@@ -198,6 +198,15 @@ test('the local driver mounts tmpfs options at first use and unmounts after the 
   const inspected = await d.docker(['volume', 'inspect', '-f', '{{json .Options}}', vol]);
   assert.equal(inspected.stdout.trim(), JSON.stringify({ device: 'tmpfs', o: 'size=64m', type: 'tmpfs' }));
   ok(await d.docker(['volume', 'rm', vol]));
+  // --mount creates a volume with the driver options it names, and tmpfs mounts take size and mode
+  const viaMount = lower('mtmpfs');
+  const m = await d.docker(['run', '--rm', '--mount', `type=volume,src=${viaMount},dst=/d,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=8m`,
+    '--mount', 'type=tmpfs,dst=/t,tmpfs-size=2m,tmpfs-mode=1770', '--tmpfs', '/r:size=3m', 'busybox', 'sh', '-c', 'df -k /d /t /r | tail -3; stat -c %a /t']);
+  ok(m);
+  const sizes = m.stdout.trim().split('\n').slice(0, 3).map((l) => l.trim().split(/\s+/)[1]);
+  assert.deepEqual(sizes, ['8192', '2048', '3072'], m.stdout);
+  assert.equal(m.stdout.trim().split('\n').at(-1), '1770');
+  ok(await d.docker(['volume', 'rm', viaMount]));
   const bad = await d.docker(['volume', 'create', '--opt', 'type=tmpfs', lower('bad')]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /missing required option: "device"/);
