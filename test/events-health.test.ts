@@ -3,7 +3,9 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ok, run, startDaemon, importBusybox, uniqueName, waitFor, BUSYBOX_CHANGES, BUSYBOX_TAR, type Daemon } from './harness.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ok, run, startDaemon, importBusybox, uniqueName, waitFor, BUSYBOX_CHANGES, BUSYBOX_TAR, DOCKER, type Daemon } from './harness.ts';
 
 let d: Daemon;
 before(async () => {
@@ -47,31 +49,40 @@ test('events --since/--until show a run --rm in order: create, attach, start, di
 test('a live events stream sees kill, stop, pause, rename, update, cp, prune and image tag as they happen', async () => {
   const name = uniqueName('live');
   const tag = `${uniqueName('tagged').toLowerCase()}:v1`;
-  const until = Date.now() + 10_000;
   const format = '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "signal"}}{{index .Actor.Attributes "oldName"}}';
-  const stream = d.docker(['events', '--since', stamp(Date.now()), '--until', stamp(until), '--format', format], { timeoutMs: 40_000 });
-  await sleep(300);
-  ok(await d.skiff(['run', '-d', '--name', name, 'busybox', 'sleep', '60']));
-  ok(await d.skiff(['pause', name]));
-  ok(await d.skiff(['unpause', name]));
-  ok(await d.docker(['cp', `${name}:/etc/hostname`, '-']));
-  ok(await d.docker(['update', '--pids-limit', '100', name]));
-  ok(await d.skiff(['rename', name, `${name}-2`]));
-  ok(await d.skiff(['stop', '-t', '1', `${name}-2`]));
-  ok(await d.skiff(['rm', `${name}-2`]));
-  ok(await d.skiff(['tag', 'busybox', tag]));
-  ok(await d.skiff(['rmi', tag]));
-  ok(await d.docker(['container', 'prune', '-f']));
-  const r = await stream;
-  const lines = r.stdout.split('\n').filter((l) => l.includes(name) || l.startsWith('image') || l.startsWith('container prune'));
+  const listeners = async () => Number((await d.docker(['info', '--format', '{{.NEventsListener}}'])).stdout.trim());
+  const stream = spawn(DOCKER, ['events', '--format', format], { env: { ...process.env, ...d.env } as Record<string, string> });
+  let out = '';
+  stream.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const closed = once(stream, 'close');
+  try {
+    await waitFor('the events stream to be open', async () => (await listeners()) === 1, 20_000, 100);
+    ok(await d.skiff(['run', '-d', '--name', name, 'busybox', 'sleep', '60']));
+    ok(await d.skiff(['pause', name]));
+    ok(await d.skiff(['unpause', name]));
+    ok(await d.docker(['cp', `${name}:/etc/hostname`, '-']));
+    ok(await d.docker(['update', '--pids-limit', '100', name]));
+    ok(await d.skiff(['rename', name, `${name}-2`]));
+    ok(await d.skiff(['stop', '-t', '1', `${name}-2`]));
+    ok(await d.skiff(['rm', `${name}-2`]));
+    ok(await d.skiff(['tag', 'busybox', tag]));
+    ok(await d.skiff(['rmi', tag]));
+    ok(await d.docker(['container', 'prune', '-f']));
+    await waitFor('the prune event on the stream', () => out.includes('container prune'), 20_000);
+  } finally {
+    stream.kill('SIGINT');
+    await closed;
+  }
+  const lines = out.split('\n').filter((l) => l.includes(name) || l.startsWith('image') || l.startsWith('container prune'));
   const want = [
     `container create ${name} `, `container start ${name} `, `container pause ${name} `, `container unpause ${name} `, `container archive-path ${name} `, `container update ${name} `,
     `container rename ${name}-2 /${name}`, `container kill ${name}-2 15`, `container die ${name}-2 `, `container stop ${name}-2 `,
     `container destroy ${name}-2 `, `image tag ${tag} `,
   ];
-  for (const w of want) assert.ok(lines.includes(w), `missing ${JSON.stringify(w)} in:\n${r.stdout}`);
-  assert.ok(lines.some((l) => l.startsWith('image untag ')), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('container prune ')), r.stdout);
+  for (const w of want) assert.ok(lines.includes(w), `missing ${JSON.stringify(w)} in:\n${out}`);
+  assert.ok(lines.some((l) => l.startsWith('image untag ')), out);
+  // the stream ends on the daemon's side when the client goes away
+  await waitFor('the listener to go', async () => (await listeners()) === 0, 10_000, 100);
 });
 
 interface Inspected {
