@@ -52,3 +52,11 @@ test('errors are reported, not thrown as crashes', () => {
   assert.throws(() => t('{{if .A}}x'), /unexpected EOF/);
   assert.throws(() => t('{{nofunc .A}}'), /function "nofunc" not defined/);
 });
+
+test('fields of a parenthesized pipeline: (index .M "k").A', () => {
+  const data = { Networks: { 'my-net': { IPAddress: '10.0.0.2' } }, IPAM: { Config: [{ Subnet: '10.0.0.0/24' }] } };
+  assert.equal(parseTemplate('{{(index .Networks "my-net").IPAddress}}').execute(data), '10.0.0.2');
+  assert.equal(parseTemplate('{{(index .IPAM.Config 0).Subnet}}').execute(data), '10.0.0.0/24');
+  // with a space the field is an argument, as in Go: an error, not a chain
+  assert.throws(() => parseTemplate('{{(index .IPAM.Config 0) .Subnet}}').execute(data), /can't give argument to non-function/);
+});

@@ -8,7 +8,8 @@ type Term =
   | { t: 'field'; base: 'dot' | string; path: string[] } // `.A.B` (base dot) or `$x.A` (base var name)
   | { t: 'lit'; v: Value }
   | { t: 'ident'; name: string }
-  | { t: 'pipe'; p: Pipeline };
+  | { t: 'pipe'; p: Pipeline }
+  | { t: 'chain'; of: Term; path: string[] }; // `(index .M "k").A.B`
 type Command = Term[];
 interface Pipeline {
   decl: string[];
@@ -166,7 +167,8 @@ function findClose(src: string, from: number): number {
 }
 
 function tokenize(src: string): string[] {
-  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|:=|[|(),]|[^\s|(),]+)/gy;
+  // `).A.B` (no space before the dot) closes a parenthesized pipeline and reads fields of its value
+  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|:=|\)\.[^\s|(),]+|[|(),]|[^\s|(),]+)/gy;
   const out: string[] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(src))) out.push(m[1]);
@@ -187,13 +189,15 @@ function parsePipeline(src: string): Pipeline {
     const cmds: Command[] = [[]];
     while (pos < toks.length) {
       const t = toks[pos++];
-      if (t === ')') break;
+      if (t === ')' || t.startsWith(').')) break;
       if (t === '|') {
         cmds.push([]);
         continue;
       }
       if (t === '(') {
-        cmds[cmds.length - 1].push({ t: 'pipe', p: pipeline() });
+        const inner: Term = { t: 'pipe', p: pipeline() };
+        const closer = toks[pos - 1] ?? '';
+        cmds[cmds.length - 1].push(closer.startsWith(').') ? { t: 'chain', of: inner, path: closer.slice(2).split('.') } : inner);
         continue;
       }
       cmds[cmds.length - 1].push(term(t));
@@ -297,16 +301,21 @@ function evalTerm(t: Term, dot: Value, vars: Vars): Value {
       return evalPipeline(t.p, dot, vars);
     case 'ident':
       return evalCommand([t], dot, vars, []);
-    case 'field': {
-      let v: Value = t.base === 'dot' ? dot : t.base in vars ? vars[t.base] : failVar(t.base);
-      for (const key of t.path) {
-        if (v === null || v === undefined) return undefined;
-        if (typeof v !== 'object') throw new CliError(`template: can't evaluate field ${key} in type ${typeof v}`, 1);
-        v = (v as Record<string, Value>)[key];
-      }
-      return v;
-    }
+    case 'field':
+      return fieldPath(t.base === 'dot' ? dot : t.base in vars ? vars[t.base] : failVar(t.base), t.path);
+    case 'chain':
+      return fieldPath(evalTerm(t.of, dot, vars), t.path);
   }
+}
+
+function fieldPath(start: Value, path: string[]): Value {
+  let v = start;
+  for (const key of path) {
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'object') throw new CliError(`template: can't evaluate field ${key} in type ${typeof v}`, 1);
+    v = (v as Record<string, Value>)[key];
+  }
+  return v;
 }
 
 function failVar(name: string): never {
