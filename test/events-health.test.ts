@@ -115,7 +115,7 @@ test('--health-cmd true --health-interval 1s turns healthy: inspect, ps and even
     assert.ok(dps.stdout.split('\n').includes(name), dps.stdout);
     const none = await d.docker(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}']);
     assert.ok(!none.stdout.split('\n').includes(name));
-    const ev = await d.skiff(['events', '--since', stamp(t0), '--until', stamp(Date.now()), '--filter', `container=${name}`, '--filter', 'event=health_status']);
+    const ev = await d.skiff(['system', 'events', '--since', stamp(t0), '--until', stamp(Date.now()), '--filter', `container=${name}`, '--filter', 'event=health_status']);
     ok(ev);
     assert.match(ev.stdout, new RegExp(`container health_status: healthy [0-9a-f]{64} \\(image=busybox, name=${name}\\)\\n$`));
     // probes run through the exec path, so they show as exec events, as docker's do

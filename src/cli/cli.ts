@@ -110,7 +110,7 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
   network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
-  system: { summary: 'Manage skiff', verbs: { df: verb('Show docker disk usage', () => import('./commands/df.ts').then((m) => m.df)) }, aliases: {} },
+  system: { summary: 'Manage skiff', verbs: { df: verb('Show docker disk usage', () => import('./commands/df.ts').then((m) => m.df)), events: others.events, info: common.info }, aliases: {} },
   volume: { summary: 'Manage volumes', verbs: volume, aliases: { list: 'ls', remove: 'rm' } },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
