@@ -281,6 +281,30 @@ test('volume ls filters and the skiff CLI table', async () => {
   ok(await d.skiff(['volume', 'rm', b]));
 });
 
+test('docker cp reads and writes a container\'s volumes and binds, not the rootfs under them', async () => {
+  const vol = lower('cp');
+  const c = uniqueName('cp');
+  const host = join(d.root, uniqueName('cpbind'));
+  mkdirSync(host);
+  ok(await d.docker(['create', '--name', c, '-v', `${vol}:/data`, '-v', `${host}:/b:ro`, 'busybox', 'cat', '/data/in']));
+  const src = join(d.root, 'in');
+  writeFileSync(src, 'copied in\n');
+  ok(await d.docker(['cp', src, `${c}:/data/in`]));
+  assert.equal(readFileSync(join(d.root, 'volumes', vol, '_data', 'in'), 'utf8'), 'copied in\n');
+  const started = await d.docker(['start', '-a', c]);
+  ok(started);
+  assert.equal(started.stdout, 'copied in\n');
+  writeFileSync(join(host, 'h'), 'on the host\n');
+  const out = await d.docker(['cp', `${c}:/b/h`, join(d.root, 'h-out')]);
+  ok(out);
+  assert.equal(readFileSync(join(d.root, 'h-out'), 'utf8'), 'on the host\n');
+  const ro = await d.docker(['cp', src, `${c}:/b/`]);
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.stderr, /mounted volume is marked read-only/);
+  ok(await d.docker(['rm', c]));
+  ok(await d.docker(['volume', 'rm', vol]));
+});
+
 test('volumes and their data survive a daemon restart', async () => {
   const vol = lower('survives');
   ok(await d.docker(['run', '--rm', '-v', `${vol}:/d`, 'busybox', 'sh', '-c', 'echo still > /d/f']));

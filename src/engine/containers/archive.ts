@@ -12,6 +12,7 @@ import { invalidArgument, notFound, errnoCode } from '../../lib/errors.ts';
 import type { Ctx } from './context.ts';
 import { serialize } from './lifecycle.ts';
 import { emitContainer } from './events.ts';
+import { mountUnder } from './volume-use.ts';
 
 /** Go's os.FileMode bits for a stat (what docker puts in X-Docker-Container-Path-Stat). */
 export function goFileMode(st: Stats): number {
@@ -60,7 +61,10 @@ async function locate(root: string, path: string): Promise<{ host: string; follo
 }
 
 async function statAt(root: string, rec: ContainerRecord, path: string): Promise<{ stat: PathStat; host: string; st: Stats }> {
-  const { host } = await locate(root, path);
+  // a path under a bind or volume mount is in that mount's host directory (docker's archive does the same)
+  const under = mountUnder(rec, path);
+  const suffix = path.endsWith('/.') ? '/.' : path.endsWith('/') ? '/' : '';
+  const { host } = under ? await locate(under.root, under.rel + suffix) : await locate(root, path);
   let st: Stats;
   try {
     st = await lstat(host);
@@ -96,7 +100,9 @@ export function getArchive(ctx: Ctx, rec: ContainerRecord, path: string): Promis
 }
 
 export function putArchive(ctx: Ctx, rec: ContainerRecord, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean }): Promise<void> {
-  if (rec.spec.host.readonlyRootfs) return Promise.reject(invalidArgument('container rootfs is marked read-only'));
+  const under = mountUnder(rec, path);
+  if (under?.mount.readOnly) return Promise.reject(invalidArgument('mounted volume is marked read-only'));
+  if (!under && rec.spec.host.readonlyRootfs) return Promise.reject(invalidArgument('container rootfs is marked read-only'));
   return withRootfs(ctx, rec, async (root) => {
     const { host, st } = await statAt(root, rec, path.endsWith('/') ? path : path + '/');
     if (!st.isDirectory()) throw invalidArgument('extraction point is not a directory');

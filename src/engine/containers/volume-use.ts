@@ -2,6 +2,7 @@
 // mounted and, when new, filled with the image's content at their target (docker's copy-up); at exit they
 // are released (a driver filesystem unmounted by its last user); `rm -v` removes the anonymous ones.
 import { mkdir, readdir, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { ContainerRecord, MountSpec, VolumeUse } from '../types.ts';
 import { internal } from '../../lib/errors.ts';
 import { runProgram } from '../../lib/spawn.ts';
@@ -69,4 +70,21 @@ export async function removeAnonymousVolumes(ctx: Ctx, rec: ContainerRecord): Pr
 /** Ids of the containers (any state) that mount the volume `name`. */
 export function volumeUsers(ctx: Pick<Ctx, 'store'>, name: string): string[] {
   return [...ctx.store.all()].filter((r) => r.spec.host.mounts.some((m) => m.type === 'volume' && m.source === name)).map((r) => r.id);
+}
+
+/**
+ * Where a container path lies when it is under one of the container's bind or volume mounts (the deepest):
+ * the mount's host directory and the path inside it. `docker cp` reads and writes there, as docker's
+ * archive code does with the container's volumes mounted.
+ */
+export function mountUnder(rec: ContainerRecord, path: string): { mount: MountSpec; root: string; rel: string } | null {
+  const clean = posix.normalize('/' + path);
+  let best: MountSpec | undefined;
+  for (const m of rec.spec.host.mounts) {
+    if (m.type === 'tmpfs' || !(clean === m.target || clean.startsWith(m.target + '/'))) continue;
+    if (!best || m.target.length > best.target.length) best = m;
+  }
+  const root = best?.type === 'volume' ? best.hostPath : best?.source;
+  if (!best || !root) return null;
+  return { mount: best, root, rel: clean.slice(best.target.length) || '/' };
 }
