@@ -59,6 +59,15 @@ export function limitedBuffer() {
   };
 }
 
+/** a wedged exec start must not stall the monitor (docker's separate 30 s limit; the probe's timeout counts from the start) */
+const startDeadlineMs = 30_000;
+
+function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** A probe run as an exec session in the container, killed after the timeout (exit code -1, docker's message). */
 export function execProbe(execs: ExecService): RunProbe {
   return async (rec, probe, signal) => {
@@ -67,7 +76,7 @@ export function execProbe(execs: ExecService): RunProbe {
       tty: false, attachStdin: false, attachStdout: true, attachStderr: true, privileged: false,
     });
     try {
-      const att = await execs.start(ex.id, { detach: false, tty: false });
+      const att = await withDeadline(execs.start(ex.id, { detach: false, tty: false }), startDeadlineMs, `timed out starting health check for container ${rec.id}`);
       const out = limitedBuffer();
       let timedOut = false;
       const kill = () => {
