@@ -6,7 +6,7 @@ import { newId, randomName } from '../../lib/ids.ts';
 import { checkName } from './store.ts';
 import { containerCapabilities } from './caps.ts';
 import { mergeEnv } from './spec.ts';
-import { paths, type Ctx } from './context.ts';
+import { log, paths, type Ctx } from './context.ts';
 import { nowNano, zeroTime } from './lifecycle.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
@@ -113,7 +113,7 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     await ctx.store.trash(id).catch(() => {});
     await ctx.store.purge(id).catch(() => {});
     await rm(p.dir, { recursive: true, force: true }).catch(() => {});
-    await dropVolumes(ctx.volumes, volumes.created).catch(() => {});
+    await dropVolumes(ctx.volumes, volumes.created).catch((e) => log.warn('could not remove the volumes of a failed create', { volumes: volumes.created, err: e }));
     throw err;
   }
   return rec;

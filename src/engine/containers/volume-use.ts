@@ -39,7 +39,7 @@ export async function prepareMounts(ctx: Ctx, rec: ContainerRecord, rootfs: stri
 /** Copy what the image has at the mount's target into a new volume's data dir; false when it has nothing. */
 async function copyUp(m: MountSpec, dir: string, rootfs: string): Promise<boolean> {
   const src = await resolveInRoot(rootfs, m.target);
-  const st = await stat(src).catch(() => null);
+  const st = await stat(src).catch(() => null); // nothing in the image there: nothing to copy
   if (!st?.isDirectory() || (await readdir(src)).length === 0) return false;
   // cp -a keeps owners, modes, times, links and special files, and gives the data dir the source dir's own
   const r = await runProgram('/bin/cp', ['-a', '--', `${src}/.`, `${dir}/`]);
@@ -61,7 +61,7 @@ export async function removeAnonymousVolumes(ctx: Ctx, rec: ContainerRecord): Pr
   const names: string[] = [];
   for (const m of rec.spec.host.mounts) {
     if (m.type !== 'volume' || m.origin === 'volumes-from') continue;
-    const v = await ctx.volumes.inspect(m.source).catch(() => null);
+    const v = await ctx.volumes.inspect(m.source).catch(() => null); // already removed: nothing to do
     if (v?.anonymous) names.push(v.name);
   }
   await dropVolumes(ctx.volumes, names);

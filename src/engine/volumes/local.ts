@@ -62,7 +62,7 @@ export async function directorySize(dir: string, seen = new Set<string>()): Prom
   }
   for (const name of names) {
     const p = join(dir, name);
-    const st = await lstat(p).catch(() => null);
+    const st = await lstat(p).catch(() => null); // removed while we walk: not counted
     if (!st) continue;
     if (st.isDirectory()) {
       total += await directorySize(p, seen);
