@@ -207,6 +207,16 @@ test('the local driver mounts tmpfs options at first use and unmounts after the 
   assert.deepEqual(sizes, ['8192', '2048', '3072'], m.stdout);
   assert.equal(m.stdout.trim().split('\n').at(-1), '1770');
   ok(await d.docker(['volume', 'rm', viaMount]));
+  // the other common local-driver use: a host directory bound as a named volume
+  const dir = join(d.root, uniqueName('bound'));
+  mkdirSync(dir);
+  const bound = lower('bound');
+  ok(await d.docker(['volume', 'create', '--opt', 'type=none', '--opt', `device=${dir}`, '--opt', 'o=bind', bound]));
+  ok(await d.docker(['run', '--rm', '-v', `${bound}:/d`, 'busybox', 'sh', '-c', 'echo via-bind > /d/f']));
+  assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'via-bind\n');
+  await waitFor('the bound volume to be unmounted', () => mountsUnder(join(d.root, 'volumes', bound)).length === 0 || undefined, 5000);
+  ok(await d.docker(['volume', 'rm', bound]));
+  assert.ok(existsSync(join(dir, 'f')), 'removing the volume leaves the host directory alone');
   const bad = await d.docker(['volume', 'create', '--opt', 'type=tmpfs', lower('bad')]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /missing required option: "device"/);

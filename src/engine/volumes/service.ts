@@ -4,7 +4,8 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventSink, VolumeCreateOptions, VolumeRecord, VolumeService, VolumeUse } from '../types.ts';
-import { conflict, invalidArgument, isKind, notFound } from '../../lib/errors.ts';
+import { conflict, failedPrecondition, invalidArgument, isKind, notFound } from '../../lib/errors.ts';
+import { isMounted } from '../snapshots/index.ts';
 import { writeJsonAtomic } from '../../lib/atomic.ts';
 import { newId } from '../../lib/ids.ts';
 import { logger } from '../../lib/log.ts';
@@ -141,6 +142,8 @@ async function removeVolume(st: State, name: string, force: boolean): Promise<vo
     const users = st.usedBy(name);
     if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     if (hasFilesystem(rec.options)) await unmountLocal(rec.mountpoint);
+    // never delete through a mount: a bound host directory would lose its files
+    if (await isMounted(rec.mountpoint)) throw failedPrecondition(`remove ${name}: ${rec.mountpoint} is still mounted`);
     // the record goes first: a crash after it leaves a dir that the next start ignores and logs
     await rm(join(st.dir, name, 'volume.json'), { force: true });
     st.records.delete(name);
