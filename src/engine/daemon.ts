@@ -19,6 +19,9 @@ export interface DaemonOptions {
   root?: string;
   host?: string;
   runtime?: 'crun' | 'runc' | 'auto';
+  /** the default bridge network: Linux bridge name and gateway/prefix (`--bridge`, `--bip`) */
+  bridge?: string;
+  bip?: string;
   /** stop serving when aborted (tests; the command line uses SIGTERM/SIGINT) */
   signal?: AbortSignal;
 }
@@ -41,7 +44,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   await clearStaleSocket(socketPath, pidPath);
 
-  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto' });
+  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip });
   let server: Awaited<ReturnType<typeof serveDockerApi>>;
   try {
     // created 0660 from the start: no moment where others could connect

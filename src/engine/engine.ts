@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import type { Engine, EngineInfo } from './types.ts';
 import { createImageService } from './images/index.ts';
 import { createSnapshotter } from './snapshots/index.ts';
-import { createContainerService } from './containers/index.ts';
+import { createContainerService, type ContainerEngine } from './containers/index.ts';
 import { createEventBus } from './events/index.ts';
 import { createVolumeService } from './volumes/index.ts';
+import { createNetworkService } from './network/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -18,6 +19,9 @@ export interface EngineOptions {
   /** volatile: exit files, sockets, runtime state (default /run/skiff/engine) */
   runRoot: string;
   runtime?: 'crun' | 'runc' | 'auto';
+  /** the default bridge network's Linux bridge (default skiff0) and gateway/prefix (default 10.99.0.1/16) */
+  bridge?: string;
+  bip?: string;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -52,9 +56,23 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const snapshotter = createSnapshotter({ root: opts.root });
   const images = await createImageService({ root: opts.root, snapshotter, events });
   // the volume service asks the containers which of them use a volume; they exist once it does
-  let containers: Awaited<ReturnType<typeof createContainerService>> | undefined;
+  let containers: ContainerEngine | undefined;
   const volumes = await createVolumeService({ root: opts.root, usedBy: (name) => containers?.volumeUsers(name) ?? [], events });
-  containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events, volumes });
+  // networks ask about containers (names, state, connect) and containers ask networks for sandboxes; the
+  // containers' side is ready once they are adopted
+  let ready!: (c: ContainerEngine) => void;
+  const containersReady = new Promise<ContainerEngine>((r) => (ready = r));
+  const networks = await createNetworkService({
+    root: opts.root, bridge: opts.bridge, bip: opts.bip, events,
+    containers: {
+      get: async (x) => (await containersReady).get(x),
+      list: async () => (await containersReady).list({ all: true }),
+      update: async (id, fn) => (await containersReady).modify(id, fn),
+    },
+  });
+  containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events, volumes, network: networks.hooks });
+  ready(containers);
+  await networks.reconcile();
   const [id, operatingSystem, serverVersion, cgroupFs] = await Promise.all([
     engineId(opts.root), osName(), packageVersion(), statfs('/sys/fs/cgroup').catch(() => null),
   ]);
@@ -63,6 +81,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     containers,
     events,
     volumes,
+    networks,
     async info(): Promise<EngineInfo> {
       const all = await containers.list({ all: true });
       const count = (s: string) => all.filter((c) => c.state.status === s).length;

@@ -22,6 +22,8 @@ export interface ProgramOptions {
   timeoutMs?: number;
   /** default: this process's environment */
   env?: Record<string, string>;
+  /** written to the program's stdin (closed after); without it stdin is /dev/null */
+  input?: string;
 }
 
 export function runProgram(path: string, args: string[], o: ProgramOptions = {}): Promise<ProgramResult> {
@@ -30,7 +32,8 @@ export function runProgram(path: string, args: string[], o: ProgramOptions = {})
   const env = o.env ?? Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   let child;
   try {
-    child = posixSpawn(lib, { path, argv: [path, ...args], env, cwd: o.cwd, pipes: [{ fd: 1, child: 'write' }, { fd: 2, child: 'write' }], keepAlive: true });
+    const pipes = [{ fd: 1, child: 'write' as const }, { fd: 2, child: 'write' as const }, ...(o.input !== undefined ? [{ fd: 0, child: 'read' as const }] : [])];
+    child = posixSpawn(lib, { path, argv: [path, ...args], env, cwd: o.cwd, pipes, keepAlive: true });
   } catch (err) {
     return Promise.resolve({ code: -1, stdout: '', stderr: '', error: err instanceof Error ? err : new Error(String(err)) });
   }
@@ -42,6 +45,11 @@ export function runProgram(path: string, args: string[], o: ProgramOptions = {})
     s.on('close', () => resolve(text));
     s.on('error', () => {});
   });
+  if (o.input !== undefined) {
+    const stdin = child.pipes.get(0)!;
+    stdin.on('error', () => {}); // the program may exit without reading it all; its exit status tells
+    stdin.end(o.input);
+  }
   let timedOut = false;
   let reaped = false;
   void child.exited.then(() => (reaped = true));
@@ -61,12 +69,14 @@ export function runProgram(path: string, args: string[], o: ProgramOptions = {})
 
 function runWithExecFile(path: string, args: string[], o: ProgramOptions): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    execFile(path, args, { cwd: o.cwd, env: o.env, timeout: o.timeoutMs ?? 0, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(path, args, { cwd: o.cwd, env: o.env, timeout: o.timeoutMs ?? 0, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (!err) return resolve({ code: 0, stdout, stderr });
       const e = err as NodeJS.ErrnoException & { code?: unknown; signal?: NodeJS.Signals | null };
       const code = typeof e.code === 'number' ? e.code : e.signal ? 128 + (signalNumber(e.signal) ?? 0) : -1;
       resolve({ code, stdout, stderr, ...(typeof e.code === 'number' ? {} : { error: err }) });
     });
+    child.stdin?.on('error', () => {}); // as above: the exit status tells
+    child.stdin?.end(o.input);
   });
 }
 

@@ -8,6 +8,8 @@ export const daemon: Command = {
     { name: 'host', short: 'H', type: 'string', help: 'Socket to listen on', def: DEFAULT_HOST },
     { name: 'root', type: 'string', help: 'Root directory of persistent engine state', def: '/var/lib/skiff/engine' },
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
+    { name: 'bridge', type: 'string', help: 'Linux bridge of the default bridge network', def: 'skiff0' },
+    { name: 'bip', type: 'string', help: 'Gateway address and prefix of the default bridge network', def: '10.99.0.1/16' },
   ],
   args: { max: 0 },
   async run(ctx, p) {
@@ -25,6 +27,6 @@ export const daemon: Command = {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const { runDaemon } = await import('../../engine/daemon.ts');
-    await runDaemon({ root: p.str('root'), host, runtime, signal: abort.signal });
+    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), signal: abort.signal });
   },
 };

@@ -30,16 +30,16 @@ async function list(ctx: HttpContext): Promise<void> {
     filters: Object.keys(filters).length ? filters : undefined,
     limit: limit !== undefined && limit > 0 ? limit : undefined,
   });
-  if (!queryBool(q, 'size')) return sendJson(ctx.res, 200, records.map(containerSummary));
+  if (!queryBool(q, 'size')) return sendJson(ctx.res, 200, records.map((r) => containerSummary(r, ctx.engine.networks.containerState(r.id))));
   // `docker ps -s`: bytes in the writable layer, and with the image's (the engine measures them)
   const sizes = await Promise.all(records.map((r) => ctx.engine.containers.size(r.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 })))); // removed meanwhile
-  sendJson(ctx.res, 200, records.map((r, i) => ({ ...containerSummary(r), SizeRw: sizes[i].sizeRw, SizeRootFs: sizes[i].sizeRootFs })));
+  sendJson(ctx.res, 200, records.map((r, i) => ({ ...containerSummary(r, ctx.engine.networks.containerState(r.id)), SizeRw: sizes[i].sizeRw, SizeRootFs: sizes[i].sizeRootFs })));
 }
 
 async function inspect(ctx: HttpContext): Promise<void> {
   const r = await ctx.engine.containers.get(ctx.params.id);
   const image = await ctx.engine.images.get(r.imageId).catch(() => undefined);
-  sendJson(ctx.res, 200, containerInspect(r, image?.config));
+  sendJson(ctx.res, 200, containerInspect(r, image?.config, ctx.engine.networks.containerState(r.id)));
 }
 
 async function start(ctx: HttpContext): Promise<void> {

@@ -1,13 +1,11 @@
 // `POST /containers/create`: docker's create body (Config + HostConfig) → a validated ContainerSpec.
 // Messages follow the docker daemon's wording so the docker CLI's output reads the same.
 import { availableParallelism } from 'node:os';
-import type { ContainerSpec, HealthConfig, NetworkMode, RestartPolicy } from '../types.ts';
+import type { ContainerSpec, HealthConfig, RestartPolicy } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
-import { logger } from '../../lib/log.ts';
 import { mountsFromDocker } from './mounts.ts';
 import { hostOptionsFromDocker } from './host-config.ts';
-
-const log = logger('api');
+import { applyNetworkFields, networkFieldsFromDocker } from './create-network.ts';
 
 const minMemory = 6 * 1024 * 1024;
 const namePattern = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -65,7 +63,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
       pidsLimit: positive(optInt(hc.PidsLimit, 'PidsLimit')), // 0 and -1 mean unlimited, as docker
       restartPolicy: restartPolicy(hc.RestartPolicy),
       autoRemove: optBool(hc.AutoRemove),
-      networkMode: networkMode(hc.NetworkMode),
+      networkMode: 'bridge',
       readonlyRootfs: optBool(hc.ReadonlyRootfs),
       capAdd: capabilities(hc.CapAdd, 'CapAdd'),
       capDrop: capabilities(hc.CapDrop, 'CapDrop'),
@@ -85,12 +83,9 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
   if (spec.host.autoRemove && spec.host.restartPolicy.name !== 'no') {
     throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   }
-  if (hasEntries(hc.PortBindings) || hasEntries(config.ExposedPorts)) {
-    warnings.push('Published and exposed ports are ignored: container networking is not supported yet (the container has no network).');
-  }
-  for (const field of ['Links'] as const) {
-    if (Array.isArray(hc[field]) && hc[field].length > 0) throw invalidArgument(`${field} is not supported yet`);
-  }
+  const net = networkFieldsFromDocker(config, hc);
+  applyNetworkFields(spec, net);
+  warnings.push(...net.warnings);
   return { spec, warnings };
 }
 
@@ -134,20 +129,6 @@ export function restartPolicy(v: unknown): RestartPolicy {
     default:
       throw invalidArgument(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   }
-}
-
-let noNetworkNoted = false;
-
-function networkMode(v: unknown): NetworkMode {
-  const mode = optString(v, 'NetworkMode') ?? '';
-  if (mode === 'host' || mode === 'none') return mode;
-  if (mode === '' || mode === 'default' || mode === 'bridge') {
-    // the docker CLI sends "default"/"bridge" when no --network is given; bridge networking is a later issue
-    if (!noNetworkNoted) log.info('container networking is not supported yet: containers get network mode "none"', { requested: mode || 'default' });
-    noNetworkNoted = true;
-    return 'none';
-  }
-  throw invalidArgument(`network ${mode} not found`);
 }
 
 /** Names pass as given (`net_admin`, `CAP_NET_ADMIN`, `ALL`): the engine normalizes and checks them. */
@@ -218,4 +199,3 @@ function optBool(v: unknown): boolean {
 const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : undefined);
 const nonZero = (n: number | undefined) => (n !== undefined && n !== 0 ? n : undefined);
 const nonEmpty = <T>(a: T[] | undefined) => (a && a.length ? a : undefined);
-const hasEntries = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).length > 0;

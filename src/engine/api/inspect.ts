@@ -1,7 +1,8 @@
 // Engine records in the shapes docker clients read: `docker inspect` (container and image), `docker ps`,
 // `docker images`.
-import type { ContainerRecord, ImageConfig, ImageRecord } from '../types.ts';
+import type { ContainerNetworkState, ContainerRecord, ImageConfig, ImageRecord } from '../types.ts';
 import { healthcheckJson, healthJson, healthSuffix } from './health.ts';
+import { networkSettingsJson, networksJson, portBindingsJson, summaryPorts } from './inspect-network.ts';
 import { humanDuration } from '../../lib/units.ts';
 import { configVolumes, hostConfigMounts, mountPoints } from './mounts.ts';
 import { hostConfigOfOptions } from './host-config.ts';
@@ -31,7 +32,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   }
 }
 
-export function containerSummary(r: ContainerRecord): Record<string, unknown> {
+export function containerSummary(r: ContainerRecord, net?: ContainerNetworkState): Record<string, unknown> {
   return {
     Id: r.id,
     Names: [`/${r.name}`],
@@ -39,18 +40,18 @@ export function containerSummary(r: ContainerRecord): Record<string, unknown> {
     ImageID: r.imageId,
     Command: [r.path, ...r.args].join(' '),
     Created: unixSeconds(r.created),
-    Ports: [],
+    Ports: summaryPorts(r, net),
     Labels: r.spec.labels,
     State: r.state.status,
     Status: statusText(r),
     HostConfig: { NetworkMode: r.spec.host.networkMode },
-    NetworkSettings: { Networks: networks(r) },
+    NetworkSettings: { Networks: networksJson(r, net) },
     Mounts: mountPoints(r.spec),
   };
 }
 
 /** `docker inspect CONTAINER`. `image` (when still present) fills in what the container inherits. */
-export function containerInspect(r: ContainerRecord, image?: ImageConfig): Record<string, unknown> {
+export function containerInspect(r: ContainerRecord, image?: ImageConfig, net?: ContainerNetworkState): Record<string, unknown> {
   const s = r.state;
   const h = r.spec.host;
   const ic = image?.config ?? {};
@@ -75,9 +76,9 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       ...(s.health ? { Health: healthJson(s.health) } : {}),
     },
     Image: r.imageId,
-    ResolvConfPath: '',
+    ResolvConfPath: r.hostnamePath ? r.hostnamePath.replace(/hostname$/, 'resolv.conf') : '',
     HostnamePath: r.hostnamePath ?? '',
-    HostsPath: '',
+    HostsPath: r.hostnamePath ? r.hostnamePath.replace(/hostname$/, 'hosts') : '',
     LogPath: r.logPath,
     Name: `/${r.name}`,
     RestartCount: s.restartCount,
@@ -92,7 +93,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       ContainerIDFile: '',
       LogConfig: { Type: 'json-file', Config: {} },
       NetworkMode: h.networkMode,
-      PortBindings: {},
+      PortBindings: portBindingsJson(h.portBindings),
       RestartPolicy: { Name: h.restartPolicy.name, MaximumRetryCount: h.restartPolicy.name === 'on-failure' ? h.restartPolicy.maximumRetryCount : 0 },
       AutoRemove: h.autoRemove,
       VolumeDriver: '',
@@ -100,17 +101,17 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       CapDrop: h.capDrop.length ? h.capDrop : null,
       CgroupnsMode: 'private',
       Dns: h.dns ?? [],
-      DnsOptions: [],
-      DnsSearch: [],
+      DnsOptions: h.dnsOptions ?? [],
+      DnsSearch: h.dnsSearch ?? [],
       ExtraHosts: h.extraHosts ?? null,
       GroupAdd: null,
       IpcMode: 'private',
       Cgroup: '',
-      Links: null,
+      Links: h.links?.length ? h.links.map((l) => `/${l.container}:/${r.name}/${l.alias}`) : null,
       OomScoreAdj: 0,
       PidMode: '',
       Privileged: h.privileged,
-      PublishAllPorts: false,
+      PublishAllPorts: h.publishAllPorts ?? false,
       ReadonlyRootfs: h.readonlyRootfs,
       SecurityOpt: h.securityOpt ?? null,
       UTSMode: '',
@@ -147,7 +148,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       AttachStdin: r.spec.attachStdin,
       AttachStdout: r.spec.attachStdout,
       AttachStderr: r.spec.attachStderr,
-      ExposedPorts: ic.ExposedPorts,
+      ExposedPorts: r.spec.exposedPorts?.length ? Object.fromEntries(r.spec.exposedPorts.map((p) => [p, {}])) : ic.ExposedPorts,
       Tty: r.spec.tty,
       OpenStdin: r.spec.openStdin,
       StdinOnce: r.spec.stdinOnce,
@@ -164,26 +165,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig): Recor
       ...(r.spec.stopTimeout !== undefined ? { StopTimeout: r.spec.stopTimeout } : {}),
       ...(r.spec.healthcheck ? { Healthcheck: healthcheckJson(r.spec.healthcheck) } : {}),
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: networks(r),
-    },
+    NetworkSettings: networkSettingsJson(r, net),
   };
 }
 
@@ -192,16 +174,6 @@ export function mergeEnv(base: string[], own: string[]): string[] {
   const out = new Map<string, string>();
   for (const e of [...base, ...own]) out.set(e.split('=')[0], e);
   return [...out.values()];
-}
-
-function networks(r: ContainerRecord): Record<string, unknown> {
-  const mode = r.spec.host.networkMode;
-  return {
-    [mode]: {
-      IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-      Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-    },
-  };
 }
 
 // ---------------------------------------------------------------- images

@@ -3,7 +3,7 @@
 import { readFileSync, existsSync, readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { ContainerRecord, Digest, EventSink, ImageService, Snapshotter, VolumeService } from '../types.ts';
+import type { ContainerNetworking, ContainerRecord, Digest, EventSink, ImageService, Snapshotter, VolumeService } from '../types.ts';
 import type { ContainerStore } from './store.ts';
 import type { Runtime } from './runtime.ts';
 import type { SeccompProfile } from './seccomp.ts';
@@ -70,6 +70,8 @@ export interface Ctx {
   /** healthcheck monitors, told of starts and stops by the same calls that report events */
   health?: HealthMonitor;
   layerPaths(imageId: Digest): Promise<string[]>;
+  /** the network room (sandboxes, /etc files); absent: containers get an empty network namespace */
+  network?: ContainerNetworking;
   runtimeFor(rec: ContainerRecord): Runtime;
 }
 

@@ -8,7 +8,6 @@ import { containerCapabilities } from './caps.ts';
 import { mergeEnv } from './spec.ts';
 import { log, paths, type Ctx } from './context.ts';
 import { nowNano, zeroTime } from './lifecycle.ts';
-import { writeEtcFiles } from './etc-files.ts';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
 import { dropVolumes, resolveMounts, type ResolvedMounts } from './mounts.ts';
 import { checkHostOptions } from './host-options.ts';
@@ -67,7 +66,8 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
   }
   validate(input, ctx);
   checkHostOptions(input, { findContainer: (ref) => ctx.store.tryFind(ref) });
-  const { spec, argv } = mergeImageConfig(input, image);
+  const checked = ctx.network ? await ctx.network.checkSpec(input, image) : input;
+  const { spec, argv } = mergeImageConfig(checked, image);
   if (!argv.length) throw invalidArgument('No command specified');
   const id = newId();
   let name: string;
@@ -105,7 +105,8 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
   try {
     await mkdir(p.dir, { recursive: true });
     // everything a record refers to exists before the record does
-    await Promise.all([mkdir(p.bundle), mkdir(p.userdata), writeEtcFiles(ctx, rec)]);
+    // the /etc files are written at start (the network room knows the addresses then)
+    await Promise.all([mkdir(p.bundle), mkdir(p.userdata)]);
     await ctx.store.save(rec);
   } catch (err) {
     // a failed create leaves nothing: no dir, no record, no name

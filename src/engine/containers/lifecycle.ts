@@ -1,7 +1,7 @@
 // Running containers: start under conmon, exit handling, stop/kill, removal, restart policies, and
 // re-adoption of what kept running while the engine was away.
 import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
-import { containerHostname } from './etc-files.ts';
+import { containerHostname, writeEtcFiles } from './etc-files.ts';
 import type { ContainerRecord, ContainerState } from '../types.ts';
 import { conflict, internal, invalidArgument, isKind } from '../../lib/errors.ts';
 import { resolveInRoot } from '../../lib/tar.ts';
@@ -100,9 +100,20 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
   const l = liveOf(ctx, rec.id);
   const p = paths(ctx, rec.id);
   const rt = ctx.runtimeFor(rec);
-  const layers = await ctx.layerPaths(rec.imageId);
-  // conmon loads while the rootfs is mounted and the bundle written; it runs the runtime on go()
-  const handle = await conmonForStart(ctx, rec);
+  const files = { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf };
+  // the sandbox (netns, CNI, ports, /etc files) is made while conmon spawns and the rootfs mounts
+  const netReady = ctx.network ? ctx.network.setUp(rec, files) : writeEtcFiles(ctx, rec).then(() => ({ netnsPath: undefined }));
+  netReady.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  let handle: Awaited<ReturnType<typeof conmonForStart>>;
+  let layers: string[];
+  try {
+    layers = await ctx.layerPaths(rec.imageId);
+    // conmon loads while the rootfs is mounted and the bundle written; it runs the runtime on go()
+    handle = await conmonForStart(ctx, rec);
+  } catch (err) {
+    await afterFailedStart(ctx, rec, netReady);
+    throw err;
+  }
   lap('conmon spawned');
   let released = false;
   let pending: typeof l.pending = [];
@@ -120,8 +131,10 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     const hostOptions = await resolveHostOptions(rec, rootfs, (ref) => ctx.store.tryFind(ref))
       .catch(async (err: Error) => { await cleanupFailedStart(ctx, rec, 128, err.message); throw err; });
     volumePaths = await prepareMounts(ctx, rec, rootfs);
+    const net = await netReady;
+    lap('network ready');
     const spec = buildOciSpec(rec, {
-      hostOptions,
+      hostOptions, netns: net.netnsPath,
       rootfs, user, hostname: containerHostname(rec), volumePaths,
       nofileHard: ctx.host.nofileHard, knownCaps: ctx.host.knownCaps, seccompProfile: ctx.host.seccompProfile,
       swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
@@ -190,7 +203,16 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     for (const a of pending) a.abort();
     if (volumePaths) await releaseMounts(ctx, rec).catch((e) => log.warn('could not release volumes', { id: rec.id, err: e }));
     if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch(() => {});
+    await afterFailedStart(ctx, rec, netReady);
     throw err;
+  }
+}
+
+/** A failed start leaves no sandbox (netns, lease, rules); a --rm container goes, as docker's does. */
+async function afterFailedStart(ctx: Ctx, rec: ContainerRecord, netReady: Promise<unknown>): Promise<void> {
+  await netReady.then(() => ctx.network?.tearDown(rec), () => {}).catch((e) => log.warn('network teardown failed', { id: rec.id, err: e }));
+  if (rec.spec.host.autoRemove && !isActive(rec.state) && ctx.store.tryFind(rec.id) === rec) {
+    await removeLocked(ctx, rec).catch((e) => log.warn('could not remove a --rm container after its failed start', { id: rec.id, err: e }));
   }
 }
 
@@ -231,6 +253,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
     deleteStopped(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
     ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
     releaseMounts(ctx, rec).catch((err) => log.warn('could not release volumes', { id: rec.id, err })),
+    ctx.network?.tearDown(rec).catch((err) => log.warn('network teardown failed', { id: rec.id, err })),
     rm(p.exitFile, { force: true }),
   ]);
   if (rec.spec.host.autoRemove && !decision.restart) {
@@ -365,6 +388,7 @@ export async function removeLocked(ctx: Ctx, rec: ContainerRecord, before?: () =
   emitContainer(ctx, rec, 'destroy');
   notify(ctx, rec, 'removed');
   await before?.();
+  await ctx.network?.tearDown(rec).catch((err) => log.warn('network teardown failed', { id: rec.id, err }));
   await purgeRemoved(ctx, rec);
   // `rm -v`, and always for --rm containers (docker's auto-remove takes the anonymous volumes too)
   if (opts.volumes ?? rec.spec.host.autoRemove) await removeAnonymousVolumes(ctx, rec).catch((err) => log.warn('could not remove volumes', { id: rec.id, err }));

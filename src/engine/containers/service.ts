@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { ContainerService, Digest, EventSink, ImageService, Snapshotter, VolumeService, WaitResult } from '../types.ts';
+import type { ContainerNetworking, ContainerRecord, ContainerService, Digest, EventSink, ImageService, Snapshotter, VolumeService, WaitResult } from '../types.ts';
 import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
 import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
@@ -38,12 +38,16 @@ export interface ContainerServiceOptions {
   /** defaults to /usr/share/containers/seccomp.json and this host's limits */
   host?: HostInfo;
   events?: EventSink;
+  /** the network room's hooks (create checks, sandboxes at start, teardown at exit) */
+  network?: ContainerNetworking;
 }
 
 export interface ContainerEngine extends ContainerService {
   runtimeName: RuntimeName;
   /** stop watching exits; containers keep running */
   close(): Promise<void>;
+  /** change a container in its lifecycle turn (network connect/disconnect), then save its record */
+  modify(id: string, fn: (rec: ContainerRecord) => Promise<void>): Promise<void>;
 }
 
 export async function createContainerService(opts: ContainerServiceOptions): Promise<ContainerEngine> {
@@ -69,6 +73,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     live: new Map(),
     waiters: new Map(),
     events: opts.events,
+    network: opts.network,
     layerPaths(imageId: Digest) {
       let p = layerCache.get(imageId);
       if (!p) {
@@ -204,6 +209,13 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       });
     },
     get: async (idOrName) => find(idOrName),
+    async modify(id, fn) {
+      const rec = find(id);
+      await serialize(ctx, rec.id, async () => {
+        await fn(rec);
+        await store.save(rec);
+      });
+    },
     list: async (f) => filterContainers(store.all(), f, (x) => store.tryFind(x), imageMatches),
     wait(id, condition = 'not-running', signal) {
       const rec = find(id);

@@ -71,6 +71,8 @@ export interface HostFacts {
   volumePaths?: Record<string, string>;
   /** PidMode, IpcMode, GroupAdd, devices, --init … as resolved at start (host-options.ts) */
   hostOptions?: ResolvedHostOptions;
+  /** the network namespace to join (network room); null: the host's; absent: a new empty one unless host mode */
+  netns?: string | null;
 }
 
 // moby's default device cgroup rules (oci/defaults.go + devices allowed by default)
@@ -219,8 +221,9 @@ export function buildOciSpec(rec: ContainerRecord, facts: HostFacts): OciSpec {
   const h = rec.spec.host;
   const caps = containerCapabilities({ capAdd: h.capAdd, capDrop: h.capDrop, privileged: h.privileged, known: facts.knownCaps });
   const seccompOff = h.privileged || securityOpt(rec, 'seccomp') === 'unconfined' || !facts.seccompProfile;
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (h.networkMode !== 'host') namespaces.push({ type: 'network' });
+  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (typeof facts.netns === 'string') namespaces.push({ type: 'network', path: facts.netns });
+  else if (facts.netns === undefined && h.networkMode !== 'host') namespaces.push({ type: 'network' });
   const process: OciProcess = {
     terminal: rec.spec.tty,
     user: { uid: facts.user.uid, gid: facts.user.gid, ...(facts.user.additionalGids.length ? { additionalGids: facts.user.additionalGids } : {}) },

@@ -110,6 +110,17 @@ export function fakeEngine(): FakeEngine {
     async close() {},
     events: createEventBus(),
     volumes: noVolumes(),
+    // networks are not faked: the API layer's network routes are tested against a real daemon
+    networks: {
+      list: async () => [],
+      inspect: async (x) => { throw notFound(`network ${x} not found`); },
+      create: async () => { throw failedPrecondition('networks are not faked'); },
+      remove: async (x) => { throw notFound(`network ${x} not found`); },
+      prune: async () => ({ NetworksDeleted: [] }),
+      connect: async (x) => { throw notFound(`network ${x} not found`); },
+      disconnect: async (x) => { throw notFound(`network ${x} not found`); },
+      containerState: () => undefined,
+    },
     images: {
       async list() { return [...images.values()]; },
       async get(ref) { return image(ref); },
