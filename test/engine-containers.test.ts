@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createEngine } from '../src/engine/index.ts';
+import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
 import type { ContainerSpec, Engine, LogEntry } from '../src/engine/index.ts';
 
 const BUSYBOX_TAR = '/var/cache/skiff/base-images/busybox.tar';
@@ -49,10 +50,13 @@ async function until<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): 
   }
 }
 
+// a default bridge of this file's own, the same across the engine restarts below
+const net = testNetworkOptions();
+
 before(async () => {
   assert.ok(existsSync(BUSYBOX_TAR), `missing ${BUSYBOX_TAR}: run scripts/base-images busybox`);
   dir = await mkdtemp('/var/tmp/skiff-engine-test-');
-  engine = await createEngine({ root: root(), runRoot: runRoot() });
+  engine = await createEngine({ root: root(), runRoot: runRoot(), ...net });
   await engine.images.importRootfs(createReadStream(BUSYBOX_TAR), {
     ref: 'busybox:latest', changes: ['CMD ["sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
   });
@@ -81,6 +85,7 @@ after(async () => {
   for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
     for (const id of await readdir(`${cdir}`).catch(() => [] as string[])) await rm(`/sys/fs/cgroup/${ctrl}/skiff/${id}`, { recursive: false }).catch(() => {});
   }
+  await sweepNetwork(root());
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -187,7 +192,7 @@ test('a container outlives its engine and is re-adopted by the next one', async 
   await c.start(rec.id);
   const pid = (await c.get(rec.id)).state.pid;
   await engine.close();
-  engine = await createEngine({ root: root(), runRoot: runRoot() });
+  engine = await createEngine({ root: root(), runRoot: runRoot(), ...net });
   c = engine.containers;
   const again = await c.get('survivor');
   assert.equal(again.state.status, 'running');

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execFileSync } from 'node:child_process';
 import { nftTableName } from '../src/engine/network/nft.ts';
+import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 /** SKIFF_BIN points the tests at another build of the launcher (e.g. a private copy while dist/ is rebuilt) */
@@ -162,8 +162,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   Object.assign(childEnv, env);
 
   // every daemon its own default bridge and subnet, so daemons side by side never share one
-  const bridge = `sk${Math.random().toString(16).slice(2, 10)}`;
-  const bip = freeBip();
+  const { bridge, bip } = testNetworkOptions();
   const nftTable = nftTableName(root);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -229,7 +228,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
         } catch { /* the daemon may be broken; the sweep below still cleans */ }
       }
       await stop();
-      await sweepNetwork(root, nftTable);
+      await sweepNetwork(root);
       await sweepRoot(root);
     },
   };
@@ -264,35 +263,6 @@ export async function importBusybox(d: Daemon, ref = 'busybox:latest'): Promise<
 
 // ---------------------------------------------------------------- sweep: what a daemon may leave behind
 
-/** A /24 gateway in 10.160.0.0/11 that no route of this host covers. */
-function freeBip(): string {
-  const routes = JSON.parse(execFileSync('ip', ['-j', '-4', 'route', 'show', 'table', 'all']).toString() || '[]') as Array<{ dst: string }>;
-  const taken = new Set(routes.map((r) => r.dst.split('/')[0].split('.').slice(0, 3).join('.')));
-  for (;;) {
-    const net = `10.${160 + Math.floor(Math.random() * 32)}.${Math.floor(Math.random() * 256)}`;
-    if (!taken.has(net)) return `${net}.1/24`;
-  }
-}
-
-/** The daemon's network leftovers: its nft table, its bridges, the netns of its containers. */
-export async function sweepNetwork(root: string, nftTable: string): Promise<void> {
-  const readJsons = (dir: string) => {
-    try {
-      return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
-    } catch { return []; }
-  };
-  const ids = new Set<string>();
-  for (const sb of readJsons(join(root, 'networks', 'sandboxes'))) ids.add(String(sb.containerId));
-  try { for (const id of readdirSync(join(root, 'containers'))) ids.add(id); } catch { /* no containers */ }
-  for (const id of ids) if (existsSync(`/run/netns/skiff-${id}`)) await run('ip', ['netns', 'del', `skiff-${id}`]);
-  for (const n of readJsons(join(root, 'networks'))) {
-    if (n.Driver !== 'bridge') continue;
-    const opts = (n.Options ?? {}) as Record<string, string>;
-    const br = opts['com.docker.network.bridge.name'] ?? `sk-${String(n.Id).slice(0, 12)}`;
-    if (existsSync(`/sys/class/net/${br}`)) await run('ip', ['link', 'del', br]);
-  }
-  await run('nft', ['delete', 'table', 'ip', nftTable]);
-}
 
 /** mount points at or under `dir`, deepest first (from /proc/self/mountinfo) */
 export function mountsUnder(dir: string): string[] {

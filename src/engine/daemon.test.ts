@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runDaemon, socketPathOf } from './daemon.ts';
+import { sweepNetwork, testNetworkOptions } from './network/testing.ts';
 
 function ping(socketPath: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,13 +38,13 @@ test('the daemon serves 0660 with a pid file, refuses a second daemon, and clean
   const root = join(dir, 'root');
   const ac = new AbortController();
   try {
-    const running = runDaemon({ root, host: `unix://${socket}`, signal: ac.signal });
+    const running = runDaemon({ root, host: `unix://${socket}`, signal: ac.signal, ...testNetworkOptions() });
     await waitForSocket(socket);
     assert.equal(await ping(socket), 200);
     assert.equal(statSync(socket).mode & 0o777, 0o660);
     assert.equal(readFileSync(`${socket}.pid`, 'utf8').trim(), String(process.pid));
 
-    await assert.rejects(runDaemon({ root: join(dir, 'other'), host: `unix://${socket}` }), /another daemon is already serving .* \(pid \d+\)/);
+    await assert.rejects(runDaemon({ root: join(dir, 'other'), host: `unix://${socket}`, ...testNetworkOptions() }), /another daemon is already serving .* \(pid \d+\)/);
 
     ac.abort();
     await running;
@@ -51,6 +52,7 @@ test('the daemon serves 0660 with a pid file, refuses a second daemon, and clean
     assert.equal(existsSync(`${socket}.pid`), false);
   } finally {
     ac.abort();
+    await sweepNetwork(root);
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -64,13 +66,14 @@ test('a leftover socket file with no daemon behind it is removed at start', asyn
   assert.ok(statSync(socket).isSocket());
   const ac = new AbortController();
   try {
-    const running = runDaemon({ root: join(dir, 'root'), host: `unix://${socket}`, signal: ac.signal });
+    const running = runDaemon({ root: join(dir, 'root'), host: `unix://${socket}`, signal: ac.signal, ...testNetworkOptions() });
     await waitForSocket(socket);
     assert.equal(await ping(socket), 200);
     ac.abort();
     await running;
   } finally {
     ac.abort();
+    await sweepNetwork(join(dir, 'root'));
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -60,11 +60,11 @@ test('a docker CLI create body becomes a ContainerSpec', () => {
   assert.deepEqual(spec.host.ulimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }]);
 });
 
-test('default and bridge network modes become none (no networking yet)', () => {
+test('default and empty network modes mean the default bridge; others pass to the engine as given', () => {
   for (const NetworkMode of ['default', 'bridge', '', undefined]) {
-    assert.equal(containerSpecFromDocker({ Image: 'x', HostConfig: { NetworkMode } }, null).spec.host.networkMode, 'none');
+    assert.equal(containerSpecFromDocker({ Image: 'x', HostConfig: { NetworkMode } }, null).spec.host.networkMode, 'bridge');
   }
-  refused({ Image: 'x', HostConfig: { NetworkMode: 'container:abc' } }, 'network container:abc not found');
+  assert.equal(containerSpecFromDocker({ Image: 'x', HostConfig: { NetworkMode: 'container:abc' } }, null).spec.host.networkMode, 'container:abc');
 });
 
 test('an explicit empty entrypoint is kept as []', () => {
@@ -94,7 +94,26 @@ test('restart policies, auto-remove, names, binds and bad JSON types are refused
   assert.equal(validateContainerName('/ok-name'), 'ok-name');
 });
 
-test('published ports come back as a warning, not an error', () => {
-  const { warnings } = containerSpecFromDocker({ Image: 'x', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } }, null);
-  assert.equal(warnings.length, 1);
+test('published ports, endpoints and DNS settings become typed fields; bad port specs are refused', () => {
+  const { spec, warnings } = containerSpecFromDocker({
+    Image: 'x', ExposedPorts: { '53/udp': {} },
+    HostConfig: { NetworkMode: 'app', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }, { HostPort: '' }] }, PublishAllPorts: true, DnsSearch: ['example.com'], Links: ['/db:/web/database'] },
+    NetworkingConfig: { EndpointsConfig: { app: { Aliases: ['web'], IPAMConfig: { IPv4Address: '10.5.0.9' }, MacAddress: '02:42:0a:05:00:09' } } },
+  }, null);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(spec.host.portBindings, [
+    { containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8080 },
+    { containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 0 },
+  ]);
+  assert.equal(spec.host.publishAllPorts, true);
+  assert.deepEqual(spec.exposedPorts, ['53/udp']);
+  assert.deepEqual(spec.networks, { app: { aliases: ['web'], ipv4Address: '10.5.0.9', macAddress: '02:42:0a:05:00:09' } });
+  assert.deepEqual(spec.host.dnsSearch, ['example.com']);
+  assert.deepEqual(spec.host.links, [{ container: 'db', alias: 'database' }]);
+  refused({ Image: 'x', HostConfig: { PortBindings: { '80/xyz': [] } } }, 'invalid proto: xyz');
+  refused({ Image: 'x', HostConfig: { PortBindings: { '0/tcp': [] } } }, 'invalid containerPort: 0');
+  refused({ Image: 'x', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'http' }] } } }, 'invalid hostPort: http');
+  const host = containerSpecFromDocker({ Image: 'x', HostConfig: { NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '80' }] } } }, null);
+  assert.deepEqual(host.warnings, ['Published ports are discarded when using host network mode']);
+  assert.equal(host.spec.host.portBindings, undefined);
 });

@@ -61,7 +61,7 @@ export async function checkNetworkSpec(ctx: NetCtx, input: ContainerSpec, image:
     spec.networks = {};
   } else {
     const wanted = { ...(spec.networks ?? {}) };
-    const primary = findNetwork(ctx, mode);
+    const primary = networkForCreate(ctx, mode);
     if (primary.Driver !== 'bridge') throw invalidArgument(`network ${mode} cannot be used as a container's bridge network`);
     const resolved: Record<string, EndpointRequest> = {};
     // the network mode's own endpoint first: it is eth0
@@ -69,7 +69,7 @@ export async function checkNetworkSpec(ctx: NetCtx, input: ContainerSpec, image:
     resolved[primary.Name] = checkEndpoint(primary, ownKey ? wanted[ownKey] : {});
     if (ownKey) delete wanted[ownKey];
     for (const [key, req] of Object.entries(wanted)) {
-      const n = findNetwork(ctx, key);
+      const n = networkForCreate(ctx, key);
       if (n.Driver !== 'bridge') throw invalidArgument(`container cannot be connected to network "${n.Name}" together with others`);
       resolved[n.Name] = checkEndpoint(n, req);
     }
@@ -89,6 +89,15 @@ export async function checkNetworkSpec(ctx: NetCtx, input: ContainerSpec, image:
   for (const b of ports) exposed.add(`${b.containerPort}/${b.protocol}`);
   spec.exposedPorts = [...exposed];
   return spec;
+}
+
+/** At create an unknown network is bad input (400), as docker answers, not a missing image (404). */
+function networkForCreate(ctx: NetCtx, key: string): NetworkRecord {
+  try {
+    return findNetwork(ctx, key);
+  } catch (err) {
+    throw isKind(err, 'NotFound') ? invalidArgument(err.message, err) : err;
+  }
 }
 
 function findNetworkOrNull(ctx: NetCtx, key: string): NetworkRecord | null {

@@ -1,0 +1,217 @@
+// Networks through the real docker CLI: the default bridge, user networks, published ports (kernel DNAT),
+// connect/disconnect, and what is left on the host after containers, removals and a daemon kill -9.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { get } from 'node:http';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ok, run, startDaemon, uniqueName, waitFor, type Daemon } from './harness.ts';
+
+let d: Daemon;
+before(async () => { d = await startDaemon(); });
+after(async () => { await d?.cleanup(); });
+afterEach((t) => d?.reportFailure(t));
+
+/** A TCP port nothing listens on now. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const free = await new Promise<boolean>((done) => {
+      const s = createServer();
+      s.once('error', () => done(false));
+      s.listen(port, '0.0.0.0', () => s.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = get(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', fail);
+  });
+}
+
+const inspect = async (name: string, format: string) => {
+  const r = await d.docker(['inspect', '-f', format, name]);
+  ok(r);
+  return r.stdout.trim();
+};
+
+/** What this daemon has on the host: veths on its bridges, its netns, its nft rules, its IP leases. */
+async function footprint(): Promise<{ veths: number; netns: number; rules: number; leases: number }> {
+  const nets = (await d.api('GET', '/networks')).json<Array<{ Id: string; Driver: string; Options: Record<string, string> }>>();
+  const bridges = nets.filter((n) => n.Driver === 'bridge').map((n) => n.Options['com.docker.network.bridge.name'] ?? `sk-${n.Id.slice(0, 12)}`);
+  let veths = 0;
+  for (const br of bridges) {
+    const r = await run('ip', ['-o', 'link', 'show', 'master', br]);
+    veths += r.stdout.split('\n').filter(Boolean).length;
+  }
+  const ids = readdirSync(join(d.root, 'containers')).filter((x) => /^[0-9a-f]{64}$/.test(x));
+  const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => ids.some((id) => l.startsWith(`skiff-${id}`))).length;
+  const table = await run('nft', ['-a', 'list', 'table', 'ip', d.nftTable]);
+  const rules = table.stdout.split('\n').filter((l) => /# handle \d+$/.test(l) && !/^\s*(table|chain)\b/.test(l)).length;
+  let leases = 0;
+  const ipam = join(d.root, 'networks', 'ipam');
+  for (const net of existsSync(ipam) ? readdirSync(ipam) : []) leases += readdirSync(join(ipam, net)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length;
+  return { veths, netns, rules, leases };
+}
+
+test('default bridge: an address from --bip, a default route, the host\'s resolvers; -p 127.0.0.1:P:80 answers on the host', async () => {
+  const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'ip -4 addr show eth0; ip route; cat /etc/resolv.conf']);
+  ok(r);
+  const subnet = d.bip.split('.').slice(0, 3).join('.');
+  assert.match(r.stdout, new RegExp(`inet ${subnet.replace(/\./g, '\\.')}\\.\\d+/24`));
+  assert.match(r.stdout, new RegExp(`default via ${d.bip.split('/')[0].replace(/\./g, '\\.')}`));
+  assert.doesNotMatch(r.stdout, /nameserver 127\./);
+
+  const port = await freePort();
+  const name = uniqueName('web');
+  ok(await d.docker(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  const id = await inspect(name, '{{.Id}}');
+  const res = await waitFor('the published port to answer', () => httpGet(`http://127.0.0.1:${port}/hostname`).catch(() => undefined));
+  assert.equal(res.status, 200);
+  assert.equal(res.body, `${id.slice(0, 12)}\n`);
+  const portOut = await d.docker(['port', name]);
+  ok(portOut);
+  assert.equal(portOut.stdout.trim(), `80/tcp -> 127.0.0.1:${port}`);
+  const ps = await d.docker(['ps', '--filter', `name=${name}`, '--format', '{{.Ports}}']);
+  assert.equal(ps.stdout.trim(), `127.0.0.1:${port}->80/tcp`);
+
+  // the same host port again: docker's words, and nothing of the second container is left on the host
+  const beforeFp = await footprint();
+  const again = await d.docker(['run', '--rm', '-p', `127.0.0.1:${port}:80`, 'busybox', 'true']);
+  assert.equal(again.code, 125, again.stderr);
+  assert.match(again.stderr, new RegExp(`Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated`));
+  assert.deepEqual(await footprint(), beforeFp);
+  // a port some host socket holds is refused the same way
+  const holder = createServer();
+  const held = await freePort();
+  await new Promise<void>((done) => holder.listen(held, '127.0.0.1', done));
+  try {
+    const taken = await d.docker(['run', '--rm', '-p', `${held}:80`, 'busybox', 'true']);
+    assert.equal(taken.code, 125);
+    assert.match(taken.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${held} failed: port is already allocated`));
+  } finally {
+    holder.close();
+  }
+  ok(await d.docker(['rm', '-f', name]));
+});
+
+test('-P publishes exposed ports on random host ports, reachable on the host address and from other containers', async () => {
+  const name = uniqueName('pub');
+  ok(await d.docker(['run', '-d', '--name', name, '-P', '--expose', '8080', 'busybox', 'httpd', '-f', '-p', '8080', '-h', '/etc']));
+  const port = await d.docker(['port', name, '8080/tcp']);
+  ok(port);
+  const hostPort = Number(/0\.0\.0\.0:(\d+)/.exec(port.stdout)?.[1]);
+  assert.ok(hostPort >= 32768 && hostPort <= 60999, port.stdout);
+  const hostAddr = (await run('ip', ['-j', '-4', 'route', 'get', '192.0.2.2'])).code === 0 ? '192.0.2.2' : '127.0.0.1';
+  const res = await waitFor('the random port to answer', () => httpGet(`http://${hostAddr}:${hostPort}/hostname`).catch(() => undefined));
+  assert.equal(res.status, 200);
+  // another container reaches it through the host's address (DNAT, then hairpin back onto the bridge)
+  const gw = d.bip.split('/')[0];
+  const r = await d.docker(['run', '--rm', 'busybox', 'wget', '-qO-', `http://${gw}:${hostPort}/hostname`]);
+  ok(r);
+  assert.equal(r.stdout, res.body);
+  ok(await d.docker(['rm', '-f', name]));
+});
+
+test('user networks: subnets, isolation from the default bridge, errors in docker\'s words', async () => {
+  const net = uniqueName('net');
+  const created = await d.docker(['network', 'create', '--label', 'purpose=test', net]);
+  ok(created);
+  const subnet = (await d.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', net])).stdout.trim();
+  assert.match(subnet, /^10\.10[0-3]\.\d+\.0\/24$/);
+  const overlap = await d.docker(['network', 'create', '--subnet', subnet.replace('/24', '/16'), uniqueName('bad')]);
+  assert.notEqual(overlap.code, 0);
+  assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+  const custom = await d.docker(['network', 'ls', '--filter', 'type=custom', '--filter', 'label=purpose=test', '--format', '{{.Name}}']);
+  assert.equal(custom.stdout.trim(), net);
+
+  const db = uniqueName('db');
+  ok(await d.docker(['run', '-d', '--name', db, '--network', net, '--network-alias', 'database', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  const dbIp = await inspect(db, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`);
+  assert.ok(dbIp.startsWith(subnet.split('.').slice(0, 3).join('.') + '.'), dbIp);
+  const aliases = await inspect(db, `{{json (index .NetworkSettings.Networks "${net}").DNSNames}}`);
+  assert.deepEqual(JSON.parse(aliases).slice(0, 2), [db, 'database']);
+  // same network: the address answers; the user network's resolver is its gateway
+  const same = await d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `wget -qO- http://${dbIp}/hostname && cat /etc/resolv.conf`]);
+  ok(same);
+  assert.match(same.stdout, new RegExp(`nameserver ${subnet.replace('.0/24', '.1').replace(/\./g, '\\.')}`));
+  // the default bridge cannot reach into another network
+  // (sh stays PID 1 so that timeout's SIGTERM reaches wget; the forward rules drop, as docker's do)
+  const other = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', `timeout 3 wget -qO- http://${dbIp}/hostname; echo rc=$?`]);
+  ok(other);
+  assert.match(other.stdout, /rc=143/);
+
+  const busy = await d.docker(['network', 'rm', net]);
+  assert.notEqual(busy.code, 0);
+  assert.match(busy.stderr, new RegExp(`error while removing network: network ${net} id [0-9a-f]{64} has active endpoints`));
+  const builtin = await d.docker(['network', 'rm', 'bridge']);
+  assert.match(builtin.stderr, /bridge is a pre-defined network and cannot be removed/);
+  const unknown = await d.docker(['run', '--rm', '--network', 'no-such-net', 'busybox', 'true']);
+  assert.equal(unknown.code, 125);
+  assert.match(unknown.stderr, /network no-such-net not found/);
+  const badIp = await d.docker(['run', '--rm', '--network', net, '--ip', '192.168.250.5', 'busybox', 'true']);
+  assert.equal(badIp.code, 125);
+  assert.match(badIp.stderr, /no configured subnet or ip-range contain the IP address 192\.168\.250\.5/);
+
+  const netId = (await d.docker(['network', 'inspect', '-f', '{{.Id}}', net])).stdout.trim();
+  assert.ok(existsSync(`/sys/class/net/sk-${netId.slice(0, 12)}`));
+  ok(await d.docker(['rm', '-f', db]));
+  ok(await d.docker(['network', 'rm', net]));
+  assert.ok(!existsSync(`/sys/class/net/sk-${netId.slice(0, 12)}`), 'network rm removes its bridge');
+});
+
+test('connect and disconnect a running container: an interface comes and goes; --ip is honoured', async () => {
+  const net = uniqueName('cnet');
+  ok(await d.docker(['network', 'create', '--subnet', '10.103.250.0/24', net]));
+  const c = uniqueName('c');
+  ok(await d.docker(['run', '-d', '--name', c, 'busybox', 'sleep', '600']));
+  ok(await d.docker(['network', 'connect', '--ip', '10.103.250.77', '--alias', 'extra', net, c]));
+  const addr = await d.docker(['exec', c, 'ip', '-4', 'addr', 'show', 'eth1']);
+  ok(addr);
+  assert.match(addr.stdout, /inet 10\.103\.250\.77\/24/);
+  const dup = await d.docker(['network', 'connect', net, c]);
+  assert.match(dup.stderr, /already exists in network/);
+  ok(await d.docker(['network', 'disconnect', net, c]));
+  const gone = await d.docker(['exec', c, 'ip', 'addr', 'show', 'eth1']);
+  assert.notEqual(gone.code, 0);
+  ok(await d.docker(['rm', '-f', c]));
+  ok(await d.docker(['network', 'rm', net]));
+});
+
+test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rule behind; published ports survive the daemon', async () => {
+  const port = await freePort();
+  const keep = uniqueName('keep');
+  ok(await d.docker(['run', '-d', '--name', keep, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  await waitFor('the published port', () => httpGet(`http://127.0.0.1:${port}/`).then(() => true, () => false));
+  const baseline = await footprint();
+  const ps = (await d.docker(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).stdout;
+  assert.deepEqual({ veths: baseline.veths, netns: baseline.netns, leases: baseline.leases }, { veths: 1, netns: 1, leases: 1 }, ps);
+  for (let i = 0; i < 20; i++) ok(await d.docker(['run', '--rm', 'busybox', 'true']));
+  await waitFor('the footprint to settle', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 10_000);
+
+  // a container whose process dies while the daemon is away is torn down at the next start
+  const doomed = uniqueName('doomed');
+  ok(await d.docker(['run', '-d', '--name', doomed, '-p', '80', 'busybox', 'sleep', '600']));
+  const pid = Number(await inspect(doomed, '{{.State.Pid}}'));
+  await d.stop('SIGKILL');
+  const whileDown = await httpGet(`http://127.0.0.1:${port}/hostname`);
+  assert.equal(whileDown.status, 200);
+  process.kill(pid, 'SIGKILL');
+  await d.restart();
+  await waitFor('the dead container to be torn down', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 15_000);
+  assert.equal((await httpGet(`http://127.0.0.1:${port}/hostname`)).status, 200);
+  ok(await d.docker(['rm', '-f', keep, doomed]));
+  const empty = await footprint();
+  assert.deepEqual({ veths: empty.veths, netns: empty.netns, leases: empty.leases }, { veths: 0, netns: 0, leases: 0 });
+  assert.ok(empty.rules < baseline.rules, `the published port's rule is gone (${empty.rules} < ${baseline.rules})`);
+});
