@@ -29,6 +29,7 @@ test('Mounts objects keep their options; unknown types are refused', () => {
   const t = parseMountObject({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1 << 20, Mode: 0o1777, Options: [['exec']] } });
   assert.deepEqual(t.tmpfsOptions, { sizeBytes: 1 << 20, mode: 0o1777, options: ['exec'] });
   assert.throws(() => parseMountObject({ Type: 'npipe', Target: '/x' }), /invalid mount config for type "npipe": mount type unknown/);
+  assert.throws(() => parseMountObject({ Type: 'volume', Source: 'v', Target: '/x', VolumeOptions: { Subpath: 'a' } }), /Subpath is not supported yet/);
 });
 
 test('a create body\'s mounts round-trip to HostConfig and docker\'s Mounts', () => {

@@ -77,6 +77,8 @@ export function parseMountObject(v: unknown): MountSpec {
   // BindOptions on another type is refused by the engine (docker: "field BindOptions must not be specified")
   else if (bind && type !== 'bind') m.propagation = 'rprivate';
   if (bind?.CreateMountpoint === true) m.createHostPath = true;
+  // a sub-path of a volume (API 1.45) has no typed field yet: refused rather than mounting the whole volume
+  if (vol?.Subpath) throw invalidArgument(`invalid mount config for type "${type}": VolumeOptions.Subpath is not supported yet`);
   if (vol) {
     m.volumeOptions = {};
     if (vol.Labels != null) m.volumeOptions.labels = strMap(vol.Labels, 'VolumeOptions.Labels');
