@@ -276,7 +276,7 @@ ct.remove()
 
 test('the python docker SDK: HostConfig round-trips, update, kill then reload shows exit 137', async () => {
   const name = uniqueName('sdkfid');
-  const r = await run('python3', ['-c', sdkScript, name], { env: { ...process.env, ...d.env } as Record<string, string> });
+  const r = await run('/usr/bin/python3', ['-c', sdkScript, name], { env: { ...process.env, ...d.env } as Record<string, string> });
   ok(r);
   assert.deepEqual(JSON.parse(r.stdout), [false, 137, 'host', 'runc', { 'kernel.shmmax': '123456' }, ['1234'], '0', true,
     { Type: 'json-file', Config: { 'max-size': '1k', 'max-file': '2' } }, 64 * 1024 * 1024]);

@@ -103,7 +103,7 @@ test('run --rm echo hi: attached output, exit 0, container removed', async () =>
 
 test('logs keep stdout and stderr apart; hostname is the short id; PID 1 is the command', async () => {
   const c = engine.containers;
-  const rec = await c.create(spec(['sh', '-c', 'echo out; echo err >&2; hostname; echo pid=$$']));
+  const rec = await c.create(spec(['sh', '-c', 'echo out; echo err >&2; sleep 0.2; hostname; echo pid=$$']));
   const done = c.wait(rec.id, 'next-exit');
   await c.start(rec.id);
   assert.equal((await done).StatusCode, 0);
@@ -111,6 +111,7 @@ test('logs keep stdout and stderr apart; hostname is the short id; PID 1 is the 
   const text = (s: string) => entries.filter((e) => e.stream === s).map((e) => e.data.toString()).join('');
   assert.equal(text('stdout'), `out\n${rec.id.slice(0, 12)}\npid=1\n`);
   assert.equal(text('stderr'), 'err\n');
+  // conmon reads stdout and stderr from two pipes: the pause above lets it log `err` before the last line
   const tail = [];
   for await (const e of c.logs(rec.id, { follow: false, stdout: true, stderr: true, timestamps: false, tail: 1 })) tail.push(e.data.toString());
   assert.deepEqual(tail, ['pid=1\n']);

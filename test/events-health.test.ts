@@ -233,7 +233,7 @@ test('the python docker SDK (docker-compose\'s client) reads events by label and
   try {
     await waitFor('healthy', async () => (await inspect(`${name}-h`)).State.Health?.Status === 'healthy', 20_000, 200);
     const until = Math.ceil(Date.now() / 1000);
-    const r = await run('python3', ['-c', sdkScript, name, label, String(since), String(until)], { env: { ...process.env, ...d.env } as Record<string, string> });
+    const r = await run('/usr/bin/python3', ['-c', sdkScript, name, label, String(since), String(until)], { env: { ...process.env, ...d.env } as Record<string, string> });
     ok(r);
     const [events, health] = r.stdout.trim().split('\n');
     assert.deepEqual(JSON.parse(events), ['create', 'attach', 'start', 'die', 'destroy'].map((a) => [a, true, name]));
