@@ -214,14 +214,14 @@ test('an image HEALTHCHECK applies; --no-healthcheck turns it off; --health-* fi
 });
 
 // what docker-compose 1.29 does through the python docker SDK: events by label (its project label), read
-// with decode=True, keyed on the legacy `status`; and Container.health for `depends_on: service_healthy`
+// with decode=True, keyed on the legacy `status`; and State.Health (what Container.health reads in newer SDKs) for `depends_on: service_healthy`
 const sdkScript = `
 import docker, json, sys
 c = docker.from_env()
 name, label, since, until = sys.argv[1:5]
 evs = c.events(since=int(since), until=int(until), filters={"label": [label], "type": "container"}, decode=True)
 print(json.dumps([[e["status"], e["id"] == e["Actor"]["ID"], e["Actor"]["Attributes"]["name"]] for e in evs]))
-print(c.containers.get(name + "-h").health)
+print(c.containers.get(name + "-h").attrs["State"]["Health"]["Status"])
 `;
 
 test('the python docker SDK (docker-compose\'s client) reads events by label and a container\'s health', async () => {
