@@ -105,6 +105,38 @@ test('default bridge: an address from --bip, a default route, the host\'s resolv
   ok(await d.docker(['rm', '-f', name]));
 });
 
+test('none, host and container: network modes; --link, --add-host and --dns in /etc', async () => {
+  const none = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ip -o link | cut -d: -f2']);
+  ok(none);
+  assert.deepEqual(none.stdout.trim().split('\n').map((l) => l.trim()), ['lo']);
+  const host = await d.docker(['run', '--rm', '--network', 'host', '-p', '80:80', 'busybox', 'sh', '-c', 'ip -o link show eth0 >/dev/null && echo host-eth0']);
+  ok(host);
+  assert.equal(host.stdout, 'host-eth0\n');
+  assert.match(host.stderr, /Published ports are discarded when using host network mode/);
+
+  const db = uniqueName('linked');
+  ok(await d.docker(['run', '-d', '--name', db, 'busybox', 'sleep', '600']));
+  const dbIp = await inspect(db, '{{.NetworkSettings.IPAddress}}');
+  const gw = d.bip.split('/')[0];
+  const etc = await d.docker(['run', '--rm', '--link', `${db}:database`, '--add-host', 'foo:1.2.3.4', '--add-host', 'gw:host-gateway',
+    '--dns', '9.9.9.9', '--dns-search', 'example.com', 'busybox', 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf']);
+  ok(etc);
+  assert.match(etc.stdout, /^1\.2\.3\.4\tfoo$/m);
+  assert.match(etc.stdout, new RegExp(`^${gw.replace(/\./g, '\\.')}\tgw$`, 'm'));
+  assert.match(etc.stdout, new RegExp(`^${dbIp.replace(/\./g, '\\.')}\tdatabase ${db}$`, 'm'));
+  assert.match(etc.stdout, /^nameserver 9\.9\.9\.9\nsearch example\.com$/m);
+
+  // container:<name> shares the running container's namespace; a stopped one cannot be joined
+  const shared = await d.docker(['run', '--rm', '--network', `container:${db}`, 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+  ok(shared);
+  assert.match(shared.stdout, new RegExp(`inet ${dbIp.replace(/\./g, '\\.')}/`));
+  ok(await d.docker(['stop', '-t', '0', db]));
+  const stopped = await d.docker(['run', '--rm', '--network', `container:${db}`, 'busybox', 'true']);
+  assert.equal(stopped.code, 125);
+  assert.match(stopped.stderr, new RegExp(`cannot join network namespace of a non running container: container ${db} is exited`));
+  ok(await d.docker(['rm', '-f', db]));
+});
+
 test('-P publishes exposed ports on random host ports, reachable on the host address and from other containers', async () => {
   const name = uniqueName('pub');
   ok(await d.docker(['run', '-d', '--name', name, '-P', '--expose', '8080', 'busybox', 'httpd', '-f', '-p', '8080', '-h', '/etc']));

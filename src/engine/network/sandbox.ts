@@ -15,6 +15,8 @@ import { log, type SandboxEndpoint, type SandboxRecord } from './store.ts';
 import { extraHostLine, renderHosts, renderResolvConf } from './etc.ts';
 import { normalizeMode } from './spec-check.ts';
 
+const debug = process.env.SKIFF_LOG === 'debug';
+
 const hostnameOf = (rec: ContainerRecord) => rec.spec.hostname || (normalizeMode(rec.spec.host.networkMode) === 'host' ? osHostname() : rec.id.slice(0, 12));
 
 /** The networks a container is attached to at start, its network mode's first. */
@@ -78,20 +80,25 @@ export async function setUpSandbox(ctx: NetCtx, rec: ContainerRecord, files: Etc
   sb.ports = ports.map((p) => ({ ...p, containerIp: '' }));
   sb.endpoints = targets.map((t, i) => planEndpoint(ctx, rec, t.net, t.req, `eth${i}`, i === 0 ? rec.spec.macAddress : undefined));
   ctx.sandboxes.set(rec.id, sb);
+  const t0 = performance.now();
+  const lap = (what: string) => debug && log.debug(`sandbox ${rec.id.slice(0, 12)}: ${what}`, { ms: +(performance.now() - t0).toFixed(1) });
   try {
-    // written before anything is made: a teardown after a crash knows what to undo
-    await ctx.store.saveSandbox(sb);
-    await addNetns(rec.id);
+    // on disk before CNI makes a veth or takes a lease, so a teardown after a crash knows what to undo (a
+    // namespace made meanwhile and left by a crash is found by its name at the next start: reconcile)
+    await Promise.all([ctx.store.saveSandbox(sb), addNetns(rec.id)]);
+    lap('record written, netns made');
     await Promise.all([
       execPlugin(loopbackConf, { command: 'ADD', containerId: rec.id, netns: ns, ifname: 'lo' }),
       ...sb.endpoints.map((ep) => addEndpoint(ep, ns)),
     ]);
+    lap('CNI ADD done');
     for (const p of sb.ports) p.containerIp = sb.endpoints[0].ipv4Address;
     await Promise.all([
       ctx.store.saveSandbox(sb, true),
       sb.ports.length ? syncRules(ctx) : undefined,
       writeEtcFiles(ctx, rec, files, {}),
     ]);
+    lap('recorded');
   } catch (err) {
     await tearDownSandbox(ctx, rec.id).catch((e) => log.warn('teardown after a failed setup failed', { id: rec.id, err: e }));
     throw err;
@@ -103,7 +110,7 @@ export async function setUpSandbox(ctx: NetCtx, rec: ContainerRecord, files: Etc
 async function joinContainer(ctx: NetCtx, rec: ContainerRecord, files: EtcFilePaths, ref: string): Promise<{ netnsPath: string | null }> {
   const other = await ctx.containers.get(ref);
   if (other.state.status !== 'running' && other.state.status !== 'paused') {
-    throw conflict(`cannot join network namespace of a non running container: ${other.id}`);
+    throw conflict(`cannot join network namespace of a non running container: container ${other.name} is ${other.state.status}`);
   }
   const otherMode = normalizeMode(other.spec.host.networkMode);
   if (otherMode === 'host') {

@@ -1,6 +1,6 @@
 // The NetworkService: docker's networks (the predefined bridge/host/none and user bridge networks), the
 // sandboxes of running containers, and what a daemon start must put right after a crash.
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerNetworking, EventSink, NetworkInspect, NetworkRecord, NetworkService } from '../types.ts';
 import { conflict, failedPrecondition, isKind, SkiffError } from '../../lib/errors.ts';
@@ -9,7 +9,7 @@ import { findNetwork, isUserNetwork, syncRules, type ContainerAccess, type DnsCo
 import { createNetworkStore, log } from './store.ts';
 import { createPortAllocator } from './ports.ts';
 import { nftTableName } from './nft.ts';
-import { deleteBridge, ensureBridge, hostRoutes, setSysctl } from './host.ts';
+import { deleteBridge, deleteNetns, ensureBridge, hostRoutes, setSysctl } from './host.ts';
 import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord } from './records.ts';
 import { attachLive, detachLive, setUpSandbox, tearDownSandbox } from './sandbox.ts';
 import { checkEndpoint, checkNetworkSpec, normalizeMode } from './spec-check.ts';
@@ -197,11 +197,18 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
       tearDown: (rec) => tearDownSandbox(ctx, rec.id),
     },
     async reconcile() {
-      const running = new Set((await ctx.containers.list()).filter((c) => c.state.status === 'running' || c.state.status === 'paused').map((c) => c.id));
+      const all = await ctx.containers.list();
+      const running = new Set(all.filter((c) => c.state.status === 'running' || c.state.status === 'paused').map((c) => c.id));
       for (const sb of loaded) {
         if (running.has(sb.containerId) || ctx.sandboxes.get(sb.containerId) !== sb) continue;
         log.info('tearing down the sandbox of a container that is gone', { id: sb.containerId.slice(0, 12) });
         await tearDownSandbox(ctx, sb.containerId).catch((err) => log.warn('teardown failed', { id: sb.containerId.slice(0, 12), err }));
+      }
+      // a namespace whose record a crash kept from being written (only ours: named after our containers)
+      const ours = new Set(all.filter((c) => !running.has(c.id)).map((c) => c.id));
+      for (const name of await readdir('/run/netns').catch(() => [] as string[])) {
+        const id = /^skiff-([0-9a-f]{64})$/.exec(name)?.[1];
+        if (id && ours.has(id) && !ctx.sandboxes.has(id)) await deleteNetns(id).catch((err) => log.warn('stale namespace left', { id: id.slice(0, 12), err }));
       }
       await syncRules(ctx);
       for (const n of ctx.networks.values()) {
