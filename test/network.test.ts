@@ -177,6 +177,20 @@ test('user networks: subnets, isolation from the default bridge, errors in docke
   const same = await d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `wget -qO- http://${dbIp}/hostname && cat /etc/resolv.conf`]);
   ok(same);
   assert.match(same.stdout, new RegExp(`nameserver ${subnet.replace('.0/24', '.1').replace(/\./g, '\\.')}`));
+  // the embedded resolver: the name and the alias answer on the network, with its suffix too
+  const byName = await d.docker(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `wget -qO- http://${db}/hostname && wget -qO- http://database/hostname && nslookup ${db}.${net}`]);
+  ok(byName);
+  const dbHost = `${(await inspect(db, '{{.Id}}')).slice(0, 12)}\n`;
+  assert.equal(byName.stdout.split('\n').slice(0, 2).join('\n') + '\n', dbHost + dbHost);
+  assert.match(byName.stdout, new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}`));
+  // from the default bridge the name is unknown (the host's resolvers are asked), while a bridge container's IP answers
+  const web = uniqueName('bweb');
+  ok(await d.docker(['run', '-d', '--name', web, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  const webIp = await inspect(web, '{{.NetworkSettings.IPAddress}}');
+  const userDns = subnet.replace('.0/24', '.1');
+  const fromBridge = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', `wget -qO- http://${webIp}/hostname; grep -c 'nameserver ${userDns}' /etc/resolv.conf; nslookup ${db} ${userDns} >/dev/null 2>&1; echo lookup=$?`]);
+  assert.equal(fromBridge.stdout, `${(await inspect(web, '{{.Id}}')).slice(0, 12)}\n0\nlookup=1\n`, fromBridge.stderr);
+  ok(await d.docker(['rm', '-f', web]));
   // the default bridge cannot reach into another network
   // (sh stays PID 1 so that timeout's SIGTERM reaches wget; the forward rules drop, as docker's do)
   const other = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', `timeout 3 wget -qO- http://${dbIp}/hostname; echo rc=$?`]);
@@ -220,14 +234,18 @@ test('connect and disconnect a running container: an interface comes and goes; -
   ok(await d.docker(['network', 'rm', net]));
 });
 
-test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rule behind; published ports survive the daemon', async () => {
+test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rule behind; published ports survive the daemon, DNS comes back', async () => {
   const port = await freePort();
   const keep = uniqueName('keep');
+  const net = uniqueName('knet');
+  const named = uniqueName('named');
+  ok(await d.docker(['network', 'create', net]));
+  ok(await d.docker(['run', '-d', '--name', named, '--network', net, 'busybox', 'sleep', '600']));
   ok(await d.docker(['run', '-d', '--name', keep, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
   await waitFor('the published port', () => httpGet(`http://127.0.0.1:${port}/`).then(() => true, () => false));
   const baseline = await footprint();
   const ps = (await d.docker(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).stdout;
-  assert.deepEqual({ veths: baseline.veths, netns: baseline.netns, leases: baseline.leases }, { veths: 1, netns: 1, leases: 1 }, ps);
+  assert.deepEqual({ veths: baseline.veths, netns: baseline.netns, leases: baseline.leases }, { veths: 2, netns: 2, leases: 2 }, ps);
   for (let i = 0; i < 20; i++) ok(await d.docker(['run', '--rm', 'busybox', 'true']));
   await waitFor('the footprint to settle', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 10_000);
 
@@ -242,7 +260,11 @@ test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rul
   await d.restart();
   await waitFor('the dead container to be torn down', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 15_000);
   assert.equal((await httpGet(`http://127.0.0.1:${port}/hostname`)).status, 200);
-  ok(await d.docker(['rm', '-f', keep, doomed]));
+  const lookup = await d.docker(['run', '--rm', '--network', net, 'busybox', 'nslookup', named]);
+  ok(lookup);
+  assert.match(lookup.stdout, new RegExp(`Address: ${(await inspect(named, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`)).replace(/\./g, '\\.')}`));
+  ok(await d.docker(['rm', '-f', keep, doomed, named]));
+  ok(await d.docker(['network', 'rm', net]));
   const empty = await footprint();
   assert.deepEqual({ veths: empty.veths, netns: empty.netns, leases: empty.leases }, { veths: 0, netns: 0, leases: 0 });
   assert.ok(empty.rules < baseline.rules, `the published port's rule is gone (${empty.rules} < ${baseline.rules})`);

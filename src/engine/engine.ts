@@ -102,6 +102,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         serverVersion,
       };
     },
-    close: () => containers.close(),
+    close: async () => {
+      await containers.close();
+      await networks.close();
+    },
   };
 }

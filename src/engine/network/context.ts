@@ -60,7 +60,9 @@ export function syncRules(ctx: NetCtx): Promise<void> {
 }
 
 function render(ctx: NetCtx): string {
-  const nets = [...ctx.networks.values()].filter((n) => n.Driver === 'bridge').map((n) => ({ bridge: bridgeOf(n), subnet: formatCidr(subnetOf(n)!), internal: n.Internal }));
+  const nets = [...ctx.networks.values()].filter((n) => n.Driver === 'bridge').map((n) => ({
+    bridge: bridgeOf(n), subnet: formatCidr(subnetOf(n)!), internal: n.Internal, dnsAddress: isUserNetwork(n) ? n.IPAM.Config[0].Gateway : undefined,
+  }));
   const ports: NftPort[] = [];
   for (const sb of ctx.sandboxes.values()) {
     for (const p of sb.ports) if (p.containerIp) ports.push({ hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol, containerIp: p.containerIp, containerPort: p.containerPort });

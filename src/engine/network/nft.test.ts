@@ -11,7 +11,7 @@ test('table names: skiff for the default root, a hash for private roots', () => 
 test('ruleset: DNAT per published port, masquerade, networks kept apart', () => {
   const text = renderRuleset('skiff_t', [
     { bridge: 'skiff0', subnet: '10.99.0.0/16', internal: false },
-    { bridge: 'sk-aaa', subnet: '10.100.0.0/24', internal: true },
+    { bridge: 'sk-aaa', subnet: '10.100.0.0/24', internal: true, dnsAddress: '10.100.0.1' },
   ], [
     { hostIp: '127.0.0.1', hostPort: 18080, protocol: 'tcp', containerIp: '10.99.0.2', containerPort: 80 },
     { hostIp: '', hostPort: 5353, protocol: 'udp', containerIp: '10.99.0.3', containerPort: 53 },
@@ -24,5 +24,7 @@ test('ruleset: DNAT per published port, masquerade, networks kept apart', () => 
   assert.doesNotMatch(text, /ip saddr 10\.100\.0\.0\/24 oifname != "sk-aaa" masquerade/);
   assert.match(text, /iifname "sk-aaa" oifname != "sk-aaa" drop/);
   assert.match(text, /iifname "skiff0" oifname \{ "sk-aaa" \} drop/);
+  // the embedded resolver of a network answers that network only
+  assert.match(text, /ip daddr 10\.100\.0\.1 udp dport 53 iifname != "sk-aaa" reject/);
   assert.ok(text.indexOf('ct status dnat accept') < text.indexOf('iifname "skiff0" oifname { "sk-aaa" } drop'));
 });

@@ -11,6 +11,8 @@ export interface NftNetwork {
   bridge: string;
   subnet: string;
   internal: boolean;
+  /** the embedded resolver listens here (user networks): only this network may ask it */
+  dnsAddress?: string;
 }
 
 export interface NftPort {
@@ -66,6 +68,10 @@ function postroutingRules(nets: NftNetwork[]): string[] {
   return rules;
 }
 
+function inputRules(nets: NftNetwork[]): string[] {
+  return nets.filter((n) => n.dnsAddress).flatMap((n) => ['udp', 'tcp'].map((p) => `ip daddr ${n.dnsAddress} ${p} dport 53 iifname != ${q(n.bridge)} reject`));
+}
+
 const chain = (name: string, head: string | null, rules: string[]) =>
   `  chain ${name} {\n${head ? `    ${head}\n` : ''}${rules.map((r) => `    ${r}\n`).join('')}  }\n`;
 
@@ -76,7 +82,8 @@ export function renderRuleset(table: string, nets: NftNetwork[], ports: NftPort[
     chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', ['fib daddr type local jump published']) +
     chain('output', 'type nat hook output priority -100; policy accept;', ['fib daddr type local jump published']) +
     chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', postroutingRules(nets)) +
-    chain('forward', 'type filter hook forward priority filter; policy accept;', forwardRules(nets));
+    chain('forward', 'type filter hook forward priority filter; policy accept;', forwardRules(nets)) +
+    chain('input', 'type filter hook input priority filter; policy accept;', inputRules(nets));
   return `table ip ${table} {}\nflush table ip ${table}\ntable ip ${table} {\n${body}}\n`;
 }
 

@@ -7,6 +7,7 @@ import { conflict, failedPrecondition, isKind, SkiffError } from '../../lib/erro
 import { newId } from '../../lib/ids.ts';
 import { findNetwork, isUserNetwork, syncRules, type ContainerAccess, type DnsControl, type NetCtx } from './context.ts';
 import { createNetworkStore, log } from './store.ts';
+import { createEmbeddedDns } from './embedded-dns.ts';
 import { createPortAllocator } from './ports.ts';
 import { nftTableName } from './nft.ts';
 import { deleteBridge, deleteNetns, ensureBridge, hostRoutes, setSysctl } from './host.ts';
@@ -30,6 +31,8 @@ export interface NetworkEngine extends NetworkService {
   hooks: ContainerNetworking;
   /** after the containers were re-adopted: tear down sandboxes of containers that are gone, rewrite the rules */
   reconcile(): Promise<void>;
+  /** stop the DNS listeners; sandboxes, bridges and rules stay (running containers keep their network) */
+  close(): Promise<void>;
 }
 
 export const DEFAULT_BRIDGE = 'skiff0';
@@ -95,6 +98,8 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
     containers: opts.containers, events: opts.events, dns: opts.dns,
     hostResolv: await readFile('/etc/resolv.conf', 'utf8').catch(() => ''), nftTail: Promise.resolve(),
   };
+  const embedded = opts.dns ? undefined : createEmbeddedDns(() => ({ networks: ctx.networks.values(), endpoints: [...ctx.sandboxes.values()].flatMap((sb) => sb.endpoints) }), ctx.hostResolv);
+  ctx.dns ??= embedded;
   for (const n of await store.loadNetworks()) ctx.networks.set(n.Id, n);
   await ensurePredefined(ctx, opts.bridge ?? DEFAULT_BRIDGE, opts.bip ?? DEFAULT_BIP);
   const loaded = await store.loadSandboxes();
@@ -196,6 +201,7 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
       setUp: (rec, files) => setUpSandbox(ctx, rec, files),
       tearDown: (rec) => tearDownSandbox(ctx, rec.id),
     },
+    close: async () => embedded?.close(),
     async reconcile() {
       const all = await ctx.containers.list();
       const running = new Set(all.filter((c) => c.state.status === 'running' || c.state.status === 'paused').map((c) => c.id));
