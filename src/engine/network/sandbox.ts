@@ -103,7 +103,13 @@ export async function setUpSandbox(ctx: NetCtx, rec: ContainerRecord, files: Etc
     await tearDownSandbox(ctx, rec.id).catch((e) => log.warn('teardown after a failed setup failed', { id: rec.id, err: e }));
     throw err;
   }
+  for (const ep of sb.endpoints) emitEndpoint(ctx, 'connect', ep);
   return { netnsPath: ns };
+}
+
+/** docker reports every endpoint a container's start makes or its exit removes as network connect/disconnect */
+function emitEndpoint(ctx: NetCtx, action: 'connect' | 'disconnect', ep: SandboxEndpoint): void {
+  ctx.events?.emit('network', action, { id: ep.networkId, attributes: { container: ep.containerId, name: ep.networkName, type: 'bridge' } });
 }
 
 /** `--network container:<id>`: the running container's namespace, its address in /etc/hosts. */
@@ -142,6 +148,7 @@ export async function tearDownSandbox(ctx: NetCtx, containerId: string): Promise
   if (sb.netns) await deleteNetns(containerId).catch(note('removing the namespace'));
   // kept when something failed: the next daemon start tries again
   if (!errors.length) await ctx.store.removeSandbox(containerId);
+  for (const ep of sb.endpoints) if (ep.prefixLen) emitEndpoint(ctx, 'disconnect', ep); // made by CNI ADD
 }
 
 /** Attach a running container to one more network (connect): the next free ethN. */
