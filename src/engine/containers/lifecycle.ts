@@ -210,6 +210,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
 
 /** A failed start leaves no sandbox (netns, lease, rules); a --rm container goes, as docker's does. */
 async function afterFailedStart(ctx: Ctx, rec: ContainerRecord, netReady: Promise<unknown>): Promise<void> {
+  // a setUp that failed undid its own work (the `() => {}`); one that succeeded is undone here
   await netReady.then(() => ctx.network?.tearDown(rec), () => {}).catch((e) => log.warn('network teardown failed', { id: rec.id, err: e }));
   if (rec.spec.host.autoRemove && !isActive(rec.state) && ctx.store.tryFind(rec.id) === rec) {
     await removeLocked(ctx, rec).catch((e) => log.warn('could not remove a --rm container after its failed start', { id: rec.id, err: e }));
