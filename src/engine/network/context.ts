@@ -55,7 +55,7 @@ export const isUserNetwork = (n: NetworkRecord) => n.Driver === 'bridge' && n.Op
 /** Rewrite the nft table from the current state (serialized; each rewrite renders the state of its turn). */
 export function syncRules(ctx: NetCtx): Promise<void> {
   const run = ctx.nftTail.then(() => applyRuleset(render(ctx)));
-  ctx.nftTail = run.catch(() => {});
+  ctx.nftTail = run.catch(() => {}); // the caller of this rewrite hears of its failure; the next one still runs
   return run;
 }
 

@@ -113,7 +113,7 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
   let chain: Promise<unknown> = Promise.resolve();
   const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
-    chain = next.catch(() => {});
+    chain = next.catch(() => {}); // the caller hears of the failure; the queue goes on
     return next;
   };
 
