@@ -13,16 +13,17 @@ before(async () => { d = await startDaemon(); });
 after(async () => { await d?.cleanup(); });
 afterEach((t) => d?.reportFailure(t));
 
-/** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
+const bindable = (port: number) => new Promise<boolean>((done) => {
+  const s = createServer();
+  s.once('error', () => done(false));
+  s.listen(port, '0.0.0.0', () => s.close(() => done(true)));
+});
+
+/** A TCP port nothing listens on now (and, with `pair`, its next one neither). */
+async function freePort(pair = false): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);
-    const free = await new Promise<boolean>((done) => {
-      const s = createServer();
-      s.once('error', () => done(false));
-      s.listen(port, '0.0.0.0', () => s.close(() => done(true)));
-    });
-    if (free) return port;
+    if ((await bindable(port)) && (!pair || (await bindable(port + 1)))) return port;
   }
 }
 
@@ -72,7 +73,7 @@ test('default bridge: an address from --bip, a default route, the host\'s resolv
   assert.match(r.stdout, new RegExp(`default via ${d.bip.split('/')[0].replace(/\./g, '\\.')}`));
   assert.doesNotMatch(r.stdout, /nameserver 127\./);
 
-  const port = await freePort();
+  const port = await freePort(true);
   const name = uniqueName('web');
   ok(await d.docker(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
   const id = await inspect(name, '{{.Id}}');
@@ -91,6 +92,11 @@ test('default bridge: an address from --bip, a default route, the host\'s resolv
   assert.equal(again.code, 125, again.stderr);
   assert.match(again.stderr, new RegExp(`Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated`));
   assert.deepEqual(await footprint(), beforeFp);
+  // a host port range takes its first free port
+  const ranged = uniqueName('ranged');
+  ok(await d.docker(['run', '-d', '--name', ranged, '-p', `127.0.0.1:${port}-${port + 1}:80`, 'busybox', 'sleep', '600']));
+  assert.equal((await d.docker(['port', ranged])).stdout.trim(), `80/tcp -> 127.0.0.1:${port + 1}`);
+  ok(await d.docker(['rm', '-f', ranged]));
   // a port some host socket holds is refused the same way
   const holder = createServer();
   const held = await freePort();

@@ -667,6 +667,8 @@ export interface PortBinding {
   hostIp: string;
   /** 0 = a free one from 32768–60999 */
   hostPort: number;
+  /** `-p 8000-8010:80`: the first free one of hostPort–hostPortEnd */
+  hostPortEnd?: number;
 }
 
 export interface ContainerLink {

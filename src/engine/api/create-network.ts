@@ -54,10 +54,11 @@ function portBindings(v: unknown): PortBinding[] | undefined {
       const b = obj(e, `PortBindings.${key}`) ?? {};
       const hostIp = str(b.HostIp, 'HostIp') ?? '';
       const hp = str(b.HostPort, 'HostPort') ?? '';
-      if (hp !== '' && !/^\d+$/.test(hp)) throw invalidArgument(`invalid hostPort: ${hp}`);
-      const hostPort = hp === '' ? 0 : Number(hp);
-      if (hostPort > 65535) throw invalidArgument(`invalid hostPort: ${hp}`);
-      out.push({ containerPort, protocol, hostIp, hostPort });
+      const m = /^(\d+)(?:-(\d+))?$/.exec(hp);
+      if (hp !== '' && !m) throw invalidArgument(`invalid hostPort: ${hp}`);
+      const hostPort = m ? Number(m[1]) : 0;
+      const end = m?.[2] !== undefined ? Number(m[2]) : undefined;
+      out.push({ containerPort, protocol, hostIp, hostPort, ...(end !== undefined ? { hostPortEnd: end } : {}) });
     }
   }
   return out.length ? out : undefined;

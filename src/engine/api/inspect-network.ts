@@ -49,7 +49,10 @@ export function portsJson(r: ContainerRecord, net?: ContainerNetworkState): Reco
 
 export function portBindingsJson(bindings: PortBinding[] | undefined): Record<string, Array<{ HostIp: string; HostPort: string }>> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const b of bindings ?? []) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: b.hostPort ? String(b.hostPort) : '' });
+  for (const b of bindings ?? []) {
+    const hostPort = !b.hostPort ? '' : b.hostPortEnd !== undefined ? `${b.hostPort}-${b.hostPortEnd}` : String(b.hostPort);
+    (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: hostPort });
+  }
   return out;
 }
 

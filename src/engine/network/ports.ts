@@ -21,6 +21,9 @@ export function checkPortBindings(bindings: PortBinding[]): void {
   for (const b of bindings) {
     if (!Number.isInteger(b.containerPort) || b.containerPort < 1 || b.containerPort > 65535) throw invalidArgument(`invalid containerPort: ${b.containerPort}`);
     if (!Number.isInteger(b.hostPort) || b.hostPort < 0 || b.hostPort > 65535) throw invalidArgument(`invalid hostPort: ${b.hostPort}`);
+    if (b.hostPortEnd !== undefined && (!Number.isInteger(b.hostPortEnd) || b.hostPortEnd < b.hostPort || b.hostPortEnd > 65535 || b.hostPort === 0)) {
+      throw invalidArgument(`invalid hostPort: ${b.hostPort}-${b.hostPortEnd}`);
+    }
     if (b.protocol !== 'tcp' && b.protocol !== 'udp') throw invalidArgument(`invalid proto: ${b.protocol}`);
     if (b.hostIp && !isIPv4(b.hostIp)) {
       if (b.hostIp.includes(':')) throw invalidArgument(`invalid host IP ${b.hostIp}: IPv6 is not supported by skiff yet`);
@@ -69,6 +72,8 @@ export function createPortAllocator(): PortAllocator {
           let hostPort = b.hostPort;
           if (hostPort === 0) {
             hostPort = await randomFreePort(hostIp, b.protocol, (port) => free({ hostIp, hostPort: port, protocol: b.protocol }, mine));
+          } else if (b.hostPortEnd !== undefined) {
+            hostPort = await firstFreePort(b.hostPort, b.hostPortEnd, hostIp, b.protocol, (port) => free({ hostIp, hostPort: port, protocol: b.protocol }, mine));
           } else if (!(await free({ hostIp, hostPort, protocol: b.protocol }, mine))) {
             throw conflict(`Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
           }
@@ -87,6 +92,11 @@ export function createPortAllocator(): PortAllocator {
       taken.delete(owner);
     },
   };
+}
+
+async function firstFreePort(first: number, last: number, hostIp: string, protocol: string, isFree: (port: number) => Promise<boolean>): Promise<number> {
+  for (let port = first; port <= last; port++) if (await isFree(port)) return port;
+  throw conflict(`Bind for ${hostIp}:${first}-${last} failed: port is already allocated`);
 }
 
 async function randomFreePort(hostIp: string, protocol: string, isFree: (port: number) => Promise<boolean>): Promise<number> {

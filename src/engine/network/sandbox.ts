@@ -38,7 +38,7 @@ export function planEndpoint(ctx: NetCtx, rec: ContainerRecord, net: NetworkReco
     containerId: rec.id, networkId: net.Id, networkName: net.Name, endpointId: newId(), ifname,
     ipv4Address: req.ipv4Address ?? '', prefixLen: 0, gateway: cfg.Gateway, macAddress: req.macAddress ?? mac ?? '',
     aliases, dnsNames: user ? [rec.name, ...aliases, rec.id.slice(0, 12)] : [],
-    conf: bridgeConf({ name: net.Id, bridge: bridgeOf(net), subnet: cfg.Subnet, gateway: cfg.Gateway, ipRange: cfg.IPRange, dataDir: ctx.store.ipamDir, defaultRoute }),
+    conf: bridgeConf({ name: net.Id, bridge: bridgeOf(net), subnet: cfg.Subnet, gateway: cfg.Gateway, ipRange: cfg.IPRange, dataDir: ctx.store.ipamDir, defaultRoute, mtu: Number(net.Options['com.docker.network.driver.mtu']) || undefined }),
   };
 }
 
