@@ -255,6 +255,8 @@ test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rul
   for (let i = 0; i < 20; i++) ok(await d.docker(['run', '--rm', 'busybox', 'true']));
   await waitFor('the footprint to settle', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 10_000);
 
+  // a renamed container answers to its new name, also after the daemon's restart
+  ok(await d.docker(['rename', named, `${named}-r`]));
   // a container whose process dies while the daemon is away is torn down at the next start
   const doomed = uniqueName('doomed');
   ok(await d.docker(['run', '-d', '--name', doomed, '-p', '80', 'busybox', 'sleep', '600']));
@@ -266,10 +268,10 @@ test('20 run --rm and a kill -9 of the daemon leave no veth, netns, lease or rul
   await d.restart();
   await waitFor('the dead container to be torn down', async () => JSON.stringify(await footprint()) === JSON.stringify(baseline), 15_000);
   assert.equal((await httpGet(`http://127.0.0.1:${port}/hostname`)).status, 200);
-  const lookup = await d.docker(['run', '--rm', '--network', net, 'busybox', 'nslookup', named]);
+  const lookup = await d.docker(['run', '--rm', '--network', net, 'busybox', 'nslookup', `${named}-r`]);
   ok(lookup);
-  assert.match(lookup.stdout, new RegExp(`Address: ${(await inspect(named, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`)).replace(/\./g, '\\.')}`));
-  ok(await d.docker(['rm', '-f', keep, doomed, named]));
+  assert.match(lookup.stdout, new RegExp(`Address: ${(await inspect(`${named}-r`, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`)).replace(/\./g, '\\.')}`));
+  ok(await d.docker(['rm', '-f', keep, doomed, `${named}-r`]));
   ok(await d.docker(['network', 'rm', net]));
   const empty = await footprint();
   assert.deepEqual({ veths: empty.veths, netns: empty.netns, leases: empty.leases }, { veths: 0, netns: 0, leases: 0 });

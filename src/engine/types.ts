@@ -785,4 +785,6 @@ export interface ContainerNetworking {
   checkSpec(spec: ContainerSpec, image: ImageRecord): Promise<ContainerSpec>;
   setUp(rec: ContainerRecord, files: EtcFilePaths): Promise<{ netnsPath: string | null }>;
   tearDown(rec: ContainerRecord): Promise<void>;
+  /** the container's DNS name follows a rename */
+  renamed(rec: ContainerRecord, oldName: string): Promise<void>;
 }

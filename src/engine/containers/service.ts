@@ -205,6 +205,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
           throw err;
         }
         store.releaseName(old, rec.id);
+        await ctx.network?.renamed(rec, old).catch((err) => log.warn('DNS names not renamed', { id: rec.id, err }));
         emitContainer(ctx, rec, 'rename', { oldName: `/${old}` });
       });
     },

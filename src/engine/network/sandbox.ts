@@ -172,6 +172,14 @@ export async function attachLive(ctx: NetCtx, rec: ContainerRecord, net: Network
   await ctx.store.saveSandbox(sb, true);
 }
 
+/** A renamed container answers to its new name (DNS, inspect's DNSNames). */
+export async function renameEndpoints(ctx: NetCtx, rec: ContainerRecord, oldName: string): Promise<void> {
+  const sb = ctx.sandboxes.get(rec.id);
+  if (!sb) return;
+  for (const ep of sb.endpoints) ep.dnsNames = ep.dnsNames.map((n) => (n === oldName ? rec.name : n));
+  await ctx.store.saveSandbox(sb, true);
+}
+
 export async function detachLive(ctx: NetCtx, containerId: string, networkId: string): Promise<void> {
   const sb = ctx.sandboxes.get(containerId);
   const ep = sb?.endpoints.find((e) => e.networkId === networkId);

@@ -12,7 +12,7 @@ import { createPortAllocator } from './ports.ts';
 import { nftTableName } from './nft.ts';
 import { deleteBridge, deleteNetns, ensureBridge, hostRoutes, setSysctl } from './host.ts';
 import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord } from './records.ts';
-import { attachLive, detachLive, setUpSandbox, tearDownSandbox } from './sandbox.ts';
+import { attachLive, detachLive, renameEndpoints, setUpSandbox, tearDownSandbox } from './sandbox.ts';
 import { checkEndpoint, checkNetworkSpec, normalizeMode } from './spec-check.ts';
 
 export interface NetworkServiceOptions {
@@ -200,6 +200,7 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
       checkSpec: (spec, image) => checkNetworkSpec(ctx, spec, image),
       setUp: (rec, files) => setUpSandbox(ctx, rec, files),
       tearDown: (rec) => tearDownSandbox(ctx, rec.id),
+      renamed: (rec, oldName) => renameEndpoints(ctx, rec, oldName),
     },
     close: async () => embedded?.close(),
     async reconcile() {
