@@ -55,14 +55,9 @@ bench_cleanup() {
     pid=$(tr -dc '0-9' <"$f" 2>/dev/null)
     [ -n "$pid" ] && [ "$pid" -gt 1 ] && belongs "$pid" && kill -KILL "$pid" 2>/dev/null
   done < <(find "$W" -xdev -type f -name '*pid*' -size -33c 2>/dev/null)
-  # what the daemon made outside $W: its bridge, its netns, its nftables table
-  ip link del "$BENCH_BRIDGE" 2>/dev/null
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-    [ -e "$ROOT/networks/sandboxes/${ns#skiff-}.json" ] && ip netns del "$ns" 2>/dev/null
-  done
-  nft list tables 2>/dev/null | awk '{print $3}' | while read -r t; do
-    [ "$t" = "skiff_$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)" ] && nft delete table ip "$t"
-  done
+  # what the daemon made outside $W (its netns, bridges, nftables table): the tests' own sweep
+  node --input-type=module -e 'const { sweepNetwork } = await import(process.argv[1]); await sweepNetwork(process.argv[2])' \
+    "$REPO/src/engine/network/testing.ts" "$ROOT" 2>/dev/null
   local mp mps
   for _ in 1 2 3; do
     mapfile -t mps < <(awk -v w="$W" '{ gsub(/\\040/, " ", $5); if ($5 == w || index($5, w "/") == 1) print $5 }' /proc/self/mountinfo |
