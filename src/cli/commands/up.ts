@@ -149,14 +149,20 @@ async function ensureSample(api: Client): Promise<void> {
       query: { name: SAMPLE },
       body: {
         Image: 'busybox:latest',
-        Cmd: ['sh', '-c', `mkdir -p /www && printf '%s\\n' '${page}' > /www/index.html && exec httpd -f -p ${SAMPLE_PORT} -h /www`],
+        Cmd: ['sh', '-c', `mkdir -p /www && printf '%s\\n' '${page}' > /www/index.html && exec httpd -f -p 80 -h /www`],
         Labels: { 'skiff.sample': 'true' },
-        HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } },
+        ExposedPorts: { '80/tcp': {} },
+        // on the default bridge, published on the host's port by kernel DNAT (`docker run -p 8080:80`)
+        HostConfig: {
+          NetworkMode: 'bridge',
+          PortBindings: { '80/tcp': [{ HostIp: '', HostPort: String(SAMPLE_PORT) }] },
+          RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        },
       },
     });
   }
   await readAll((await api.request('POST', `/containers/${SAMPLE}/start`)).body);
-  say(`Started ${SAMPLE} (busybox httpd on port ${SAMPLE_PORT}, host network).`);
+  say(`Started ${SAMPLE} (busybox httpd on the bridge network, published on port ${SAMPLE_PORT}).`);
 }
 
 function portOpen(port: number): Promise<boolean> {
