@@ -40,7 +40,9 @@ test('ps rows: docker columns and truncation', () => {
   const out = formatRows([row], 'table {{.ID}}\\t{{.Names}}\\t{{.Label "k"}}', { ID: 'CONTAINER ID', Names: 'NAMES' });
   assert.equal(out, 'CONTAINER ID   NAMES     LABEL\naaaaaaaaaaaa   web       v\n');
   assert.equal(formatRows([row], '{{.Names}}:{{.Status}}', {}), 'web:Exited (3) 2 minutes ago\n');
-  assert.match(formatRows([row], 'json', {}), /^\{"ID":"aaaaaaaaaaaa",/);
+  // docker's --format json: keys sorted, HTML characters escaped as Go's json.Marshal does
+  assert.match(formatRows([row], 'json', {}), /^\{"Command":"\\"sh -c 'exit 3'\\"","CreatedAt":/);
+  assert.equal(formatRows([{ Ports: '0.0.0.0:80->80/tcp', ID: 'x' }], 'json', {}), '{"ID":"x","Ports":"0.0.0.0:80-\\u003e80/tcp"}\n');
 });
 
 test('stats: docker CPU % and memory without cache', () => {

@@ -68,7 +68,7 @@ export type Row = Record<string, unknown>;
  * or a raw template per row. `headers` names the columns of the template fields (`.ID` → `CONTAINER ID`).
  */
 export function formatRows(rows: Row[], format: string, headers: Record<string, string>): string {
-  if (format === 'json') return rows.map((r) => JSON.stringify(plain(r)) + '\n').join('');
+  if (format === 'json') return rows.map((r) => goJson(plain(r)) + '\n').join('');
   const table = format.startsWith('table');
   const tmpl = (table ? format.slice(5) : format).trim().replaceAll('\\t', '\t').replaceAll('\\n', '\n');
   const t = parseTemplate(tmpl);
@@ -79,6 +79,12 @@ export function formatRows(rows: Row[], format: string, headers: Record<string, 
   const lines = [headerRow, ...rows].map((r) => t.execute(r));
   const cells = lines.flatMap((l) => l.split('\n')).map((l) => l.split('\t'));
   return tabulate(cells);
+}
+
+/** A row as docker's `--format json` prints it (Go's json.Marshal of a map): keys sorted, <, > and & escaped. */
+function goJson(r: Row): string {
+  const sorted = Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  return JSON.stringify(sorted).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Drop function-valued fields (like ps's `.Label "k"`) for JSON output. */

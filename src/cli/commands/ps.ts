@@ -66,6 +66,8 @@ export function psRow(c: ContainerSummary, trunc: boolean, now = Date.now()): Ro
     Mounts: (c.Mounts ?? []).map((m) => m.Name ?? m.Source ?? '').join(','),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(',') || (c.HostConfig?.NetworkMode ?? ''),
     LocalVolumes: '0',
+    // docker 28's ImageManifestDescriptor platform; skiff's images carry none
+    Platform: null,
   };
 }
 
