@@ -237,6 +237,18 @@ test('connect and disconnect a running container: an interface comes and goes; -
   const gone = await d.docker(['exec', c, 'ip', 'addr', 'show', 'eth1']);
   assert.notEqual(gone.code, 0);
   ok(await d.docker(['rm', '-f', c]));
+  // a stopped container: connect and disconnect are recorded for its next start
+  const later = uniqueName('later');
+  ok(await d.docker(['create', '--name', later, 'busybox', 'sh', '-c', 'ip -o link | cut -d: -f2 | tr -d " " | sort | tr "\\n" " "']));
+  ok(await d.docker(['network', 'disconnect', 'bridge', later]));
+  const alone = await d.docker(['start', '-a', later]);
+  ok(alone);
+  assert.equal(alone.stdout, 'lo ');
+  ok(await d.docker(['network', 'connect', net, later]));
+  const joined = await d.docker(['start', '-a', later]);
+  ok(joined);
+  assert.match(joined.stdout, /^eth0@if\d+ lo $/);
+  ok(await d.docker(['rm', '-f', later]));
   ok(await d.docker(['network', 'rm', net]));
 });
 

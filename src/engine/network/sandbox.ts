@@ -22,8 +22,8 @@ const hostnameOf = (rec: ContainerRecord) => rec.spec.hostname || (normalizeMode
 /** The networks a container is attached to at start, its network mode's first. */
 function wantedNetworks(ctx: NetCtx, rec: ContainerRecord): Array<{ net: NetworkRecord; req: EndpointRequest }> {
   const mode = normalizeMode(rec.spec.host.networkMode);
+  // disconnected from every network: a namespace with lo only, as docker's
   const entries = Object.entries(rec.spec.networks ?? { [mode]: {} });
-  if (!entries.length) entries.push([mode, {}]);
   const out = entries.map(([key, req]) => ({ net: findNetwork(ctx, key), req }));
   return out.sort((a, b) => Number(b.net.Name === mode || b.net.Id === mode) - Number(a.net.Name === mode || a.net.Id === mode));
 }
