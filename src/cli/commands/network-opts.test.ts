@@ -47,6 +47,27 @@ test('no network flags: the default network, no endpoint settings; --net is --ne
   assert.deepEqual(build(['--network', 'bridge', '--link', 'db', 'busybox']).NetworkingConfig, { EndpointsConfig: {} });
 });
 
+test('--network: repeated, and the long form name=…,alias=…,ip=… (docker 28 NetworkOpt)', () => {
+  const eps = (argv: string[]) => (build([...argv, 'busybox']).NetworkingConfig as { EndpointsConfig: unknown }).EndpointsConfig;
+  assert.deepEqual(eps(['--network', 'name=n1,alias=a1,ip=10.0.0.5', '--network', 'n2']), { n1: { Aliases: ['a1'], IPAMConfig: { IPv4Address: '10.0.0.5' } }, n2: {} });
+  assert.equal((build(['--network', 'name=n1', '--network', 'n2', 'busybox']).HostConfig as Record<string, unknown>).NetworkMode, 'n1');
+  // the legacy flags go to the first network
+  assert.deepEqual(eps(['--network', 'n1', '--network-alias', 'b', '--network', 'n2']), { n1: { Aliases: ['b'] }, n2: {} });
+  // docker lowercases the long form's values too
+  assert.deepEqual(eps(['--network', 'name=N1,alias=A1,driver-opt=com.x=Y,mac-address=92:D0:c6:0a:29:33,link-local-ip=169.254.1.1,ip6=fd00::5,gw-priority=3']), {
+    n1: { Aliases: ['a1'], DriverOpts: { 'com.x': 'y' }, IPAMConfig: { IPv6Address: 'fd00::5', LinkLocalIPs: ['169.254.1.1'] }, MacAddress: '92:d0:c6:0a:29:33', GwPriority: 3 },
+  });
+  assert.deepEqual(eps(['--network', 'name=n1,"alias=a,b"']), { n1: { Aliases: ['a,b'] } });
+  assert.deepEqual(eps(['--net', 'n1', '--link', 'db:d']), { n1: { Links: ['db:d'] } });
+  fails(['--network', 'n1', '--network', 'host', 'busybox'], 'conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+  fails(['--network', 'n1', '--network', 'n1', 'busybox'], 'network "n1" is specified multiple times');
+  fails(['--network', 'name=n1,alias=a', '--network-alias', 'b', 'busybox'], 'conflicting options: cannot specify both --network-alias and per-network alias');
+  fails(['--network', 'name=n1,mac-address=zz', 'busybox'], 'zz is not a valid mac address');
+  fails(['--network', 'name=n1,bogus=1', 'busybox'], 'invalid argument "name=n1,bogus=1" for "--network" flag: invalid field key bogus');
+  fails(['--network', 'alias=x', 'busybox'], 'invalid argument "alias=x" for "--network" flag: network name/id is not specified');
+  fails(['--network', 'name=n1,gw-priority=x', 'busybox'], 'invalid argument "name=n1,gw-priority=x" for "--network" flag: invalid gw-priority (x): invalid syntax');
+});
+
 test('bad network flags give the docker CLI messages', () => {
   fails(['-p', '80/foo', 'busybox'], 'invalid proto: foo');
   fails(['-p', 'abc:80', 'busybox'], 'invalid hostPort: abc');
