@@ -287,6 +287,11 @@ test('malformed packets are dropped and the server keeps answering', async () =>
 test('listen is idempotent, unlisten and close free the addresses, a taken address is an error', async () => {
   const { dns, netA, netB } = await startResolver([]);
   await dns.listen(netA);
+  // listens of one address at the same time: one socket, no EADDRINUSE
+  const racing = loopbackIp();
+  await Promise.all([dns.listen(racing), dns.listen(racing), dns.listen(racing)]);
+  assert.ok(await askUdp(racing, query('x'), 53, 1000));
+  await Promise.all([dns.unlisten(racing), dns.listen(loopbackIp())]);
   const clash = createDnsServer({ upstreams: [], resolveName: () => undefined, resolvePtr: () => undefined });
   await assert.rejects(clash.listen(netA), /EADDRINUSE/);
   await assert.rejects(clash.listen('not-an-ip'), /not an IP address/);

@@ -51,13 +51,19 @@ interface Listener {
 interface ServerState {
   opts: DnsServerOptions;
   listeners: Map<string, Listener>;
+  /** listens under way, so a second listen (or an unlisten) of the same address waits for the first */
+  starting: Map<string, Promise<void>>;
   forwarding: number;
 }
 
 export function createDnsServer(opts: DnsServerOptions): DnsServer {
-  const state: ServerState = { opts, listeners: new Map(), forwarding: 0 };
+  const state: ServerState = { opts, listeners: new Map(), starting: new Map(), forwarding: 0 };
   return {
-    listen: (ip, port = 53) => listenOn(state, ip, port),
+    listen: (ip, port = 53) => {
+      const pending = state.starting.get(ip) ?? listenOn(state, ip, port).finally(() => state.starting.delete(ip));
+      state.starting.set(ip, pending);
+      return pending;
+    },
     unlisten: (ip) => unlistenFrom(state, ip),
     close: async () => {
       await Promise.all([...state.listeners.keys()].map((ip) => unlistenFrom(state, ip)));
@@ -88,6 +94,7 @@ async function listenOn(state: ServerState, ip: string, port: number): Promise<v
 }
 
 async function unlistenFrom(state: ServerState, ip: string): Promise<void> {
+  await state.starting.get(ip)?.catch(() => undefined); // a failed listen left nothing to close
   const listener = state.listeners.get(ip);
   if (!listener) return;
   state.listeners.delete(ip);
