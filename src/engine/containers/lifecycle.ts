@@ -279,7 +279,8 @@ function scheduleRestart(ctx: Ctx, rec: ContainerRecord, delayMs: number): void 
     l.restartTimer = null;
     serialize(ctx, rec.id, async () => {
       if (rec.state.status !== 'restarting' || !ctx.store.tryFind(rec.id)) return;
-      rec.state = { ...rec.state, restartCount: rec.state.restartCount + 1, status: 'exited' };
+      // still `restarting` while it starts (as docker): a `stop` meanwhile is queued, not answered 304
+      rec.state = { ...rec.state, restartCount: rec.state.restartCount + 1 };
       await startLocked(ctx, rec);
     }).catch((err) => log.warn('restart failed', { id: rec.id, err }));
   }, delayMs);
