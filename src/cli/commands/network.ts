@@ -1,6 +1,6 @@
 // `skiff network ls|inspect|rm|prune|connect|disconnect` (create is in network-create.ts): the /networks
 // routes of the Docker API, printed as docker CLI 28 prints them.
-import { type Command, type Parsed, eachContainer, enc, ApiError, CliError, readAll } from '../core.ts';
+import { type Command, type Parsed, badValue, eachContainer, enc, ApiError, CliError, readAll } from '../core.ts';
 import { formatRows, shortId, type Row } from '../format.ts';
 import { parseTemplate } from '../template.ts';
 import { confirm } from './lifecycle.ts';
@@ -183,6 +183,7 @@ export const networkConnect: Command = {
   flags: [
     { name: 'alias', type: 'list', value: 'strings', help: 'Add network-scoped alias for the container' },
     { name: 'driver-opt', type: 'list', value: 'strings', help: 'driver options for the network' },
+    { name: 'gw-priority', type: 'string', value: 'int', help: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.' },
     { name: 'ip', type: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
     { name: 'ip6', type: 'string', help: 'IPv6 address (e.g., "2001:db8::33")' },
     { name: 'link', type: 'list', help: 'Add link to another container' },
@@ -191,6 +192,8 @@ export const networkConnect: Command = {
   args: { min: 2, max: 2 },
   async run(ctx, p) {
     const [network, container] = p.args;
+    const gw = p.str('gw-priority');
+    if (gw !== undefined && !/^[+-]?\d+$/.test(gw)) throw badValue({ ...networkConnect, path: ctx.path }, 'gw-priority', gw, `strconv.ParseInt: parsing ${JSON.stringify(gw)}: invalid syntax`);
     const driverOpts: Record<string, string> = {};
     for (const o of p.list('driver-opt').flatMap((v) => v.split(','))) {
       const eq = o.indexOf('=');
@@ -201,6 +204,7 @@ export const networkConnect: Command = {
       Links: links(ctx, p.list('link')),
       Aliases: p.list('alias').flatMap((v) => v.split(',')),
       DriverOpts: Object.keys(driverOpts).length ? driverOpts : undefined,
+      GwPriority: gw === undefined ? undefined : Number(gw),
     };
     await readAll((await ctx.api().request('POST', `/networks/${enc(network)}/connect`, { body: { Container: container, EndpointConfig: endpoint } })).body);
   },
