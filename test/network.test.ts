@@ -90,7 +90,7 @@ test('default bridge: an address from --bip, a default route, the host\'s resolv
   const beforeFp = await footprint();
   const again = await d.docker(['run', '--rm', '-p', `127.0.0.1:${port}:80`, 'busybox', 'true']);
   assert.equal(again.code, 125, again.stderr);
-  assert.match(again.stderr, new RegExp(`Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated`));
+  assert.match(again.stderr, new RegExp(`failed to set up container networking: driver failed programming external connectivity on endpoint \\S+ \\([0-9a-f]{64}\\): Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated`));
   assert.deepEqual(await footprint(), beforeFp);
   // a host port range takes its first free port
   const ranged = uniqueName('ranged');

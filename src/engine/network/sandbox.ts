@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import type { ContainerRecord, EndpointRequest, EtcFilePaths, NetworkRecord } from '../types.ts';
-import { conflict } from '../../lib/errors.ts';
+import { conflict, isKind } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { bridgeConf, execPlugin, loopbackConf, type CniResult } from './cni.ts';
 import { defaultBridge, findNetwork, isUserNetwork, syncRules, type NetCtx } from './context.ts';
@@ -75,10 +75,13 @@ export async function setUpSandbox(ctx: NetCtx, rec: ContainerRecord, files: Etc
   const ns = netnsPath(rec.id);
   const sb: SandboxRecord = { containerId: rec.id, netns: ns, endpoints: [], ports: [] };
   const bindings = targets.length ? bindingsToPublish(rec.spec) : [];
-  // host ports first: a port in use fails the start before anything is made
-  const ports = bindings.length ? await ctx.ports.reserve(rec.id, bindings) : [];
-  sb.ports = ports.map((p) => ({ ...p, containerIp: '' }));
   sb.endpoints = targets.map((t, i) => planEndpoint(ctx, rec, t.net, t.req, `eth${i}`, i === 0 ? rec.spec.macAddress : undefined));
+  // host ports first: a port in use fails the start before anything is made
+  const ports = bindings.length ? await ctx.ports.reserve(rec.id, bindings).catch((err: unknown) => {
+    if (!isKind(err, 'Conflict')) throw err;
+    throw conflict(`failed to set up container networking: driver failed programming external connectivity on endpoint ${rec.name} (${sb.endpoints[0].endpointId}): ${err.message}`, err);
+  }) : [];
+  sb.ports = ports.map((p) => ({ ...p, containerIp: '' }));
   ctx.sandboxes.set(rec.id, sb);
   const t0 = performance.now();
   const lap = (what: string) => debug && log.debug(`sandbox ${rec.id.slice(0, 12)}: ${what}`, { ms: +(performance.now() - t0).toFixed(1) });
