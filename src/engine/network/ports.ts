@@ -73,7 +73,7 @@ export function createPortAllocator(): PortAllocator {
           if (hostPort === 0) {
             hostPort = await randomFreePort(hostIp, b.protocol, (port) => free({ hostIp, hostPort: port, protocol: b.protocol }, mine));
           } else if (b.hostPortEnd !== undefined) {
-            hostPort = await firstFreePort(b.hostPort, b.hostPortEnd, hostIp, b.protocol, (port) => free({ hostIp, hostPort: port, protocol: b.protocol }, mine));
+            hostPort = await firstFreePort(b.hostPort, b.hostPortEnd, hostIp, (port) => free({ hostIp, hostPort: port, protocol: b.protocol }, mine));
           } else if (!(await free({ hostIp, hostPort, protocol: b.protocol }, mine))) {
             throw conflict(`Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
           }
@@ -94,7 +94,7 @@ export function createPortAllocator(): PortAllocator {
   };
 }
 
-async function firstFreePort(first: number, last: number, hostIp: string, protocol: string, isFree: (port: number) => Promise<boolean>): Promise<number> {
+async function firstFreePort(first: number, last: number, hostIp: string, isFree: (port: number) => Promise<boolean>): Promise<number> {
   for (let port = first; port <= last; port++) if (await isFree(port)) return port;
   throw conflict(`Bind for ${hostIp}:${first}-${last} failed: port is already allocated`);
 }
