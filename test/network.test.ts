@@ -237,6 +237,13 @@ test('connect and disconnect a running container: an interface comes and goes; -
   const gone = await d.docker(['exec', c, 'ip', 'addr', 'show', 'eth1']);
   assert.notEqual(gone.code, 0);
   ok(await d.docker(['rm', '-f', c]));
+  // docker 28's gw-priority: the highest gives the default route
+  const net2 = uniqueName('cnet2');
+  ok(await d.docker(['network', 'create', '--subnet', '10.103.251.0/24', net2]));
+  const routes = await d.docker(['run', '--rm', '--network', net2, '--network', `name=${net},gw-priority=1`, 'busybox', 'ip', 'route']);
+  ok(routes);
+  assert.match(routes.stdout, /^default via 10\.103\.250\.1 /m);
+  ok(await d.docker(['network', 'rm', net2]));
   // a stopped container: connect and disconnect are recorded for its next start
   const later = uniqueName('later');
   ok(await d.docker(['create', '--name', later, 'busybox', 'sh', '-c', 'ip -o link | cut -d: -f2 | tr -d " " | sort | tr "\\n" " "']));

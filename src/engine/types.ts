@@ -658,6 +658,8 @@ export interface EndpointRequest {
   aliases?: string[];
   ipv4Address?: string;
   macAddress?: string;
+  /** docker 28's gw-priority: the network with the highest gives the default route (ties: the network mode's) */
+  gwPriority?: number;
 }
 
 export interface PortBinding {

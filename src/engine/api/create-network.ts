@@ -79,6 +79,10 @@ function endpoints(v: unknown): Record<string, EndpointRequest> | undefined {
     if (ip) req.ipv4Address = ip;
     const mac = str(e.MacAddress, 'MacAddress');
     if (mac) req.macAddress = mac;
+    if (e.GwPriority !== undefined && e.GwPriority !== null) {
+      if (typeof e.GwPriority !== 'number' || !Number.isInteger(e.GwPriority)) throw invalidArgument('GwPriority: expected an integer');
+      if (e.GwPriority !== 0) req.gwPriority = e.GwPriority;
+    }
     out[name === 'default' ? 'bridge' : name] = req;
   }
   return Object.keys(out).length ? out : undefined;

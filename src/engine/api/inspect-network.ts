@@ -2,14 +2,14 @@
 // fields. `net` is the live state of a running container; a stopped one shows its networks without addresses.
 import type { ContainerNetworkState, ContainerRecord, Endpoint, PortBinding, PublishedPort } from '../types.ts';
 
-function endpointJson(ep: Endpoint | undefined, aliases: string[] | undefined, ipam: string | undefined, mac: string | undefined): Record<string, unknown> {
+function endpointJson(ep: Endpoint | undefined, aliases: string[] | undefined, ipam: string | undefined, mac: string | undefined, gwPriority = 0): Record<string, unknown> {
   return {
     IPAMConfig: ipam ? { IPv4Address: ipam } : null,
     Links: null,
     Aliases: (ep?.aliases ?? aliases)?.length ? (ep?.aliases ?? aliases) : null,
     MacAddress: ep?.macAddress ?? mac ?? '',
     DriverOpts: null,
-    GwPriority: 0,
+    GwPriority: gwPriority,
     NetworkID: ep?.networkId ?? '',
     EndpointID: ep?.endpointId ?? '',
     Gateway: ep?.gateway ?? '',
@@ -29,7 +29,7 @@ export function networksJson(r: ContainerRecord, net?: ContainerNetworkState): R
   const out: Record<string, unknown> = {};
   for (const [name, req] of Object.entries(wanted)) {
     const ep = net?.endpoints.find((e) => e.networkName === name || e.networkId === name);
-    out[name] = endpointJson(ep, req.aliases, req.ipv4Address, req.macAddress);
+    out[name] = endpointJson(ep, req.aliases, req.ipv4Address, req.macAddress, req.gwPriority);
   }
   for (const ep of net?.endpoints ?? []) if (!(ep.networkName in out)) out[ep.networkName] = endpointJson(ep, undefined, undefined, undefined);
   if (mode === 'host' || mode === 'none') out[mode] = endpointJson(undefined, undefined, undefined, undefined);

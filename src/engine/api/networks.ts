@@ -81,6 +81,7 @@ async function connect(ctx: HttpContext): Promise<void> {
   if (ip) req.ipv4Address = ip;
   const mac = str(ec.MacAddress, 'MacAddress');
   if (mac) req.macAddress = mac;
+  if (typeof ec.GwPriority === 'number' && Number.isInteger(ec.GwPriority) && ec.GwPriority !== 0) req.gwPriority = ec.GwPriority;
   await ctx.engine.networks.connect(ctx.params.id, container, req);
   sendEmpty(ctx.res, 200);
 }

@@ -28,9 +28,19 @@ function wantedNetworks(ctx: NetCtx, rec: ContainerRecord): Array<{ net: Network
   return out.sort((a, b) => Number(b.net.Name === mode || b.net.Id === mode) - Number(a.net.Name === mode || a.net.Id === mode));
 }
 
+/** Which endpoint gives the default route: the highest gw-priority of the non-internal ones, else the first. */
+function gatewayEndpoint(targets: Array<{ net: NetworkRecord; req: EndpointRequest }>): number {
+  let best = -1;
+  targets.forEach((t, i) => {
+    if (t.net.Internal) return;
+    if (best < 0 || (t.req.gwPriority ?? 0) > (targets[best].req.gwPriority ?? 0)) best = i;
+  });
+  return best;
+}
+
 /** A planned endpoint: what CNI ADD gets, and what DEL needs to undo it. */
-export function planEndpoint(ctx: NetCtx, rec: ContainerRecord, net: NetworkRecord, req: EndpointRequest, ifname: string, mac?: string): SandboxEndpoint {
-  const defaultRoute = ifname === 'eth0' && !net.Internal;
+export function planEndpoint(ctx: NetCtx, rec: ContainerRecord, net: NetworkRecord, req: EndpointRequest, ifname: string, mac?: string, gateway = false): SandboxEndpoint {
+  const defaultRoute = gateway && !net.Internal;
   const cfg = net.IPAM.Config[0];
   const user = isUserNetwork(net);
   const aliases = user ? [...(req.aliases ?? [])] : [];
@@ -75,7 +85,8 @@ export async function setUpSandbox(ctx: NetCtx, rec: ContainerRecord, files: Etc
   const ns = netnsPath(rec.id);
   const sb: SandboxRecord = { containerId: rec.id, netns: ns, endpoints: [], ports: [] };
   const bindings = targets.length ? bindingsToPublish(rec.spec) : [];
-  sb.endpoints = targets.map((t, i) => planEndpoint(ctx, rec, t.net, t.req, `eth${i}`, i === 0 ? rec.spec.macAddress : undefined));
+  const gw = gatewayEndpoint(targets);
+  sb.endpoints = targets.map((t, i) => planEndpoint(ctx, rec, t.net, t.req, `eth${i}`, i === 0 ? rec.spec.macAddress : undefined, i === gw));
   // host ports first: a port in use fails the start before anything is made
   const ports = bindings.length ? await ctx.ports.reserve(rec.id, bindings).catch((err: unknown) => {
     if (!isKind(err, 'Conflict')) throw err;
@@ -161,7 +172,8 @@ export async function attachLive(ctx: NetCtx, rec: ContainerRecord, net: Network
   const used = new Set(sb.endpoints.map((e) => e.ifname));
   let i = 0;
   while (used.has(`eth${i}`)) i++;
-  const ep = planEndpoint(ctx, rec, net, req, `eth${i}`);
+  // the first network of a container that had none gives it its default route
+  const ep = planEndpoint(ctx, rec, net, req, `eth${i}`, undefined, !sb.endpoints.some((e) => e.conf.isDefaultGateway === true));
   sb.endpoints.push(ep);
   await ctx.store.saveSandbox(sb, true);
   try {
