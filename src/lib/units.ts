@@ -24,22 +24,25 @@ export function humanSize(bytes: number, base: 1000 | 1024 = 1000): string {
   return `${n < 10 && i > 0 ? n.toFixed(3).replace(/\.?0+$/, '') : n < 100 && i > 0 ? n.toFixed(1).replace(/\.0$/, '') : Math.round(n)}${units[i]}`;
 }
 
-/** `3 seconds`, `About a minute`, `2 hours` — docker's HumanDuration, for `Up …` and `… ago`. */
+/**
+ * `3 seconds`, `About a minute`, `2 hours` — docker's HumanDuration (go-units), for `Up …` and `… ago`:
+ * seconds and minutes are cut down, hours rounded, days and up cut down from those hours.
+ */
 export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
+  const s = Math.floor(ms / 1000);
   if (s < 1) return 'Less than a second';
   if (s === 1) return '1 second';
   if (s < 60) return `${s} seconds`;
-  const min = Math.round(s / 60);
+  const min = Math.floor(ms / 60_000);
   if (min === 1) return 'About a minute';
   if (min < 60) return `${min} minutes`;
-  const h = Math.round(s / 3600);
+  const h = Math.floor(ms / 3_600_000 + 0.5);
   if (h === 1) return 'About an hour';
   if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
 }
 
 /** Parse a Go-style or plain duration (`10s`, `1m30s`, `250ms`, `2h`) into milliseconds. */
@@ -80,4 +83,29 @@ export function goDurationError(text: string): string {
   const unit = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))*(?:\d+\.?\d*|\.\d+)([^\d.]+)/.exec(text)?.[1];
   if (unit) return `time: unknown unit ${JSON.stringify(unit.replace(/\d.*$/, ''))} in duration ${q}`;
   return `time: invalid duration ${q}`;
+}
+
+/**
+ * docker's GetTimestamp as the daemon reads a filter value (prune `until`): a Go duration means that long
+ * before `now`; a unix time (`1700000000.5`) or an RFC 3339 date (local time without a zone) is itself.
+ * Answers unix milliseconds.
+ */
+export function timestampMs(value: string, now = Date.now()): number {
+  const d = value !== '0' ? parseGoDuration(value) : null;
+  if (d !== null) return now - d / 1e6;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const bad = () => invalidArgument(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
+  if (!value.includes('-')) throw bad();
+  // a date without a zone is local time, as docker reads it (Date.parse does the same for date-times)
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00` : value.replace(/^(\d{4}-\d{2}-\d{2}) /, '$1T');
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw bad();
+  return ms;
+}
+
+/** The `until` of a prune's filters in unix ms (docker allows one), undefined without one. */
+export function pruneUntil(filters: Record<string, string[]>, now = Date.now()): number | undefined {
+  const until = filters.until ?? [];
+  if (until.length > 1) throw invalidArgument('more than one until filter specified');
+  return until.length ? timestampMs(until[0], now) : undefined;
 }

@@ -4,6 +4,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { ContainerNetworking, ContainerRecord, ContainerService, Digest, EventSink, ImageService, Snapshotter, VolumeService, WaitResult } from '../types.ts';
 import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
+import { pruneUntil } from '../../lib/units.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
 import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
 import { log, paths, readHostInfo, type Ctx, type HostInfo } from './context.ts';
@@ -298,8 +299,8 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     async prune(filters = {}) {
       const deleted: string[] = [];
       let reclaimed = 0;
-      const until = filters.until?.[0];
-      const cutoff = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
+      // `until=1h` is an hour before now, as docker reads it (not a date that fails to parse and prunes all)
+      const cutoff = pruneUntil(filters);
       const rest = { ...filters };
       delete rest.until;
       for (const key of Object.keys(rest)) if (key !== 'label' && key !== 'label!') throw invalidArgument(`invalid filter '${key}'`);

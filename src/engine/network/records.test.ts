@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultBridgeRecord, filterNetworks, newNetworkRecord, predefinedRecord } from './records.ts';
+import { defaultBridgeRecord, filterNetworks, newNetworkRecord, predefinedRecord, pruneCandidates } from './records.ts';
 import { parseCidr } from './subnet.ts';
 
 const id = (c: string) => c.repeat(64);
@@ -45,4 +45,17 @@ test('network ls filters: type, driver, label, dangling', () => {
   assert.deepEqual(names({ dangling: ['true'] }), ['app']);
   assert.deepEqual(names({ dangling: ['true'] }, 1), []);
   assert.throws(() => names({ bogus: ['x'] }), /invalid filter 'bogus'/);
+});
+
+test('network prune filters: label and label! as docker\'s matchLabels; ls-only keys refused', () => {
+  const keep = newNetworkRecord({ name: 'keep', labels: { keep: '1', team: 'blue' } }, id('e'), now, base, []);
+  const blue = newNetworkRecord({ name: 'blue', labels: { team: 'blue' } }, id('f'), now, base, []);
+  const bare = newNetworkRecord({ name: 'bare' }, id('a1'), now, base, []);
+  const names = (f: Record<string, string[]>) => pruneCandidates([keep, blue, bare], f).map((x) => x.Name);
+  assert.deepEqual(names({}), ['keep', 'blue', 'bare']);
+  assert.deepEqual(names({ 'label!': ['keep'] }), ['blue', 'bare']);
+  assert.deepEqual(names({ 'label!': ['keep=2'] }), ['keep', 'blue', 'bare']);
+  assert.deepEqual(names({ label: ['team=blue'], 'label!': ['keep'] }), ['blue']);
+  assert.deepEqual(names({ until: ['1h'] }), ['keep', 'blue', 'bare']);
+  assert.throws(() => names({ name: ['keep'] }), /invalid filter 'name'/);
 });

@@ -129,3 +129,17 @@ export function filterNetworks(list: NetworkRecord[], filters: Record<string, st
     }),
   );
 }
+
+/**
+ * docker's `network prune` filters: until (read by the caller), label and label! (matchLabels: every
+ * `label` matches, and not every `label!` does); name, driver and the like are `ls` filters, refused here.
+ */
+export function pruneCandidates(list: NetworkRecord[], filters: Record<string, string[]>): NetworkRecord[] {
+  for (const key of Object.keys(filters)) if (!['until', 'label', 'label!'].includes(key)) throw invalidArgument(`invalid filter '${key}'`);
+  const matches = (n: NetworkRecord, l: string) => {
+    const i = l.indexOf('=');
+    return i < 0 ? l in n.Labels : n.Labels[l.slice(0, i)] === l.slice(i + 1);
+  };
+  const not = filters['label!'] ?? [];
+  return list.filter((n) => (filters.label ?? []).every((l) => matches(n, l)) && !(not.length && not.every((l) => matches(n, l))));
+}

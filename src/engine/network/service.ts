@@ -11,7 +11,8 @@ import { createEmbeddedDns } from './embedded-dns.ts';
 import { createPortAllocator } from './ports.ts';
 import { nftTableName } from './nft.ts';
 import { deleteBridge, deleteNetns, ensureBridge, hostRoutes, setSysctl } from './host.ts';
-import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord } from './records.ts';
+import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord, pruneCandidates } from './records.ts';
+import { pruneUntil } from '../../lib/units.ts';
 import { attachLive, detachLive, renameEndpoints, setUpSandbox, tearDownSandbox } from './sandbox.ts';
 import { checkEndpoint, checkNetworkSpec, normalizeMode } from './spec-check.ts';
 
@@ -142,12 +143,9 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
     }),
     remove: (idOrName) => serialized(async () => removeNetwork(ctx, findNetwork(ctx, idOrName))),
     async prune(filters = {}) {
-      const until = filters.until?.[0];
-      const cutoff = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
-      const rest = { ...filters };
-      delete rest.until;
+      const cutoff = pruneUntil(filters);
       const deleted: string[] = [];
-      for (const n of filterNetworks([...ctx.networks.values()], rest, () => 0)) {
+      for (const n of pruneCandidates([...ctx.networks.values()], filters)) {
         if (isPredefined(n) || (cutoff !== undefined && Date.parse(n.Created) >= cutoff)) continue;
         try {
           await serialized(() => removeNetwork(ctx, n));
