@@ -19,6 +19,12 @@ const inspect = async (name: string, format: string) => {
 test('docker kill then docker inspect (no pause between) shows the exit: not running, 137', async () => {
   const name = uniqueName('kill');
   ok(await d.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']));
+  // an unknown signal is refused (crun would send signal 0 and the kill would do nothing), as are --stop-signal ones
+  const bogus = await d.docker(['kill', '-s', 'BOGUS', name]);
+  assert.notEqual(bogus.code, 0);
+  assert.match(bogus.stderr, /Invalid signal: BOGUS/);
+  const badStop = await d.docker(['create', '--stop-signal', 'NOPE', 'busybox']);
+  assert.match(badStop.stderr, /Invalid signal: NOPE/);
   ok(await d.docker(['kill', name]));
   assert.equal(await inspect(name, '{{.State.Running}} {{.State.ExitCode}} {{.State.Status}}'), 'false 137 exited');
   ok(await d.docker(['rm', name]));
@@ -237,6 +243,12 @@ test('sizes are real: ps -s SizeRw, system df (and -v), container prune\'s recla
   const prune = (await d.api('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['nonexistent-label'] }))}`)).json<{ SpaceReclaimed: number }>();
   assert.equal(prune.SpaceReclaimed, 0);
   const id = await inspect(name, '{{.Id}}');
+  // until=1h is an hour ago (docker's GetTimestamp): a container made just now is kept; a bad value is refused
+  const older = await d.docker(['container', 'prune', '-f', '--filter', 'until=1h']);
+  ok(older);
+  assert.doesNotMatch(older.stdout, new RegExp(id));
+  const bad = await d.docker(['container', 'prune', '-f', '--filter', 'until=soon']);
+  assert.match(bad.stderr, /failed to parse value as time or duration: "soon"/);
   const all = await d.docker(['container', 'prune', '-f']);
   ok(all);
   assert.match(all.stdout, new RegExp(id));

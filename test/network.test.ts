@@ -108,6 +108,11 @@ test('default bridge: an address from --bip, a default route, the host\'s resolv
   } finally {
     holder.close();
   }
+  // a stopped container has no ports, as docker releases them at the exit (ps and inspect alike)
+  ok(await d.docker(['stop', '-t', '0', name]));
+  const stopped = await d.docker(['ps', '-a', '--filter', `name=${name}`, '--format', '[{{.Ports}}]']);
+  assert.equal(stopped.stdout.trim(), '[]');
+  assert.equal(await inspect(name, '{{json .NetworkSettings.Ports}}'), '{}');
   ok(await d.docker(['rm', '-f', name]));
 });
 
@@ -211,6 +216,11 @@ test('user networks: subnets, isolation from the default bridge, errors in docke
   const unknown = await d.docker(['run', '--rm', '--network', 'no-such-net', 'busybox', 'true']);
   assert.equal(unknown.code, 125);
   assert.match(unknown.stderr, /network no-such-net not found/);
+  // nor is a missing container to join a 404 (the CLI would try to pull the image and hide the error)
+  const noJoin = await d.docker(['run', '--rm', '--network', 'container:no-such-ctr', 'busybox', 'true']);
+  assert.equal(noJoin.code, 125);
+  assert.match(noJoin.stderr, /No such container: no-such-ctr/);
+  assert.doesNotMatch(noJoin.stderr, /Unable to find image/);
   const badIp = await d.docker(['run', '--rm', '--network', net, '--ip', '192.168.250.5', 'busybox', 'true']);
   assert.equal(badIp.code, 125);
   assert.match(badIp.stderr, /no configured subnet or ip-range contain the IP address 192\.168\.250\.5/);
@@ -220,6 +230,23 @@ test('user networks: subnets, isolation from the default bridge, errors in docke
   ok(await d.docker(['rm', '-f', db]));
   ok(await d.docker(['network', 'rm', net]));
   assert.ok(!existsSync(`/sys/class/net/sk-${netId.slice(0, 12)}`), 'network rm removes its bridge');
+});
+
+test('network prune: until is a duration back from now, label! keeps what it names, ls filters are refused', async () => {
+  const keep = uniqueName('pkeep');
+  const gone = uniqueName('pgone');
+  ok(await d.docker(['network', 'create', '--label', 'keep=1', keep]));
+  ok(await d.docker(['network', 'create', gone]));
+  const recent = await d.docker(['network', 'prune', '-f', '--filter', 'until=1h']);
+  ok(recent);
+  assert.doesNotMatch(recent.stdout, new RegExp(`${keep}|${gone}`));
+  const byName = await d.docker(['network', 'prune', '-f', '--filter', `name=${gone}`]);
+  assert.match(byName.stderr, /invalid filter 'name'/);
+  const pruned = await d.docker(['network', 'prune', '-f', '--filter', 'label!=keep']);
+  ok(pruned);
+  assert.match(pruned.stdout, new RegExp(`^Deleted Networks:\\n(.*\\n)*${gone}\\n`));
+  assert.doesNotMatch(pruned.stdout, new RegExp(keep));
+  ok(await d.docker(['network', 'rm', keep]));
 });
 
 test('connect and disconnect a running container: an interface comes and goes; --ip is honoured', async () => {

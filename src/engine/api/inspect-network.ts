@@ -36,9 +36,14 @@ export function networksJson(r: ContainerRecord, net?: ContainerNetworkState): R
   return out;
 }
 
+/** docker fills Ports at start and empties them when the network is released (exit, stop): created,
+ * exited and restarting containers show none, in ps and in inspect. */
+const isUp = (r: ContainerRecord) => r.state.status === 'running' || r.state.status === 'paused';
+
 /** Ports{"80/tcp": [{HostIp, HostPort}] | null}: exposed ports with their published host ports. */
 export function portsJson(r: ContainerRecord, net?: ContainerNetworkState): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  if (!isUp(r)) return out;
   for (const e of r.spec.exposedPorts ?? []) out[e] = null;
   for (const p of net?.ports ?? []) {
     const key = `${p.containerPort}/${p.protocol}`;
@@ -58,6 +63,7 @@ export function portBindingsJson(bindings: PortBinding[] | undefined): Record<st
 
 /** `docker ps` Ports: published ones with their host side, exposed ones alone. */
 export function summaryPorts(r: ContainerRecord, net?: ContainerNetworkState): Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }> {
+  if (!isUp(r)) return [];
   const published: PublishedPort[] = net?.ports ?? [];
   const out: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }> = published.map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.protocol }));
   for (const e of r.spec.exposedPorts ?? []) {

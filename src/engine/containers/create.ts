@@ -7,7 +7,7 @@ import { checkName } from './store.ts';
 import { containerCapabilities } from './caps.ts';
 import { mergeEnv } from './spec.ts';
 import { log, paths, type Ctx } from './context.ts';
-import { nowNano, zeroTime } from './lifecycle.ts';
+import { normalizeSignal, nowNano, zeroTime } from './lifecycle.ts';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.ts';
 import { dropVolumes, resolveMounts, type ResolvedMounts } from './mounts.ts';
 import { checkHostOptions } from './host-options.ts';
@@ -39,6 +39,7 @@ export function mergeImageConfig(spec: ContainerSpec, image: ImageRecord): { spe
 function validate(spec: ContainerSpec, ctx: Ctx): void {
   const h = spec.host;
   checkHealthcheck(spec.healthcheck);
+  if (spec.stopSignal) normalizeSignal(spec.stopSignal);
   containerCapabilities({ capAdd: h.capAdd, capDrop: h.capDrop, privileged: h.privileged, known: ctx.host.knownCaps });
   if (h.memory !== undefined && h.memory !== 0 && h.memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (h.memorySwap !== undefined && h.memorySwap > 0 && h.memory && h.memorySwap < h.memory) {
@@ -56,6 +57,15 @@ function validate(spec: ContainerSpec, ctx: Ctx): void {
   if (h.autoRemove && h.restartPolicy.name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
 }
 
+/**
+ * A missing container to join (`--network container:x`) is bad input at create: docker finds out only at
+ * start, so its CLI never sees a 404 from create here, which would make it pull the image and hide the error.
+ * (`--volumes-from x` stays a 404, as docker answers it at create.)
+ */
+function badInput(err: unknown): never {
+  throw isKind(err, 'NotFound') ? invalidArgument((err as Error).message, err) : err;
+}
+
 export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<ContainerRecord> {
   let image: ImageRecord;
   try {
@@ -66,7 +76,7 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
   }
   validate(input, ctx);
   checkHostOptions(input, { findContainer: (ref) => ctx.store.tryFind(ref) });
-  const checked = ctx.network ? await ctx.network.checkSpec(input, image) : input;
+  const checked = ctx.network ? await ctx.network.checkSpec(input, image).catch(badInput) : input;
   const { spec, argv } = mergeImageConfig(checked, image);
   if (!argv.length) throw invalidArgument('No command specified');
   const id = newId();

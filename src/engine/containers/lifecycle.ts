@@ -1,6 +1,7 @@
 // Running containers: start under conmon, exit handling, stop/kill, removal, restart policies, and
 // re-adoption of what kept running while the engine was away.
 import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { containerHostname, writeEtcFiles } from './etc-files.ts';
 import type { ContainerRecord, ContainerState } from '../types.ts';
 import { conflict, internal, invalidArgument, isKind } from '../../lib/errors.ts';
@@ -334,7 +335,7 @@ export async function stopLocked(ctx: Ctx, rec: ContainerRecord, opts: { timeout
   const l = liveOf(ctx, rec.id);
   const rt = ctx.runtimeFor(rec);
   const run = l.run;
-  const signal = opts.signal || rec.spec.stopSignal || 'SIGTERM';
+  const signal = normalizeSignal(opts.signal || rec.spec.stopSignal || 'SIGTERM');
   const timeoutSec = opts.timeoutSec ?? rec.spec.stopTimeout ?? 10;
   await runtimeKill(rt, rec.id, signal).catch((err) => log.debug('stop signal not delivered', { id: rec.id, err }));
   emitContainer(ctx, rec, 'kill', { signal: signalNumber(signal) });
@@ -349,10 +350,10 @@ export async function stopLocked(ctx: Ctx, rec: ContainerRecord, opts: { timeout
 }
 
 export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: string): Promise<void> {
+  const sig = normalizeSignal(signal);
   if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
     throw conflict(`Cannot kill container: ${rec.id}: container ${rec.id} is not running`);
   }
-  const sig = normalizeSignal(signal);
   const stopSig = normalizeSignal(rec.spec.stopSignal || 'SIGTERM');
   const l = liveOf(ctx, rec.id);
   if (sig === stopSig) l.canceled = true;
@@ -369,10 +370,28 @@ export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: stri
 }
 
 const signalNumbers: Record<string, string> = { 1: 'HUP', 2: 'INT', 3: 'QUIT', 9: 'KILL', 10: 'USR1', 12: 'USR2', 15: 'TERM', 17: 'CHLD', 18: 'CONT', 19: 'STOP', 28: 'WINCH' };
+const rtMin = 34;
+const rtMax = 64;
+
+/**
+ * A signal as docker's ParseSignal takes it (`KILL`, `SIGUSR1`, `9`, `RTMIN+3`), refused in its words when
+ * unknown: crun reads an unknown name as signal 0 and `kill -s BOGUS` would answer 204 and do nothing.
+ * Real-time signals go to the runtime by number.
+ */
 export function normalizeSignal(s: string): string {
   const t = s.trim().toUpperCase().replace(/^SIG/, '');
-  if (/^\d+$/.test(t)) return signalNumbers[t] ?? t;
-  if (!/^[A-Z0-9+-]+$/.test(t)) throw invalidArgument(`Invalid signal: ${s}`);
+  if (/^\d+$/.test(t)) {
+    if (Number(t) < 1 || Number(t) > rtMax) throw invalidArgument(`Invalid signal: ${s}`);
+    return signalNumbers[Number(t)] ?? String(Number(t));
+  }
+  const rt = /^RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(t);
+  if (rt) {
+    const n = (rt[1] === 'MIN' ? rtMin : rtMax) + (rt[2] === '-' ? -1 : 1) * Number(rt[3] ?? 0);
+    if (n < rtMin || n > rtMax || (rt[1] === 'MIN' && rt[2] === '-') || (rt[1] === 'MAX' && rt[2] === '+')) throw invalidArgument(`Invalid signal: ${s}`);
+    return String(n);
+  }
+  if (t === 'CLD' || t === 'POLL' || t === 'IOT') return t === 'CLD' ? 'CHLD' : t === 'POLL' ? 'IO' : 'ABRT';
+  if (!(`SIG${t}` in constants.signals)) throw invalidArgument(`Invalid signal: ${s}`);
   return t;
 }
 

@@ -9,6 +9,7 @@ import { filterContainers } from './filters.ts';
 import { parseLogLine, readLogs, tailOffset } from './logs.ts';
 import { createAttachment, detachScanner, parseDetachKeys } from './attach.ts';
 import { mergeImageConfig } from './create.ts';
+import { normalizeSignal } from './lifecycle.ts';
 import { startFailure, conmonArgs } from './conmon.ts';
 import { runtimeMessage } from './runtime.ts';
 import { parsePs, parseProcStat } from './stats.ts';
@@ -131,4 +132,18 @@ test('top keeps the container\'s pids; /proc/stat gives system cpu', () => {
   const out = 'UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:01 /sbin/init\nroot 42 1 0 10:00 ? 00:00:00 sleep 100\n';
   assert.deepEqual(parsePs(out, new Set([42])).Processes, [['root', '42', '1', '0', '10:00', '?', '00:00:00', 'sleep 100']]);
   assert.deepEqual(parseProcStat('cpu  1 2 3 4 5 6 7 0 0 0\ncpu0 1 1 1 1 1 1 1\ncpu1 1 1 1 1 1 1 1\n'), { systemCpuNs: 28 * 1e7, onlineCpus: 2 });
+});
+
+test('normalizeSignal: docker\'s signal names and numbers; an unknown one is refused, not sent as 0', () => {
+  assert.equal(normalizeSignal('SIGKILL'), 'KILL');
+  assert.equal(normalizeSignal('usr1'), 'USR1');
+  assert.equal(normalizeSignal('9'), 'KILL');
+  assert.equal(normalizeSignal('40'), '40');
+  assert.equal(normalizeSignal('RTMIN+3'), '37');
+  assert.equal(normalizeSignal('SIGRTMAX-1'), '63');
+  assert.equal(normalizeSignal('CLD'), 'CHLD');
+  assert.throws(() => normalizeSignal('BOGUS'), /Invalid signal: BOGUS/);
+  assert.throws(() => normalizeSignal('0'), /Invalid signal: 0/);
+  assert.throws(() => normalizeSignal('65'), /Invalid signal: 65/);
+  assert.throws(() => normalizeSignal('RTMAX+1'), /Invalid signal: RTMAX\+1/);
 });
