@@ -163,6 +163,14 @@ test('-P publishes exposed ports on random host ports, reachable on the host add
   const r = await d.docker(['run', '--rm', 'busybox', 'wget', '-qO-', `http://${gw}:${hostPort}/hostname`]);
   ok(r);
   assert.equal(r.stdout, res.body);
+  // ps filters by the published host port, the exposed port and the network (they were accepted and ignored)
+  const psf = async (f: string) => (await d.docker(['ps', '--filter', f, '--format', '{{.Names}}'])).stdout.trim().split('\n').filter(Boolean);
+  assert.ok((await psf(`publish=${hostPort}`)).includes(name));
+  assert.ok(!(await psf(`publish=${hostPort === 60999 ? 60998 : hostPort + 1}`)).includes(name));
+  assert.ok((await psf('expose=8080')).includes(name));
+  assert.ok(!(await psf('expose=8080/udp')).includes(name));
+  assert.ok((await psf('network=bridge')).includes(name));
+  assert.ok(!(await psf('network=none')).includes(name));
   ok(await d.docker(['rm', '-f', name]));
 });
 

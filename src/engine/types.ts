@@ -789,4 +789,6 @@ export interface ContainerNetworking {
   tearDown(rec: ContainerRecord): Promise<void>;
   /** the container's DNS name follows a rename */
   renamed(rec: ContainerRecord, oldName: string): Promise<void>;
+  /** a running container's endpoints and published ports (ps filters publish/expose/network) */
+  state(id: string): ContainerNetworkState | undefined;
 }

@@ -1,5 +1,6 @@
-// `docker ps` filters over container records: id, name, label, status, exited, ancestor, before, since, health.
-import type { ContainerFilter, ContainerRecord } from '../types.ts';
+// `docker ps` filters over container records: id, name, label, status, exited, ancestor, before, since, health,
+// network, volume, publish, expose.
+import type { ContainerFilter, ContainerNetworkState, ContainerRecord } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 
 const known = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task']);
@@ -24,8 +25,11 @@ export function filterContainers(
   f: ContainerFilter,
   resolve: (idOrName: string) => ContainerRecord | undefined,
   imageMatches: (ref: string, rec: ContainerRecord) => boolean,
+  net: (id: string) => ContainerNetworkState | undefined = () => undefined,
 ): ContainerRecord[] {
   const filters = f.filters ?? {};
+  const publish = portFilter('publish', filters.publish);
+  const expose = portFilter('expose', filters.expose);
   for (const key of Object.keys(filters)) if (!known.has(key)) throw invalidArgument(`invalid filter '${key}'`);
   for (const s of filters.status ?? []) if (!statuses.has(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
   for (const h of filters.health ?? []) if (!healthValues.has(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
@@ -55,6 +59,10 @@ export function filterContainers(
     if (exited.length && (r.state.status !== 'exited' || !exited.includes(r.state.exitCode))) continue;
     if (filters.ancestor?.length && !filters.ancestor.some((a) => imageMatches(a, r))) continue;
     if (filters.health?.length && !filters.health.includes(r.state.health?.status ?? 'none')) continue;
+    if (filters.network?.length && !filters.network.some((n) => onNetwork(r, n, net(r.id)))) continue;
+    if (filters.volume?.length && !filters.volume.some((v) => r.spec.host.mounts.some((m) => m.target === v || (m.type !== 'tmpfs' && m.source === v)))) continue;
+    if (publish && !net(r.id)?.ports.some((p) => publish.has(`${p.hostPort}/${p.protocol}`))) continue;
+    if (expose && !(r.spec.exposedPorts ?? []).some((p) => expose.has(p.includes('/') ? p : `${p}/tcp`))) continue;
     if (before !== undefined && !(r.created < before)) continue;
     if (since !== undefined && !(r.created > since)) continue;
     out.push(r);
@@ -69,4 +77,28 @@ function safeRegex(s: string): RegExp {
   } catch {
     return new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   }
+}
+
+/** docker's `network=` match: a network the container is on, by name or by (a prefix of) its id. */
+function onNetwork(r: ContainerRecord, want: string, state: ContainerNetworkState | undefined): boolean {
+  const mode = r.spec.host.networkMode || 'bridge';
+  const names = Object.keys(r.spec.networks ?? (mode.startsWith('container:') ? {} : { [mode]: {} }));
+  if (names.includes(want)) return true;
+  return !!state?.endpoints.some((e) => e.networkName === want || e.networkId.startsWith(want));
+}
+
+/** `publish=`/`expose=` values as docker's portOp reads them: `80`, `80/udp`, `8000-8080/tcp` → `port/proto`. */
+function portFilter(key: string, values: string[] | undefined): Set<string> | undefined {
+  if (!values?.length) return undefined;
+  const out = new Set<string>();
+  for (const v of values) {
+    if (v.includes(':')) throw invalidArgument(`filter for '${key}' should not contain ':': ${v}`);
+    const [port, proto = 'tcp'] = v.split('/');
+    const m = /^(\d+)(?:-(\d+))?$/.exec(port);
+    const start = Number(m?.[1]);
+    const end = m?.[2] !== undefined ? Number(m[2]) : start;
+    if (!m || end < start || end > 65535) throw invalidArgument(`error while looking up for ${key} ${v}: invalid port range: ${port}`);
+    for (let p = start; p <= end; p++) out.add(`${p}/${proto.toLowerCase()}`);
+  }
+  return out;
 }

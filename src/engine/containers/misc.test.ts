@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { ContainerRecord, ImageRecord } from '../types.ts';
+import type { ContainerNetworkState, ContainerRecord, ImageRecord } from '../types.ts';
 import { resolveUser, parsePasswd, parseGroup } from './user.ts';
 import { decideRestart, nextBackoff, restartOnBoot } from './restart.ts';
 import { filterContainers } from './filters.ts';
@@ -146,4 +146,29 @@ test('normalizeSignal: docker\'s signal names and numbers; an unknown one is ref
   assert.throws(() => normalizeSignal('0'), /Invalid signal: 0/);
   assert.throws(() => normalizeSignal('65'), /Invalid signal: 65/);
   assert.throws(() => normalizeSignal('RTMAX+1'), /Invalid signal: RTMAX\+1/);
+});
+
+test('ps filters network, volume, publish, expose: as docker matches them (they were accepted and ignored)', () => {
+  const mk = (id: string, name: string, host: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    ({ id, name, created: id, imageRef: 'busybox', imageId: 'sha256:aa', spec: { labels: {}, host: { mounts: [], ...host }, ...extra }, state: { status: 'running', exitCode: 0 } }) as unknown as ContainerRecord;
+  const web = mk('1', 'web', { networkMode: 'front' }, { networks: { front: {} }, exposedPorts: ['80/tcp', '53/udp'] });
+  const db = mk('2', 'db', { networkMode: 'bridge', mounts: [{ type: 'volume', source: 'dbdata', target: '/var/lib/db' }, { type: 'bind', source: '/srv', target: '/srv' }] });
+  const live: Record<string, ContainerNetworkState> = {
+    1: { sandboxKey: '', endpoints: [{ networkName: 'front', networkId: 'f00d' } as ContainerNetworkState['endpoints'][number]], ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
+  };
+  const names = (filters: Record<string, string[]>) => filterContainers([web, db], { filters }, () => undefined, () => true, (id) => live[id]).map((r) => r.name);
+  assert.deepEqual(names({ network: ['front'] }), ['web']);
+  assert.deepEqual(names({ network: ['f00d'] }), ['web']);
+  assert.deepEqual(names({ network: ['bridge'] }), ['db']);
+  assert.deepEqual(names({ volume: ['dbdata'] }), ['db']);
+  assert.deepEqual(names({ volume: ['/srv'] }), ['db']);
+  assert.deepEqual(names({ volume: ['nope'] }), []);
+  assert.deepEqual(names({ publish: ['8080'] }), ['web']);
+  assert.deepEqual(names({ publish: ['8000-8100/tcp'] }), ['web']);
+  assert.deepEqual(names({ publish: ['80'] }), []);
+  assert.deepEqual(names({ expose: ['80'] }), ['web']);
+  assert.deepEqual(names({ expose: ['53/udp'] }), ['web']);
+  assert.deepEqual(names({ expose: ['53'] }), []);
+  assert.throws(() => names({ publish: ['127.0.0.1:80'] }), /filter for 'publish' should not contain ':'/);
+  assert.throws(() => names({ expose: ['http'] }), /error while looking up for expose http/);
 });

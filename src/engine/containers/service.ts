@@ -218,7 +218,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
         await store.save(rec);
       });
     },
-    list: async (f) => filterContainers(store.all(), f, (x) => store.tryFind(x), imageMatches),
+    list: async (f) => filterContainers(store.all(), f, (x) => store.tryFind(x), imageMatches, (id) => ctx.network?.state(id)),
     wait(id, condition = 'not-running', signal) {
       const rec = find(id);
       if (condition === 'not-running' && !isActive(rec.state)) {

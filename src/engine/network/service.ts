@@ -2,7 +2,7 @@
 // sandboxes of running containers, and what a daemon start must put right after a crash.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerNetworking, EventSink, NetworkInspect, NetworkRecord, NetworkService } from '../types.ts';
+import type { ContainerNetworking, ContainerNetworkState, EventSink, NetworkInspect, NetworkRecord, NetworkService } from '../types.ts';
 import { conflict, failedPrecondition, isKind, SkiffError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { findNetwork, isUserNetwork, syncRules, type ContainerAccess, type DnsControl, type NetCtx } from './context.ts';
@@ -90,6 +90,13 @@ async function removeNetwork(ctx: NetCtx, n: NetworkRecord): Promise<void> {
     syncRules(ctx),
   ]);
   ctx.events?.emit('network', 'destroy', { id: n.Id, attributes: { name: n.Name, type: n.Driver } });
+}
+
+/** A running container's sandbox as the API shows it (no CNI config, no container-side IPs of ports). */
+function containerStateOf(ctx: NetCtx, id: string): ContainerNetworkState | undefined {
+  const sb = ctx.sandboxes.get(id);
+  if (!sb) return undefined;
+  return { sandboxKey: sb.netns, endpoints: sb.endpoints.map(({ conf: _conf, ...e }) => e), ports: sb.ports.map(({ containerIp: _ip, ...p }) => p) };
 }
 
 export async function createNetworkService(opts: NetworkServiceOptions): Promise<NetworkEngine> {
@@ -189,16 +196,13 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
       });
       ctx.events?.emit('network', 'disconnect', { id: n.Id, attributes: { container: c.id, name: n.Name, type: n.Driver } });
     },
-    containerState(id) {
-      const sb = ctx.sandboxes.get(id);
-      if (!sb) return undefined;
-      return { sandboxKey: sb.netns, endpoints: sb.endpoints.map(({ conf: _conf, ...e }) => e), ports: sb.ports.map(({ containerIp: _ip, ...p }) => p) };
-    },
+    containerState: (id) => containerStateOf(ctx, id),
     hooks: {
       checkSpec: (spec, image) => checkNetworkSpec(ctx, spec, image),
       setUp: (rec, files) => setUpSandbox(ctx, rec, files),
       tearDown: (rec) => tearDownSandbox(ctx, rec.id),
       renamed: (rec, oldName) => renameEndpoints(ctx, rec, oldName),
+      state: (id) => containerStateOf(ctx, id),
     },
     close: async () => embedded?.close(),
     async reconcile() {
