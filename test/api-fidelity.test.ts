@@ -27,6 +27,9 @@ test('docker kill then docker inspect (no pause between) shows the exit: not run
   assert.match(badStop.stderr, /Invalid signal: NOPE/);
   ok(await d.docker(['kill', name]));
   assert.equal(await inspect(name, '{{.State.Running}} {{.State.ExitCode}} {{.State.Status}}'), 'false 137 exited');
+  // a second kill: docker's words name the container as it was given
+  const again = await d.docker(['kill', name]);
+  assert.match(again.stderr, new RegExp(`Cannot kill container: ${name}: container [0-9a-f]{64} is not running`));
   ok(await d.docker(['rm', name]));
 });
 

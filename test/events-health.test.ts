@@ -31,8 +31,8 @@ test('events --since/--until show a run --rm in order: create, attach, start, di
   ok(r);
   const lines = r.stdout.trim().split('\n');
   assert.deepEqual(lines.map((l) => l.split(' ')[2]), ['create', 'attach', 'start', 'die', 'destroy'], r.stdout);
-  // `2026-…Z container die <id> (exitCode=3, image=busybox, name=…, team=blue)`
-  assert.match(lines[3], new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) container die [0-9a-f]{64} \\(exitCode=3, image=busybox, name=${name}, team=blue\\)$`));
+  // `2026-…Z container die <id> (execDuration=0, exitCode=3, image=busybox, name=…, team=blue)`
+  assert.match(lines[3], new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) container die [0-9a-f]{64} \\(execDuration=0, exitCode=3, image=busybox, name=${name}, team=blue\\)$`));
 
   // the real docker CLI reads the same stream
   const dr = await d.docker(['events', '--since', stamp(t0), '--until', stamp(t1), ...filter, '--format', '{{.Status}} {{.Actor.Attributes.name}}']);

@@ -27,8 +27,13 @@ export function signalNumber(name: string): string {
   return n === undefined ? name : String(n);
 }
 
-/** A recorded exit: `oom` first when the kernel killed it, then `die` with its exit code (docker's order). */
+/**
+ * A recorded exit: `oom` first when the kernel killed it, then `die` with its exit code and how many whole
+ * seconds it ran (docker's order and attributes).
+ */
 export function emitExit(ctx: Pick<Ctx, 'events' | 'health'>, rec: ContainerRecord): void {
   if (rec.state.oomKilled) emitContainer(ctx, rec, 'oom');
-  emitContainer(ctx, rec, 'die', { exitCode: String(rec.state.exitCode) });
+  const ran = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
+  const execDuration = String(Number.isFinite(ran) && ran > 0 ? Math.floor(ran / 1000) : 0);
+  emitContainer(ctx, rec, 'die', { exitCode: String(rec.state.exitCode), execDuration });
 }

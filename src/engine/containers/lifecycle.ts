@@ -349,10 +349,11 @@ export async function stopLocked(ctx: Ctx, rec: ContainerRecord, opts: { timeout
   emitContainer(ctx, rec, 'stop');
 }
 
-export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: string): Promise<void> {
+/** `ref` is the container as the caller named it, for docker's words ("Cannot kill container: web: …"). */
+export async function killContainer(ctx: Ctx, rec: ContainerRecord, signal: string, ref = rec.id): Promise<void> {
   const sig = normalizeSignal(signal);
   if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
-    throw conflict(`Cannot kill container: ${rec.id}: container ${rec.id} is not running`);
+    throw conflict(`Cannot kill container: ${ref}: container ${rec.id} is not running`);
   }
   const stopSig = normalizeSignal(rec.spec.stopSignal || 'SIGTERM');
   const l = liveOf(ctx, rec.id);

@@ -149,7 +149,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     },
     async kill(id, signal = 'SIGKILL') {
       const rec = find(id);
-      await killContainer(ctx, rec, signal);
+      await killContainer(ctx, rec, signal, id);
     },
     async pause(id) {
       const rec = find(id);
