@@ -250,6 +250,33 @@ test('refusals read as docker\'s: invalid names, duplicates, bad specs; a failed
   ok(await d.docker(['volume', 'rm', '-f', 'never-made-volume']));
 });
 
+test('bind-propagation=rshared needs a shared source (docker\'s words); on one, a mount made on the host shows up inside', async () => {
+  const dir = join(d.root, uniqueName('prop'));
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  const spec = `type=bind,source=${dir},target=/b,bind-propagation=rshared`;
+  const refused = await d.docker(['run', '--rm', '--mount', spec, 'busybox', 'true']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, new RegExp(`path ${dir} is mounted on /\\S* but it is not a shared mount`));
+  const name = uniqueName('propc');
+  let shared = false;
+  let sub = false;
+  try {
+    ok(await run('mount', ['--bind', dir, dir]));
+    shared = true;
+    ok(await run('mount', ['--make-shared', dir]));
+    ok(await d.docker(['run', '-d', '--name', name, '--mount', spec, 'busybox', 'sleep', '600']));
+    ok(await run('mount', ['-t', 'tmpfs', 'tmpfs', join(dir, 'sub')]));
+    sub = true;
+    const inside = await d.docker(['exec', name, 'grep', ' /b/sub ', '/proc/mounts']);
+    ok(inside);
+    assert.match(inside.stdout, /^tmpfs \/b\/sub tmpfs /);
+  } finally {
+    if (sub) await run('umount', [join(dir, 'sub')]);
+    await d.docker(['rm', '-f', name]);
+    if (shared) await run('umount', [dir]);
+  }
+});
+
 test('--volumes-from copies another container\'s mounts, read-only on request', async () => {
   const vol = lower('shared');
   const src = uniqueName('src');

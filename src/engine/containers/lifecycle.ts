@@ -18,6 +18,7 @@ import { emitContainer, emitExit, signalNumber } from './events.ts';
 import { prepareMounts, releaseMounts, removeAnonymousVolumes } from './volume-use.ts';
 import { resolveHostOptions } from './host-options.ts';
 import { stopLogRotation, watchLogRotation } from './log-driver.ts';
+import { rootfsPropagationFor } from './propagation.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
 export const zeroTime = '0001-01-01T00:00:00Z';
@@ -132,6 +133,9 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     const hostOptions = await resolveHostOptions(rec, rootfs, (ref) => ctx.store.tryFind(ref))
       .catch(async (err: Error) => { await cleanupFailedStart(ctx, rec, 128, err.message); throw err; });
     volumePaths = await prepareMounts(ctx, rec, rootfs);
+    // shared/slave binds need a source mount that propagates, and a shared/rslave rootfs (docker's checks)
+    const rootfsPropagation = await rootfsPropagationFor(rec.spec.host.mounts, volumePaths, ctx.root)
+      .catch(async (err: Error) => { await cleanupFailedStart(ctx, rec, 128, err.message); throw err; });
     const net = await netReady;
     lap('network ready');
     const spec = buildOciSpec(rec, {
@@ -141,6 +145,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
       swapAccounting: ctx.host.swapAccounting, hostDevices: rec.spec.host.privileged ? ctx.host.hostDevices() : [],
       etcFiles: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf },
     });
+    if (rootfsPropagation) spec.linux.rootfsPropagation = rootfsPropagation;
     const bpfKey = rt.name === 'crun' && spec.linux.seccomp ? ctx.bpf.key(spec.linux.seccomp) : null;
     const bpf = bpfKey ? ctx.bpf.get(bpfKey) : undefined;
     if (bpf) spec.annotations = { ...spec.annotations, [bpfAnnotation]: bpf };

@@ -49,6 +49,8 @@ export interface OciSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     devices: OciDevice[];
+    /** 'shared' or 'rslave' when a bind asks for that propagation (propagation.ts) */
+    rootfsPropagation?: string;
   };
 }
 
