@@ -2,7 +2,9 @@
 // `docker update`, `system df`, network stats — through the real docker CLI against a private daemon.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ok, run, startDaemon, uniqueName, type Daemon } from './harness.ts';
 
 let d: Daemon;
@@ -256,6 +258,35 @@ test('sizes are real: ps -s SizeRw, system df (and -v), container prune\'s recla
   ok(all);
   assert.match(all.stdout, new RegExp(id));
   assert.match(all.stdout, /Total reclaimed space: 30\dkB/);
+});
+
+test('image prune and system prune: dangling images go, reclaimed is the unshared layers\' real size; used images stay', async () => {
+  const dir = join(d.root, uniqueName('imp'));
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'blob'), randomBytes(300_000));
+  ok(await run('tar', ['-C', dir, '-cf', `${dir}.tar`, 'blob']));
+  const ref = `${uniqueName('prunable').toLowerCase()}:1`;
+  ok(await d.docker(['import', `${dir}.tar`, ref]));
+  const first = (await d.docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+  ok(await d.docker(['import', `${dir}.tar`, ref])); // the tag moves: the first import is dangling now
+  assert.notEqual((await d.docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim(), first);
+  const pruned = await d.docker(['image', 'prune', '-f']);
+  ok(pruned);
+  assert.match(pruned.stdout, new RegExp(`^Deleted Images:\\ndeleted: ${first}\\n`));
+  // its one layer is the tagged image's too: nothing is freed on disk
+  assert.match(pruned.stdout, /Total reclaimed space: 0B\n$/);
+  assert.notEqual((await d.docker(['image', 'inspect', first])).code, 0);
+  // system prune runs every step (containers, networks, images, build cache) without a 404 on the way
+  ok(await d.docker(['system', 'prune', '-f']));
+  // -a takes the unused tagged image too (its layer goes: 300 kB), never busybox while a container uses it
+  const keep = uniqueName('keepbb');
+  ok(await d.docker(['create', '--name', keep, 'busybox']));
+  const all = await d.docker(['image', 'prune', '-a', '-f']);
+  ok(all);
+  assert.match(all.stdout, new RegExp(`untagged: ${ref}\\n`));
+  assert.match(all.stdout, /Total reclaimed space: 30\dkB\n$/);
+  assert.equal((await d.docker(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).code, 0);
+  ok(await d.docker(['rm', keep]));
 });
 
 test('stats carries no networks for --network none (docker leaves them out); a container of its own network has its interfaces', async () => {

@@ -1,10 +1,11 @@
 // Image routes: list, inspect, history, tag, remove, and /images/create (docker import; pull comes later).
 import { Transform } from 'node:stream';
 import type { HttpContext, Route } from './router.ts';
-import type { ImageRecord, ImportOptions } from '../types.ts';
+import type { Digest, ImageRecord, ImportOptions } from '../types.ts';
 import { invalidArgument, notFound } from '../../lib/errors.ts';
 import { humanSize } from '../../lib/units.ts';
 import { imageHistory, imageInspect, imageSummary } from './inspect.ts';
+import { pruneImages } from '../images/index.ts';
 import { sendJson, queryBool, queryFilters, writeChunk } from './http.ts';
 
 async function list(ctx: HttpContext): Promise<void> {
@@ -127,7 +128,14 @@ function parsePlatform(v: string | null): ImportOptions['platform'] {
   return { os, architecture };
 }
 
+/** `POST /images/prune`: the engine picks and removes (dangling, or all unused with dangling=false). */
+async function prune(ctx: HttpContext): Promise<void> {
+  const inUse = (id: Digest) => ctx.engine.containers.imageInUse(id);
+  sendJson(ctx.res, 200, await pruneImages(ctx.engine.images, queryFilters(ctx.query) ?? {}, inUse, ctx.engine.events));
+}
+
 export const imageRoutes: Route[] = [
+  { method: 'POST', path: '/images/prune', handle: prune },
   { method: 'GET', path: '/images/json', handle: list },
   { method: 'POST', path: '/images/create', handle: createImage },
   { method: 'GET', path: '/images/:name+/json', handle: inspect },

@@ -97,7 +97,13 @@ async function systemDf(ctx: HttpContext): Promise<void> {
   sendJson(ctx.res, 200, body);
 }
 
+/** `POST /build/prune` (docker system prune's last step): the engine keeps no build cache yet, as df says. */
+async function buildPrune(ctx: HttpContext): Promise<void> {
+  sendJson(ctx.res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
+}
+
 export const resourceRoutes: Route[] = [
   { method: 'POST', path: '/containers/:id/update', handle: update },
   { method: 'GET', path: '/system/df', handle: systemDf },
+  { method: 'POST', path: '/build/prune', handle: buildPrune },
 ];

@@ -4,3 +4,4 @@ export type { EngineImageService, InUse } from './service.ts';
 export { parseReference, familiarName, familiarString, tagKey } from './reference.ts';
 export type { ImageRef } from './reference.ts';
 export { applyChanges } from './changes.ts';
+export { pruneImages, pruneSelection } from './prune.ts';
