@@ -232,6 +232,10 @@ test('user networks: subnets, isolation from the default bridge, errors in docke
   const badIp = await d.docker(['run', '--rm', '--network', net, '--ip', '192.168.250.5', 'busybox', 'true']);
   assert.equal(badIp.code, 125);
   assert.match(badIp.stderr, /no configured subnet or ip-range contain the IP address 192\.168\.250\.5/);
+  const takenIp = await d.docker(['run', '--rm', '--network', net, '--ip', dbIp, 'busybox', 'true']);
+  assert.equal(takenIp.code, 125);
+  assert.match(takenIp.stderr, new RegExp(`Address already in use: ${dbIp.replace(/\./g, '\\.')}`));
+  assert.doesNotMatch(takenIp.stderr, /CNI/);
 
   const netId = (await d.docker(['network', 'inspect', '-f', '{{.Id}}', net])).stdout.trim();
   assert.ok(existsSync(`/sys/class/net/sk-${netId.slice(0, 12)}`));

@@ -56,7 +56,11 @@ async function addEndpoint(ep: SandboxEndpoint, netns: string): Promise<void> {
   const args: Record<string, string> = {};
   if (ep.ipv4Address) args.IP = ep.ipv4Address;
   if (ep.macAddress) args.MAC = ep.macAddress;
-  const result: CniResult = await execPlugin(ep.conf, { command: 'ADD', containerId: ep.containerId, netns, ifname: ep.ifname, args });
+  const result: CniResult = await execPlugin(ep.conf, { command: 'ADD', containerId: ep.containerId, netns, ifname: ep.ifname, args }).catch((err: Error) => {
+    // host-local's words for an --ip another endpoint holds; docker's are libnetwork's ErrIPAlreadyAllocated
+    if (ep.ipv4Address && /requested IP address \S+ is not available/.test(err.message)) throw conflict(`Address already in use: ${ep.ipv4Address}`, err);
+    throw err;
+  });
   const ip = result.ips?.[0];
   if (!ip) throw conflict(`CNI bridge gave no address to ${ep.ifname}`);
   const [addr, len] = ip.address.split('/');
