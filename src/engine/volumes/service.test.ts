@@ -17,6 +17,7 @@ test('volumes: create (named, anonymous, idempotent), records that survive a res
     assert.equal(a.created, true);
     assert.equal(a.mountpoint, join(root, 'volumes', 'alpha', '_data'));
     assert.equal((await vs.create({ name: 'alpha' })).created, false, 'a second create answers the existing one');
+    assert.equal((await vs.create({ name: 'alpha', driverOpts: { type: 'tmpfs' } })).created, false, 'whatever its options (docker\'s store looks first)');
     await assert.rejects(vs.create({ name: 'alpha', driver: 'nfs' }), /error looking up volume plugin nfs/);
     await assert.rejects(vs.create({ name: 'a:b' }), /create a:b: "a:b" includes invalid characters/);
     await assert.rejects(vs.create({ name: 'opts', driverOpts: { bogus: '1' } }), /create opts: invalid option: "bogus"/);

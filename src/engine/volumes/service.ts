@@ -98,7 +98,6 @@ async function createVolume(st: State, o: VolumeCreateOptions): Promise<VolumeRe
   try {
     checkVolumeName(name);
     if (driver !== localDriver) throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
-    checkLocalOptions(o.driverOpts ?? {});
   } catch (err) {
     if (isKind(err, 'InvalidArgument')) throw invalidArgument(`create ${name}: ${err.message}`, err);
     throw err;
@@ -107,7 +106,13 @@ async function createVolume(st: State, o: VolumeCreateOptions): Promise<VolumeRe
     const have = st.records.get(name);
     if (have) {
       if (have.driver !== driver) throw conflict(`create ${name}: volume name must be unique`);
+      // docker answers the existing volume whatever options come along (its store looks before the driver)
       return { ...have, created: false };
+    }
+    try {
+      checkLocalOptions(o.driverOpts ?? {});
+    } catch (err) {
+      throw isKind(err, 'InvalidArgument') ? invalidArgument(`create ${name}: ${err.message}`, err) : err;
     }
     const base = join(st.dir, name);
     const rec: VolumeRecord = {
