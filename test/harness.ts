@@ -138,6 +138,8 @@ export interface Daemon {
 export interface StartOptions {
   /** import busybox:latest (default true) */
   busybox?: boolean;
+  /** extra environment for the daemon (SKIFF_* is otherwise not passed on) */
+  env?: Record<string, string>;
 }
 
 // daemons of this process still running when it exits (a test killed midway): stopped by PID, at least
@@ -159,7 +161,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   const env: Record<string, string> = { SKIFF_HOST: host, DOCKER_HOST: host, DOCKER_CONFIG: dockerConfig };
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DOCKER_|SKIFF_)/.test(k)) childEnv[k] = v;
-  Object.assign(childEnv, env);
+  Object.assign(childEnv, env, opts.env);
 
   // every daemon its own default bridge and subnet, so daemons side by side never share one
   const { bridge, bip } = testNetworkOptions();

@@ -51,6 +51,8 @@ const signatures = {
   memfd_create: { arguments: ['string', 'u32'], return: 'i32' },
   // variadic in C; an int third argument travels in a register either way (x86-64, aarch64)
   fcntl: { arguments: ['i32', 'i32', 'i32'], return: 'i32' },
+  // variadic too; bpf(2) has no glibc wrapper (engine/network/socket-lb.ts)
+  syscall: { arguments: ['i64', 'i64', 'pointer', 'u64'], return: 'i64' },
 } as const;
 
 type LibcFunctions = Ffi.WrappedFunctionsFromDefinitions<typeof signatures>;

@@ -7,6 +7,7 @@ import type { PortAllocator } from './ports.ts';
 import { applyRuleset, renderRuleset, type NftPort } from './nft.ts';
 import { bridgeOf, subnetOf } from './records.ts';
 import { formatCidr } from './subnet.ts';
+import type { SocketLb } from './socket-lb.ts';
 
 /** What the network room needs to know of containers (the containers room provides it). */
 export interface ContainerAccess {
@@ -37,6 +38,8 @@ export interface NetCtx {
   hostResolv: string;
   /** rewrites of the nft table, one after another */
   nftTail: Promise<void>;
+  /** connect()-time rewrite of published ports for host sockets (null: DNAT only) */
+  socketLb?: SocketLb | null;
 }
 
 export function findNetwork(ctx: NetCtx, idOrName: string): NetworkRecord {
@@ -54,6 +57,12 @@ export const isUserNetwork = (n: NetworkRecord) => n.Driver === 'bridge' && n.Op
 
 /** Rewrite the nft table from the current state (serialized; each rewrite renders the state of its turn). */
 export function syncRules(ctx: NetCtx): Promise<void> {
+  // the BPF map first and synchronously: a connect after this never goes to a container that is gone
+  try {
+    ctx.socketLb?.sync(publishedPorts(ctx));
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const run = ctx.nftTail.then(() => applyRuleset(render(ctx)));
   ctx.nftTail = run.catch(() => {}); // the caller of this rewrite hears of its failure; the next one still runs
   return run;
@@ -63,9 +72,13 @@ function render(ctx: NetCtx): string {
   const nets = [...ctx.networks.values()].filter((n) => n.Driver === 'bridge').map((n) => ({
     bridge: bridgeOf(n), subnet: formatCidr(subnetOf(n)!), internal: n.Internal, dnsAddress: isUserNetwork(n) ? n.IPAM.Config[0].Gateway : undefined,
   }));
+  return renderRuleset(ctx.table, nets, publishedPorts(ctx));
+}
+
+function publishedPorts(ctx: NetCtx): NftPort[] {
   const ports: NftPort[] = [];
   for (const sb of ctx.sandboxes.values()) {
     for (const p of sb.ports) if (p.containerIp) ports.push({ hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol, containerIp: p.containerIp, containerPort: p.containerPort });
   }
-  return renderRuleset(ctx.table, nets, ports);
+  return ports;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ContainerNetworking, ContainerNetworkState, EventSink, NetworkInspect, NetworkRecord, NetworkService } from '../types.ts';
 import { conflict, failedPrecondition, isKind, SkiffError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
+import { openSocketLb } from './socket-lb.ts';
 import { findNetwork, isUserNetwork, syncRules, type ContainerAccess, type DnsControl, type NetCtx } from './context.ts';
 import { createNetworkStore, log } from './store.ts';
 import { createEmbeddedDns } from './embedded-dns.ts';
@@ -105,6 +106,7 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
     root: opts.root, table: nftTableName(opts.root), store, networks: new Map(), sandboxes: new Map(), ports: createPortAllocator(),
     containers: opts.containers, events: opts.events, dns: opts.dns,
     hostResolv: await readFile('/etc/resolv.conf', 'utf8').catch(() => ''), nftTail: Promise.resolve(),
+    socketLb: openSocketLb(nftTableName(opts.root).replace(/^skiff_?/, '') || 'main'),
   };
   const embedded = opts.dns ? undefined : createEmbeddedDns(() => ({ networks: ctx.networks.values(), endpoints: [...ctx.sandboxes.values()].flatMap((sb) => sb.endpoints) }), ctx.hostResolv);
   ctx.dns ??= embedded;
@@ -204,7 +206,10 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
       renamed: (rec, oldName) => renameEndpoints(ctx, rec, oldName),
       state: (id) => containerStateOf(ctx, id),
     },
-    close: async () => embedded?.close(),
+    close: async () => {
+      ctx.socketLb?.close();
+      await embedded?.close();
+    },
     async reconcile() {
       const all = await ctx.containers.list();
       const running = new Set(all.filter((c) => c.state.status === 'running' || c.state.status === 'paused').map((c) => c.id));
