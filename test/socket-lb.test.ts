@@ -1,13 +1,15 @@
-// Published ports reached from this host take the socket-level path (cgroup BPF connect4: the socket talks
-// to the container's address from connect() on, nothing is NATed); SKIFF_NO_BPF=1 and a daemon killed -9
+// Published ports reached from this host take the socket-level path (cgroup BPF connect4/sendmsg4: the
+// socket talks to the container's address from connect() on, nothing is NATed); SKIFF_NO_BPF=1 and a daemon killed -9
 // leave the nft DNAT path. Which path a connection took shows in its local address: DNAT keeps the one the
 // host picked for the published address (127.0.0.1), the rewrite gets the bridge's (the route to the
 // container), while getpeername shows the published address either way.
 import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ok, startDaemon, uniqueName, waitFor, type Daemon } from './harness.ts';
 
 const daemons: Daemon[] = [];
@@ -74,6 +76,36 @@ async function web(d: Daemon, publish: string): Promise<{ name: string; short: s
   return { name, short: id.slice(0, 12) };
 }
 
+// a UDP echo server for busybox (whose nc has no -u): this test's own node, run by the host's loader
+const NODE = process.execPath;
+const LIBS = '/host/usr/lib/x86_64-linux-gnu';
+const UDP_ECHO = "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(require('os').hostname()+' '+r.address,r.port,r.address));s.bind(5353)";
+
+async function udpEcho(d: Daemon, publish: string): Promise<{ name: string; short: string }> {
+  const name = uniqueName('lbu');
+  ok(await d.docker(['run', '-d', '--name', name, '-p', publish, '-v', '/usr:/host/usr:ro', '-v', `${dirname(NODE)}:/nodebin:ro`, 'busybox',
+    `${LIBS}/ld-linux-x86-64.so.2`, '--library-path', LIBS, `/nodebin/${basename(NODE)}`, '-e', UDP_ECHO]));
+  const id = (await d.docker(['inspect', '-f', '{{.Id}}', name])).stdout.trim();
+  return { name, short: id.slice(0, 12) };
+}
+
+/** One datagram to host:port (unconnected: sendmsg/recvmsg; connected: connect/getpeername): the answer, who sent it, the peer. */
+function udpAsk(host: string, port: number, connected: boolean): Promise<{ body: string; from: string; peer: string }> {
+  return new Promise((done, fail) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => (s.close(), fail(new Error(`udp ${host}:${port}: no answer`))), 1000);
+    s.on('message', (m, r) => {
+      clearTimeout(timer);
+      const peer = connected ? `${s.remoteAddress().address}:${s.remoteAddress().port}` : '';
+      s.close();
+      done({ body: String(m), from: `${r.address}:${r.port}`, peer });
+    });
+    s.on('error', (e) => (clearTimeout(timer), s.close(), fail(e)));
+    if (connected) s.connect(port, host, () => s.send('ask'));
+    else s.send('ask', port, host);
+  });
+}
+
 const answered = (host: string, port: number) => () => reach(host, port).then((r) => (r.body ? r : undefined), () => undefined);
 
 test('host connections to published ports are rewritten at connect(), per daemon; a stopped container refuses; kill -9 falls back to DNAT', async () => {
@@ -117,6 +149,20 @@ test('host connections to published ports are rewritten at connect(), per daemon
   assert.equal(back.body, `${w2.short}\n`);
   ok(await a.docker(['rm', '-f', w1.name, w2.name]));
   await assert.rejects(reach('127.0.0.1', p2), { code: 'ECONNREFUSED' });
+
+  // UDP, unconnected (sendmsg/recvmsg) and connected (connect/getpeername): the container sees the bridge's
+  // address (not the host's, as DNAT would keep it), the client sees the published address answer
+  const pu = await freePort();
+  const u = await udpEcho(a, `${pu}:5353/udp`);
+  for (const connected of [false, true]) {
+    for (const addr of ['127.0.0.1', host]) {
+      const r = await waitFor(`udp ${addr}:${pu}`, () => udpAsk(addr, pu, connected).catch(() => undefined), 20_000);
+      assert.equal(r.body, `${u.short} ${gateway(a)}`);
+      assert.equal(r.from, `${addr}:${pu}`);
+      if (connected) assert.equal(r.peer, `${addr}:${pu}`);
+    }
+  }
+  ok(await a.docker(['rm', '-f', u.name]));
   ok(await b.docker(['rm', '-f', w3.name]));
 });
 
@@ -135,6 +181,12 @@ test('SKIFF_NO_BPF=1: published ports keep the DNAT path, reachable from the hos
   const viaGw = await d.docker(['run', '--rm', 'busybox', 'wget', '-qO-', `http://${gateway(d)}:${port}/hostname`]);
   ok(viaGw);
   assert.equal(viaGw.stdout, `${w.short}\n`);
-  ok(await d.docker(['rm', '-f', w.name]));
+  // UDP to the host's address: DNAT keeps the host's source address
+  const pu = await freePort();
+  const u = await udpEcho(d, `${pu}:5353/udp`);
+  const r = await waitFor(`udp ${host}:${pu}`, () => udpAsk(host, pu, false).catch(() => undefined), 20_000);
+  assert.equal(r.body, `${u.short} ${host}`);
+  assert.equal(r.from, `${host}:${pu}`);
+  ok(await d.docker(['rm', '-f', w.name, u.name]));
   await assert.rejects(reach('127.0.0.1', port), { code: 'ECONNREFUSED' });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assemble, backendValue, call, connect4Program, exit, getpeername4Program, insn, jeqImm, ldMapFd, ldxW, movImm, movReg, servicesKey, stW, stxW,
+  assemble, backendValue, call, connect4Program, exit, reverse4Program, insn, jeqImm, ldMapFd, ldxW, movImm, movReg, servicesKey, stW, stxW,
   FN_MAP_LOOKUP_ELEM, R0, R1, R2, R6, R10, SA_USER_IP4, SA_USER_PORT,
 } from './bpf-asm.ts';
 
@@ -35,7 +35,7 @@ test('labels resolve to slot offsets, a ld_imm64 counting two', () => {
 });
 
 test('programs: every map reference carries its fd, every jump lands inside, the last instruction exits', () => {
-  for (const prog of [connect4Program(11, 12, 13), getpeername4Program(13)]) {
+  for (const prog of [connect4Program(11, 12, 13), reverse4Program(13)]) {
     const n = prog.length / 8;
     assert.equal(hex(prog.subarray(prog.length - 8)), '9500000000000000');
     for (let i = 0; i < n; i++) {

@@ -95,12 +95,12 @@ export function assemble(pieces: Piece[]): Buffer {
 
 const to = (jump: (off: number) => Insn, label: string): Piece => ({ jump, to: label });
 
-// stack layout of connect4 (r10 = frame pointer): the service key, then the reverse entry for getpeername
+// stack layout (r10 = frame pointer)
 const KEY = -8; // {u32 ip4, u16 port, u16 protocol}: 8 bytes, as servicesKey() lays them out
-const COOKIE = -16; // u64 socket cookie: the reverse map's key
-const REV = -32; // {u32 published ip4, u32 published port, u32 container ip4, u32 container port}
+const REV_KEY = -32; // {u64 socket cookie, u32 container ip4, u32 container port}: the reverse map's key
+const REV_VALUE = -40; // {u32 published ip4, u32 published port}
 
-/** r0 = 1 when the socket (ctx in r6) lives in the host's network namespace; containers keep DNAT. */
+/** Nothing for sockets of other network namespaces (containers keep DNAT): jump to `notHost`. */
 function inHostNetns(notHost: string): Piece[] {
   return [
     movReg(R1, R6), call(FN_GET_NETNS_COOKIE), movReg(R7, R0), // the socket's netns
@@ -113,9 +113,10 @@ function inHostNetns(notHost: string): Piece[] {
 const lookupKey = (mapFd: number): Piece[] => [ldMapFd(R1, mapFd), movReg(R2, R10), addImm(R2, KEY), call(FN_MAP_LOOKUP_ELEM)];
 
 /**
- * connect4: the destination {ip, port, protocol} looked up as it is, then (for a local destination: 127/8
- * or one of the host's addresses in `localsFd`) as {0.0.0.0, port, protocol}; on a hit the socket's
- * destination becomes the container's and getpeername's reverse entry is recorded. Always allows.
+ * connect4 (and udp4_sendmsg: the same fields): the destination {ip, port, protocol} looked up as it is,
+ * then (for a local destination: 127/8 or one of the host's addresses in `localsFd`) as {0.0.0.0, port,
+ * protocol}; on a hit the destination becomes the container's, and the reverse map learns, for this socket
+ * and that container address, the published one (getpeername, recvmsg). Always allows.
  */
 export function connect4Program(servicesFd: number, localsFd: number, reverseFd: number): Buffer {
   return assemble([
@@ -132,12 +133,12 @@ export function connect4Program(servicesFd: number, localsFd: number, reverseFd:
     { label: 'any' },
     stW(R10, KEY, 0), ...lookupKey(servicesFd), to((o) => jeqImm(R0, 0, o), 'allow'),
     { label: 'hit' },
-    // r7 = the backend {ip4, port}; remember the published address for getpeername, by socket cookie
+    // r7 = the backend {ip4, port}; reverse[{cookie, backend}] = the published address
     movReg(R7, R0),
-    ldxW(R2, R6, SA_USER_IP4), stxW(R10, REV, R2), ldxW(R2, R6, SA_USER_PORT), stxW(R10, REV + 4, R2),
-    ldxW(R2, R7, 0), stxW(R10, REV + 8, R2), ldxW(R2, R7, 4), stxW(R10, REV + 12, R2),
-    movReg(R1, R6), call(FN_GET_SOCKET_COOKIE), stxDW(R10, COOKIE, R0),
-    ldMapFd(R1, reverseFd), movReg(R2, R10), addImm(R2, COOKIE), movReg(R3, R10), addImm(R3, REV), movImm(R4, 0), call(FN_MAP_UPDATE_ELEM),
+    movReg(R1, R6), call(FN_GET_SOCKET_COOKIE), stxDW(R10, REV_KEY, R0),
+    ldxW(R2, R7, 0), stxW(R10, REV_KEY + 8, R2), ldxW(R2, R7, 4), stxW(R10, REV_KEY + 12, R2),
+    ldxW(R2, R6, SA_USER_IP4), stxW(R10, REV_VALUE, R2), ldxW(R2, R6, SA_USER_PORT), stxW(R10, REV_VALUE + 4, R2),
+    ldMapFd(R1, reverseFd), movReg(R2, R10), addImm(R2, REV_KEY), movReg(R3, R10), addImm(R3, REV_VALUE), movImm(R4, 0), call(FN_MAP_UPDATE_ELEM),
     // the rewrite: the socket talks to the container from now on, no packet of it is NATed
     ldxW(R2, R7, 0), stxW(R6, SA_USER_IP4, R2), ldxW(R2, R7, 4), stxW(R6, SA_USER_PORT, R2),
     { label: 'allow' },
@@ -145,18 +146,18 @@ export function connect4Program(servicesFd: number, localsFd: number, reverseFd:
   ]);
 }
 
-/** getpeername4: a socket connect4 rewrote, still talking to that container, shows the published address. */
-export function getpeername4Program(reverseFd: number): Buffer {
+/**
+ * getpeername4 (and udp4_recvmsg): an address connect4/sendmsg4 rewrote for this socket shows as the
+ * published one again. Only sockets connect4 recorded can hit (their cookies), so no netns check here.
+ */
+export function reverse4Program(reverseFd: number): Buffer {
   return assemble([
     movReg(R6, R1),
-    ...inHostNetns('done'),
-    movReg(R1, R6), call(FN_GET_SOCKET_COOKIE), stxDW(R10, COOKIE, R0),
-    ldMapFd(R1, reverseFd), movReg(R2, R10), addImm(R2, COOKIE), call(FN_MAP_LOOKUP_ELEM), to((o) => jeqImm(R0, 0, o), 'done'),
-    movReg(R7, R0),
-    // the peer must be the container it was sent to (a UDP socket may connect again elsewhere)
-    ldxW(R2, R6, SA_USER_IP4), ldxW(R3, R7, 8), to((o) => jneReg(R2, R3, o), 'done'),
-    ldxW(R2, R6, SA_USER_PORT), ldxW(R3, R7, 12), to((o) => jneReg(R2, R3, o), 'done'),
-    ldxW(R2, R7, 0), stxW(R6, SA_USER_IP4, R2), ldxW(R2, R7, 4), stxW(R6, SA_USER_PORT, R2),
+    // key = {cookie, user_ip4, user_port}: the peer (getpeername) or the datagram's source (recvmsg)
+    call(FN_GET_SOCKET_COOKIE), stxDW(R10, REV_KEY, R0),
+    ldxW(R2, R6, SA_USER_IP4), stxW(R10, REV_KEY + 8, R2), ldxW(R2, R6, SA_USER_PORT), stxW(R10, REV_KEY + 12, R2),
+    ldMapFd(R1, reverseFd), movReg(R2, R10), addImm(R2, REV_KEY), call(FN_MAP_LOOKUP_ELEM), to((o) => jeqImm(R0, 0, o), 'done'),
+    ldxW(R2, R0, 0), stxW(R6, SA_USER_IP4, R2), ldxW(R2, R0, 4), stxW(R6, SA_USER_PORT, R2),
     { label: 'done' },
     movImm(R0, 1), exit(),
   ]);

@@ -1,13 +1,14 @@
-// Socket-level load balancing for published ports (as Cilium's bpf_sock.c does it): a cgroup BPF program
-// on the root cgroup v2 rewrites a host socket's destination from a published address to its container's
-// address once, at connect(), so bulk traffic from this host is never NATed per packet. The nft DNAT rules
+// Socket-level load balancing for published ports (as Cilium's bpf_sock.c does it): cgroup BPF programs
+// on the root cgroup v2 rewrite a host socket's destination from a published address to its container's
+// address once, at connect() (TCP, connected UDP) or per sendmsg() (unconnected UDP), so traffic from this
+// host is never NATed per packet; getpeername() and recvmsg() show the published address again. The nft DNAT rules
 // stay as they are: they serve other hosts, containers, and everything while no program is attached.
 // The attachment is a BPF link held by this process only: a kill -9 of the daemon detaches it (DNAT takes
 // over). Optional: without node:ffi, with SKIFF_NO_BPF=1, or when the kernel refuses, it is off (null).
 import { closeSync, openSync, readFileSync, constants as fsConstants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { libc, SyscallError } from '../../lib/syscalls.ts';
-import { backendValue, connect4Program, getpeername4Program, ipBytes, servicesKey } from './bpf-asm.ts';
+import { backendValue, connect4Program, ipBytes, reverse4Program, servicesKey } from './bpf-asm.ts';
 import { log } from './store.ts';
 
 // bpf(2) commands, map/program/attach types (values checked against linux/bpf.h)
@@ -15,7 +16,7 @@ const SYS_BPF = 321n; // x86_64
 const BPF_MAP_CREATE = 0, BPF_MAP_UPDATE_ELEM = 2, BPF_MAP_DELETE_ELEM = 3, BPF_PROG_LOAD = 5, BPF_LINK_CREATE = 28;
 const BPF_MAP_TYPE_HASH = 1, BPF_MAP_TYPE_LRU_HASH = 9;
 const BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18;
-const BPF_CGROUP_INET4_CONNECT = 10, BPF_CGROUP_INET4_GETPEERNAME = 29;
+const BPF_CGROUP_INET4_CONNECT = 10, BPF_CGROUP_UDP4_SENDMSG = 14, BPF_CGROUP_UDP4_RECVMSG = 19, BPF_CGROUP_INET4_GETPEERNAME = 29;
 const ATTR_SIZE = 144; // sizeof(union bpf_attr)
 
 export interface SocketLbPort {
@@ -141,18 +142,24 @@ export function openSocketLb(tag: string): SocketLb | null {
   try {
     const services = keep(createMap(lib, BPF_MAP_TYPE_HASH, 8, 8, 65536, `sk_svc_${tag}`));
     const locals = keep(createMap(lib, BPF_MAP_TYPE_HASH, 4, 4, 1024, `sk_loc_${tag}`));
-    const reverse = keep(createMap(lib, BPF_MAP_TYPE_LRU_HASH, 8, 16, 65536, `sk_rev_${tag}`));
-    const connect = keep(loadProgram(lib, connect4Program(services, locals, reverse), BPF_CGROUP_INET4_CONNECT, 'skiff_connect4'));
-    const peer = keep(loadProgram(lib, getpeername4Program(reverse), BPF_CGROUP_INET4_GETPEERNAME, 'skiff_getpeer4'));
+    // LRU: entries of closed sockets age out by themselves
+    const reverse = keep(createMap(lib, BPF_MAP_TYPE_LRU_HASH, 16, 8, 65536, `sk_rev_${tag}`));
+    const forward = connect4Program(services, locals, reverse);
+    const backward = reverse4Program(reverse);
+    // one program per hook (the kernel checks each against its expected attach type)
+    const hooks: Array<[Buffer, number, string]> = [
+      [forward, BPF_CGROUP_INET4_CONNECT, 'skiff_connect4'], [forward, BPF_CGROUP_UDP4_SENDMSG, 'skiff_sendmsg4'],
+      [backward, BPF_CGROUP_INET4_GETPEERNAME, 'skiff_getpeer4'], [backward, BPF_CGROUP_UDP4_RECVMSG, 'skiff_recvmsg4'],
+    ];
+    const progs = hooks.map(([insns, type, name]) => [keep(loadProgram(lib, insns, type, name)), type] as const);
     const cg = openSync(root, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
       // links, not BPF_PROG_ATTACH: they sit beside other programs and go when this process's fd does
-      keep(linkCreate(lib, connect, cg, BPF_CGROUP_INET4_CONNECT));
-      keep(linkCreate(lib, peer, cg, BPF_CGROUP_INET4_GETPEERNAME));
+      for (const [prog, type] of progs) keep(linkCreate(lib, prog, cg, type));
     } finally {
       closeSync(cg);
     }
-    announce('socket-level load balancing on: host connections to published ports go straight to the container (cgroup BPF connect4)', { cgroup: root });
+    announce('socket-level load balancing on: host connections to published ports go straight to the container (cgroup BPF connect4, sendmsg4)', { cgroup: root });
     return socketLb(lib, fds, services, locals);
   } catch (err) {
     for (const fd of fds.reverse()) closeSync(fd);
@@ -170,8 +177,7 @@ function socketLb(lib: Lib, fds: number[], services: number, locals: number): So
       if (closed) return;
       const want = new Map<string, { key: Buffer; value: Buffer }>();
       for (const p of ports) {
-        // TCP only: a connected UDP socket would need recvmsg's rewrite too (not done yet); UDP keeps DNAT
-        if (p.protocol !== 'tcp' || !p.containerIp) continue;
+        if (!p.containerIp) continue;
         const key = servicesKey(p.hostIp === '' ? '0.0.0.0' : p.hostIp, p.hostPort, p.protocol);
         want.set(key.toString('hex'), { key, value: backendValue(p.containerIp, p.containerPort) });
       }
