@@ -95,7 +95,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else
 free_port() { # a TCP port nothing listens on
   local p
   for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+): many client sockets hold ports there
     ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
   done
   die "no free port"
