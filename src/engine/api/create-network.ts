@@ -2,8 +2,8 @@
 // PublishAllPorts, ExposedPorts, Dns*, Links, MacAddress. Shapes only: the engine checks the settings.
 import type { ContainerLink, ContainerSpec, EndpointRequest, PortBinding } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { nonEmptyList, optObject, optString, optStrings, type Json } from './json-fields.ts';
 
-type Json = Record<string, unknown>;
 
 export interface NetworkFields {
   networkMode: string;
@@ -18,21 +18,9 @@ export interface NetworkFields {
   warnings: string[];
 }
 
-const obj = (v: unknown, field: string): Json | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`${field}: expected an object`);
-  return v as Json;
-};
-const str = (v: unknown, field: string): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-};
-const strs = (v: unknown, field: string): string[] | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw invalidArgument(`${field}: expected a list of strings`);
-  return v.length ? v : undefined;
-};
+const obj = optObject;
+const str = optString;
+const strs = (v: unknown, field: string): string[] | undefined => nonEmptyList(optStrings(v, field));
 
 /** `80/tcp` (a bare `80` is tcp) → port and protocol, in docker's words when wrong */
 function portKey(key: string): { containerPort: number; protocol: 'tcp' | 'udp' } {

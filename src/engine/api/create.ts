@@ -6,6 +6,7 @@ import { invalidArgument } from '../../lib/errors.ts';
 import { mountsFromDocker } from './mounts.ts';
 import { hostOptionsFromDocker } from './host-config.ts';
 import { applyNetworkFields, networkFieldsFromDocker } from './create-network.ts';
+import { asObject, optBool, optInt, optString, optStringMap, optStrings as optList, type Json } from './json-fields.ts';
 
 const minMemory = 6 * 1024 * 1024;
 const namePattern = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -15,7 +16,6 @@ export interface CreateResult {
   warnings: string[];
 }
 
-type Json = Record<string, unknown>;
 
 export function validateContainerName(name: string): string {
   if (!namePattern.test(name)) throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -167,34 +167,9 @@ function ulimits(v: unknown): ContainerSpec['host']['ulimits'] {
 
 // ---------------------------------------------------------------- typed reads of untrusted JSON
 
-function asObject(v: unknown, field: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${field}: expected an object`);
-  return v as Json;
-}
-function optString(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-}
+/** docker accepts a single string for Cmd/Entrypoint */
 function optStrings(v: unknown, field: string): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return [v]; // docker accepts a single string for Cmd/Entrypoint
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw invalidArgument(`${field}: expected a list of strings`);
-  return v;
-}
-function optStringMap(v: unknown, field: string): Record<string, string> | undefined {
-  if (v === undefined || v === null) return undefined;
-  const o = asObject(v, field);
-  for (const [k, s] of Object.entries(o)) if (typeof s !== 'string') throw invalidArgument(`${field}.${k}: expected a string`);
-  return o as Record<string, string>;
-}
-function optInt(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArgument(`${field}: expected an integer`);
-  return v;
-}
-function optBool(v: unknown): boolean {
-  return v === true;
+  return typeof v === 'string' ? [v] : optList(v, field);
 }
 const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : undefined);
 const nonZero = (n: number | undefined) => (n !== undefined && n !== 0 ? n : undefined);

@@ -3,18 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpContext, Route, StreamContext } from './router.ts';
 import type { Attachment, Engine, ExecRecord, ExecSpec } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { optStrings, type Json } from './json-fields.ts';
 import { readJson, sendEmpty, sendJson, queryInt, writeChunk } from './http.ts';
 import { toHttpError } from './errors.ts';
 import { pumpAttachment } from './hijack.ts';
 import { frame, streamContentType } from '../../lib/stdcopy.ts';
 
-type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const strings = (v: unknown, field: string): string[] => {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw invalidArgument(`${field}: expected a list of strings`);
-  return v;
-};
+const strings = (v: unknown, field: string): string[] => optStrings(v, field) ?? [];
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export function execSpecFromDocker(body: unknown): ExecSpec {

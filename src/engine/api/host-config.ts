@@ -2,30 +2,13 @@
 // shapes read into typed values. The rules (which modes, which sysctls, which drivers) are the engine's.
 import type { DeviceMapping, FidelityHostOptions, LogConfig } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { nonEmptyList, nonEmptyMap, optObject, optString, optStringMap, optStrings, type Json } from './json-fields.ts';
 
-type Json = Record<string, unknown>;
 
-const str = (v: unknown, field: string): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-};
-const strs = (v: unknown, field: string): string[] | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw invalidArgument(`${field}: expected a list of strings`);
-  return v.length ? v : undefined;
-};
-const obj = (v: unknown, field: string): Json | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`${field}: expected an object`);
-  return v as Json;
-};
-const strMap = (v: unknown, field: string): Record<string, string> | undefined => {
-  const o = obj(v, field);
-  if (!o) return undefined;
-  for (const [k, s] of Object.entries(o)) if (typeof s !== 'string') throw invalidArgument(`${field}.${k}: expected a string`);
-  return Object.keys(o).length ? (o as Record<string, string>) : undefined;
-};
+const str = optString;
+const strs = (v: unknown, field: string): string[] | undefined => nonEmptyList(optStrings(v, field));
+const obj = optObject;
+const strMap = (v: unknown, field: string): Record<string, string> | undefined => nonEmptyMap(optStringMap(v, field));
 const nonEmpty = (s: string | undefined) => (s ? s : undefined);
 
 function devices(v: unknown): DeviceMapping[] | undefined {

@@ -3,8 +3,8 @@
 // container's mounts rendered back the way `docker inspect` and `docker ps` show them.
 import type { ContainerSpec, MountPropagation, MountSpec } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { asObject, optInt, optString, optStringMap, optStrings, type Json } from './json-fields.ts';
 
-type Json = Record<string, unknown>;
 
 const propagationModes = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
 const modeKinds: Array<[string, (o: string) => boolean]> = [
@@ -180,27 +180,8 @@ export function configVolumes(spec: ContainerSpec, image?: Record<string, object
 
 // ---------------------------------------------------------------- typed reads of untrusted JSON
 
-function obj(v: unknown, field: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${field}: expected an object`);
-  return v as Json;
-}
-function str(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-}
-function num(v: unknown, field: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArgument(`${field}: expected an integer`);
-  return v;
-}
-function list(v: unknown, field: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw invalidArgument(`${field}: expected a list of strings`);
-  return v;
-}
-function strMap(v: unknown, field: string): Record<string, string> {
-  const o = obj(v, field);
-  for (const [k, s] of Object.entries(o)) if (typeof s !== 'string') throw invalidArgument(`${field}.${k}: expected a string`);
-  return o as Record<string, string>;
-}
+const obj = asObject;
+const str = optString;
+const num = optInt;
+const list = (v: unknown, field: string): string[] => optStrings(v, field) ?? [];
+const strMap = (v: unknown, field: string): Record<string, string> => optStringMap(asObject(v, field), field) ?? {};

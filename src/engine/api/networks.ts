@@ -2,25 +2,13 @@
 import type { HttpContext, Route } from './router.ts';
 import type { EndpointRequest, NetworkCreateRequest } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { nonEmptyMap, nonEmptyString, optObject, optString, optStringMap, type Json } from './json-fields.ts';
 import { readJson, sendEmpty, sendJson, queryFilters } from './http.ts';
 
-type Json = Record<string, unknown>;
 
-function asObject(v: unknown, field: string): Json {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`${field}: expected an object`);
-  return v as Json;
-}
-const str = (v: unknown, field: string): string | undefined => {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-};
-const strMap = (v: unknown, field: string): Record<string, string> | undefined => {
-  const o = asObject(v, field);
-  for (const [k, s] of Object.entries(o)) if (typeof s !== 'string') throw invalidArgument(`${field}.${k}: expected a string`);
-  return Object.keys(o).length ? (o as Record<string, string>) : undefined;
-};
+const asObject = (v: unknown, field: string): Json => optObject(v, field) ?? {};
+const str = (v: unknown, field: string): string | undefined => nonEmptyString(optString(v, field));
+const strMap = (v: unknown, field: string): Record<string, string> | undefined => nonEmptyMap(optStringMap(v, field));
 
 /** docker's create body: IPAM.Config holds at most one IPv4 pool here. */
 export function networkCreateFromDocker(body: unknown): NetworkCreateRequest {

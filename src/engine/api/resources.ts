@@ -3,24 +3,16 @@
 import type { HttpContext, Route } from './router.ts';
 import type { ContainerUpdate, ImageRecord } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
+import { nonEmptyString, optInt, optString, type Json } from './json-fields.ts';
 import { dirSize } from '../../lib/disk-usage.ts';
 import { readJson, sendJson } from './http.ts';
 import { restartPolicy } from './create.ts';
 import { containerSummary, imageSummary } from './inspect.ts';
 import { volumeJson } from './volumes.ts';
 
-type Json = Record<string, unknown>;
 
-const int = (v: unknown, field: string): number | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArgument(`${field}: expected an integer`);
-  return v;
-};
-const str = (v: unknown, field: string): string | undefined => {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`${field}: expected a string`);
-  return v;
-};
+const int = optInt;
+const str = (v: unknown, field: string): string | undefined => nonEmptyString(optString(v, field));
 
 /** The update body (docker's UpdateConfig: Resources + RestartPolicy) as a typed update; zeros mean "unchanged". */
 export function updateFromDocker(body: unknown): ContainerUpdate {
