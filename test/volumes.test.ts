@@ -75,6 +75,10 @@ test(':ro refuses writes; a bind mount works both ways; --mount binds refuse a m
   ok(r);
   assert.equal(r.stdout, 'from host\n');
   assert.equal(readFileSync(join(host, 'out'), 'utf8'), 'from container\n');
+  // a single file binds too (docker's -v /host/file:/path)
+  const file = await d.docker(['run', '--rm', '-v', `${join(host, 'in')}:/etc/in.conf:ro`, 'busybox', 'cat', '/etc/in.conf']);
+  ok(file);
+  assert.equal(file.stdout, 'from host\n');
 
   const viaMount = uniqueName('viamount');
   ok(await d.docker(['create', '--name', viaMount, '--mount', `type=bind,src=${host},dst=/mnt,readonly,bind-propagation=rslave`, '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m', 'busybox']));

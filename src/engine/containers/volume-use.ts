@@ -22,7 +22,8 @@ export async function prepareMounts(ctx: Ctx, rec: ContainerRecord, rootfs: stri
   const mounted: MountSpec[] = [];
   try {
     for (const m of rec.spec.host.mounts) {
-      if (m.type === 'bind' && m.createHostPath) await mkdir(m.source, { recursive: true });
+      // -v makes a missing source dir; an existing source (a file too: -v /etc/x.conf:/x) is used as it is
+      if (m.type === 'bind' && m.createHostPath && !(await stat(m.source).catch(() => null))) await mkdir(m.source, { recursive: true });
       if (m.type !== 'volume') continue;
       const dir = await ctx.volumes.mount(m.source, useOf(rec, m));
       mounted.push(m);
