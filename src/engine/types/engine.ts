@@ -1,0 +1,35 @@
+// The engine as a whole: its rooms and what `docker info` reports.
+import type { ImageService } from './images.ts';
+import type { ContainerService } from './containers.ts';
+import type { EventService } from './events.ts';
+import type { VolumeService } from './volumes.ts';
+import type { NetworkService } from './network.ts';
+
+export interface EngineInfo {
+  id: string;
+  name: string;
+  root: string;
+  containers: { total: number; running: number; paused: number; stopped: number };
+  images: number;
+  runtime: 'crun' | 'runc';
+  runtimes: string[];
+  cgroupVersion: '1' | '2';
+  cgroupDriver: 'cgroupfs';
+  kernelVersion: string;
+  operatingSystem: string;
+  ncpu: number;
+  memTotal: number;
+  serverVersion: string;
+}
+
+export interface Engine {
+  images: ImageService;
+  containers: ContainerService;
+  /** what happened: every room emits here (issue 8) */
+  events: EventService;
+  volumes: VolumeService;
+  networks: NetworkService;
+  info(): Promise<EngineInfo>;
+  /** stop watchers and close files; running containers keep running */
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+// Images and snapshots: what the image service and the snapshotter promise (part of the engine's contract, ../types.ts).
+import type { Readable } from 'node:stream';
+
+/** `sha256:<64 hex>` */
+export type Digest = string & { readonly __digest: unique symbol };
+
+/** OCI image config (application/vnd.oci.image.config.v1+json), the fields skiff uses. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  created?: string;
+  author?: string;
+  config: {
+    User?: string;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    WorkingDir?: string;
+    Labels?: Record<string, string>;
+    ExposedPorts?: Record<string, object>;
+    Volumes?: Record<string, object>;
+    StopSignal?: string;
+    /** HEALTHCHECK (durations in ns, as docker stores them) */
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  };
+  rootfs: { type: 'layers'; diff_ids: Digest[] };
+  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+}
+
+export interface ImageRecord {
+  /** config digest, as docker's image ID */
+  id: Digest;
+  repoTags: string[];
+  repoDigests: string[];
+  /** manifest digest in the content store */
+  manifestDigest: Digest;
+  config: ImageConfig;
+  /** sum of uncompressed layer sizes */
+  size: number;
+  created: string;
+}
+
+/** Dockerfile-like instructions applied at import (`docker import --change`, `skiff image import --change`). */
+export interface ImportOptions {
+  /** NAME[:TAG]; untagged when absent */
+  ref?: string;
+  /** e.g. `CMD ["sh"]`, `ENV A=b`, `WORKDIR /x`, `ENTRYPOINT …`, `USER …`, `LABEL k=v`, `EXPOSE 80` */
+  changes?: string[];
+  message?: string;
+  platform?: { os: string; architecture: string };
+}
+
+export interface RemovedImage {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+export interface ImageService {
+  list(): Promise<ImageRecord[]>;
+  /** by `name[:tag]`, `name@digest`, full or short id; NotFound when absent */
+  get(ref: string): Promise<ImageRecord>;
+  /** import a root filesystem from a tar stream (plain or gzip) or a directory path */
+  importRootfs(source: Readable | string, opts: ImportOptions): Promise<ImageRecord>;
+  tag(source: string, target: string): Promise<void>;
+  /** `isInUse(imageId)` says whether a container uses it: Conflict unless force */
+  remove(ref: string, opts: { force: boolean; isInUse: (id: Digest) => boolean }): Promise<RemovedImage[]>;
+  /** unpacked layer directories of an image, lowest first, ready to be overlay lower dirs */
+  layerPaths(id: Digest): Promise<string[]>;
+}
+
+/** The snapshotter: a container's root filesystem as an overlay of image layers plus its own upper dir. */
+export interface SnapshotMountOptions {
+  /**
+   * The changes need not survive a crash (a --rm container, as podman and CRI-O do it): no sync of the
+   * upper dir ever, neither the container's fsyncs nor the sync of the whole upper filesystem that an
+   * overlay unmount otherwise does (overlay's `volatile`).
+   */
+  volatile?: boolean;
+}
+
+export interface Snapshotter {
+  /** create upper/work dirs for `key` over `lowerDirs` (idempotent) and mount the overlay at the returned path */
+  mount(key: string, lowerDirs: string[], opts?: SnapshotMountOptions): Promise<string>;
+  /** unmount (idempotent; the upper dir stays, so a stopped container keeps its changes) */
+  unmount(key: string): Promise<void>;
+  /** unmount and delete everything of `key` */
+  remove(key: string): Promise<void>;
+  /** upper dir of `key` (changes made by the container) */
+  upperDir(key: string): string;
+}
