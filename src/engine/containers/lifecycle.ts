@@ -17,7 +17,7 @@ import { decideRestart } from './restart.ts';
 import { emitContainer, emitExit, signalNumber } from './events.ts';
 import { prepareMounts, releaseMounts, removeAnonymousVolumes } from './volume-use.ts';
 import { resolveHostOptions } from './host-options.ts';
-import { stopLogRotation, watchLogRotation } from './log-driver.ts';
+import { settleLogRotation, watchLogRotation } from './log-driver.ts';
 import { rootfsPropagationFor } from './propagation.ts';
 
 const debug = process.env.SKIFF_LOG === 'debug';
@@ -243,7 +243,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   const l = liveOf(ctx, rec.id);
   if (l.run !== run || l.exitHandled || !ctx.store.tryFind(rec.id)) return;
   l.exitHandled = true;
-  stopLogRotation(rec.id);
+  await settleLogRotation(rec);
   const p = paths(ctx, rec.id);
   const [code, oom] = await Promise.all([exitCodeOf(ctx, rec.id), exists(p.oomFile)]);
   const exitCode = code ?? 255;

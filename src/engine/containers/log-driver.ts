@@ -4,10 +4,14 @@
 // up, the oldest past max-file is deleted) and conmon is told to reopen its log (ctl fifo message type 2),
 // so conmon starts a fresh container.log and nothing written is lost in between. conmon's own
 // --log-size-max is not used: it truncates, and its byte count ignores rotations made for it.
+// Under a burst conmon writes on into the renamed file until it handles the reopen, so once it has reopened
+// (or stopped) the rotated files are bounded: one larger than max-size is split at line boundaries into
+// new files, and what falls past max-file is dropped, oldest first (log-files.ts).
 // While the engine is away the current file grows; the first check after re-adoption rotates it.
 import { watch, type FSWatcher } from 'node:fs';
 import { open, rename, rm, stat, constants } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { boundRotated, publishLive, removeSplitLeftovers, withLogLock } from './log-files.ts';
 import type { ContainerRecord, LogConfig } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
@@ -96,25 +100,41 @@ function intOf(v: string): number {
 /** Does this container keep a log that `logs` can read? */
 export const keepsLog = (rec: ContainerRecord) => rec.spec.host.logConfig?.type !== 'none';
 
+/** container.log.(k) → .(k+1), container.log → .1, the oldest past `maxFile` gone (nothing with max-file 1). */
+async function shiftLog(logPath: string, r: Rotation): Promise<void> {
+  if (r.maxFile <= 1) return;
+  await rm(`${logPath}.${r.maxFile - 1}`, { force: true });
+  for (let k = r.maxFile - 2; k >= 1; k--) await rename(`${logPath}.${k}`, `${logPath}.${k + 1}`).catch(() => {}); // absent: fewer rotations so far
+  await rename(logPath, `${logPath}.1`);
+}
+
 /**
  * Rotate `logPath` once: container.log.(k) → .(k+1), container.log → .1, the oldest past `maxFile` gone;
  * then conmon reopens (a fresh container.log). With max-file 1 the content goes, as docker's truncation.
  */
-export async function rotateLog(logPath: string, ctlFifo: string, r: Rotation): Promise<void> {
-  if (r.maxFile > 1) {
-    await rm(`${logPath}.${r.maxFile - 1}`, { force: true });
-    for (let k = r.maxFile - 2; k >= 1; k--) await rename(`${logPath}.${k}`, `${logPath}.${k + 1}`).catch(() => {}); // absent: fewer rotations so far
-    await rename(logPath, `${logPath}.1`);
-  }
-  const fh = await open(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
-    await fh.write('2 0 0\n');
-  } finally {
-    await fh.close();
-  }
+export function rotateLog(logPath: string, ctlFifo: string, r: Rotation): Promise<void> {
+  return withLogLock(logPath, async () => {
+    await publishLive(logPath); // followers get the file before it leaves the live name
+    await shiftLog(logPath, r);
+    const fh = await open(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      await fh.write('2 0 0\n');
+    } finally {
+      await fh.close();
+    }
+  });
 }
 
-const watchers = new Map<string, { watcher: FSWatcher; busy: boolean; again: boolean }>();
+interface Watch {
+  watcher: FSWatcher;
+  busy: Promise<void> | null;
+  again: boolean;
+  /** a rotation was asked for (or the engine just came): bound the rotated files once conmon has reopened */
+  bound: boolean;
+  stopped: boolean;
+}
+
+const watchers = new Map<string, Watch>();
 
 /** While the container runs: rotate its log whenever it reaches max-size (inotify on the container dir). */
 export function watchLogRotation(rec: ContainerRecord, ctlFifo: string): void {
@@ -122,41 +142,80 @@ export function watchLogRotation(rec: ContainerRecord, ctlFifo: string): void {
   if (!r || watchers.has(rec.id)) return;
   const logPath = rec.logPath;
   const name = basename(logPath);
-  const check = async (): Promise<void> => {
+  const loop = async (w: Watch): Promise<void> => {
+    try {
+      do {
+        w.again = false;
+        const live = await stat(logPath).catch(() => null);
+        if (w.stopped) return;
+        // conmon reopened (the live name is back): what it wrote into .1 since the rename is final
+        if (live && w.bound) {
+          w.bound = false;
+          await withLogLock(logPath, async () => {
+            await removeSplitLeftovers(logPath);
+            await boundRotated(logPath, r.maxSize, r.maxFile - 1);
+          });
+        }
+        if (live && live.size >= r.maxSize && !w.stopped) {
+          await rotateLog(logPath, ctlFifo, r);
+          w.bound = true;
+        }
+      } while (w.again && !w.stopped);
+    } catch (err) {
+      log.debug('log rotation', { id: rec.id, err });
+    }
+  };
+  const check = (): void => {
     const w = watchers.get(rec.id);
     if (!w) return;
     if (w.busy) {
       w.again = true;
       return;
     }
-    w.busy = true;
-    try {
-      do {
-        w.again = false;
-        const size = (await stat(logPath).catch(() => null))?.size ?? 0;
-        if (size >= r.maxSize) await rotateLog(logPath, ctlFifo, r);
-      } while (w.again);
-    } catch (err) {
-      log.debug('log rotation', { id: rec.id, err });
-    } finally {
-      w.busy = false;
-    }
+    w.busy = loop(w).finally(() => (w.busy = null));
   };
   let watcher: FSWatcher;
   try {
+    // every change to the live file checks its size at once (no debouncing): a burst overshoots less
     watcher = watch(dirname(logPath), (_e, f) => {
-      if (f === name) void check();
+      if (f === name) check();
     });
   } catch (err) {
     log.warn('log rotation not watched', { id: rec.id, err });
     return;
   }
   watcher.on('error', (err) => log.debug('log rotation watcher', { id: rec.id, err }));
-  watchers.set(rec.id, { watcher, busy: false, again: false });
-  void check();
+  watchers.set(rec.id, { watcher, busy: null, again: false, bound: true, stopped: false });
+  check();
 }
 
 export function stopLogRotation(id: string): void {
-  watchers.get(id)?.watcher.close();
+  const w = watchers.get(id);
+  if (!w) return;
+  w.stopped = true;
+  w.watcher.close();
   watchers.delete(id);
+}
+
+/**
+ * The container stopped (conmon is gone, nothing writes any more): stop watching and bring the files
+ * within the bound — the live one rotated if it passed max-size, the rotated ones split and cut.
+ */
+export async function settleLogRotation(rec: ContainerRecord): Promise<void> {
+  const w = watchers.get(rec.id);
+  stopLogRotation(rec.id);
+  const r = rotationOf(rec.spec.host.logConfig);
+  if (!r || r.maxFile <= 1) return;
+  await w?.busy;
+  const logPath = rec.logPath;
+  await withLogLock(logPath, async () => {
+    await removeSplitLeftovers(logPath);
+    let live = await stat(logPath).catch(() => null);
+    if (live && live.size > r.maxSize) {
+      await publishLive(logPath);
+      await shiftLog(logPath, r);
+      live = null;
+    }
+    await boundRotated(logPath, r.maxSize, live ? r.maxFile - 1 : r.maxFile);
+  }).catch((err) => log.warn('log files not bounded', { id: rec.id, err }));
 }

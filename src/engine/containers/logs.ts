@@ -3,9 +3,10 @@
 // F ends a line, P is a partial chunk (no newline in the output). Read forward as a stream, --tail reads
 // backwards in chunks (never the whole file), --follow watches the file until the container stops.
 // Rotated files (container.log.1 newest … .N oldest, log-driver.ts) are read first, oldest first.
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { openLogSet, rotatedNewestFirst, subscribeLog, withLogLock, type OpenLog } from './log-files.ts';
 import type { LogEntry, LogOptions } from '../types.ts';
 
 export interface ParsedLine {
@@ -42,11 +43,11 @@ export function toEntry(p: ParsedLine): LogEntry {
 }
 
 /** Byte offset where the last `n` lines of the file start (reads backwards in chunks). */
-export async function tailOffset(path: string, n: number, chunkSize = 64 * 1024): Promise<number> {
-  if (n <= 0) return (await stat(path)).size;
-  const fh = await open(path, 'r');
+export async function tailOffset(file: string | FileHandle, n: number, chunkSize = 64 * 1024): Promise<number> {
+  const fh = typeof file === 'string' ? await open(file, 'r') : file;
   try {
     const size = (await fh.stat()).size;
+    if (n <= 0) return size;
     let pos = size;
     let newlines = 0;
     const buf = Buffer.alloc(chunkSize);
@@ -65,28 +66,23 @@ export async function tailOffset(path: string, n: number, chunkSize = 64 * 1024)
     }
     return 0;
   } finally {
-    await fh.close();
+    if (typeof file === 'string') await fh.close();
   }
 }
 
 /** The rotated files of the log at `path`, oldest first (container.log.N … container.log.1). */
 export async function rotatedLogFiles(path: string): Promise<string[]> {
-  const base = basename(path);
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  return names
-    .filter((n) => n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)))
-    .sort((a, b) => Number(b.slice(base.length + 1)) - Number(a.slice(base.length + 1)))
-    .map((n) => join(dirname(path), n));
+  return (await rotatedNewestFirst(path)).reverse();
 }
 
-async function countLines(path: string): Promise<number> {
+async function countLines(fh: FileHandle): Promise<number> {
   let n = 0;
-  for await (const _ of readLines(path, 0, { offset: 0, ino: 0 })) n++;
+  for await (const _ of readLines(fh, 0, { offset: 0, ino: 0 })) n++;
   return n;
 }
 
 /** Where reading starts for `--tail n` across the files (oldest first): file index and byte offset. */
-async function tailStart(files: string[], n: number): Promise<{ file: number; offset: number }> {
+async function tailStart(files: FileHandle[], n: number): Promise<{ file: number; offset: number }> {
   let need = n;
   for (let i = files.length - 1; i >= 0; i--) {
     const offset = await tailOffset(files[i], need).catch(() => 0);
@@ -134,84 +130,103 @@ export interface FollowControl {
 
 /** Log entries of a k8s-file log, filtered as `docker logs` does. */
 export async function* readLogs(path: string, opts: LogOptions, follow?: FollowControl): AsyncGenerator<LogEntry> {
-  // the current file's identity first: a rotation while we read shows as a new inode at `path`
-  const state = { offset: 0, ino: (await stat(path).catch(() => null))?.ino ?? 0 };
-  const rotated: string[] = [];
-  for (const f of await rotatedLogFiles(path)) if ((await stat(f).catch(() => null))?.ino !== state.ino) rotated.push(f);
-  const files = [...rotated, path];
-  const from = opts.tail !== undefined && opts.tail >= 0 ? await tailStart(files, opts.tail) : { file: 0, offset: 0 };
-  const wanted = (p: ParsedLine) =>
-    ((p.stream === 'stdout' && opts.stdout) || (p.stream === 'stderr' && opts.stderr)) &&
-    (opts.since === undefined || p.seconds >= opts.since) &&
-    (opts.until === undefined || opts.until <= 0 || p.seconds <= opts.until);
-  const pastUntil = (p: ParsedLine) => opts.until !== undefined && opts.until > 0 && p.seconds > opts.until;
-  let done = false;
-  const entries = async function* (file: string | FileHandle, offset: number): AsyncGenerator<LogEntry> {
-    for await (const line of readLines(file, offset, state)) {
-      const p = parseLogLine(line);
-      if (!p) continue;
-      if (pastUntil(p)) {
-        done = true;
-        return;
-      }
-      if (wanted(p)) yield toEntry(p);
-    }
-  };
-  /** the current file from where we stopped; first the rest of the one we read if it was rotated away */
-  const current = async function* (): AsyncGenerator<LogEntry> {
-    // the file as opened decides: a rotation between a stat and an open would read the new file at the old offset
-    const fh = await open(path, 'r').catch(() => null);
-    if (!fh) return; // renamed away, conmon not yet reopened: the next wake-up reads it
-    try {
-      const ino = (await fh.stat()).ino;
-      if (state.ino && ino !== state.ino) {
-        if ((await stat(`${path}.1`).catch(() => null))?.ino === state.ino) yield* entries(`${path}.1`, state.offset);
-        state.offset = 0;
-      }
-      if (!done) yield* entries(fh, state.offset);
-    } finally {
-      await fh.close();
-    }
-  };
-
-  for (let i = from.file; i < rotated.length && !done; i++) {
-    const ino = state.ino;
-    yield* entries(files[i], i === from.file ? from.offset : 0);
-    state.ino = ino;
-  }
-  state.offset = from.file === rotated.length ? from.offset : 0;
-  if (!done) yield* current();
-  if (done || !opts.follow || !follow) return;
-
-  // follow: wake on file changes (inotify) and re-read from where we stopped, until the container stops
+  // the files a follower reads next, in order: the live one, then each one conmon reopens (log-files.ts)
+  const queue: OpenLog[] = [];
+  const seen = new Set<number>();
   let wake: (() => void) | null = null;
   let changed = true;
   const notify = () => {
     changed = true;
     wake?.();
   };
-  let watcher: ReturnType<typeof watch> | null = null;
-  try {
-    // the directory, not the file: a rotation renames the file away and conmon makes a new one
-    const name = basename(path);
-    watcher = watch(dirname(path), (_e, f) => f === name && notify());
-  } catch {
-    watcher = null;
+  const following = !!(opts.follow && follow);
+  let unsubscribe = () => {};
+  // one consistent look at the set: every file opened at once, under the lock rotation and splits take
+  const set = await withLogLock(path, async () => {
+    const s = await openLogSet(path);
+    if (following) unsubscribe = subscribeLog(path, { seen, push: (fh, ino) => (queue.push({ fh, ino }), notify()) });
+    return s;
+  });
+  for (const o of set.rotated) seen.add(o.ino);
+  if (set.live) {
+    seen.add(set.live.ino);
+    queue.push(set.live);
   }
-  const timer = setInterval(notify, watcher ? 1000 : 100);
-  follow.signal?.addEventListener('abort', notify);
+  const state = { offset: 0, ino: 0 };
   try {
-    while (!follow.signal?.aborted && !done) {
-      if (!changed) await new Promise<void>((r) => (wake = r));
-      wake = null;
-      changed = false;
-      const alive = follow.running();
-      yield* current();
-      if (!alive) return; // read once more after it stopped, so its last lines are not lost
+    const files = [...set.rotated.map((o) => o.fh), ...(set.live ? [set.live.fh] : [])];
+    const from = opts.tail !== undefined && opts.tail >= 0 && files.length ? await tailStart(files, opts.tail) : { file: 0, offset: 0 };
+    const wanted = (p: ParsedLine) =>
+      ((p.stream === 'stdout' && opts.stdout) || (p.stream === 'stderr' && opts.stderr)) &&
+      (opts.since === undefined || p.seconds >= opts.since) &&
+      (opts.until === undefined || opts.until <= 0 || p.seconds <= opts.until);
+    const pastUntil = (p: ParsedLine) => opts.until !== undefined && opts.until > 0 && p.seconds > opts.until;
+    let done = false;
+    const entries = async function* (file: FileHandle, offset: number): AsyncGenerator<LogEntry> {
+      for await (const line of readLines(file, offset, state)) {
+        const p = parseLogLine(line);
+        if (!p) continue;
+        if (pastUntil(p)) {
+          done = true;
+          return;
+        }
+        if (wanted(p)) yield toEntry(p);
+      }
+    };
+    for (let i = from.file; i < set.rotated.length && !done; i++) yield* entries(set.rotated[i].fh, i === from.file ? from.offset : 0);
+    state.offset = from.file === set.rotated.length ? from.offset : 0;
+    /** the queued files from where we stopped; one with a successor is complete (conmon closed it before reopening) */
+    const drain = async function* (): AsyncGenerator<LogEntry> {
+      while (queue.length && !done) {
+        const complete = queue.length > 1;
+        yield* entries(queue[0].fh, state.offset);
+        if (!complete) return;
+        await queue.shift()!.fh.close();
+        state.offset = 0;
+      }
+    };
+    yield* drain();
+    if (done || !following || !follow) return;
+
+    /** a live file nobody handed over (no rotation watched: a restart's file, or max-file 1's truncation) */
+    const adoptLive = async () => {
+      const ino = (await stat(path).catch(() => null))?.ino;
+      if (!ino || seen.has(ino)) return;
+      const fh = await open(path, 'r').catch(() => null);
+      if (!fh) return;
+      const got = (await fh.stat()).ino;
+      if (seen.has(got)) return void (await fh.close());
+      seen.add(got);
+      queue.push({ fh, ino: got });
+    };
+    // follow: wake on file changes (inotify) and re-read from where we stopped, until the container stops
+    let watcher: ReturnType<typeof watch> | null = null;
+    try {
+      // the directory, not the file: a rotation renames the file away and conmon makes a new one
+      const name = basename(path);
+      watcher = watch(dirname(path), (_e, f) => f === name && notify());
+    } catch {
+      watcher = null;
+    }
+    const timer = setInterval(notify, watcher ? 1000 : 100);
+    follow.signal?.addEventListener('abort', notify);
+    try {
+      while (!follow.signal?.aborted && !done) {
+        if (!changed) await new Promise<void>((r) => (wake = r));
+        wake = null;
+        changed = false;
+        const alive = follow.running();
+        await adoptLive();
+        yield* drain();
+        if (!alive) return; // read once more after it stopped, so its last lines are not lost
+      }
+    } finally {
+      clearInterval(timer);
+      watcher?.close();
+      follow.signal?.removeEventListener('abort', notify);
     }
   } finally {
-    clearInterval(timer);
-    watcher?.close();
-    follow.signal?.removeEventListener('abort', notify);
+    unsubscribe();
+    for (const o of [...set.rotated, ...queue]) await o.fh.close().catch(() => {}); // already closed: a drained one
   }
 }
