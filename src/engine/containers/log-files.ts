@@ -30,10 +30,8 @@ export async function rotatedNewestFirst(path: string): Promise<string[]> {
 }
 
 export interface LogFollower {
-  /** live files opened for this follower, in the order conmon made them */
-  push(fh: FileHandle, ino: number): void;
-  /** inodes this follower already holds or held */
-  seen: Set<number>;
+  /** take a live file (conmon made them in this order); false when it already holds that one */
+  push(fh: FileHandle, ino: number): boolean;
 }
 
 const followers = new Map<string, Set<LogFollower>>();
@@ -55,15 +53,9 @@ export async function publishLive(logPath: string): Promise<void> {
   const ino = (await stat(logPath).catch(() => null))?.ino;
   if (!ino) return;
   for (const f of set) {
-    if (f.seen.has(ino)) continue;
     const fh = await open(logPath, 'r').catch(() => null);
     if (!fh) return; // gone: nothing of it to hand over
-    if ((await fh.stat()).ino !== ino) {
-      await fh.close();
-      return;
-    }
-    f.seen.add(ino);
-    f.push(fh, ino);
+    if ((await fh.stat()).ino !== ino || !f.push(fh, ino)) await fh.close();
   }
 }
 

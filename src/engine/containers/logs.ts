@@ -131,8 +131,14 @@ export interface FollowControl {
 /** Log entries of a k8s-file log, filtered as `docker logs` does. */
 export async function* readLogs(path: string, opts: LogOptions, follow?: FollowControl): AsyncGenerator<LogEntry> {
   // the files a follower reads next, in order: the live one, then each one conmon reopens (log-files.ts)
+  // (an inode number is compared only with files held open: a closed one's number may come again)
   const queue: OpenLog[] = [];
-  const seen = new Set<number>();
+  const take = (fh: FileHandle, ino: number) => {
+    if (queue.some((o) => o.ino === ino)) return false;
+    queue.push({ fh, ino });
+    notify();
+    return true;
+  };
   let wake: (() => void) | null = null;
   let changed = true;
   const notify = () => {
@@ -144,14 +150,10 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
   // one consistent look at the set: every file opened at once, under the lock rotation and splits take
   const set = await withLogLock(path, async () => {
     const s = await openLogSet(path);
-    if (following) unsubscribe = subscribeLog(path, { seen, push: (fh, ino) => (queue.push({ fh, ino }), notify()) });
+    if (s.live) queue.push(s.live);
+    if (following) unsubscribe = subscribeLog(path, { push: take });
     return s;
   });
-  for (const o of set.rotated) seen.add(o.ino);
-  if (set.live) {
-    seen.add(set.live.ino);
-    queue.push(set.live);
-  }
   const state = { offset: 0, ino: 0 };
   try {
     const files = [...set.rotated.map((o) => o.fh), ...(set.live ? [set.live.fh] : [])];
@@ -191,13 +193,9 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
     /** a live file nobody handed over (no rotation watched: a restart's file, or max-file 1's truncation) */
     const adoptLive = async () => {
       const ino = (await stat(path).catch(() => null))?.ino;
-      if (!ino || seen.has(ino)) return;
+      if (!ino || queue.some((o) => o.ino === ino)) return;
       const fh = await open(path, 'r').catch(() => null);
-      if (!fh) return;
-      const got = (await fh.stat()).ino;
-      if (seen.has(got)) return void (await fh.close());
-      seen.add(got);
-      queue.push({ fh, ino: got });
+      if (fh && !take(fh, (await fh.stat()).ino)) await fh.close();
     };
     // follow: wake on file changes (inotify) and re-read from where we stopped, until the container stops
     let watcher: ReturnType<typeof watch> | null = null;
