@@ -84,3 +84,22 @@ test('while the container still runs after a burst the bound holds too (once con
   assertRun(logs, 1000, 'logs');
   ok(await d.docker(['rm', '-f', name]));
 });
+
+test('a burst while the daemon is away: its next start brings the files within the bound', async () => {
+  const name = uniqueName('burstd');
+  ok(await d.docker(['run', '-d', '--name', name, '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c',
+    'sleep 2; for i in $(seq 500); do echo line $i; done; sleep 60']));
+  await d.stop();
+  await new Promise((r) => setTimeout(r, 3000));
+  await d.restart();
+  const before = await logFiles(name);
+  const within = (files: { size: number }[]) => files.length <= 2 && files.every((x) => x.size <= 2000 + 60);
+  let files = before;
+  try {
+    await waitFor('files within the bound', async () => { files = await logFiles(name); return within(files) || null; }, 15_000, 200);
+  } finally {
+    console.log(`daemon away: right after restart ${describe(before)}; then ${describe(files)}`);
+  }
+  assertRun((await d.docker(['logs', name])).stdout.trim().split('\n'), 500, 'logs');
+  ok(await d.docker(['rm', '-f', name]));
+});
