@@ -2,11 +2,12 @@
 //   <RFC3339Nano local time> stdout|stderr F|P <text>
 // F ends a line, P is a partial chunk (no newline in the output). Read forward as a stream, --tail reads
 // backwards in chunks (never the whole file), --follow watches the file until the container stops.
-// Rotated files (container.log.1 newest … .N oldest, log-driver.ts) are read first, oldest first.
+// Rotated files (container.log.1 newest … .N oldest, log-driver.ts) are read first, oldest first; all of them
+// are opened at once under the lock changes to the set take (log-files.ts), and a follower holds its fds.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { openLogSet, rotatedNewestFirst, subscribeLog, withLogLock, type OpenLog } from './log-files.ts';
+import { openLogSet, subscribeLog, withLogLock, type OpenLog } from './log-files.ts';
 import type { LogEntry, LogOptions } from '../types.ts';
 
 export interface ParsedLine {
@@ -68,11 +69,6 @@ export async function tailOffset(file: string | FileHandle, n: number, chunkSize
   } finally {
     if (typeof file === 'string') await fh.close();
   }
-}
-
-/** The rotated files of the log at `path`, oldest first (container.log.N … container.log.1). */
-export async function rotatedLogFiles(path: string): Promise<string[]> {
-  return (await rotatedNewestFirst(path)).reverse();
 }
 
 async function countLines(fh: FileHandle): Promise<number> {
@@ -177,6 +173,8 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
     };
     for (let i = from.file; i < set.rotated.length && !done; i++) yield* entries(set.rotated[i].fh, i === from.file ? from.offset : 0);
     state.offset = from.file === set.rotated.length ? from.offset : 0;
+    // read once: a follower holding them would keep dropped files' space in use
+    for (const o of set.rotated.splice(0)) await o.fh.close();
     /** the queued files from where we stopped; one with a successor is complete (conmon closed it before reopening) */
     const drain = async function* (): AsyncGenerator<LogEntry> {
       while (queue.length && !done) {
