@@ -8,7 +8,8 @@ import { log, paths, type Ctx } from './context.ts';
 import { deleteStopped } from './runtime.ts';
 import { restartOnBoot } from './restart.ts';
 import { watchLogRotation } from './log-driver.ts';
-import { exists, liveOf, newExitSignal, processExit, purgeRemoved, removeLocked, serialize, startLocked } from './lifecycle.ts';
+import { exists, liveOf, newExitSignal, processExit, purgeRemoved, removeLocked, serialize } from './lifecycle.ts';
+import { startLocked } from './start.ts';
 
 
 function conmonAlive(pid: number, id: string): boolean {

@@ -10,8 +10,9 @@ import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, ty
 import { log, paths, readHostInfo, type Ctx, type HostInfo } from './context.ts';
 import { createContainer } from './create.ts';
 import {
-  forceStopForRemoval, isActive, killContainer, liveOf, onExitFile, removeLocked, serialize, startLocked, stopLocked,
+  forceStopForRemoval, isActive, killContainer, liveOf, onExitFile, removeLocked, serialize, stopLocked,
 } from './lifecycle.ts';
+import { startLocked } from './start.ts';
 import { filterContainers } from './filters.ts';
 import { adoptAll } from './adopt.ts';
 import { createAttachment } from './attach.ts';
