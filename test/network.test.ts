@@ -4,7 +4,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { get } from 'node:http';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, run, startDaemon, uniqueName, waitFor, type Daemon } from './harness.ts';
 
@@ -64,6 +64,24 @@ async function footprint(): Promise<{ veths: number; netns: number; rules: numbe
   for (const net of existsSync(ipam) ? readdirSync(ipam) : []) leases += readdirSync(join(ipam, net)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length;
   return { veths, netns, rules, leases };
 }
+
+// the one outside host this machine may reach: the Debian mirror the host's apt uses (name resolution too)
+function hostAptMirror(): { host: string; path: string } | undefined {
+  for (const f of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+    const m = /^(?:URIs:\s*|deb\s+)(http:\/\/([^/\s]+)(\/\S*)?)/m.exec(text);
+    if (m) return { host: m[2], path: `${(m[3] ?? '/').replace(/\/$/, '')}/dists/bookworm/Release` };
+  }
+  return undefined;
+}
+
+test('default bridge: outbound traffic is masqueraded and names resolve: a container reaches the host\'s apt mirror', { skip: !hostAptMirror() && 'no http apt mirror configured on this host' }, async () => {
+  const { host, path } = hostAptMirror()!;
+  // busybox wget's -T crashes here: the shell's timeout bounds it instead
+  const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', `timeout 30 wget -q -O - http://${host}${path} | head -c 200`]);
+  ok(r);
+  assert.match(r.stdout, /^(Origin|Label|Suite|Codename):/m);
+});
 
 test('default bridge: an address from --bip, a default route, the host\'s resolvers; -p 127.0.0.1:P:80 answers on the host', async () => {
   const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'ip -4 addr show eth0; ip route; cat /etc/resolv.conf']);
