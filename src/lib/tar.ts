@@ -11,10 +11,10 @@ import { createReadStream, openSync, writeSync, closeSync, fchownSync, fchmodSyn
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { posix, join } from 'node:path';
-import { Readable, pipeline } from 'node:stream';
+import { Readable, Duplex, pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import tarStream from 'tar-stream';
 import type { Headers } from 'tar-stream';
@@ -40,7 +40,7 @@ export interface ExtractOptions {
   symlinkParents?: 'refuse' | 'follow-in-root';
 }
 
-/** Unpack a tar stream (plain, gzip or zstd) into destDir. Resolves with the sum of file sizes. */
+/** Unpack a tar stream (plain, gzip, zstd, bzip2 or xz) into destDir. Resolves with the sum of file sizes. */
 export async function extractTar(source: Readable, destDir: string, opts: ExtractOptions = {}): Promise<{ size: number }> {
   const decompress = await decompressor(source);
   const extract = tarStream.extract();
@@ -292,9 +292,21 @@ async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | 
   const head = await peek(source, 4);
   if (head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
   if (head.readUInt32LE(0) === 0xfd2fb528) return zlib.createZstdDecompress();
-  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) throw invalidArgument('bzip2-compressed tar is not supported: decompress it first');
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a) throw invalidArgument('xz-compressed tar is not supported: decompress it first');
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return spawnDecompressor('bzip2');
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a) return spawnDecompressor('xz');
   return null;
+}
+
+/** bzip2 and xz through their own programs, as docker's DecompressStream runs `xz -d -c -q` (no zlib for them). */
+function spawnDecompressor(cmd: 'bzip2' | 'xz'): NodeJS.ReadWriteStream {
+  const child = spawn(cmd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // Node accepts a {writable, readable} pair here; @types/node only knows web streams for this shape
+  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout } as unknown as Duplex);
+  child.on('error', (err) => duplex.destroy(failedPrecondition(`${cmd} is needed to read a ${cmd}-compressed tar (Debian package "${cmd === 'xz' ? 'xz-utils' : 'bzip2'}")`, err)));
+  child.on('exit', (code) => {
+    if (code) duplex.destroy(invalidArgument(`the ${cmd}-compressed tar is corrupt (${cmd} exited with ${code})`));
+  });
+  return duplex;
 }
 
 /** Read at least n bytes (or until the end) and put them back, so the stream starts intact. */
@@ -336,6 +348,13 @@ export interface PackOptions {
   include?: string[];
   /** pack root itself (a file or a dir) as one top entry of this name (`docker cp` out: the basename) */
   rename?: string;
+  /**
+   * Decide per path (relative to root): 'keep'; 'omit' leaves the entry out but still walks a directory's
+   * children (a .dockerignore'd dir with re-included files); 'prune' leaves out a directory and all below it.
+   */
+  filter?: (name: string, st: Stats) => 'keep' | 'omit' | 'prune';
+  /** small files (a Dockerfile from outside a build context) appended after the walk */
+  extra?: Array<{ name: string; mode: number; content: Buffer }>;
 }
 
 /**
@@ -354,7 +373,11 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
       const names = o.include.map((p) => cleanEntryName(p)).filter((p) => p !== '').sort(byteOrder);
       for (const name of names) await packPath(pack, join(root, name), name, seen);
     } else {
-      for (const name of (await readdir(root)).sort(byteOrder)) await packPath(pack, join(root, name), name, seen);
+      for (const name of (await readdir(root)).sort(byteOrder)) await packPath(pack, join(root, name), name, seen, o.filter);
+    }
+    const now = new Date();
+    for (const x of o.extra ?? []) {
+      await new Promise<void>((resolve, reject) => pack.entry({ name: x.name, mode: x.mode, mtime: now, type: 'file', size: x.content.length }, x.content, (err) => (err ? reject(err) : resolve())));
     }
     pack.finalize();
   })().catch((err) => pack.destroy(err));
@@ -363,12 +386,14 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-async function packPath(pack: tarStream.Pack, path: string, name: string, seen: Map<string, string>): Promise<void> {
+async function packPath(pack: tarStream.Pack, path: string, name: string, seen: Map<string, string>, filter?: PackOptions['filter']): Promise<void> {
   const st = await lstat(path);
   const h: Headers = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  const verdict = filter ? filter(name, st) : 'keep';
+  if (verdict === 'prune' || (verdict === 'omit' && !st.isDirectory())) return;
   if (st.isDirectory()) {
-    await entry(pack, { ...h, name: name + '/', type: 'directory' });
-    for (const child of (await readdir(path)).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen);
+    if (verdict === 'keep') await entry(pack, { ...h, name: name + '/', type: 'directory' });
+    for (const child of (await readdir(path)).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen, filter);
   } else if (st.isSymbolicLink()) {
     await entry(pack, { ...h, type: 'symlink', linkname: await readlink(path) });
   } else if (st.isFile()) {
