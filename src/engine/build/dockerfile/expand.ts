@@ -71,7 +71,7 @@ export function expandInstruction(instr: Instruction, vars: Vars, escape = '\\')
     case 'VOLUME':
       return { ...instr, volumes: instr.volumes.map(word) };
     case 'COPY':
-      return { ...instr, sources: instr.sources.map(word), dest: word(instr.dest), chown: word(instr.chown), chmod: word(instr.chmod), from: word(instr.from) };
+      return { ...instr, sources: instr.sources.map(word), dest: word(instr.dest), chown: word(instr.chown), chmod: word(instr.chmod) }; // --from is never expanded
     case 'ADD':
       return { ...instr, sources: instr.sources.map(word), dest: word(instr.dest), chown: word(instr.chown), chmod: word(instr.chmod), checksum: word(instr.checksum) };
     default:

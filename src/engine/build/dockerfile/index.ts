@@ -10,7 +10,7 @@
 //
 // 2. resolveStages(dockerfile, { buildArgs, target }) (or planBuild(text, opts) for 1+2) → BuildPlan:
 //    FROM lines expanded with the meta ARGs (+ --build-arg), stage names, each stage's base as
-//    { kind: 'scratch' | 'image' | 'stage' }, COPY --from resolved the same way (a stage by name or
+//    { kind: 'scratch' | 'image' | 'stage' }, COPY --from (never expanded, as docker) resolved alike (a stage by name or
 //    index, else an image), `target` (--target, else the last stage) and `order`: the stages the target
 //    needs, each after the stages it reads from. A cycle is an error.
 //

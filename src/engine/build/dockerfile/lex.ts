@@ -55,67 +55,72 @@ const peek = (s: Scan): string | undefined => s.chars[s.pos];
 const next = (s: Scan): string | undefined => s.chars[s.pos++];
 
 // Words accumulate as docker's wordsStruct: expanded text splits on spaces, quoted text does not.
-class WordsSink {
-  word = '';
-  words: string[] = [];
-  inWord = false;
-  addChar(ch: string): void {
-    if (isSpace(ch)) {
-      if (this.inWord && this.word.length) {
-        this.words.push(this.word);
-        this.word = '';
-        this.inWord = false;
-      }
-    } else this.addRaw(ch);
+interface WordsSink {
+  word: string;
+  words: string[];
+  inWord: boolean;
+}
+
+const newSink = (): WordsSink => ({ word: '', words: [], inWord: false });
+
+function addChar(w: WordsSink, ch: string): void {
+  if (!isSpace(ch)) return addRaw(w, ch);
+  if (w.inWord && w.word.length) {
+    w.words.push(w.word);
+    w.word = '';
+    w.inWord = false;
   }
-  addRaw(text: string): void {
-    this.word += text;
-    this.inWord = true;
-  }
-  addString(text: string): void {
-    for (const ch of text) this.addChar(ch);
-  }
-  finish(): string[] {
-    if (this.word.length) this.words.push(this.word);
-    return this.words;
-  }
+}
+
+function addRaw(w: WordsSink, text: string): void {
+  w.word += text;
+  w.inWord = true;
+}
+
+function addExpanded(w: WordsSink, text: string): void {
+  for (const ch of text) addChar(w, ch);
+}
+
+function finish(w: WordsSink): string[] {
+  if (w.word.length) w.words.push(w.word);
+  return w.words;
 }
 
 function stopOn(s: Scan, stop: string | undefined, rawEscapes: boolean): LexResult {
   let result = '';
-  const sink = new WordsSink();
+  const sink = newSink();
   for (let ch = peek(s); ch !== undefined; ch = peek(s)) {
     if (stop !== undefined && ch === stop) {
       s.pos++;
-      return { word: result, words: sink.finish() };
+      return { word: result, words: finish(sink) };
     }
     if (ch === '$') {
       const v = dollar(s);
       result += v;
-      sink.addString(v);
+      addExpanded(sink, v);
     } else if (ch === "'" || ch === '"') {
       const v = ch === "'" ? singleQuote(s) : doubleQuote(s, rawEscapes);
       result += v;
-      sink.addRaw(v);
+      addRaw(sink, v);
     } else {
       next(s);
       if (ch === s.escape) {
         if (rawEscapes) {
-          sink.addRaw(ch);
+          addRaw(sink, ch);
           result += ch;
         }
         const escaped = next(s);
         if (escaped === undefined) break; // an escape at the end of the word is dropped
-        sink.addRaw(escaped);
+        addRaw(sink, escaped);
         result += escaped;
       } else {
-        sink.addChar(ch);
+        addChar(sink, ch);
         result += ch;
       }
     }
   }
   if (stop !== undefined) throw new Error(`unexpected end of statement while looking for matching ${stop}`);
-  return { word: result, words: sink.finish() };
+  return { word: result, words: finish(sink) };
 }
 
 function singleQuote(s: Scan): string {

@@ -2,7 +2,6 @@
 // resolved to a stage or an image (buildkit's rules: FROM sees earlier stage names only, COPY --from any
 // stage; a cycle is an error), and the order to build the stages the target needs.
 import { processWord } from './lex.ts';
-import { applyInstruction, newScope, scopeVars, type ArgContext } from './expand.ts';
 import { LineError } from './lines.ts';
 import type { Dockerfile, FromLine, Instruction } from './types.ts';
 
@@ -70,7 +69,7 @@ export function resolveStages(df: Dockerfile, opts: ResolveOptions = {}): BuildP
       instructions: stage.instructions,
       copyFrom: new Map(),
     };
-    resolveCopyFrom(resolved, names, df, { buildArgs, metaArgs }, used);
+    resolveCopyFrom(resolved, names, df, used);
     all.push(resolved);
   }
   const target = targetIndex(all, opts.target);
@@ -92,22 +91,15 @@ function baseSource(image: string, earlier: ResolvedStage[]): Source {
   return stage ? { kind: 'stage', index: stage.index } : { kind: 'image', ref: image };
 }
 
-// Walk the stage's ARG/ENV statically (without the base image's ENV) to expand each --from value.
-function resolveCopyFrom(stage: ResolvedStage, names: string[], df: Dockerfile, ctx: ArgContext, used: Set<string>): void {
-  const scope = newScope();
+// COPY --from is never expanded (docker's rule); BuildKit now says so instead of failing later, and so do we.
+function resolveCopyFrom(stage: ResolvedStage, names: string[], df: Dockerfile, used: Set<string>): void {
   stage.instructions.forEach((instr, i) => {
     if (instr.kind === 'ARG') for (const a of instr.args) used.add(a.key);
-    if (instr.kind === 'ARG' || instr.kind === 'ENV') {
-      try {
-        applyInstruction(instr, scope, ctx, df.escape);
-      } catch {
-        // may need the base image's ENV (`${HOME:?}`), unknown here: the builder reports it at this step
-      }
+    if (instr.kind !== 'COPY' || !instr.from) return;
+    if (word(instr.from, {}, df.escape, instr.line) !== instr.from) {
+      throw new LineError(instr.line, 'variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround');
     }
-    if (instr.kind === 'COPY' && instr.from) {
-      const from = word(instr.from, scopeVars(scope), df.escape, instr.line);
-      stage.copyFrom.set(i, copySource(from, names, instr.line));
-    }
+    stage.copyFrom.set(i, copySource(instr.from, names, instr.line));
   });
 }
 
