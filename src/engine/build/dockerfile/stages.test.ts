@@ -42,7 +42,7 @@ test('meta ARGs reach FROM lines only, unless re-declared in the stage', () => {
   const built = planBuild(text, { buildArgs: { TAG: 'latest' } });
   assert.deepEqual(built.plan.stages[0].base, { kind: 'image', ref: 'busybox:latest' });
   assert.deepEqual(built.plan.unusedBuildArgs, []);
-  assert.deepEqual(planBuild(text, { buildArgs: { NOPE: '1' } }).plan.unusedBuildArgs, ['NOPE']);
+  assert.deepEqual(planBuild(text, { buildArgs: { NOPE: '1', http_proxy: 'http://p:3128' } }).plan.unusedBuildArgs, ['NOPE']);
 });
 
 test('ARG and ENV scoping: ENV wins over ARG, one line sees the scope from before it, base env is visible', () => {

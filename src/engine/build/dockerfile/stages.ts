@@ -40,6 +40,11 @@ export interface BuildPlan {
   unusedBuildArgs: string[];
 }
 
+/** Proxy build args docker accepts without an ARG (available to RUN, never reported as unused). */
+export const builtinBuildArgs: ReadonlySet<string> = new Set(
+  ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((k) => [k, k.toLowerCase()]),
+);
+
 /** Resolve stages and references; errors are LineErrors at the offending line. */
 export function resolveStages(df: Dockerfile, opts: ResolveOptions = {}): BuildPlan {
   const buildArgs = opts.buildArgs ?? {};
@@ -73,7 +78,7 @@ export function resolveStages(df: Dockerfile, opts: ResolveOptions = {}): BuildP
     all.push(resolved);
   }
   const target = targetIndex(all, opts.target);
-  return { metaArgs, stages: all, target, order: buildOrder(all, target), unusedBuildArgs: Object.keys(buildArgs).filter((k) => !used.has(k)).sort() };
+  return { metaArgs, stages: all, target, order: buildOrder(all, target), unusedBuildArgs: Object.keys(buildArgs).filter((k) => !used.has(k) && !builtinBuildArgs.has(k)).sort() };
 }
 
 function word(text: string, vars: Record<string, string>, escape: string, line: number): string {
