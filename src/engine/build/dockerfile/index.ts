@@ -36,7 +36,7 @@
 //
 // Docker's classic builder refuses BuildKit-only RUN flags (--mount, --network, --security) with docker's
 // message; COPY/ADD --chmod, --link and heredocs parse here and the builder decides whether it supports them.
-export { parseDockerfile, planBuild, type ParseOptions } from './parse.ts';
+export { parseDockerfile, parseTrigger, planBuild, type ParseOptions } from './parse.ts';
 export { resolveStages, copySource, builtinBuildArgs, type BuildPlan, type ResolvedStage, type ResolveOptions, type Source } from './stages.ts';
 export { applyInstruction, expandInstruction, newScope, scopeVars, type ArgContext, type Scope } from './expand.ts';
 export { processWord, processWords, type Vars } from './lex.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isKind } from '../../../lib/errors.ts';
-import { parseDockerfile, type Instruction } from './index.ts';
+import { parseDockerfile, parseTrigger, type Instruction } from './index.ts';
 
 const only = (text: string): Instruction[] => parseDockerfile(text).stages[0].instructions;
 const first = (text: string): Instruction => only(text)[0];
@@ -209,6 +209,10 @@ test('ONBUILD keeps its trigger text; ONBUILD ONBUILD/FROM/MAINTAINER are refuse
   assert.equal(o.kind === 'ONBUILD' && o.expression, 'RUN echo "$HOME"');
   rejects('FROM x\nONBUILD ONBUILD RUN x\n', "Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   rejects('FROM x\nONBUILD from y\n', "Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
+  // the child build re-parses the trigger text alone
+  const trigger = parseTrigger(o.kind === 'ONBUILD' ? o.expression : '');
+  assert.deepEqual(trigger.kind === 'RUN' && trigger.command, ['echo "$HOME"']);
+  assert.throws(() => parseTrigger('RUN a\nRUN b'), { message: 'onbuild trigger should be a single expression' });
   rejects('FROM x\nONBUILD MAINTAINER me\n', "Dockerfile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
 });
 

@@ -33,6 +33,17 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): Dockerfi
   });
 }
 
+/** One ONBUILD trigger (the image's OnBuild text) as an instruction, as docker re-parses it in the child build. */
+export function parseTrigger(expression: string, opts: ParseOptions = {}): Instruction {
+  return located(opts, () => {
+    const { lines, escape } = splitLines(expression);
+    if (lines.length !== 1) throw new Error('onbuild trigger should be a single expression');
+    const parsed = parseInstruction(lines[0], escape);
+    if (parsed.kind === 'FROM') throw new LineError(lines[0].line, "FROM isn't allowed as an ONBUILD trigger");
+    return parsed;
+  });
+}
+
 /** Parse and resolve stages in one step (FROM expansion, --target, COPY --from). */
 export function planBuild(text: string, opts: ParseOptions & ResolveOptions = {}): { dockerfile: Dockerfile; plan: BuildPlan } {
   const dockerfile = parseDockerfile(text, opts);

@@ -114,7 +114,8 @@ test('--target picks the stage and only what it needs', () => {
 test('cycles, bad indexes, duplicate names and expansion errors name the line', () => {
   rejects(() => planBuild('FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n', { target: 'a' }), 'Dockerfile:4: circular dependency detected on stage: a');
   rejects(() => planBuild('FROM busybox AS a\nCOPY --from=a /x /x\n'), 'Dockerfile:2: circular dependency detected on stage: a');
-  rejects(() => planBuild('FROM busybox\nCOPY --from=3 /x /x\n'), 'Dockerfile:2: invalid stage index 3');
+  rejects(() => planBuild('FROM busybox\nCOPY --from=3 /x /x\n'), 'Dockerfile:2: invalid from flag value 3: index out of bounds');
+  rejects(() => planBuild('FROM busybox\nFROM busybox\nCOPY --from=1 /x /x\n'), 'Dockerfile:3: invalid from flag value 1: refers to current build stage');
   rejects(() => planBuild('FROM busybox AS a\nFROM busybox AS A\n'), 'Dockerfile:2: duplicate stage name "a"');
   rejects(() => planBuild('ARG X\nFROM ${X:?setX}\n'), 'Dockerfile:2: failed to process "${X:?setX}": X: setX');
   // a missing variable that the base image may provide is left for the builder's step

@@ -104,15 +104,17 @@ function resolveCopyFrom(stage: ResolvedStage, names: string[], df: Dockerfile, 
     if (word(instr.from, {}, df.escape, instr.line) !== instr.from) {
       throw new LineError(instr.line, 'variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround');
     }
-    stage.copyFrom.set(i, copySource(instr.from, names, instr.line));
+    stage.copyFrom.set(i, copySource(instr.from, names, stage.index, instr.line));
   });
 }
 
-/** `--from=<name|index|image>`: a stage of the file (by name or index), or an image reference. */
-export function copySource(from: string, stageNames: readonly string[], line: number): Source {
+/** `--from=<name|index|image>` in stage `current`: a stage of the file (by name or index), or an image reference. */
+export function copySource(from: string, stageNames: readonly string[], current: number, line: number): Source {
   if (/^\d+$/.test(from)) {
     const index = Number(from);
-    if (index >= stageNames.length) throw new LineError(line, `invalid stage index ${from}`);
+    // docker's classic builder wording (buildStages.validateIndex)
+    if (index === current) throw new LineError(line, `invalid from flag value ${from}: refers to current build stage`);
+    if (index >= stageNames.length) throw new LineError(line, `invalid from flag value ${from}: index out of bounds`);
     return { kind: 'stage', index };
   }
   const index = stageNames.indexOf(from.toLowerCase());
