@@ -6,7 +6,7 @@
 // 1. parseDockerfile(text, { file }) → Dockerfile: directives, the escape character, the meta ARGs
 //    (before the first FROM) and the stages, each a FROM line plus typed instructions carrying their
 //    first/last line numbers. Values are as written: quotes kept, `$VARS` unexpanded. Bad input throws
-//    invalidArgument('Dockerfile:<line>: <docker's message>'), e.g. `Dockerfile:3: unknown instruction: FORM`.
+//    invalidArgument('Dockerfile:<line>: <docker's message>'), e.g. `Dockerfile:3: unknown instruction: FORM (did you mean FROM?)`.
 //
 // 2. resolveStages(dockerfile, { buildArgs, target }) (or planBuild(text, opts) for 1+2) → BuildPlan:
 //    FROM lines expanded with the meta ARGs (+ --build-arg), stage names, each stage's base as

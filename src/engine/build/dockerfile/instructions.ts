@@ -88,8 +88,34 @@ function build(raw: RawLine, escape: string): Parsed {
     case 'onbuild':
       return onbuild(raw);
     default:
-      throw new Error(`unknown instruction: ${raw.word}`);
+      throw new Error(`unknown instruction: ${raw.word}${suggestion(raw.word)}`);
   }
+}
+
+const instructionNames = ['add', 'arg', 'cmd', 'copy', 'entrypoint', 'env', 'expose', 'from', 'healthcheck', 'label', 'maintainer', 'onbuild', 'run', 'shell', 'stopsignal', 'user', 'volume', 'workdir'];
+
+// buildkit's suggest.WrapError: the closest name within edit distance 2, in the word's case.
+function suggestion(word: string): string {
+  const lower = word.toLowerCase();
+  let best = '';
+  let bestDist = 3;
+  for (const name of instructionNames) {
+    const d = editDistance(lower, name);
+    if (d < bestDist) [best, bestDist] = [name, d];
+  }
+  if (!best) return '';
+  const cased = word === word.toLowerCase() ? best : word === word.toUpperCase() ? best.toUpperCase() : best;
+  return ` (did you mean ${cased}?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : '');

@@ -64,9 +64,10 @@ test('parser directives: syntax and escape at the top only', () => {
 });
 
 test('errors name the line (and the -f file)', () => {
-  rejects('FROM busybox\nRUN true\nFORM x\n', 'Dockerfile:3: unknown instruction: FORM');
-  rejects('FROM busybox\n\nRUN \\\n true\nFORM x\n', 'Dockerfile:5: unknown instruction: FORM', undefined);
-  rejects('FROM busybox\nFORM x\n', 'build/Dockerfile.dev:2: unknown instruction: FORM', 'build/Dockerfile.dev');
+  rejects('FROM busybox\nRUN true\nFORM x\n', 'Dockerfile:3: unknown instruction: FORM (did you mean FROM?)');
+  rejects('FROM busybox\n\nRUN \\\n true\nXYZZY x\n', 'Dockerfile:5: unknown instruction: XYZZY');
+  rejects('FROM busybox\ncopyy a b\n', 'Dockerfile:2: unknown instruction: copyy (did you mean copy?)');
+  rejects('FROM busybox\nFORM x\n', 'build/Dockerfile.dev:2: unknown instruction: FORM (did you mean FROM?)', 'build/Dockerfile.dev');
   rejects('RUN true\n', 'Dockerfile:1: no build stage in current context');
   rejects('ARG A=1\nENV B=2\nFROM x\n', 'Dockerfile:2: no build stage in current context');
   rejects('ARG A=1\n', 'Dockerfile:1: no build stage in current context');
