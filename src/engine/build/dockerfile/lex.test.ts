@@ -107,6 +107,22 @@ test('prefix and suffix trimming: # ## % %%', () => {
   for (const [input, vars, want] of cases) assert.equal(processWord(input, vars), want, input);
 });
 
+test('pattern substitution: ${VAR/pat/rep} and ${VAR//pat/rep}', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['${FOO/$NEEDLE/.} - ${FOO//$NEEDLE/.}', { FOO: '/foo*/*/*.txt', NEEDLE: '\\*/' }, '/foo.*/*.txt - /foo..*.txt'],
+    ['${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}', { FOO: '/tmp/tmp/bar.txt', NEEDLE: '/tmp' }, '/tmp/bar.txt - /bar.txt'],
+    ['${FOO/$NEEDLE/$REPLACEMENT} - ${FOO//$NEEDLE/$REPLACEMENT}', { FOO: '/a/foo/b/c.txt', NEEDLE: '/?/', REPLACEMENT: '/' }, '/foo/b/c.txt - /foo/c.txt'],
+    ['${FOO/$NEEDLE/$REPLACEMENT}', { FOO: 'http://google.de', NEEDLE: 'http://', REPLACEMENT: 'https://' }, 'https://google.de'],
+    ['${FOO//\\//\\/}', { FOO: '/tmp/foo.txt' }, '\\/tmp\\/foo.txt'],
+    ['${FOO/$BAR/ww}', { FOO: 'xxyy', BAR: '' }, 'wwxxyy'],
+    ['${FOO///}', { FOO: 'xxyy' }, 'xxyy'],
+    ['${FOO///}', {}, ''],
+  ];
+  for (const [input, vars, want] of cases) assert.equal(processWord(input, vars), want, input);
+  assert.throws(() => processWord('${FOO//ww}', { FOO: 'xxyy' }), /missing '\/' in|missing '}'/);
+  assert.throws(() => processWord('${FOO//}', { FOO: 'xxyy' }));
+});
+
 test('processWords splits after expansion; quoted text keeps its spaces', () => {
   const vars = { hi: 'hi', space: 'abc  def', leading: '  ab c', trailing: 'ab c   ' };
   const cases: [string, string[] | 'error'][] = [

@@ -1,6 +1,6 @@
 // Docker's shell-word lexer (buildkit frontend/dockerfile/shell): quote removal, escapes, and
 // `$VAR` / `${VAR}` / `${VAR:-x}` / `${VAR-x}` / `${VAR:+x}` / `${VAR+x}` / `${VAR:?msg}` /
-// `${VAR#p}` `${VAR%p}` expansion, plus the word splitting that runs after expansion.
+// `${VAR#p}` `${VAR%p}` `${VAR/p/r}` expansion, plus the word splitting that runs after expansion.
 // It never runs a shell: RUN/CMD/ENTRYPOINT text reaches the container's shell unexpanded.
 
 /** The variables visible to one expansion (environment first, then build args; the caller merges). */
@@ -176,6 +176,7 @@ function dollar(s: Scan): string {
   const name = readName(s);
   let ch = next(s);
   if (ch === '}') return lookup(s, name) ?? '';
+  if (ch === '/') return substitute(s, name);
   let modifier = ch ?? '';
   let nullIsUnset = false;
   if (ch === ':') {
@@ -208,6 +209,29 @@ function dollar(s: Scan): string {
     default:
       return trimPattern(value ?? '', word, ch === '%');
   }
+}
+
+// `${VAR/pat/rep}` replaces the first match of a wildcard pattern (longest), `${VAR//pat/rep}` all of them.
+function substitute(s: Scan, name: string): string {
+  const all = peek(s) === '/';
+  if (all) next(s);
+  let pattern: string;
+  let replacement: string;
+  try {
+    pattern = stopOn(s, '/', true).word;
+  } catch (err) {
+    if (peek(s) === undefined) throw new Error("syntax error: missing '/' in ${}");
+    throw err;
+  }
+  try {
+    replacement = stopOn(s, '}', true).word;
+  } catch (err) {
+    if (peek(s) === undefined) throw new Error("syntax error: missing '}'");
+    throw err;
+  }
+  const value = lookup(s, name) ?? '';
+  const re = new RegExp(patternRegex(pattern), all ? 'gs' : 's');
+  return value.replace(re, () => replacement);
 }
 
 // `${VAR#pat}` / `${VAR##pat}` trim a prefix, `%` / `%%` a suffix (shortest, or longest when doubled).
