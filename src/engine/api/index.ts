@@ -11,12 +11,13 @@ import { eventRoutes } from './events.ts';
 import { resourceRoutes } from './resources.ts';
 import { volumeRoutes } from './volumes.ts';
 import { networkRoutes } from './networks.ts';
+import { commitRoutes } from './commit.ts';
 
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
 export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
-export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes];
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes];
 
 export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
   const serverVersion = await engine

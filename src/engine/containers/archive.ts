@@ -32,7 +32,7 @@ export function goFileMode(st: Stats): number {
 const isActive = (r: ContainerRecord) => r.state.status === 'running' || r.state.status === 'paused';
 
 /** Run `fn` with the container's root mounted; unmount afterwards unless the container runs by then. */
-async function withRootfs<T>(ctx: Ctx, rec: ContainerRecord, fn: (root: string) => Promise<T>, until?: (v: T) => Promise<unknown>): Promise<T> {
+export async function withRootfs<T>(ctx: Ctx, rec: ContainerRecord, fn: (root: string) => Promise<T>, until?: (v: T) => Promise<unknown>): Promise<T> {
   const root = await serialize(ctx, rec.id, async () => ctx.snapshotter.mount(rec.id, await ctx.layerPaths(rec.imageId)));
   const release = () => serialize(ctx, rec.id, async () => {
     if (!isActive(rec) && ctx.store.tryFind(rec.id)) await ctx.snapshotter.unmount(rec.id);

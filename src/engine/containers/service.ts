@@ -23,6 +23,7 @@ import { keepsLog, stopLogRotation } from './log-driver.ts';
 import { writeCtl } from './io.ts';
 import { readStats, top } from './stats.ts';
 import { getArchive, putArchive, statPath } from './archive.ts';
+import { commitContainer, containerChanges, exportContainer } from './commit.ts';
 import { createExecService } from './exec.ts';
 import { createBpfCache } from './seccomp-cache.ts';
 import { dropHeldConmon, holdConmon } from './launch.ts';
@@ -285,6 +286,9 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       return readStats(rec.id, ownNet ? rec.state.pid : 0);
     },
     getArchive: async (id, path) => getArchive(ctx, find(id), path),
+    changes: async (id) => containerChanges(ctx, find(id)),
+    export: async (id) => exportContainer(ctx, find(id)),
+    commit: async (id, o) => commitContainer(ctx, find(id), o, { pause: () => service.pause(id), unpause: () => service.unpause(id) }),
     statPath: async (id, path) => statPath(ctx, find(id), path),
     putArchive: async (id, path, tar, o) => putArchive(ctx, find(id), path, tar, o),
     async update(id, u) {

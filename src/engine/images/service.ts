@@ -17,6 +17,7 @@ import { createContentStore, isDigest } from './content.ts';
 import type { ContentStore } from './content.ts';
 import { applyChanges } from './changes.ts';
 import { loadIndex, deepFreeze } from './store.ts';
+import { commitUpper } from './commit.ts';
 import type { Image, ImageIndex, Manifest } from './store.ts';
 import { parseReference, tagKey, digestKey, familiarString, fullName } from './reference.ts';
 
@@ -253,6 +254,17 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       }),
     remove,
     layerPaths,
+    async commit(upper, o) {
+      const unpackLayer = async (diffId: Digest, open: () => Readable) => {
+        await snapshots.unpackLayer(diffId, open);
+        unpacked.add(diffId);
+      };
+      const deps = { content, index, serialized, usedBlobs, parseTarget, unpackLayer };
+      const id = await commitUpper(deps, upper, resolve(o.parent).img, o);
+      const rec = index.record(id);
+      if (o.ref) reportImage(opts.events, rec, 'tag', familiarString(parseReference(parseTarget(o.ref))));
+      return rec;
+    },
   };
 }
 

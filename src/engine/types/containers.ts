@@ -11,7 +11,7 @@
 // A container's process is run by conmon (which holds its stdio, log file and exit code) with crun or
 // runc; the engine can stop and start again while containers keep running and re-adopts them.
 import type { Readable, Writable } from 'node:stream';
-import type { Digest } from './images.ts';
+import type { Digest, ImageConfig, ImageRecord } from './images.ts';
 import type { HealthConfig, HealthState } from './health.ts';
 import type { MountSpec } from './volumes.ts';
 import type { ContainerUpdate, ContainerSize, FidelityHostOptions, InterfaceStats } from './host-options.ts';
@@ -228,6 +228,20 @@ export interface WaitResult {
   Error?: { Message: string };
 }
 
+/** `docker commit`'s options (issue 9), as the engine takes them (the API only parses them). */
+export interface ContainerCommitOptions {
+  /** NAME[:TAG] */
+  ref?: string;
+  comment?: string;
+  author?: string;
+  /** pause a running container while its changes are read (docker's default: true) */
+  pause?: boolean;
+  /** Dockerfile-like instructions (`--change`) applied to the new image's config */
+  changes?: string[];
+  /** fields that replace the container's own in the new image's config (the API's optional body) */
+  config?: ImageConfig['config'];
+}
+
 export interface ContainerService {
   create(spec: ContainerSpec): Promise<ContainerRecord>;
   start(id: string): Promise<void>;
@@ -258,6 +272,13 @@ export interface ContainerService {
   prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
   /** true when some container (of any state) uses the image */
   imageInUse(imageId: Digest): boolean;
+  // ---- commit/diff/export (issue 9)
+  /** `docker diff`: the container's changes to its image (Kind 0 modified, 1 added, 2 deleted) */
+  changes(id: string): Promise<Array<{ Path: string; Kind: 0 | 1 | 2 }>>;
+  /** `docker commit`: its changes as a new image on its own (paused meanwhile unless `pause: false`) */
+  commit(id: string, opts: ContainerCommitOptions): Promise<ImageRecord>;
+  /** `docker export`: the whole root filesystem as a tar stream */
+  export(id: string): Promise<Readable>;
   /** ids of the containers (of any state) that mount the volume `name` (volumes issue 8) */
   volumeUsers(name: string): string[];
 

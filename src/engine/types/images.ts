@@ -24,7 +24,7 @@ export interface ImageConfig {
     Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   };
   rootfs: { type: 'layers'; diff_ids: Digest[] };
-  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+  history?: Array<{ created?: string; author?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
 }
 
 export interface ImageRecord {
@@ -66,6 +66,25 @@ export interface ImageService {
   remove(ref: string, opts: { force: boolean; isInUse: (id: Digest) => boolean }): Promise<RemovedImage[]>;
   /** unpacked layer directories of an image, lowest first, ready to be overlay lower dirs */
   layerPaths(id: Digest): Promise<string[]>;
+  // ---- commit (issue 9)
+  /** a new image: `parent`'s layers + the layer of `upperDir`'s changes (docker commit's image half) */
+  commit(upperDir: string, opts: CommitOptions): Promise<ImageRecord>;
+}
+
+/** `docker commit`: what the new image gets besides the layer (issue 9) */
+export interface CommitOptions {
+  /** the parent image id */
+  parent: Digest;
+  /** the run config of the new image (the container's config with `--change`s applied) */
+  config: ImageConfig['config'];
+  /** NAME[:TAG]; untagged when absent */
+  ref?: string;
+  comment?: string;
+  author?: string;
+  /** history's created_by: the container's command, joined with spaces as docker does */
+  createdBy?: string;
+  /** paths (relative, `etc/hosts`) in the upper dir that are the engine's, not the container's: left out */
+  skip?: string[];
 }
 
 /** The snapshotter: a container's root filesystem as an overlay of image layers plus its own upper dir. */

@@ -122,6 +122,7 @@ export function fakeEngine(): FakeEngine {
       containerState: () => undefined,
     },
     images: {
+      commit: async () => { throw failedPrecondition('commit is not faked: tested against a real daemon'); },
       async list() { return [...images.values()]; },
       async get(ref) { return image(ref); },
       async importRootfs(source, opts) {
@@ -141,6 +142,9 @@ export function fakeEngine(): FakeEngine {
       async layerPaths() { return []; },
     },
     containers: {
+      changes: async () => { throw failedPrecondition('diff is not faked: tested against a real daemon'); },
+      commit: async () => { throw failedPrecondition('commit is not faked: tested against a real daemon'); },
+      export: async () => { throw failedPrecondition('export is not faked: tested against a real daemon'); },
       async create(spec: ContainerSpec) {
         const img = image(spec.image);
         const name = spec.name ?? `fake_${containers.size}`;

@@ -1,0 +1,87 @@
+// docker diff / commit / export / history against skiff, with the real docker CLI and real containers.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ok, run, startDaemon, uniqueName, waitFor, type Daemon } from './harness.ts';
+
+let d: Daemon;
+let scratch: string;
+const c = uniqueName('chg');
+const img = `${uniqueName('img')}:1`;
+before(async () => {
+  d = await startDaemon();
+  scratch = mkdtempSync('/var/tmp/skiff-commit-');
+  // adds /x and /home/new, changes /etc/passwd, deletes /etc/group, replaces /home (an opaque dir)
+  ok(await d.docker(['run', '--name', c, 'busybox', 'sh', '-c',
+    'echo hello > /x && echo extra:x:9:9::/:/bin/sh >> /etc/passwd && rm /etc/group && rm -rf /home && mkdir /home && touch /home/new']));
+});
+after(async () => {
+  await d?.cleanup();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+afterEach((t) => d?.reportFailure(t));
+
+test('docker diff prints the changes as docker does', async () => {
+  const r = await d.docker(['diff', c]);
+  ok(r);
+  assert.equal(r.stdout, ['C /etc', 'D /etc/group', 'C /etc/passwd', 'D /home', 'A /home/new', 'A /x', ''].join('\n'));
+});
+
+test('docker commit -c -m: the new image runs with the changes, deletions honoured', async () => {
+  const r = await d.docker(['commit', '-c', 'CMD ["cat","/x"]', '-m', 'msg', '-a', 'me', c, img]);
+  ok(r);
+  assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const out = await d.docker(['run', '--rm', img]);
+  ok(out);
+  assert.equal(out.stdout, 'hello\n');
+  const files = await d.docker(['run', '--rm', img, 'sh', '-c', 'ls /etc/group 2>&1; tail -1 /etc/passwd; ls -A /home']);
+  assert.equal(files.stdout, 'ls: /etc/group: No such file or directory\nextra:x:9:9::/:/bin/sh\nnew\n');
+  const cfg = await d.docker(['image', 'inspect', '-f', '{{json .Config.Cmd}} {{.Author}} {{len .RootFS.Layers}}', img]);
+  ok(cfg);
+  assert.equal(cfg.stdout, '["cat","/x"] me 2\n');
+});
+
+test('docker history shows the committed row first, inherited rows <missing>', async () => {
+  const r = await d.docker(['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}|{{.Size}}', img]);
+  ok(r);
+  const rows = r.stdout.trim().split('\n');
+  assert.ok(rows.length >= 2, r.stdout);
+  const [id, createdBy, comment, size] = rows[0].split('|');
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.match(createdBy, /^sh -c echo hello > \/x/);
+  assert.equal(comment, 'msg');
+  assert.match(size, /^\d+(\.\d+)?[kM]?B$/);
+  for (const row of rows.slice(1)) assert.match(row, /^<missing>\|/);
+});
+
+test('docker export lists the merged root filesystem', async () => {
+  const file = join(scratch, 'c.tar');
+  ok(await d.docker(['export', '-o', file, c]));
+  const t = await run('tar', ['tf', file]);
+  ok(t);
+  const names = new Set(t.stdout.split('\n'));
+  for (const n of ['x', 'etc/passwd', 'home/new', 'bin/busybox']) assert.ok(names.has(n), `${n} missing from export`);
+  assert.ok(!names.has('etc/group'), 'a deleted file is in the export');
+  const piped = await run('sh', ['-c', `${'/usr/local/bin/docker'} export ${c} | tar t | grep -c '^bin/busybox$'`], { env: { ...(process.env as Record<string, string>), ...d.env } });
+  ok(piped);
+  assert.equal(piped.stdout, '1\n');
+});
+
+test('commit of a running container pauses it meanwhile and leaves it running', async () => {
+  const r = uniqueName('live');
+  ok(await d.docker(['run', '-d', '--name', r, 'busybox', 'sh', '-c', 'echo y > /y; exec sleep 600']));
+  await waitFor('the file', async () => (await d.docker(['exec', r, 'cat', '/y'])).stdout === 'y\n');
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const img2 = `${uniqueName('img')}:live`;
+  ok(await d.docker(['commit', r, img2]));
+  const st = await d.docker(['inspect', '-f', '{{.State.Status}}', r]);
+  assert.equal(st.stdout, 'running\n');
+  const ev = await d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${r}`, '--format', '{{.Action}}']);
+  ok(ev);
+  assert.deepEqual(ev.stdout.trim().split('\n').filter((a) => ['pause', 'unpause', 'commit'].includes(a)), ['pause', 'commit', 'unpause']);
+  const out = await d.docker(['run', '--rm', img2, 'cat', '/y']);
+  ok(out);
+  assert.equal(out.stdout, 'y\n');
+  ok(await d.docker(['rm', '-f', r]));
+});
