@@ -17,9 +17,12 @@ const networks = () => import('./commands/network.ts');
 
 const container: Record<string, Verb> = {
   attach: verb('Attach local standard input, output, and error streams to a running container', () => import('./commands/attach.ts').then((m) => m.attach)),
+  commit: verb("Create a new image from a container's changes", () => import('./commands/commit.ts').then((m) => m.commit)),
   cp: verb('Copy files/folders between a container and the local filesystem', () => import('./commands/cp.ts').then((m) => m.cp)),
   create: verb('Create a new container', () => import('./commands/run.ts').then((m) => m.create)),
+  diff: verb("Inspect changes to files or directories on a container's filesystem", () => import('./commands/commit.ts').then((m) => m.diff)),
   exec: verb('Execute a command in a running container', () => import('./commands/exec.ts').then((m) => m.exec)),
+  export: verb("Export a container's filesystem as a tar archive", () => import('./commands/commit.ts').then((m) => m.exportCmd)),
   inspect: verb('Display detailed information on one or more containers', () => inspect().then((m) => m.containerInspect)),
   kill: verb('Kill one or more running containers', () => lifecycle().then((m) => m.kill)),
   logs: verb('Fetch the logs of a container', () => import('./commands/logs.ts').then((m) => m.logs)),
@@ -41,6 +44,7 @@ const container: Record<string, Verb> = {
 };
 
 const image: Record<string, Verb> = {
+  history: verb('Show the history of an image', () => import('./commands/commit.ts').then((m) => m.history)),
   import: verb('Import the contents from a tarball or directory to create a filesystem image', () => images().then((m) => m.importImage)),
   inspect: verb('Display detailed information on one or more images', () => inspect().then((m) => m.imageInspect)),
   ls: verb('List images', () => images().then((m) => m.images)),
@@ -71,10 +75,14 @@ const common: Record<string, Verb> = {
 
 const others: Record<string, Verb> = {
   attach: container.attach,
+  commit: container.commit,
   cp: container.cp,
   create: container.create,
   events: verb('Get real time events from the server', () => import('./commands/events.ts').then((m) => m.events)),
   daemon: verb('Run the engine (Docker API on a unix socket) in the foreground', () => import('./commands/daemon.ts').then((m) => m.daemon)),
+  diff: container.diff,
+  export: container.export,
+  history: image.history,
   import: image.import,
   kubeconfig: verb("Print the control plane's admin kubeconfig", () => cluster().then((m) => m.kubeconfig)),
   inspect: verb('Return low-level information on skiff objects', () => inspect().then((m) => m.inspect)),

@@ -237,13 +237,20 @@ export function imageInspect(i: ImageRecord): Record<string, unknown> {
 export function imageHistory(i: ImageRecord): Array<Record<string, unknown>> {
   const history = i.config.history ?? [];
   const rows = history.length ? history : [{ created: i.created, created_by: '', comment: '' }];
+  // each row that made a layer shows that layer's size (rows in order, layers lowest first), as docker
+  let layer = 0;
+  const sizeOf = (h: { empty_layer?: boolean }, last: boolean) => {
+    if (h.empty_layer) return 0;
+    if (!i.layerSizes) return last ? i.size : 0;
+    return i.layerSizes[layer++] ?? 0;
+  };
   return rows
     .map((h, n) => ({
       Id: n === rows.length - 1 ? i.id : '<missing>',
       Created: unixSeconds(h.created ?? i.created),
       CreatedBy: h.created_by ?? '',
       Tags: n === rows.length - 1 ? i.repoTags : null,
-      Size: n === rows.length - 1 ? i.size : 0,
+      Size: sizeOf(h, n === rows.length - 1),
       Comment: h.comment ?? '',
     }))
     .reverse();

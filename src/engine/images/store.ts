@@ -90,10 +90,11 @@ export async function loadIndex(dir: string, content: ContentStore): Promise<Ima
         config: img.config,
         size: img.size,
         created: img.config.created ?? '1970-01-01T00:00:00Z',
+        layerSizes: img.manifest.layers.map((l) => l.size),
       };
       records.set(id, r);
     }
-    return { ...r, repoTags: [...r.repoTags], repoDigests: [...r.repoDigests] };
+    return { ...r, repoTags: [...r.repoTags], repoDigests: [...r.repoDigests], layerSizes: r.layerSizes && [...r.layerSizes] };
   };
 
   return {

@@ -1,7 +1,7 @@
 // A container's overlay upper dir read two ways: as docker's change list (`docker diff`, moby's
 // OverlayChanges) and as an OCI layer tar with whiteouts (moby's overlay2 Diff), both walked in the same
 // lexical, parent-first order so a layer of the same files always has the same bytes.
-import { lstatSync, readdirSync, statSync, createReadStream, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync, createReadStream, readlinkSync } from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,6 +99,7 @@ function onlySkipped(upper: string, rel: string, skip: Set<string>, opaque: Set<
 
 /** `docker diff` of an upper dir over its lower dirs, in docker's order and with docker's parent rows. */
 export async function upperChanges(upper: string, lowers: string[], skip: Set<string> = new Set()): Promise<Change[]> {
+  if (!existsSync(upper)) return []; // a container never started has no upper dir yet: no changes
   const { opaque } = await readXattrs(upper);
   const changes: Change[] = [];
   const changedDirs = new Set<string>();
@@ -148,6 +149,7 @@ export function packUpperLayer(upper: string, skip: Set<string> = new Set()): Re
   (async () => {
     const { xattrs, opaque } = await readXattrs(upper);
     const seen = new Map<string, string>();
+    if (!existsSync(upper)) return pack.finalize(); // never started: an empty layer
     const walk = async (rel: string) => {
       for (const name of readdirSync(join(upper, rel)).sort(byteOrder)) {
         const childRel = rel ? `${rel}/${name}` : name;

@@ -38,6 +38,8 @@ export interface ImageRecord {
   /** sum of uncompressed layer sizes */
   size: number;
   created: string;
+  /** uncompressed size of each layer, lowest first (issue 9: `docker history`'s SIZE column) */
+  layerSizes?: number[];
 }
 
 /** Dockerfile-like instructions applied at import (`docker import --change`, `skiff image import --change`). */
