@@ -42,9 +42,11 @@ export function makeBuildContext(dir: string, opts: BuildContextOptions = {}): B
   if (outside) {
     dockerfile = '.dockerfile.' + randomBytes(10).toString('hex');
     const ignorePath = join(root, '.dockerignore');
-    const ignoreText = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '.dockerignore';
+    const existing = statSync(ignorePath, { throwIfNoEntry: false });
+    const ignoreText = existing ? readFileSync(ignorePath, 'utf8') : '.dockerignore';
     extra.push({ name: dockerfile, mode: 0o600, content: readFileSync(absDockerfile) });
-    extra.push({ name: '.dockerignore', mode: 0o600, content: Buffer.from(`${ignoreText}\n${dockerfile}\n`) });
+    // docker keeps an existing .dockerignore's header (its mode) and makes a 0600 one otherwise
+    extra.push({ name: '.dockerignore', mode: existing ? existing.mode & 0o7777 : 0o600, content: Buffer.from(`${ignoreText}\n${dockerfile}\n`) });
   }
   const stream = packTar(root, {
     filter: (name, st) => {
@@ -53,6 +55,7 @@ export function makeBuildContext(dir: string, opts: BuildContextOptions = {}): B
       return st.isDirectory() && matcher.mayReinclude(name) ? 'omit' : 'prune';
     },
     extra,
+    owner: { uid: 0, gid: 0 }, // as docker's CLI sends a context: the daemon's files, not this user's
   });
   if (!opts.progress) return { stream, dockerfile };
   // pipeline destroys the counter with any error of the walk: whoever reads it sees that error

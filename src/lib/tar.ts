@@ -11,7 +11,7 @@ import { createReadStream, openSync, writeSync, closeSync, fchownSync, fchmodSyn
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { posix, join } from 'node:path';
-import { Readable, Duplex, pipeline } from 'node:stream';
+import { Readable, Duplex, Transform, pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execFile, spawn } from 'node:child_process';
@@ -38,6 +38,11 @@ export interface ExtractOptions {
    * into a root filesystem where /bin may link to usr/bin.
    */
   symlinkParents?: 'refuse' | 'follow-in-root';
+  /**
+   * Accept an archive whose last entry lacks its padding and the end-of-archive blocks: docker's CLI
+   * (28) sends a build context with a `-f` Dockerfile from outside it that way (its tar wrapper stops short).
+   */
+  padEnd?: boolean;
 }
 
 /** Unpack a tar stream (plain, gzip, zstd, bzip2 or xz) into destDir. Resolves with the sum of file sizes. */
@@ -46,8 +51,8 @@ export async function extractTar(source: Readable, destDir: string, opts: Extrac
   const extract = tarStream.extract();
   const feed = new Promise<void>((resolve, reject) => {
     const done = (err: Error | null | undefined) => (err ? reject(err) : resolve());
-    if (decompress) pipeline(source, decompress, extract as unknown as NodeJS.WritableStream, done);
-    else pipeline(source, extract as unknown as NodeJS.WritableStream, done);
+    const stages: NodeJS.ReadWriteStream[] = [...(decompress ? [decompress] : []), ...(opts.padEnd ? [tarEndPadding()] : [])];
+    pipeline([source, ...stages, extract as unknown as NodeJS.WritableStream], done);
   });
   feed.catch(() => {}); // the iterator below sees the same error
   const ctx: Ctx = { root: destDir, opts, dirs: new Set(['']), written: new Set(), dirTimes: [], size: 0 };
@@ -85,6 +90,20 @@ interface Ctx {
   written: Set<string>;
   dirTimes: Array<{ path: string; mtime: Date }>;
   size: number;
+}
+
+/** Pads what passes to whole 512-byte blocks and adds the two zero blocks that end an archive. */
+function tarEndPadding(): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(null, Buffer.alloc(((512 - (total % 512)) % 512) + 1024));
+    },
+  });
 }
 
 /** Clean an entry name as docker does: absolute names become relative; `..` out of the root is refused. */
@@ -353,6 +372,8 @@ export interface PackOptions {
    * children (a .dockerignore'd dir with re-included files); 'prune' leaves out a directory and all below it.
    */
   filter?: (name: string, st: Stats) => 'keep' | 'omit' | 'prune';
+  /** the owner every entry gets (docker's build context: 0:0); default: each file's own */
+  owner?: { uid: number; gid: number };
   /** small files (a Dockerfile from outside a build context) appended after the walk */
   extra?: Array<{ name: string; mode: number; content: Buffer }>;
 }
@@ -373,11 +394,11 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
       const names = o.include.map((p) => cleanEntryName(p)).filter((p) => p !== '').sort(byteOrder);
       for (const name of names) await packPath(pack, join(root, name), name, seen);
     } else {
-      for (const name of (await readdir(root)).sort(byteOrder)) await packPath(pack, join(root, name), name, seen, o.filter);
+      for (const name of (await readdir(root)).sort(byteOrder)) await packPath(pack, join(root, name), name, seen, o);
     }
     const now = new Date();
     for (const x of o.extra ?? []) {
-      await new Promise<void>((resolve, reject) => pack.entry({ name: x.name, mode: x.mode, mtime: now, type: 'file', size: x.content.length }, x.content, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => pack.entry({ name: x.name, mode: x.mode, uid: o.owner?.uid, gid: o.owner?.gid, mtime: now, type: 'file', size: x.content.length }, x.content, (err) => (err ? reject(err) : resolve())));
     }
     pack.finalize();
   })().catch((err) => pack.destroy(err));
@@ -386,14 +407,14 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-async function packPath(pack: tarStream.Pack, path: string, name: string, seen: Map<string, string>, filter?: PackOptions['filter']): Promise<void> {
+async function packPath(pack: tarStream.Pack, path: string, name: string, seen: Map<string, string>, o: PackOptions = {}): Promise<void> {
   const st = await lstat(path);
-  const h: Headers = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-  const verdict = filter ? filter(name, st) : 'keep';
+  const h: Headers = { name, mode: st.mode & 0o7777, uid: o.owner?.uid ?? st.uid, gid: o.owner?.gid ?? st.gid, mtime: st.mtime };
+  const verdict = o.filter ? o.filter(name, st) : 'keep';
   if (verdict === 'prune' || (verdict === 'omit' && !st.isDirectory())) return;
   if (st.isDirectory()) {
     if (verdict === 'keep') await entry(pack, { ...h, name: name + '/', type: 'directory' });
-    for (const child of (await readdir(path)).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen, filter);
+    for (const child of (await readdir(path)).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen, o);
   } else if (st.isSymbolicLink()) {
     await entry(pack, { ...h, type: 'symlink', linkname: await readlink(path) });
   } else if (st.isFile()) {

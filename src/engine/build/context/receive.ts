@@ -31,7 +31,7 @@ export async function receiveContext(body: Readable, engineRoot: string, signal?
   const onAbort = () => body.destroy(new Error('the build was cancelled while its context was being received'));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const { size } = await extractTar(body, dir);
+    const { size } = await extractTar(body, dir, { padEnd: true });
     return { id, dir, size, remove };
   } catch (err) {
     await remove();

@@ -34,7 +34,10 @@ export interface ResolvedSource {
   contextPath: string;
   /** a directory source: its contents are copied, not the directory itself */
   isDir: boolean;
-  /** sorted; for a directory its descendants, for a file one entry with rel '' */
+  /**
+   * sorted; for a directory its descendants, for a file one entry with rel ''. A directory .dockerignore
+   * excludes but whose re-included paths (`!dir/x`) are listed is not itself listed: make it as needed.
+   */
   entries: ContextEntry[];
 }
 
