@@ -123,3 +123,19 @@ test('a container never started: no changes, and its commit adds an empty_layer 
   assert.equal(layers.stdout, '1\n');
   ok(await d.docker(['rm', n]));
 });
+
+test("an image without /dev, /proc, /sys, /etc: the runtime's mount points are not the container's changes", async () => {
+  const dir = join(scratch, 'mini');
+  ok(await run('mkdir', ['-p', join(dir, 'bin')]));
+  ok(await run('tar', ['xf', '/var/cache/skiff/base-images/busybox.tar', '-C', dir, './bin/busybox', './bin/sh']));
+  const tarFile = join(scratch, 'mini.tar');
+  ok(await run('tar', ['cf', tarFile, '-C', dir, '.']));
+  const mini = `${uniqueName('mini')}:1`;
+  ok(await d.docker(['import', tarFile, mini]));
+  const m = uniqueName('m');
+  ok(await d.docker(['run', '--name', m, mini, '/bin/sh', '-c', 'echo 1 > /made']));
+  const r = await d.docker(['diff', m]);
+  ok(r);
+  assert.equal(r.stdout, 'A /made\n');
+  ok(await d.docker(['rm', m]));
+});

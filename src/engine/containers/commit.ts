@@ -1,6 +1,8 @@
 // A container's changes three ways (issue 9): `docker diff` (the upper dir's change list), `docker commit`
 // (the upper dir as one more image layer, the container paused meanwhile) and `docker export` (the whole
 // merged root filesystem as a tar, mounted for the occasion when the container is not running).
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ContainerCommitOptions, ContainerRecord, ImageConfig, ImageRecord } from '../types.ts';
@@ -14,10 +16,28 @@ import { emitContainer } from './events.ts';
 import { mergeEnv } from './spec.ts';
 
 /** mount points the engine makes for its own bind mounts (docker keeps them in its init layer) */
-const ENGINE_PATHS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+const ENGINE_FILES = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+/** mount points the runtime makes when the image lacks them: skipped while they are empty */
+const RUNTIME_DIRS = ['dev', 'proc', 'sys'];
+
+/** the upper dir's entries that are the engine's or the runtime's, not the container's */
+async function enginePaths(ctx: Ctx, rec: ContainerRecord): Promise<string[]> {
+  const upper = ctx.snapshotter.upperDir(rec.id);
+  const lowers = await ctx.layerPaths(rec.imageId);
+  const made = RUNTIME_DIRS.filter((d) => isEmptyDir(join(upper, d)) && !lowers.some((l) => existsSync(join(l, d))));
+  return [...ENGINE_FILES, ...made];
+}
+
+function isEmptyDir(p: string): boolean {
+  try {
+    return readdirSync(p).length === 0;
+  } catch {
+    return false; // absent or not a dir: not a bare mount point
+  }
+}
 
 export async function containerChanges(ctx: Ctx, rec: ContainerRecord): Promise<Change[]> {
-  return upperChanges(ctx.snapshotter.upperDir(rec.id), await ctx.layerPaths(rec.imageId), new Set(ENGINE_PATHS));
+  return upperChanges(ctx.snapshotter.upperDir(rec.id), await ctx.layerPaths(rec.imageId), new Set(await enginePaths(ctx, rec)));
 }
 
 /** The container's run config as an image config: the image's, with what the container set over it. */
@@ -58,7 +78,7 @@ export async function commitContainer(
     // docker's created_by: the container's own command, before any --change
     const cmd = rec.spec.cmd ?? image.config.config?.Cmd ?? [];
     img = await ctx.images.commit(ctx.snapshotter.upperDir(rec.id), {
-      parent: rec.imageId, config, ref: o.ref, skip: ENGINE_PATHS, comment: o.comment, author: o.author, createdBy: cmd.join(' '),
+      parent: rec.imageId, config, ref: o.ref, skip: await enginePaths(ctx, rec), comment: o.comment, author: o.author, createdBy: cmd.join(' '),
     });
     // before the unpause, as docker's deferred unpause
     emitContainer(ctx, rec, 'commit', { comment: o.comment ?? '', imageID: img.id, imageRef: img.repoTags[0] ?? '' });
