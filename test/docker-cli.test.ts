@@ -111,7 +111,9 @@ test('stop web (SIGTERM, then SIGKILL after -t), start web, exec again', async (
 });
 
 test('stop sends SIGTERM first: a process that handles it stops at once', async () => {
-  ok(await d.docker(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']));
+  ok(await d.docker(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; echo trapped; while true; do sleep 0.1; done']));
+  // under load the shell may not have set its trap yet when `run -d` returns (PID 1 ignores an unhandled TERM)
+  await waitFor('the trap to be set', async () => (await d.docker(['logs', 'polite'])).stdout.includes('trapped'), 10_000, 50);
   const stop = await d.docker(['stop', 'polite']);
   ok(stop);
   assert.ok(stop.ms < 5000, `stop took ${stop.ms} ms: SIGTERM was not delivered`);

@@ -14,7 +14,8 @@ const isRoot = process.getuid?.() === 0;
 
 async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const d = await mkdtemp('/var/tmp/skiff-snap-');
-  t.after(() => rm(d, { recursive: true, force: true }));
+  // the snapshotter prepares its dirs in the background: retry while a mkdir there races the removal
+  t.after(() => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }));
   return d;
 }
 
