@@ -3,12 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, mkdir, writeFile, rm, symlink, readFile, chmod } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, rm, symlink, readFile, chmod, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, PassThrough } from 'node:stream';
 import tarStream from 'tar-stream';
-import { DOCKER, run } from './harness.ts';
+import { DOCKER, run, startDaemon } from './harness.ts';
 import { makeBuildContext } from '../src/cli/build-context.ts';
 import { receiveContext, openBuildContext, resolveCopySources } from '../src/engine/build/index.ts';
 
@@ -112,5 +112,18 @@ test("the engine reads docker's context body (with -f outside too), and COPY . s
     assert.deepEqual(sel.sources[0].entries.map((e) => e.rel), ['README.md', 'app-link', 'build', 'build/app.Dockerfile', 'node_modules/keep', 'node_modules/keep/k.js', 'src', 'src/app.py', 'src/deep']);
   } finally {
     await ctx.remove();
+  }
+});
+
+test('a daemon starting on a root removes the build contexts a crash left behind', async () => {
+  const d = await startDaemon({ busybox: false });
+  try {
+    await d.stop('SIGKILL');
+    await mkdir(join(d.root, 'build/contexts/left-by-a-crash/sub'), { recursive: true });
+    await writeFile(join(d.root, 'build/contexts/left-by-a-crash/sub/f'), 'x');
+    await d.restart();
+    assert.deepEqual(await readdir(join(d.root, 'build/contexts')), []);
+  } finally {
+    await d.cleanup();
   }
 });

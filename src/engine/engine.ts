@@ -10,6 +10,7 @@ import { createContainerService, type ContainerEngine } from './containers/index
 import { createEventBus } from './events/index.ts';
 import { createVolumeService } from './volumes/index.ts';
 import { createNetworkService } from './network/index.ts';
+import { removeStaleContexts } from './build/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -52,6 +53,7 @@ async function packageVersion(): Promise<string> {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await mkdir(opts.root, { recursive: true });
   await mkdir(opts.runRoot, { recursive: true });
+  await removeStaleContexts(opts.root); // a build the last daemon never finished left its context behind
   const events = createEventBus();
   const snapshotter = createSnapshotter({ root: opts.root });
   const images = await createImageService({ root: opts.root, snapshotter, events });
