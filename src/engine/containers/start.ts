@@ -55,7 +55,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     pending = l.pending.splice(0);
     const user = await resolveUserInRootfs(rootfs, rec.spec.user);
     if (rec.spec.workingDir && rec.spec.workingDir !== '/') {
-      await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch(() => {});
+      await mkdir(await resolveInRoot(rootfs, rec.spec.workingDir), { recursive: true }).catch((err) => log.debug('could not make the working dir: the runtime will say why', { id: rec.id, err }));
     }
     // a refused setting (a donor not running, an unknown group) is a failed start: recorded, --rm honoured
     const hostOptions = await resolveHostOptions(rec, rootfs, (ref) => ctx.store.tryFind(ref))
@@ -113,9 +113,9 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
       await fastStart(rt, rec.id);
     } catch (err) {
       rec.state = before;
-      await saved.catch(() => {});
+      await saved.catch((err) => log.debug('record save after a failed start', { id: rec.id, err })); // the state was put back
       handle.release();
-      await runtimeDelete(rt, rec.id).catch(() => {});
+      await runtimeDelete(rt, rec.id).catch((err) => log.debug('runtime delete after a failed start', { id: rec.id, err }));
       await l.exited; // conmon sees the process die and writes the exit file
       l.exitHandled = true;
       const failure = startFailure(err instanceof Error ? err.message : String(err), rec.path);
@@ -136,7 +136,7 @@ export async function startLocked(ctx: Ctx, rec: ContainerRecord): Promise<void>
     if (!released) handle.abort();
     for (const a of pending) a.abort();
     if (volumePaths) await releaseMounts(ctx, rec).catch((e) => log.warn('could not release volumes', { id: rec.id, err: e }));
-    if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch(() => {});
+    if (!isKind(err, 'InvalidArgument') && !isKind(err, 'Internal')) await ctx.snapshotter.unmount(rec.id).catch((e) => log.debug('unmount after a failed start', { id: rec.id, err: e }));
     await afterFailedStart(ctx, rec, netReady);
     throw err;
   }
@@ -153,7 +153,10 @@ async function afterFailedStart(ctx: Ctx, rec: ContainerRecord, netReady: Promis
 
 async function cleanupFailedStart(ctx: Ctx, rec: ContainerRecord, exitCode: number, message: string): Promise<void> {
   // a failed create can leave crun's cgroups behind
-  await Promise.all([runtimeDelete(ctx.runtimeFor(rec), rec.id).then(() => removeCgroups(rec.id)).catch(() => {}), ctx.snapshotter.unmount(rec.id).catch(() => {})]);
+  await Promise.all([
+    runtimeDelete(ctx.runtimeFor(rec), rec.id).then(() => removeCgroups(rec.id)).catch((err) => log.debug('runtime cleanup after a failed create', { id: rec.id, err })),
+    ctx.snapshotter.unmount(rec.id).catch((err) => log.debug('unmount after a failed create', { id: rec.id, err })),
+  ]);
   rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, exitCode, error: message, finishedAt: rec.state.status === 'created' ? zeroTime : nowNano() };
   if (rec.spec.host.autoRemove) {
     await removeLocked(ctx, rec);
