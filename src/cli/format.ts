@@ -91,3 +91,9 @@ function goJson(r: Row): string {
 function plain(r: Row): Row {
   return Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'function'));
 }
+
+/** docker's --format help for list verbs (table, table TEMPLATE, json, TEMPLATE) */
+export const tableFormatHelp =
+  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template";
+/** docker's --format help for inspect-like verbs (json, TEMPLATE) */
+export const jsonFormatHelp = "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template";

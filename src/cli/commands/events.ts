@@ -1,5 +1,6 @@
 // `skiff events`: the engine's event stream as docker prints it (`TIME TYPE ACTION ID (k=v, …)`), or
 // through --format; --since/--until take what docker's do (durations back from now, dates, unix times).
+import { jsonFormatHelp } from '../format.ts';
 import { CliError, type Command } from '../core.ts';
 import { parseTemplate } from '../template.ts';
 
@@ -68,7 +69,7 @@ export const events: Command = {
   summary: 'Get real time events from the server',
   flags: [
     { name: 'filter', short: 'f', type: 'list', value: 'filter', help: 'Filter output based on conditions provided' },
-    { name: 'format', type: 'string', help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+    { name: 'format', type: 'string', help: jsonFormatHelp },
     { name: 'since', type: 'string', value: 'string', help: 'Show all events created since timestamp' },
     { name: 'until', type: 'string', value: 'string', help: 'Stream events until this timestamp' },
   ],

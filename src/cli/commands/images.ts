@@ -2,7 +2,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { type Command, eachContainer, enc, CliError, jsonMessages, readAll } from '../core.ts';
-import { ago, decimalSize, formatRows, shortId, type Row } from '../format.ts';
+import { ago, decimalSize, formatRows, shortId, type Row, tableFormatHelp } from '../format.ts';
 import { packTar } from '../../lib/tar.ts';
 
 interface ImageSummary {
@@ -61,7 +61,7 @@ export const images: Command = {
     { name: 'all', short: 'a', type: 'bool', help: 'Show all images (default hides intermediate images)' },
     { name: 'digests', type: 'bool', help: 'Show digests' },
     { name: 'filter', short: 'f', type: 'list', value: 'filter', help: 'Filter output based on conditions provided' },
-    { name: 'format', type: 'string', help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+    { name: 'format', type: 'string', help: tableFormatHelp },
     { name: 'no-trunc', type: 'bool', help: "Don't truncate output" },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Only show image IDs' },
   ],

@@ -1,5 +1,6 @@
 // `skiff inspect`, `container inspect`, `image inspect`: the daemon's JSON, as a 4-space-indented array
 // (docker's layout) or one template result per object with -f.
+import { jsonFormatHelp } from '../format.ts';
 import { type Command, type Context, type Parsed, enc, ApiError, CliError } from '../core.ts';
 import { parseTemplate } from '../template.ts';
 
@@ -50,7 +51,7 @@ export async function inspectAll(ctx: Context, p: Parsed, kind: Kind | undefined
 }
 
 const flags = [
-  { name: 'format', short: 'f', type: 'string' as const, help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+  { name: 'format', short: 'f', type: 'string' as const, help: jsonFormatHelp },
   { name: 'size', short: 's', type: 'bool' as const, help: 'Display total file sizes if the type is container' },
 ];
 

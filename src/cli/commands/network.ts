@@ -1,7 +1,7 @@
 // `skiff network ls|inspect|rm|prune|connect|disconnect` (create is in network-create.ts): the /networks
 // routes of the Docker API, printed as docker CLI 28 prints them.
 import { type Command, type Parsed, badValue, eachContainer, enc, ApiError, CliError, readAll } from '../core.ts';
-import { formatRows, shortId, type Row } from '../format.ts';
+import { formatRows, shortId, type Row, tableFormatHelp, jsonFormatHelp } from '../format.ts';
 import { parseTemplate } from '../template.ts';
 import { confirm } from './lifecycle.ts';
 import { naturalCompare } from './port-spec.ts';
@@ -18,9 +18,6 @@ interface NetworkSummary {
   Internal?: boolean;
   Labels?: Record<string, string> | null;
 }
-
-const formatHelp =
-  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template";
 
 const headers: Record<string, string> = {
   ID: 'NETWORK ID',
@@ -79,7 +76,7 @@ export const networkLs: Command = {
   summary: 'List networks',
   flags: [
     { name: 'filter', short: 'f', type: 'list', value: 'filter', help: 'Provide filter values (e.g. "driver=bridge")' },
-    { name: 'format', type: 'string', help: formatHelp },
+    { name: 'format', type: 'string', help: tableFormatHelp },
     { name: 'no-trunc', type: 'bool', help: 'Do not truncate the output' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Only display network IDs' },
   ],
@@ -102,7 +99,7 @@ export const networkInspect: Command = {
   usage: '[OPTIONS] NETWORK [NETWORK...]',
   summary: 'Display detailed information on one or more networks',
   flags: [
-    { name: 'format', short: 'f', type: 'string', help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+    { name: 'format', short: 'f', type: 'string', help: jsonFormatHelp },
     { name: 'verbose', short: 'v', type: 'bool', help: 'Verbose output for diagnostics' },
   ],
   args: { min: 1 },

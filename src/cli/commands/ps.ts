@@ -1,6 +1,6 @@
 // `skiff ps`: GET /containers/json, printed as docker's table (or --format / -q).
 import { type Command, CliError } from '../core.ts';
-import { ago, ellipsis, formatRows, goQuote, shortId, decimalSize, type Row } from '../format.ts';
+import { ago, ellipsis, formatRows, goQuote, shortId, decimalSize, type Row, tableFormatHelp } from '../format.ts';
 import { displayablePorts, type PortSummary } from './port-spec.ts';
 
 export interface ContainerSummary {
@@ -81,7 +81,7 @@ export const ps: Command = {
   flags: [
     { name: 'all', short: 'a', type: 'bool', help: 'Show all containers (default shows just running)' },
     { name: 'filter', short: 'f', type: 'list', value: 'filter', help: 'Filter output based on conditions provided' },
-    { name: 'format', type: 'string', help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+    { name: 'format', type: 'string', help: tableFormatHelp },
     { name: 'last', short: 'n', type: 'string', value: 'int', help: 'Show n last created containers (includes all states)', def: '-1' },
     { name: 'latest', short: 'l', type: 'bool', help: 'Show the latest created container (includes all states)' },
     { name: 'no-trunc', type: 'bool', help: "Don't truncate output" },

@@ -1,6 +1,6 @@
 // `skiff version` and `skiff info`, laid out as docker's.
 import { type Command, API_VERSION, VERSION } from '../core.ts';
-import { binarySize } from '../format.ts';
+import { binarySize, jsonFormatHelp } from '../format.ts';
 import { parseTemplate } from '../template.ts';
 
 interface ServerVersion {
@@ -18,7 +18,7 @@ interface ServerVersion {
   Components?: Array<{ Name: string; Version: string; Details?: Record<string, string> }>;
 }
 
-const formatFlag = { name: 'format', short: 'f', type: 'string' as const, help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" };
+const formatFlag = { name: 'format', short: 'f', type: 'string' as const, help: jsonFormatHelp };
 const arch = () => (process.arch === 'x64' ? 'amd64' : process.arch);
 
 export const version: Command = {

@@ -1,6 +1,6 @@
 // `skiff volume create|ls|inspect|rm|prune`: docker's volume verbs over /volumes.
 import { type Command, type Parsed, enc, eachContainer, readAll, CliError } from '../core.ts';
-import { decimalSize, formatRows, type Row } from '../format.ts';
+import { decimalSize, formatRows, type Row, tableFormatHelp, jsonFormatHelp } from '../format.ts';
 import { confirm } from './lifecycle.ts';
 import { inspectAll } from './inspect.ts';
 
@@ -62,7 +62,7 @@ export const volumeLs: Command = {
   summary: 'List volumes',
   flags: [
     { name: 'filter', short: 'f', type: 'list', value: 'filter', help: "Provide filter values (e.g. 'dangling=true')" },
-    { name: 'format', type: 'string', help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" },
+    { name: 'format', type: 'string', help: tableFormatHelp },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Only display volume names' },
   ],
   args: { max: 0 },
@@ -86,7 +86,7 @@ export const volumeLs: Command = {
 export const volumeInspect: Command = {
   usage: '[OPTIONS] VOLUME [VOLUME...]',
   summary: 'Display detailed information on one or more volumes',
-  flags: [{ name: 'format', short: 'f', type: 'string', help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template" }],
+  flags: [{ name: 'format', short: 'f', type: 'string', help: jsonFormatHelp }],
   args: { min: 1 },
   run: (ctx, p) => inspectAll(ctx, p, 'volume'),
 };
