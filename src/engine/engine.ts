@@ -10,7 +10,7 @@ import { createContainerService, type ContainerEngine } from './containers/index
 import { createEventBus } from './events/index.ts';
 import { createVolumeService } from './volumes/index.ts';
 import { createNetworkService } from './network/index.ts';
-import { removeStaleContexts } from './build/index.ts';
+import { removeStaleContexts, createBuildService } from './build/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
 
@@ -75,6 +75,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   containers = await createContainerService({ root: opts.root, runRoot: opts.runRoot, runtime: opts.runtime ?? 'auto', images, snapshotter, events, volumes, network: networks.hooks });
   ready(containers);
   await networks.reconcile();
+  const builds = await createBuildService({ root: opts.root, images, containers, snapshotter, events });
   const [id, operatingSystem, serverVersion, cgroupFs] = await Promise.all([
     engineId(opts.root), osName(), packageVersion(), statfs('/sys/fs/cgroup').catch(() => null),
   ]);
@@ -84,6 +85,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     events,
     volumes,
     networks,
+    builds,
     async info(): Promise<EngineInfo> {
       const all = await containers.list({ all: true });
       const count = (s: string) => all.filter((c) => c.state.status === s).length;

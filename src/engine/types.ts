@@ -10,4 +10,5 @@ export type * from './types/host-options.ts';
 export type * from './types/network.ts';
 export type * from './types/events.ts';
 export type * from './types/engine.ts';
+export type * from './types/build.ts';
 export type { Readable, Writable, Duplex } from 'node:stream';

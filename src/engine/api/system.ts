@@ -4,8 +4,8 @@ import type { HttpContext, Route } from './router.ts';
 import { API_VERSION, MIN_API_VERSION } from './router.ts';
 import { sendJson } from './http.ts';
 
-const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-export const dockerArch = (): string => goArch[arch()] ?? arch();
+import { dockerArch } from '../../lib/platform.ts';
+export { dockerArch };
 
 async function ping(ctx: HttpContext): Promise<void> {
   ctx.res.writeHead(200, {

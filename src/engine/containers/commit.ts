@@ -70,7 +70,7 @@ export async function commitContainer(
 ): Promise<ImageRecord> {
   if (rec.state.status === 'removing' || rec.state.status === 'dead') throw conflict(`You cannot commit container ${rec.id} which is ${rec.state.status}`);
   const image = await ctx.images.get(rec.imageId);
-  const config = commitConfig(rec, image, o); // bad changes fail before any pause or work
+  const config = o.buildStep?.config ?? commitConfig(rec, image, o); // bad changes fail before any pause or work
   const paused = o.pause !== false && rec.state.status === 'running';
   if (paused) await pausing.pause();
   let img: ImageRecord;
@@ -78,7 +78,7 @@ export async function commitContainer(
     // docker's created_by: the container's own command, before any --change
     const cmd = rec.spec.cmd ?? image.config.config?.Cmd ?? [];
     img = await ctx.images.commit(ctx.snapshotter.upperDir(rec.id), {
-      parent: rec.imageId, config, ref: o.ref, skip: await enginePaths(ctx, rec), comment: o.comment, author: o.author, createdBy: cmd.join(' '),
+      parent: rec.imageId, config, ref: o.ref, skip: await enginePaths(ctx, rec), comment: o.comment, author: o.author, createdBy: o.buildStep?.createdBy ?? cmd.join(' '),
     });
     // before the unpause, as docker's deferred unpause
     emitContainer(ctx, rec, 'commit', { comment: o.comment ?? '', imageID: img.id, imageRef: img.repoTags[0] ?? '' });

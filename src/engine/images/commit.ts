@@ -8,6 +8,7 @@ import type { ContentStore } from './content.ts';
 import type { Image, ImageIndex, Manifest } from './store.ts';
 import { deepFreeze } from './store.ts';
 import { packUpperLayer } from './upper-dir.ts';
+import { goArch } from '../../lib/platform.ts';
 
 export interface CommitDeps {
   content: ContentStore;
@@ -24,14 +25,21 @@ const MEDIA_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 /** sha256 of an empty tar (1024 zero bytes): docker's DigestSHA256EmptyTar */
 export const EMPTY_TAR = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
-export async function commitUpper(d: CommitDeps, upper: string, parentImage: Image, o: CommitOptions): Promise<Digest> {
+/** what a first layer on nothing (`FROM scratch`) builds on: no layers, no history, this machine's platform */
+function scratchParent(): Image {
+  const config: ImageConfig = { architecture: goArch[process.arch] ?? process.arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  return { id: '' as Digest, manifestDigest: '' as Digest, manifest: { schemaVersion: 2, mediaType: MEDIA_MANIFEST, config: { mediaType: MEDIA_CONFIG, digest: '' as Digest, size: 0 }, layers: [] }, config, size: 0 };
+}
+
+/** `upper` null: a config-only child (no layer, an empty_layer history row), as a build's ENV or CMD step makes */
+export async function commitUpper(d: CommitDeps, upper: string | null, parentImage: Image | null, o: CommitOptions): Promise<Digest> {
   const target = o.ref ? d.parseTarget(o.ref) : undefined;
-  const layer = await d.content.write(packUpperLayer(upper, new Set(o.skip)));
+  const layer = upper === null ? { digest: EMPTY_TAR as Digest, size: 1024, created: false } : await d.content.write(packUpperLayer(upper, new Set(o.skip)));
   const empty = layer.digest === EMPTY_TAR;
   if (empty && layer.created) await d.content.remove(layer.digest);
   return d.serialized(async () => {
-    const parent = d.index.images.get(parentImage.id);
-    if (!parent) throw unavailable(`the parent image ${parentImage.id} was removed meanwhile: commit again`);
+    const parent = parentImage ? d.index.images.get(parentImage.id) : scratchParent();
+    if (!parent) throw unavailable(`the parent image ${parentImage!.id} was removed meanwhile: commit again`);
     if (!empty) {
       if (!(await d.content.has(layer.digest))) throw unavailable('the layer was removed by a concurrent image removal: commit again');
       try {
@@ -64,7 +72,8 @@ export async function commitUpper(d: CommitDeps, upper: string, parentImage: Ima
     };
     const manifestBlob = await d.content.write(Buffer.from(JSON.stringify(manifest)));
     const id = configBlob.digest;
-    d.index.images.set(id, { id, manifestDigest: manifestBlob.digest, manifest, config: deepFreeze(config), size: parent.size + (empty ? 0 : layer.size) });
+    const parentId = parentImage ? { parent: parentImage.id } : {};
+    d.index.images.set(id, { id, manifestDigest: manifestBlob.digest, manifest, config: deepFreeze(config), size: parent.size + (empty ? 0 : layer.size), ...parentId });
     if (target) d.index.refs.set(target, id);
     await d.index.save();
     return id;

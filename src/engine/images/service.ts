@@ -18,6 +18,7 @@ import type { ContentStore } from './content.ts';
 import { applyChanges } from './changes.ts';
 import { loadIndex, deepFreeze } from './store.ts';
 import { commitUpper } from './commit.ts';
+import { goArch } from '../../lib/platform.ts';
 import type { Image, ImageIndex, Manifest } from './store.ts';
 import { parseReference, tagKey, digestKey, familiarString, fullName } from './reference.ts';
 
@@ -34,7 +35,6 @@ export interface EngineImageService extends ImageService {
 }
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
-const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
 /** docker's image event attributes: the image's labels and `name` */
 function reportImage(events: EventSink | undefined, img: { id: Digest; config: ImageConfig }, action: string, name: string = img.id): void {
@@ -260,7 +260,7 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         unpacked.add(diffId);
       };
       const deps = { content, index, serialized, usedBlobs, parseTarget, unpackLayer };
-      const id = await commitUpper(deps, upper, resolve(o.parent).img, o);
+      const id = await commitUpper(deps, upper, o.parent ? resolve(o.parent).img : null, o);
       const rec = index.record(id);
       if (o.ref) reportImage(opts.events, rec, 'tag', familiarString(parseReference(parseTarget(o.ref))));
       return rec;

@@ -28,7 +28,7 @@ export interface Manifest {
 interface IndexFile {
   version: 1;
   /** image id (config digest) → its manifest and uncompressed size */
-  images: Record<string, { manifest: Digest; size: number }>;
+  images: Record<string, { manifest: Digest; size: number; parent?: Digest }>;
   /** `docker.io/library/busybox:latest` or `…@sha256:…` → image id */
   refs: Record<string, Digest>;
 }
@@ -39,6 +39,8 @@ export interface Image {
   manifest: Manifest;
   config: ImageConfig;
   size: number;
+  /** the image this one was committed on (a build step's parent, docker's Parent); absent for imported and pulled images */
+  parent?: Digest;
 }
 
 export interface ImageIndex {
@@ -66,7 +68,7 @@ export async function loadIndex(dir: string, content: ContentStore): Promise<Ima
     try {
       const manifest = await content.readJson<Manifest>(entry.manifest);
       const config = deepFreeze(await content.readJson<ImageConfig>(id as Digest));
-      images.set(id as Digest, { id: id as Digest, manifestDigest: entry.manifest, manifest, config, size: entry.size });
+      images.set(id as Digest, { id: id as Digest, manifestDigest: entry.manifest, manifest, config, size: entry.size, ...(entry.parent ? { parent: entry.parent } : {}) });
     } catch (err) {
       log.warn('dropping an image whose blobs are missing', { id, err });
     }
@@ -91,6 +93,7 @@ export async function loadIndex(dir: string, content: ContentStore): Promise<Ima
         size: img.size,
         created: img.config.created ?? '1970-01-01T00:00:00Z',
         layerSizes: img.manifest.layers.map((l) => l.size),
+        ...(img.parent && images.has(img.parent) ? { parent: img.parent } : {}),
       };
       records.set(id, r);
     }
@@ -106,7 +109,7 @@ export async function loadIndex(dir: string, content: ContentStore): Promise<Ima
     async save() {
       records.clear();
       const out: IndexFile = { version: 1, images: {}, refs: {} };
-      for (const [id, img] of images) out.images[id] = { manifest: img.manifestDigest, size: img.size };
+      for (const [id, img] of images) out.images[id] = { manifest: img.manifestDigest, size: img.size, ...(img.parent ? { parent: img.parent } : {}) };
       for (const [k, id] of [...refs].sort(([a], [b]) => (a < b ? -1 : 1))) out.refs[k] = id;
       await writeJsonAtomic(path, out);
     },

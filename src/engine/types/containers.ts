@@ -240,6 +240,8 @@ export interface ContainerCommitOptions {
   changes?: string[];
   /** fields that replace the container's own in the new image's config (the API's optional body) */
   config?: ImageConfig['config'];
+  /** a build step's commit: exactly this config (nothing merged from the container) and this history line */
+  buildStep?: { config: ImageConfig['config']; createdBy: string };
 }
 
 export interface ContainerService {

@@ -4,6 +4,7 @@ import type { ContainerService } from './containers.ts';
 import type { EventService } from './events.ts';
 import type { VolumeService } from './volumes.ts';
 import type { NetworkService } from './network.ts';
+import type { BuildService } from './build.ts';
 
 export interface EngineInfo {
   id: string;
@@ -29,6 +30,8 @@ export interface Engine {
   events: EventService;
   volumes: VolumeService;
   networks: NetworkService;
+  /** Dockerfile builds and their step cache (issue 9) */
+  builds: BuildService;
   info(): Promise<EngineInfo>;
   /** stop watchers and close files; running containers keep running */
   close(): Promise<void>;

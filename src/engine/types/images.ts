@@ -20,6 +20,12 @@ export interface ImageConfig {
     ExposedPorts?: Record<string, object>;
     Volumes?: Record<string, object>;
     StopSignal?: string;
+    /** ONBUILD triggers, run when another build uses this image as its base (issue 9) */
+    OnBuild?: string[] | null;
+    /** SHELL: what shell-form RUN/CMD/ENTRYPOINT run under (default ["/bin/sh","-c"]) */
+    Shell?: string[];
+    /** docker sets it on shell-form commands; kept for round-trips */
+    ArgsEscaped?: boolean;
     /** HEALTHCHECK (durations in ns, as docker stores them) */
     Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   };
@@ -40,6 +46,8 @@ export interface ImageRecord {
   created: string;
   /** uncompressed size of each layer, lowest first (issue 9: `docker history`'s SIZE column) */
   layerSizes?: number[];
+  /** the image it was committed on, while that still exists (docker's Parent: build steps, commit) */
+  parent?: Digest;
 }
 
 /** Dockerfile-like instructions applied at import (`docker import --change`, `skiff image import --change`). */
@@ -69,14 +77,14 @@ export interface ImageService {
   /** unpacked layer directories of an image, lowest first, ready to be overlay lower dirs */
   layerPaths(id: Digest): Promise<string[]>;
   // ---- commit (issue 9)
-  /** a new image: `parent`'s layers + the layer of `upperDir`'s changes (docker commit's image half) */
-  commit(upperDir: string, opts: CommitOptions): Promise<ImageRecord>;
+  /** a new image: `parent`'s layers + the layer of `upperDir`'s changes (docker commit's image half); null: no layer, only the new config (a build's ENV, CMD, …) */
+  commit(upperDir: string | null, opts: CommitOptions): Promise<ImageRecord>;
 }
 
 /** `docker commit`: what the new image gets besides the layer (issue 9) */
 export interface CommitOptions {
-  /** the parent image id */
-  parent: Digest;
+  /** the parent image id; absent: a first layer on nothing (a build's `FROM scratch`) */
+  parent?: Digest;
   /** the run config of the new image (the container's config with `--change`s applied) */
   config: ImageConfig['config'];
   /** NAME[:TAG]; untagged when absent */

@@ -110,6 +110,12 @@ export function fakeEngine(): FakeEngine {
     async close() {},
     events: createEventBus(),
     volumes: noVolumes(),
+    // builds are not faked: /build is tested against a real daemon
+    builds: {
+      build: async () => { throw failedPrecondition('builds are not faked'); },
+      cache: async () => [],
+      prune: async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }),
+    },
     // networks are not faked: the API layer's network routes are tested against a real daemon
     networks: {
       list: async () => [],
