@@ -42,7 +42,7 @@ test('docker commit -c -m: the new image runs with the changes, deletions honour
   assert.equal(cfg.stdout, '["cat","/x"] me 2\n');
 });
 
-test('docker history shows the committed row first, inherited rows <missing>', async () => {
+test('docker history shows the committed row first, then the parent image\'s row with its id, older rows <missing>', async () => {
   const r = await d.docker(['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}|{{.Size}}', img]);
   ok(r);
   const rows = r.stdout.trim().split('\n');
@@ -53,7 +53,10 @@ test('docker history shows the committed row first, inherited rows <missing>', a
   assert.equal(comment, 'msg');
   // the new layer's own size (a few kB of tar), not the whole image's (busybox is MBs)
   assert.match(size, /^\d+(\.\d+)?k?B$/);
-  for (const row of rows.slice(1)) assert.match(row, /^<missing>\|/);
+  // the parent (busybox, imported here) is a local image: its row carries its id, as docker shows a commit's
+  const parent = (await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).stdout.trim();
+  assert.equal(rows[1].split('|')[0], parent);
+  for (const row of rows.slice(2)) assert.match(row, /^<missing>\|/);
 });
 
 test('docker export lists the merged root filesystem', async () => {

@@ -10,14 +10,17 @@ import { sendJson, queryBool, queryFilters, writeChunk } from './http.ts';
 
 async function list(ctx: HttpContext): Promise<void> {
   const filters = queryFilters(ctx.query) ?? {};
-  const images = (await ctx.engine.images.list()).filter((i) => matchesFilters(i, filters));
+  const all = await ctx.engine.images.list();
+  // an untagged image another one builds on is a build step's (docker's intermediate image): shown with all=1
+  const parents = new Set(all.map((i) => i.parent).filter((p) => p !== undefined));
+  const images = all.filter((i) => (queryBool(ctx.query, 'all') || i.repoTags.length > 0 || !parents.has(i.id)) && matchesFilters(i, filters, parents));
   sendJson(ctx.res, 200, images.map((i) => imageSummary(i)));
 }
 
-function matchesFilters(i: ImageRecord, f: Record<string, string[]>): boolean {
+function matchesFilters(i: ImageRecord, f: Record<string, string[]>, parents: Set<Digest>): boolean {
   if (f.dangling?.length) {
     const want = f.dangling.includes('true') || f.dangling.includes('1');
-    if ((i.repoTags.length === 0) !== want) return false;
+    if ((i.repoTags.length === 0 && !parents.has(i.id)) !== want) return false;
   }
   if (f.reference?.length) {
     const names = i.repoTags.flatMap((t) => [t, t.slice(0, t.lastIndexOf(':'))]);
@@ -45,7 +48,16 @@ async function inspect(ctx: HttpContext): Promise<void> {
 }
 
 async function history(ctx: HttpContext): Promise<void> {
-  sendJson(ctx.res, 200, imageHistory(await ctx.engine.images.get(ctx.params.name)));
+  const img = await ctx.engine.images.get(ctx.params.name);
+  // the images of the parent chain that are still here give their rows an id and tags, as docker shows a local build
+  const chain: ImageRecord[] = [];
+  for (let p = img.parent; p && chain.length < 1000; ) {
+    const parent = await ctx.engine.images.get(p).catch(() => null);
+    if (!parent) break;
+    chain.push(parent);
+    p = parent.parent;
+  }
+  sendJson(ctx.res, 200, imageHistory(img, chain));
 }
 
 async function tag(ctx: HttpContext): Promise<void> {

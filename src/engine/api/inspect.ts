@@ -181,7 +181,7 @@ export function mergeEnv(base: string[], own: string[]): string[] {
 export function imageSummary(i: ImageRecord, containers = -1): Record<string, unknown> {
   return {
     Id: i.id,
-    ParentId: '',
+    ParentId: i.parent ?? '',
     RepoTags: i.repoTags,
     RepoDigests: i.repoDigests,
     Created: unixSeconds(i.created),
@@ -198,7 +198,7 @@ export function imageInspect(i: ImageRecord): Record<string, unknown> {
     Id: i.id,
     RepoTags: i.repoTags,
     RepoDigests: i.repoDigests,
-    Parent: '',
+    Parent: i.parent ?? '',
     Comment: i.config.history?.at(-1)?.comment ?? '',
     Created: i.created,
     DockerVersion: '',
@@ -234,7 +234,9 @@ export function imageInspect(i: ImageRecord): Record<string, unknown> {
   };
 }
 
-export function imageHistory(i: ImageRecord): Array<Record<string, unknown>> {
+export function imageHistory(i: ImageRecord, ancestors: ImageRecord[] = []): Array<Record<string, unknown>> {
+  // a row is an ancestor's own when its history ends there (each build step's image adds one row)
+  const byRow = new Map(ancestors.filter((a) => a.config.history?.length).map((a) => [a.config.history!.length - 1, a]));
   const history = i.config.history ?? [];
   const rows = history.length ? history : [{ created: i.created, created_by: '', comment: '' }];
   // each row that made a layer shows that layer's size (rows in order, layers lowest first), as docker
@@ -246,10 +248,10 @@ export function imageHistory(i: ImageRecord): Array<Record<string, unknown>> {
   };
   return rows
     .map((h, n) => ({
-      Id: n === rows.length - 1 ? i.id : '<missing>',
+      Id: n === rows.length - 1 ? i.id : (byRow.get(n)?.id ?? '<missing>'),
       Created: unixSeconds(h.created ?? i.created),
       CreatedBy: h.created_by ?? '',
-      Tags: n === rows.length - 1 ? i.repoTags : null,
+      Tags: n === rows.length - 1 ? i.repoTags : (byRow.get(n)?.repoTags.length ? byRow.get(n)!.repoTags : null),
       Size: sizeOf(h, n === rows.length - 1),
       Comment: h.comment ?? '',
     }))

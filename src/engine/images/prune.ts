@@ -23,14 +23,32 @@ export function pruneSelection(images: ImageRecord[], filters: Record<string, st
   }
   const until = pruneUntil(filters, now);
   const not = filters['label!'] ?? [];
-  return images.filter((i) => {
+  const children = new Map<Digest, ImageRecord[]>();
+  for (const i of images) if (i.parent) children.set(i.parent, [...(children.get(i.parent) ?? []), i]);
+  const chosen = images.filter((i) => {
     const labels = i.config.config?.Labels ?? {};
     if (danglingOnly && i.repoTags.length > 0) return false;
+    // dangling means a head: an untagged image others build on (a build step's) is not dangling
+    if (danglingOnly && children.has(i.id)) return false;
     if (inUse(i.id)) return false;
     if (until !== undefined && Date.parse(i.created) >= until) return false;
     if (!(filters.label ?? []).every((l) => labelMatches(labels, l))) return false;
     return !(not.length && not.every((l) => labelMatches(labels, l)));
   });
+  if (!danglingOnly) return chosen;
+  // as docker's image delete: untagged parents whose every child goes, go with them (a build's step images)
+  const going = new Set(chosen.map((i) => i.id));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const i of images) {
+      const kids = children.get(i.id);
+      if (going.has(i.id) || !kids || i.repoTags.length || i.repoDigests.length || inUse(i.id) || !kids.every((k) => going.has(k.id))) continue;
+      going.add(i.id);
+      chosen.push(i);
+      grew = true;
+    }
+  }
+  return chosen;
 }
 
 /**

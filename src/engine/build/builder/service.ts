@@ -14,7 +14,7 @@ export interface BuildServiceOptions {
 }
 
 export async function createBuildService(o: BuildServiceOptions): Promise<BuildService> {
-  const cache = await openStepCache(o.root, o.images);
+  const cache = await openStepCache(o.root, o.images, () => o.containers);
   return {
     build: (req, emit, signal) => runBuild({ ...o, cache }, req, emit, signal),
     cache: () => cache.list(),

@@ -1,0 +1,175 @@
+// One build, start to end: read and plan the Dockerfile, build the stages the target needs (each after the
+// stages it reads from), step by step with docker's legacy output, then tag. A failure names the
+// Dockerfile line and leaves no tag; the steps that finished stay cached for the next try.
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { BuildMessage, BuildRequest, BuildResult, Digest, ImageConfig } from '../../types.ts';
+import type { BuildServiceOptions } from './service.ts';
+import type { StepCache } from './cache.ts';
+import type { BuildDeps, StageState } from './state.ts';
+import { applyInstruction, copySource, newScope, parseTrigger, planBuild, type Instruction, type ResolvedStage } from '../dockerfile/index.ts';
+import { openBuildContext } from '../context/index.ts';
+import { dispatch } from './steps.ts';
+import { parseReference, familiarString } from '../../images/index.ts';
+import { resolveInRoot } from '../../../lib/tar.ts';
+import { SkiffError, invalidArgument, notFound, internal, errnoCode } from '../../../lib/errors.ts';
+import { newId } from '../../../lib/ids.ts';
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+export async function runBuild(
+  o: BuildServiceOptions & { cache: StepCache }, req: BuildRequest, emit: (m: BuildMessage) => void, signal?: AbortSignal,
+): Promise<BuildResult> {
+  const file = req.dockerfile || 'Dockerfile';
+  const tags = req.tags.map(checkTag); // a bad tag fails before any work
+  const buildArgs = Object.fromEntries(Object.entries(req.buildArgs).filter((e): e is [string, string] => e[1] !== null));
+  const text = await readDockerfile(req.contextDir, file);
+  const name = relative('.', file) || 'Dockerfile';
+  const { dockerfile, plan } = planBuild(text, { file: name, buildArgs, target: req.target });
+  const say = req.quiet ? () => {} : (text: string) => emit({ stream: text });
+  const results = new Map<number, Digest | null>();
+  const names = plan.stages.map((s) => s.name);
+  const d: BuildDeps = {
+    images: o.images, containers: o.containers, snapshotter: o.snapshotter, cache: o.cache,
+    context: openBuildContext(req.contextDir, file), file: name, buildArgs,
+    noCache: req.noCache, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
+    say, signal,
+    fsStep: (st, createdBy, fn) => fsStep(o, st, createdBy, fn),
+    stageOf: (from) => {
+      const src = copySource(from, names, -1, 0);
+      return src.kind === 'stage' ? src.index : undefined;
+    },
+    stageImage: (index) => results.get(index) ?? null,
+  };
+  const labelStep = labelInstruction(req.labels);
+  const stages = plan.order.map((i) => plan.stages[i]);
+  const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labelStep ? 1 : 0);
+  let step = 0;
+  try {
+    for (const stage of stages) {
+      signal?.throwIfAborted();
+      say(`Step ${++step}/${total} : ${stage.from.original}\n`);
+      const st = await fromStage(d, stage, results);
+      const extra = stage.index === plan.target && labelStep ? [labelStep] : [];
+      const ctx = { buildArgs, metaArgs: plan.metaArgs };
+      await runTriggers(d, st, stage, ctx, dockerfile.escape);
+      for (const instr of [...stage.instructions, ...extra]) {
+        signal?.throwIfAborted();
+        say(`Step ${++step}/${total} : ${instr.original}\n`);
+        await atLine(name, instr.line, async () => {
+          const x = applyInstruction(instr, st.scope, ctx, dockerfile.escape);
+          await dispatch(d, st, x);
+        });
+      }
+      results.set(stage.index, st.image);
+    }
+  } finally {
+    await o.cache.flush();
+  }
+  const id = results.get(plan.target);
+  if (!id) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
+  o.cache.result(id);
+  await o.cache.flush();
+  for (const t of tags) await o.images.tag(id, t);
+  if (plan.unusedBuildArgs.length) say(`[Warning] One or more build-args [${plan.unusedBuildArgs.join(' ')}] were not consumed\n`);
+  emit({ aux: { ID: id } });
+  if (req.quiet) emit({ stream: `${id}\n` });
+  say(`Successfully built ${short(id)}\n`);
+  for (const t of tags) say(`Successfully tagged ${t}\n`);
+  return { id, tags };
+}
+
+/** `-t`: docker's check and its familiar form (`app` → `app:latest`) */
+function checkTag(tag: string): string {
+  let ref;
+  try {
+    ref = parseReference(tag);
+  } catch (err) {
+    throw invalidArgument(`invalid tag "${tag}": invalid reference format`, err);
+  }
+  if (ref.digest) throw invalidArgument(`invalid tag "${tag}": a tag cannot hold a digest`);
+  return familiarString(ref.tag ? ref : { ...ref, tag: 'latest' });
+}
+
+async function readDockerfile(contextDir: string, file: string): Promise<string> {
+  try {
+    return await readFile(await resolveInRoot(contextDir, file), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' || errnoCode(err) === 'EISDIR') {
+      throw invalidArgument(`Cannot locate specified Dockerfile: ${file}`, err);
+    }
+    throw err;
+  }
+}
+
+/** `--label`s go on the final image as one more LABEL step, as docker's classic builder adds them */
+function labelInstruction(labels: Record<string, string>): Instruction | null {
+  const kv = Object.entries(labels);
+  if (!kv.length) return null;
+  const original = `LABEL ${kv.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
+  return { kind: 'LABEL', line: 0, endLine: 0, original, labels: kv.map(([k, v]) => ({ key: JSON.stringify(k), value: JSON.stringify(v) })) };
+}
+
+/** FROM: the base's image and config, a fresh variable scope over its ENV */
+async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number, Digest | null>): Promise<StageState> {
+  let image: Digest | null = null;
+  let config: ImageConfig['config'] = {};
+  if (stage.base.kind === 'stage') {
+    image = results.get(stage.base.index) ?? null;
+  } else if (stage.base.kind === 'image') {
+    const ref = stage.base.ref;
+    image = await atLine(d.file, stage.from.line, async () => {
+      try {
+        return (await d.images.get(ref)).id;
+      } catch (err) {
+        throw notFound(`FROM ${ref}: no such image here, and no registry to pull it from yet (build or load it first): ${(err as Error).message}`, err);
+      }
+    });
+  }
+  if (image) config = structuredClone((await d.images.get(image)).config.config ?? {});
+  if (image) d.say(` ---> ${short(image)}\n`);
+  return { image, config, scope: newScope(config.Env ?? []), cmdSet: false };
+}
+
+/** ONBUILD triggers of the base image run first, as if they followed FROM; the new image does not inherit them */
+async function runTriggers(d: BuildDeps, st: StageState, stage: ResolvedStage, ctx: { buildArgs: Record<string, string>; metaArgs: Record<string, string> }, escape: string): Promise<void> {
+  const triggers = st.config.OnBuild ?? [];
+  if (!triggers.length) return;
+  d.say(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+  st.config.OnBuild = null;
+  for (const expr of triggers) {
+    await atLine(d.file, stage.from.line, async () => {
+      const x = applyInstruction(parseTrigger(expr, { file: d.file }), st.scope, ctx, escape);
+      await dispatch(d, st, x);
+    });
+  }
+}
+
+/** A step's failure names its Dockerfile line (`Dockerfile:7: COPY failed: …`), keeping its kind. */
+async function atLine<T>(file: string, line: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    if (line <= 0 || msg.startsWith(`${file}:`) || (err as Error).name === 'AbortError') throw err;
+    const kind = err instanceof SkiffError ? err.kind : 'Internal';
+    throw new SkiffError(kind, `${file}:${line}: ${msg}`, { cause: err });
+  }
+}
+
+/** A files step: the parent's root mounted (volatile: the commit is what lasts), `fn` changes it, the upper dir becomes the layer. */
+async function fsStep(o: BuildServiceOptions, st: StageState, createdBy: string, fn: (root: string) => Promise<void>): Promise<Digest> {
+  const key = newId();
+  try {
+    const root = await o.snapshotter.mount(key, st.image ? await o.images.layerPaths(st.image) : [], { volatile: true });
+    await fn(root);
+    await o.snapshotter.unmount(key);
+    const img = await o.images.commit(o.snapshotter.upperDir(key), { parent: st.image ?? undefined, config: structuredClone(st.config), createdBy, author: st.author });
+    return img.id;
+  } catch (err) {
+    if (err instanceof SkiffError) throw err;
+    throw internal(`${(err as Error).message}`, err);
+  } finally {
+    await o.snapshotter.remove(key);
+  }
+}

@@ -1,0 +1,42 @@
+// What a build's steps share: the engine rooms, the request's switches, the output, and each stage's state.
+import type { ContainerService, Digest, ImageConfig, Snapshotter } from '../../types.ts';
+import type { EngineImageService } from '../../images/index.ts';
+import type { BuildContext, Scope } from '../index.ts';
+import type { StepCache } from './cache.ts';
+
+export interface BuildDeps {
+  images: EngineImageService;
+  containers: ContainerService;
+  snapshotter: Snapshotter;
+  cache: StepCache;
+  /** the received context with its .dockerignore */
+  context: BuildContext;
+  /** the Dockerfile's name as errors say it */
+  file: string;
+  buildArgs: Readonly<Record<string, string>>;
+  noCache: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  networkMode: string;
+  /** step output (nothing when quiet) */
+  say(text: string): void;
+  signal?: AbortSignal;
+  /** a step that changes files: `fn` works on the parent's root filesystem mounted, the change is committed */
+  fsStep(st: StageState, createdBy: string, fn: (root: string) => Promise<void>): Promise<Digest>;
+  /** COPY --from=<name|index>: the stage it names, undefined for an image reference */
+  stageOf(from: string): number | undefined;
+  /** the image a finished stage produced (COPY --from=<stage>) */
+  stageImage(index: number): Digest | null;
+}
+
+export interface StageState {
+  /** the image the next step builds on; null while a `FROM scratch` stage has no step yet */
+  image: Digest | null;
+  /** the config that image has (changed in place by config steps before they commit) */
+  config: ImageConfig['config'];
+  scope: Scope;
+  /** MAINTAINER: the image's author */
+  author?: string;
+  /** a CMD was set in this stage (an ENTRYPOINT then keeps it) */
+  cmdSet: boolean;
+}
