@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, rm, writeFile, symlink } from 'node:fs/promises';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createEngine } from '../src/engine/index.ts';
 import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
 import type { BuildMessage, BuildRequest, ContainerSpec, Digest, Engine } from '../src/engine/index.ts';
@@ -216,4 +219,35 @@ test('COPY never writes through an image symlink onto the host; .dockerignore ke
   const { id } = await build(ctx);
   assert.ok(!existsSync('/etc/skiff-build-escape-test'), 'the write stayed inside the image');
   assert.equal(await runIn(id, ['cat', '/etc/skiff-build-escape-test', '/listing']), 'x.dockerignore Dockerfile link-to-host payload.txt ');
+});
+
+test('ADD unpacks a local archive and fetches a URL; ONBUILD triggers run in the child build; VOLUME, HEALTHCHECK, STOPSIGNAL in the config', async () => {
+  const ctx = await context({ 'tree/a/b.txt': 'in the archive\n' });
+  execFileSync('tar', ['-czf', join(ctx, 'tree.tar.gz'), '-C', join(ctx, 'tree'), '.']);
+  const server = createServer((req, res) => {
+    if (req.url === '/file.txt') res.end('served over http\n');
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    await writeFile(join(ctx, 'Dockerfile'), [
+      'FROM busybox', 'ADD tree.tar.gz /unpacked/', `ADD http://127.0.0.1:${port}/file.txt /fetched/`,
+      'ONBUILD RUN echo triggered > /trigger', 'VOLUME /data', 'HEALTHCHECK --interval=5s CMD true', 'STOPSIGNAL SIGUSR1', '',
+    ].join('\n'));
+    const parent = await build(ctx, { tags: ['onbuild:parent'] });
+    const img = await engine.images.get(parent.id);
+    assert.deepEqual(img.config.config.OnBuild, ['RUN echo triggered > /trigger']);
+    assert.deepEqual(img.config.config.Volumes, { '/data': {} });
+    assert.equal(img.config.config.Healthcheck?.Interval, 5e9);
+    assert.equal(img.config.config.StopSignal, 'SIGUSR1');
+    assert.equal(await runIn(parent.id, ['cat', '/unpacked/a/b.txt', '/fetched/file.txt']), 'in the archive\nserved over http\n');
+    await assert.rejects(build(await context({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/missing /x\n` })), /Dockerfile:2: ADD failed: failed to GET .* with status 404/);
+  } finally {
+    server.close();
+  }
+  const child = await build(await context({ Dockerfile: 'FROM onbuild:parent\nCMD ["cat", "/trigger"]\n' }));
+  assert.match(child.out, /# Executing 1 build trigger\n/);
+  assert.equal(await runIn(child.id, []), 'triggered\n');
+  assert.equal((await engine.images.get(child.id)).config.config.OnBuild ?? null, null);
 });
