@@ -12,12 +12,13 @@ import { resourceRoutes } from './resources.ts';
 import { volumeRoutes } from './volumes.ts';
 import { networkRoutes } from './networks.ts';
 import { commitRoutes } from './commit.ts';
+import { buildRoutes } from './build.ts';
 
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
 export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
-export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes];
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes, ...buildRoutes];
 
 export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
   const serverVersion = await engine

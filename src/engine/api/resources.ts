@@ -1,11 +1,12 @@
-// `docker update` (POST /containers/{id}/update) and `docker system df` (GET /system/df): shapes only; the
-// engine checks the limits and measures the bytes.
+// `docker update` (POST /containers/{id}/update), `docker system df` (GET /system/df) and `docker builder
+// prune` (POST /build/prune): shapes only; the engine checks the limits, measures the bytes, picks what to prune.
 import type { HttpContext, Route } from './router.ts';
-import type { ContainerUpdate, ImageRecord } from '../types.ts';
+import type { BuildCacheRecord, ContainerUpdate, ImageRecord } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { nonEmptyString, optInt, optString, type Json } from './json-fields.ts';
 import { dirSize } from '../../lib/disk-usage.ts';
-import { readJson, sendJson } from './http.ts';
+import { queryBool, queryFilters, queryInt, readJson, sendJson } from './http.ts';
+import { compareVersions } from './router.ts';
 import { restartPolicy } from './create.ts';
 import { containerSummary, imageSummary } from './inspect.ts';
 import { volumeJson } from './volumes.ts';
@@ -85,13 +86,31 @@ async function systemDf(ctx: HttpContext): Promise<void> {
     body.Volumes = await Promise.all(volumes.map(async (v) =>
       volumeJson(v, await ctx.engine.volumes.size(v.name), ctx.engine.containers.volumeUsers(v.name).length)));
   }
-  if (want('build-cache')) body.BuildCache = [];
+  if (want('build-cache')) {
+    const cache = await ctx.engine.builds.cache();
+    body.BuildCache = cache.map(buildCacheJson);
+    // dropped from the answer in API 1.42; older clients (docker SDK 5) still read it
+    if (compareVersions(ctx.apiVersion, '1.42') < 0) body.BuilderSize = cache.reduce((a, c) => a + c.Size, 0);
+  }
   sendJson(ctx.res, 200, body);
 }
 
-/** `POST /build/prune` (docker system prune's last step): the engine keeps no build cache yet, as df says. */
+/** docker's BuildCache record (system df -v, builder du) */
+function buildCacheJson(c: BuildCacheRecord): Json {
+  return {
+    ID: c.ID, Parents: null, Type: c.Type, Description: c.Description, InUse: c.InUse, Shared: c.Shared,
+    Size: c.Size, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt, UsageCount: c.UsageCount,
+  };
+}
+
+/** `POST /build/prune` (docker builder prune, and system prune's last step): the engine picks and forgets. */
 async function buildPrune(ctx: HttpContext): Promise<void> {
-  sendJson(ctx.res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
+  for (const name of ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space']) {
+    const v = queryInt(ctx.query, name);
+    if (v !== undefined && v !== 0) throw invalidArgument(`${name} is not supported: prune all (--all) or by age (--filter until=24h)`);
+  }
+  const r = await ctx.engine.builds.prune({ all: queryBool(ctx.query, 'all'), filters: queryFilters(ctx.query) });
+  sendJson(ctx.res, 200, { CachesDeleted: r.CachesDeleted.length ? r.CachesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
 }
 
 export const resourceRoutes: Route[] = [
