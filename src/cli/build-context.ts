@@ -14,6 +14,8 @@ import { CliError } from './errors.ts';
 export interface BuildContextOptions {
   /** `-f`: the Dockerfile's path as given (relative to the working directory); default <dir>/Dockerfile */
   dockerfile?: string;
+  /** `-f -`: the Dockerfile's text (read from stdin), sent as a Dockerfile from outside the directory is */
+  dockerfileContent?: Buffer;
   /** where the "Sending build context" progress goes (docker: stdout); none when omitted (`-q`) */
   progress?: NodeJS.WritableStream;
 }
@@ -31,10 +33,12 @@ export function makeBuildContext(dir: string, opts: BuildContextOptions = {}): B
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
     throw new CliError(`unable to prepare context: path "${dir}" not found`, 1);
   }
-  const absDockerfile = locateDockerfile(root, opts.dockerfile);
-  const rel = relative(root, absDockerfile).split(sep).join('/');
-  const outside = rel === '..' || rel.startsWith('../') || isAbsolute(rel);
-  const ignoreFrom = outside ? absDockerfile : rel;
+  const fromStdin = opts.dockerfileContent !== undefined;
+  const absDockerfile = fromStdin ? '' : locateDockerfile(root, opts.dockerfile);
+  const rel = fromStdin ? '' : relative(root, absDockerfile).split(sep).join('/');
+  const outside = fromStdin || rel === '..' || rel.startsWith('../') || isAbsolute(rel);
+  // from stdin, only the directory's .dockerignore applies (ReadDockerignore)
+  const ignoreFrom = fromStdin ? undefined : outside ? absDockerfile : rel;
   const patterns = outside ? readIgnorePatterns(root, ignoreFrom).patterns : keepBuildFiles(readIgnorePatterns(root, ignoreFrom).patterns, rel);
   const matcher = compileIgnore(patterns);
   let dockerfile = rel;
@@ -44,7 +48,7 @@ export function makeBuildContext(dir: string, opts: BuildContextOptions = {}): B
     const ignorePath = join(root, '.dockerignore');
     const existing = statSync(ignorePath, { throwIfNoEntry: false });
     const ignoreText = existing ? readFileSync(ignorePath, 'utf8') : '.dockerignore';
-    extra.push({ name: dockerfile, mode: 0o600, content: readFileSync(absDockerfile) });
+    extra.push({ name: dockerfile, mode: 0o600, content: opts.dockerfileContent ?? readFileSync(absDockerfile) });
     // docker keeps an existing .dockerignore's header (its mode) and makes a 0600 one otherwise
     extra.push({ name: '.dockerignore', mode: existing ? existing.mode & 0o7777 : 0o600, content: Buffer.from(`${ignoreText}\n${dockerfile}\n`) });
   }
@@ -73,23 +77,27 @@ function locateDockerfile(root: string, given?: string): string {
   throw new CliError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${join(root, 'Dockerfile')}: no such file or directory`, 1);
 }
 
-/** Counts the bytes going by and shows docker's progress line, at most every 100 ms and once at the end. */
-function progressCounter(out: NodeJS.WritableStream): Transform {
+/**
+ * Counts the bytes going by and shows docker's progress line: on a terminal at most every 100 ms and once at
+ * the end; otherwise only at the end (docker's lastProgressOutput), ending `\r\r\n` as docker's does.
+ */
+export function progressCounter(out: NodeJS.WritableStream): Transform {
   let sent = 0;
   let last = 0;
+  const live = (out as { isTTY?: boolean }).isTTY === true;
   const line = () => `Sending build context to Docker daemon ${decimalSize(sent, 4).padStart(8)}\r`;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       sent += chunk.length;
       const now = Date.now();
-      if (now - last >= 100) {
+      if (live && now - last >= 100) {
         last = now;
         out.write(line());
       }
       done(null, chunk);
     },
     flush(done) {
-      out.write(line() + '\n');
+      out.write(line() + (live ? '\n' : '\r\n'));
       done();
     },
   });

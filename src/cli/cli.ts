@@ -43,7 +43,11 @@ const container: Record<string, Verb> = {
   wait: verb('Block until one or more containers stop, then print their exit codes', () => lifecycle().then((m) => m.wait)),
 };
 
+const buildVerb = verb('Build an image from a Dockerfile', () => import('./commands/build.ts').then((m) => m.build));
+const prunes = () => import('./commands/prune.ts');
+
 const image: Record<string, Verb> = {
+  build: buildVerb,
   history: verb('Show the history of an image', () => import('./commands/commit.ts').then((m) => m.history)),
   import: verb('Import the contents from a tarball or directory to create a filesystem image', () => images().then((m) => m.importImage)),
   inspect: verb('Display detailed information on one or more images', () => inspect().then((m) => m.imageInspect)),
@@ -66,6 +70,7 @@ const common: Record<string, Verb> = {
   run: container.run,
   exec: container.exec,
   ps: container.ls,
+  build: buildVerb,
   images: image.ls,
   version: verb('Show the skiff version information', () => import('./commands/system.ts').then((m) => m.version)),
   info: verb('Display system-wide information', () => import('./commands/system.ts').then((m) => m.info)),
@@ -115,10 +120,18 @@ const volume: Record<string, Verb> = {
 };
 
 const management: Record<string, { summary: string; verbs: Record<string, Verb>; aliases: Record<string, string> }> = {
+  builder: { summary: 'Manage builds', verbs: { build: buildVerb, prune: verb('Remove build cache', () => prunes().then((m) => m.builderPrune)) }, aliases: {} },
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
   network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
-  system: { summary: 'Manage skiff', verbs: { df: verb('Show docker disk usage', () => import('./commands/df.ts').then((m) => m.df)), events: others.events, info: common.info }, aliases: {} },
+  system: {
+    summary: 'Manage skiff',
+    verbs: {
+      df: verb('Show docker disk usage', () => import('./commands/df.ts').then((m) => m.df)), events: others.events, info: common.info,
+      prune: verb('Remove unused data', () => prunes().then((m) => m.systemPrune)),
+    },
+    aliases: {},
+  },
   volume: { summary: 'Manage volumes', verbs: volume, aliases: { list: 'ls', remove: 'rm' } },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };

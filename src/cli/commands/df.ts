@@ -7,8 +7,22 @@ interface DiskUsage {
   Images?: Array<{ Id: string; RepoTags: string[] | null; Created: number; Size: number; SharedSize: number; Containers: number }>;
   Containers?: Array<{ Id: string; Names: string[]; Image: string; Command: string; Created: number; State: string; Status: string; SizeRw?: number; Mounts?: Array<{ Type: string }> }>;
   Volumes?: Array<{ Name: string; UsageData?: { Size: number; RefCount: number } }>;
-  BuildCache?: unknown[];
+  BuildCache?: BuildCacheRow[] | null;
 }
+
+interface BuildCacheRow {
+  ID: string;
+  Type: string;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt?: string | null;
+  UsageCount: number;
+  InUse: boolean;
+  Shared: boolean;
+}
+
+/** docker's builder size: what the cache holds on its own (shared records are counted elsewhere) */
+const builderSize = (d: DiskUsage) => (d.BuildCache ?? []).filter((c) => !c.Shared).reduce((a, c) => a + c.Size, 0);
 
 /** `0B (0%)`: what could be freed, and its share of the total (docker's formatter). */
 const reclaim = (part: number, total: number) => `${decimalSize(part)}${total > 0 ? ` (${Math.round((part * 100) / total)}%)` : ''}`;
@@ -28,8 +42,15 @@ function summary(d: DiskUsage): string {
     ['Images', String(images.length), String(images.filter((i) => i.Containers > 0).length), decimalSize(imageTotal), reclaim(Math.max(0, imageTotal - imageUsed), imageTotal)],
     ['Containers', String(containers.length), String(containers.filter((c) => c.State === 'running' || c.State === 'paused').length), decimalSize(ctrTotal), reclaim(ctrIdle, ctrTotal)],
     ['Local Volumes', String(volumes.length), String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), decimalSize(volTotal), reclaim(volIdle, volTotal)],
-    ['Build Cache', '0', '0', '0B', '0B'],
+    buildCacheRow(d),
   ], 10, 3);
+}
+
+function buildCacheRow(d: DiskUsage): string[] {
+  const cache = d.BuildCache ?? [];
+  const size = builderSize(d);
+  const inUse = cache.filter((c) => c.InUse && !c.Shared).reduce((a, c) => a + c.Size, 0);
+  return ['Build Cache', String(cache.length), String(cache.filter((c) => c.InUse).length), decimalSize(size), decimalSize(size - inUse)];
 }
 
 function verbose(d: DiskUsage): string {
@@ -42,10 +63,13 @@ function verbose(d: DiskUsage): string {
     decimalSize(c.SizeRw ?? 0), ago(c.Created), c.Status, (c.Names ?? []).map((n) => n.replace(/^\//, '')).join(','),
   ]);
   const volumes = (d.Volumes ?? []).map((v) => [v.Name, String(v.UsageData?.RefCount ?? 0), decimalSize(Math.max(0, v.UsageData?.Size ?? 0))]);
+  const cache = (d.BuildCache ?? []).map((c) => [
+    `${shortId(c.ID)}${c.InUse ? '*' : ''}`, c.Type, decimalSize(c.Size), ago(c.CreatedAt), c.LastUsedAt ? ago(c.LastUsedAt) : '', String(c.UsageCount), String(c.Shared),
+  ]);
   return `Images space usage:\n\n${tabulate([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], ...images])}\n` +
     `Containers space usage:\n\n${tabulate([['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'], ...containers])}\n` +
     `Local Volumes space usage:\n\n${tabulate([['VOLUME NAME', 'LINKS', 'SIZE'], ...volumes])}\n` +
-    `Build cache usage: 0B\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`;
+    `Build cache usage: ${decimalSize(builderSize(d))}\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], ...cache])}`;
 }
 
 export const df: Command = {
