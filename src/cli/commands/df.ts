@@ -24,8 +24,8 @@ interface BuildCacheRow {
 /** docker's builder size: what the cache holds on its own (shared records are counted elsewhere) */
 const builderSize = (d: DiskUsage) => (d.BuildCache ?? []).filter((c) => !c.Shared).reduce((a, c) => a + c.Size, 0);
 
-/** `0B (0%)`: what could be freed, and its share of the total (docker's formatter). */
-const reclaim = (part: number, total: number) => `${decimalSize(part)}${total > 0 ? ` (${Math.round((part * 100) / total)}%)` : ''}`;
+/** `0B (0%)`: what could be freed, and its share of the total (docker's formatter: sizes in the summary have 4 digits). */
+const reclaim = (part: number, total: number) => `${decimalSize(part, 4)}${total > 0 ? ` (${Math.round((part * 100) / total)}%)` : ''}`;
 
 function summary(d: DiskUsage): string {
   const images = d.Images ?? [];
@@ -39,9 +39,9 @@ function summary(d: DiskUsage): string {
   const volIdle = volumes.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
   return tabulate([
     ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
-    ['Images', String(images.length), String(images.filter((i) => i.Containers > 0).length), decimalSize(imageTotal), reclaim(Math.max(0, imageTotal - imageUsed), imageTotal)],
-    ['Containers', String(containers.length), String(containers.filter((c) => c.State === 'running' || c.State === 'paused').length), decimalSize(ctrTotal), reclaim(ctrIdle, ctrTotal)],
-    ['Local Volumes', String(volumes.length), String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), decimalSize(volTotal), reclaim(volIdle, volTotal)],
+    ['Images', String(images.length), String(images.filter((i) => i.Containers > 0).length), decimalSize(imageTotal, 4), reclaim(Math.max(0, imageTotal - imageUsed), imageTotal)],
+    ['Containers', String(containers.length), String(containers.filter((c) => c.State === 'running' || c.State === 'paused').length), decimalSize(ctrTotal, 4), reclaim(ctrIdle, ctrTotal)],
+    ['Local Volumes', String(volumes.length), String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), decimalSize(volTotal, 4), reclaim(volIdle, volTotal)],
     buildCacheRow(d),
   ], 10, 3);
 }
@@ -50,13 +50,13 @@ function buildCacheRow(d: DiskUsage): string[] {
   const cache = d.BuildCache ?? [];
   const size = builderSize(d);
   const inUse = cache.filter((c) => c.InUse && !c.Shared).reduce((a, c) => a + c.Size, 0);
-  return ['Build Cache', String(cache.length), String(cache.filter((c) => c.InUse).length), decimalSize(size), decimalSize(size - inUse)];
+  return ['Build Cache', String(cache.length), String(cache.filter((c) => c.InUse).length), decimalSize(size, 4), decimalSize(size - inUse, 4)];
 }
 
 function verbose(d: DiskUsage): string {
   const images = (d.Images ?? []).flatMap((i) => (i.RepoTags?.length ? i.RepoTags : ['<none>:<none>']).map((t) => {
     const at = t.lastIndexOf(':');
-    return [t.slice(0, at), t.slice(at + 1), shortId(i.Id), ago(i.Created), decimalSize(i.Size), decimalSize(Math.max(0, i.SharedSize)), decimalSize(i.Size - Math.max(0, i.SharedSize)), String(i.Containers)];
+    return [t.slice(0, at), t.slice(at + 1), shortId(i.Id), ago(i.Created), decimalSize(i.Size), decimalSize(Math.max(0, i.SharedSize), 4), decimalSize(i.Size - Math.max(0, i.SharedSize)), String(i.Containers)];
   }));
   const containers = (d.Containers ?? []).map((c) => [
     shortId(c.Id), c.Image, `"${ellipsis(c.Command, 20)}"`, String((c.Mounts ?? []).filter((m) => m.Type === 'volume').length),
@@ -69,7 +69,7 @@ function verbose(d: DiskUsage): string {
   return `Images space usage:\n\n${tabulate([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], ...images])}\n` +
     `Containers space usage:\n\n${tabulate([['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'], ...containers])}\n` +
     `Local Volumes space usage:\n\n${tabulate([['VOLUME NAME', 'LINKS', 'SIZE'], ...volumes])}\n` +
-    `Build cache usage: ${decimalSize(builderSize(d))}\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], ...cache])}`;
+    `Build cache usage: ${decimalSize(builderSize(d), 4)}\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], ...cache])}`;
 }
 
 export const df: Command = {

@@ -2,12 +2,13 @@
 // context tar) onto disk through the build room, then the engine's messages streamed back one JSON line
 // each, as dockerd sends them. What the builder does with the request is the engine's business.
 import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { HttpContext, Route } from './router.ts';
 import type { BuildMessage, BuildRequest } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { dockerArch } from '../../lib/platform.ts';
-import { receiveContext } from '../build/context/index.ts';
+import { receiveContext, type ReceivedContext } from '../build/context/index.ts';
 import { toHttpError } from './errors.ts';
 import { queryBool } from './http.ts';
 
@@ -94,9 +95,17 @@ function checkPlatform(p: string): void {
 }
 
 async function build(ctx: HttpContext): Promise<void> {
-  const query = buildQueryFromDocker(ctx.query);
-  const { root } = await ctx.engine.info();
-  const received = await receiveContext(ctx.req, root, ctx.signal);
+  let query: BuildQuery;
+  let received: ReceivedContext;
+  try {
+    query = buildQueryFromDocker(ctx.query);
+    const { root } = await ctx.engine.info(); // where the engine keeps its state, contexts included
+    received = await receiveContext(ctx.req, root, ctx.signal);
+  } catch (err) {
+    // a client still sending its context would see a broken pipe instead of the answer: let it finish
+    await drain(ctx.req);
+    throw err;
+  }
   try {
     const { dockerfileGiven, ...settings } = query;
     // docker's default: Dockerfile, else dockerfile, when the client named none
@@ -104,6 +113,15 @@ async function build(ctx: HttpContext): Promise<void> {
     await runBuildStream(ctx, { ...settings, contextDir: received.dir });
   } finally {
     await received.remove();
+  }
+}
+
+/** Read and drop the rest of a request body (errors too: the answer that follows says what went wrong). */
+async function drain(body: Readable): Promise<void> {
+  try {
+    for await (const _ of body) void _;
+  } catch {
+    // the client went away: there is no one to answer
   }
 }
 
