@@ -51,9 +51,11 @@ export async function runStep(containers: ContainerService, o: RunStepOptions): 
     o.say(` ---> Running in ${short(rec.id)}\n`);
     const attachment = await containers.attach(rec.id, { stdin: false, stdout: true, stderr: true, stream: true });
     const exited = containers.wait(rec.id, 'next-exit', o.signal);
+    exited.catch(() => {}); // awaited below; an abort meanwhile must not be an unhandled rejection (it ends the daemon)
     const onAbort = () => void containers.kill(rec.id, 'KILL').catch(() => {}); // already gone: nothing to stop
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      o.signal?.throwIfAborted(); // the client left before the step began: a listener added now never fires
       await containers.start(rec.id);
       const decoder = new StringDecoder('utf8');
       for await (const chunk of attachment.output) {
