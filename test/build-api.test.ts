@@ -127,7 +127,7 @@ test('a failing RUN shows its output and the exit code message; the docker CLI a
   const tag = uniqueName('fails');
   const dir = context('fails', { Dockerfile: 'FROM busybox\nRUN echo about-to-fail && exit 3\n' });
   const ours = await d.skiff(['build', '-t', tag, dir], { timeoutMs: 60_000 });
-  assert.notEqual(ours.code, 0);
+  assert.equal(ours.code, 3, 'the RUN step\'s exit code, as docker\'s CLI exits');
   assert.match(ours.stdout, /---> Running in [0-9a-f]{12}\nabout-to-fail\n/);
   assert.match(ours.stderr, /The command '\/bin\/sh -c echo about-to-fail && exit 3' returned a non-zero code: 3/);
   const theirs = await d.docker(['build', '-t', tag, dir], { env: legacy, timeoutMs: 60_000 });
@@ -140,9 +140,13 @@ test('a failing RUN shows its output and the exit code message; the docker CLI a
 test('bad tags and unsupported settings are refused before anything is built', async () => {
   const dir = context('refused', { Dockerfile: 'FROM busybox\nRUN echo should-not-run\n' });
   const bad = await d.skiff(['build', '-t', 'Bad:Tag', dir]);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /invalid reference format/);
-  assert.doesNotMatch(bad.stdout, /should-not-run|Step 1/);
+  assert.equal(bad.code, 125, 'checked by the CLI, before the context is sent (docker exits 125)');
+  assert.match(bad.stderr, /invalid argument "Bad:Tag" for "-t, --tag" flag: invalid reference format/);
+  assert.doesNotMatch(bad.stdout, /should-not-run|Step 1|Sending build context/);
+  // the daemon checks too (a client that does not): docker's API answer
+  const api = await d.docker(['build', '-t', 'Bad:Tag', dir], { env: legacy });
+  assert.notEqual(api.code, 0);
+  assert.match(api.stderr, /invalid reference format/);
   const arm = await d.skiff(['build', '--platform', 'linux/arm64', dir]);
   assert.equal(arm.code, 1);
   assert.match(arm.stderr, /Error response from daemon: platform "linux\/arm64" is not supported/);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { type Command, type Parsed, CliError, badValue } from '../core.ts';
 import { makeBuildContext, progressCounter } from '../build-context.ts';
+import { parseReference } from '../../engine/images/reference.ts';
 
 export const build: Command = {
   usage: '[OPTIONS] PATH | -',
@@ -62,6 +63,14 @@ function buildQuery(path: string, p: Parsed): Record<string, string | string[] |
     const key = eq < 0 ? l : l.slice(0, eq);
     if (key === '') throw badValue(spec, 'label', l, `invalid label '${l}': empty name`);
     labels[key] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  // docker's client checks the tags before it sends anything (exit 125)
+  for (const t of p.list('tag')) {
+    try {
+      if (parseReference(t).digest) throw new Error('a tag cannot hold a digest');
+    } catch {
+      throw badValue(spec, 'tag', t, 'invalid reference format');
+    }
   }
   const rm = p.has('rm') ? p.bool('rm') : true;
   const network = p.str('network');

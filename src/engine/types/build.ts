@@ -26,7 +26,7 @@ export interface BuildRequest {
   forceRm: boolean;
   /** `--network` for RUN steps (docker's networkmode): default → the default bridge */
   networkMode?: string;
-  /** `-q`: no step output, only the id at the end */
+  /** `-q`: the caller shows only the id (and the held-back output when the build fails); the builder emits all the same */
   quiet: boolean;
 }
 

@@ -66,7 +66,8 @@ export async function runStep(containers: ContainerService, o: RunStepOptions): 
       if (rest) o.say(rest);
       const { StatusCode } = await exited;
       o.signal?.throwIfAborted();
-      if (StatusCode !== 0) throw invalidArgument(`The command '${o.argv.join(' ')}' returned a non-zero code: ${StatusCode}`);
+      // the exit code travels with the error: docker's API sends it in errorDetail.code and its CLI exits with it
+      if (StatusCode !== 0) throw Object.assign(invalidArgument(`The command '${o.argv.join(' ')}' returned a non-zero code: ${StatusCode}`), { exitCode: StatusCode });
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
       attachment.close();

@@ -26,7 +26,8 @@ export async function runBuild(
   const text = await readDockerfile(req.contextDir, file);
   const name = relative('.', file) || 'Dockerfile';
   const { dockerfile, plan } = planBuild(text, { file: name, buildArgs, target: req.target });
-  const say = req.quiet ? () => {} : (text: string) => emit({ stream: text });
+  // quiet or not, everything is emitted: the caller holds it back (docker shows it only when the build fails)
+  const say = (text: string) => emit({ stream: text });
   const results = new Map<number, Digest | null>();
   const names = plan.stages.map((s) => s.name);
   const d: BuildDeps = {
@@ -73,7 +74,6 @@ export async function runBuild(
   for (const t of tags) await o.images.tag(id, t);
   if (plan.unusedBuildArgs.length) say(`[Warning] One or more build-args [${plan.unusedBuildArgs.join(' ')}] were not consumed\n`);
   emit({ aux: { ID: id } });
-  if (req.quiet) emit({ stream: `${id}\n` });
   say(`Successfully built ${short(id)}\n`);
   for (const t of tags) say(`Successfully tagged ${t}\n`);
   return { id, tags };
@@ -153,7 +153,8 @@ async function atLine<T>(file: string, line: number, fn: () => Promise<T>): Prom
     const msg = (err as Error).message ?? String(err);
     if (line <= 0 || msg.startsWith(`${file}:`) || (err as Error).name === 'AbortError') throw err;
     const kind = err instanceof SkiffError ? err.kind : 'Internal';
-    throw new SkiffError(kind, `${file}:${line}: ${msg}`, { cause: err });
+    const exitCode = (err as { exitCode?: number }).exitCode;
+    throw Object.assign(new SkiffError(kind, `${file}:${line}: ${msg}`, { cause: err }), exitCode === undefined ? {} : { exitCode });
   }
 }
 

@@ -18,7 +18,7 @@ export interface BuildDeps {
   rm: boolean;
   forceRm: boolean;
   networkMode: string;
-  /** step output (nothing when quiet) */
+  /** step output, in order (the API holds it back for -q) */
   say(text: string): void;
   signal?: AbortSignal;
   /** a step that changes files: `fn` works on the parent's root filesystem mounted, the change is committed */
