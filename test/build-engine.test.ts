@@ -251,3 +251,25 @@ test('ADD unpacks a local archive and fetches a URL; ONBUILD triggers run in the
   assert.equal(await runIn(child.id, []), 'triggered\n');
   assert.equal((await engine.images.get(child.id)).config.config.OnBuild ?? null, null);
 });
+
+test('independent stages build at the same time, and the output still reads in step order; a failing stage stops the build', async () => {
+  const stage = (n: string) => `FROM busybox AS ${n}\nRUN cut -d" " -f1 /proc/uptime > /start && sleep 1 && cut -d" " -f1 /proc/uptime > /end\n`;
+  const ctx = await context({
+    Dockerfile: `${stage('a')}${stage('b')}FROM busybox\nCOPY --from=a /start /a.start\nCOPY --from=a /end /a.end\nCOPY --from=b /start /b.start\nCOPY --from=b /end /b.end\n`,
+  });
+  const { id, out } = await build(ctx);
+  const numbers = [...out.matchAll(/^Step (\d+)\/9 :/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(numbers, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.match(out, /Step 2\/9 : RUN cut[^\n]*\n ---> Running in [0-9a-f]{12}\n ---> Removed intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\nStep 3\/9 : FROM busybox AS b\n/);
+  const [aStart, aEnd, bStart, bEnd] = (await runIn(id, ['cat', '/a.start', '/a.end', '/b.start', '/b.end'])).trim().split('\n').map(Number);
+  assert.ok(aStart < bEnd && bStart < aEnd, 'the two stages ran at the same time');
+  const failing = await context({ Dockerfile: `FROM busybox AS slow\nRUN sleep 2\nFROM busybox AS bad\nRUN exit 7\nFROM busybox\nCOPY --from=slow /etc/hostname /x\nCOPY --from=bad /etc/hostname /y\n` });
+  const started = Date.now();
+  await assert.rejects(build(failing), (err: Error & { out?: string; exitCode?: number }) => {
+    assert.match(err.message, /^Dockerfile:4: The command '\/bin\/sh -c exit 7' returned a non-zero code: 7$/);
+    assert.equal(err.exitCode, 7);
+    assert.match(err.out ?? '', /^Step 1\/7 : FROM busybox AS slow\n[\s\S]*Step 3\/7 : FROM busybox AS bad\n[\s\S]*Step 4\/7 : RUN exit 7\n/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 1900, 'the slow stage was stopped, not waited for');
+});

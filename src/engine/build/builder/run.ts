@@ -1,6 +1,7 @@
-// One build, start to end: read and plan the Dockerfile, build the stages the target needs (each after the
-// stages it reads from), step by step with docker's legacy output, then tag. A failure names the
-// Dockerfile line and leaves no tag; the steps that finished stay cached for the next try.
+// One build, start to end: read and plan the Dockerfile, build the stages the target needs (each once the
+// stages it reads from are done, independent ones at the same time: schedule.ts), step by step with docker's
+// legacy output, then tag. A failure names the Dockerfile line and leaves no tag; the steps that finished
+// stay cached for the next try.
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { BuildMessage, BuildRequest, BuildResult, Digest, ImageConfig } from '../../types.ts';
@@ -10,6 +11,7 @@ import type { BuildDeps, StageState } from './state.ts';
 import { applyInstruction, copySource, newScope, parseTrigger, planBuild, type Instruction, type ResolvedStage } from '../dockerfile/index.ts';
 import { openBuildContext } from '../context/index.ts';
 import { dispatch } from './steps.ts';
+import { runStages } from './schedule.ts';
 import { parseReference, familiarString } from '../../images/index.ts';
 import { resolveInRoot } from '../../../lib/tar.ts';
 import { SkiffError, invalidArgument, notFound, internal, errnoCode } from '../../../lib/errors.ts';
@@ -45,25 +47,28 @@ export async function runBuild(
   const labelStep = labelInstruction(req.labels);
   const stages = plan.order.map((i) => plan.stages[i]);
   const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labelStep ? 1 : 0);
-  let step = 0;
+  // each stage's step numbers are where docker's sequential builder would count them
+  const firstStep = new Map<number, number>();
+  stages.reduce((n, s) => (firstStep.set(s.index, n), n + 1 + s.instructions.length), 1);
+  const ctx = { buildArgs, metaArgs: plan.metaArgs };
   try {
-    for (const stage of stages) {
-      signal?.throwIfAborted();
-      say(`Step ${++step}/${total} : ${stage.from.original}\n`);
-      const st = await fromStage(d, stage, results);
+    await runStages(stages, say, signal, async (stage, sayStage, stop) => {
+      const sd: BuildDeps = { ...d, say: sayStage, signal: stop };
+      let step = firstStep.get(stage.index)!;
+      sayStage(`Step ${step++}/${total} : ${stage.from.original}\n`);
+      const st = await fromStage(sd, stage, results);
       const extra = stage.index === plan.target && labelStep ? [labelStep] : [];
-      const ctx = { buildArgs, metaArgs: plan.metaArgs };
-      await runTriggers(d, st, stage, ctx, dockerfile.escape);
+      await runTriggers(sd, st, stage, ctx, dockerfile.escape);
       for (const instr of [...stage.instructions, ...extra]) {
-        signal?.throwIfAborted();
-        say(`Step ${++step}/${total} : ${instr.original}\n`);
+        stop.throwIfAborted();
+        sayStage(`Step ${step++}/${total} : ${instr.original}\n`);
         await atLine(name, instr.line, async () => {
           const x = applyInstruction(instr, st.scope, ctx, dockerfile.escape);
-          await dispatch(d, st, x);
+          await dispatch(sd, st, x);
         });
       }
       results.set(stage.index, st.image);
-    }
+    });
   } finally {
     await o.cache.flush();
   }
