@@ -21,6 +21,7 @@ import { commitUpper } from './commit.ts';
 import { goArch } from '../../lib/platform.ts';
 import type { Image, ImageIndex, Manifest } from './store.ts';
 import { parseReference, tagKey, digestKey, familiarString, fullName } from './reference.ts';
+import { shortId } from '../../lib/ids.ts';
 
 export const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -34,7 +35,6 @@ export interface EngineImageService extends ImageService {
   layerPaths(id: Digest): Promise<string[]>;
 }
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** docker's image event attributes: the image's labels and `name` */
 function reportImage(events: EventSink | undefined, img: { id: Digest; config: ImageConfig }, action: string, name: string = img.id): void {
@@ -184,12 +184,12 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       const id = img.id;
       const refs = index.refsOf(id);
       const user = o.isInUse(id);
-      const container = typeof user === 'string' ? `container ${short(user)}` : 'a container';
+      const container = typeof user === 'string' ? `container ${shortId(user)}` : 'a container';
       const out: RemovedImage[] = [];
       const repos = new Set(refs.map((k) => fullName(parseReference(k))));
       if (key) {
         if (!o.force && refs.length === 1 && user) {
-          throw conflict(`conflict: unable to remove repository reference "${ref}" (must force) - ${container} is using its referenced image ${short(id)}`);
+          throw conflict(`conflict: unable to remove repository reference "${ref}" (must force) - ${container} is using its referenced image ${shortId(id)}`);
         }
         index.refs.delete(key);
         out.push({ Untagged: familiarString(parseReference(key)) });
@@ -199,10 +199,10 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         }
       } else {
         if (repos.size > 1 && !o.force) {
-          throw conflict(`conflict: unable to delete ${short(id)} (must be forced) - image is referenced in multiple repositories`);
+          throw conflict(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
         }
         if (user && !o.force) {
-          throw conflict(`conflict: unable to delete ${short(id)} (must be forced) - image is being used by ${container}`);
+          throw conflict(`conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by ${container}`);
         }
         for (const k of refs) {
           index.refs.delete(k);
@@ -231,7 +231,7 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       if (!unpacked.has(diffId)) {
         // unpacked on import; again from the blob after a crash or a manual clean-up
         const blob = img.manifest.layers[i]?.digest;
-        if (!blob || !isDigest(blob)) throw notFound(`layer ${i} of image ${short(id)} is missing`);
+        if (!blob || !isDigest(blob)) throw notFound(`layer ${i} of image ${shortId(id)} is missing`);
         await snapshots.unpackLayer(diffId, () => content.read(blob));
         unpacked.add(diffId);
       }

@@ -1,7 +1,7 @@
 // COPY and ADD as build steps: where the sources come from (the context, another stage, an image, a URL
 // for ADD), their content hash for the cache key, and docker's history line (`COPY file:<hash> in /app `).
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile, lstat, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Digest } from '../../types.ts';
@@ -9,15 +9,13 @@ import type { Instruction } from '../dockerfile/index.ts';
 import { compileIgnore, hashCopySources, resolveCopySources, type BuildContext, type CopySelection } from '../context/index.ts';
 import { resolveUserInRootfs, parseGroup } from '../../containers/user.ts';
 import { resolveInRoot } from '../../../lib/tar.ts';
-import { readFile } from 'node:fs/promises';
 import { invalidArgument, notFound, unavailable } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
+import { newId, shortId } from '../../../lib/ids.ts';
 import { stepKey } from './cache.ts';
 import { copyIntoRoot, destPath, writeInlineFiles } from './copy.ts';
 import type { BuildDeps, StageState } from './state.ts';
 
 type CopyInstruction = Extract<Instruction, { kind: 'COPY' | 'ADD' }>;
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 export async function copyStep(d: BuildDeps, st: StageState, x: CopyInstruction): Promise<void> {
@@ -46,7 +44,7 @@ export async function copyStep(d: BuildDeps, st: StageState, x: CopyInstruction)
       d.cache.record(key, id, `${x.kind} ${x.sources.join(' ')} ${x.dest}`.trim());
       st.image = id;
     }
-    d.say(` ---> ${short(st.image!)}\n`);
+    d.say(` ---> ${shortId(st.image!)}\n`);
   });
 }
 
@@ -117,7 +115,6 @@ async function download(url: string, dir: string, signal?: AbortSignal): Promise
   await writeFile(path, Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
   const lm = res.headers.get('last-modified');
   if (lm && !Number.isNaN(Date.parse(lm))) await utimes(path, new Date(lm), new Date(lm));
-  await lstat(path);
   return name;
 }
 

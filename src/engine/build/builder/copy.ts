@@ -32,8 +32,8 @@ export async function copyIntoRoot(root: string, dest: string, sel: CopySelectio
   const dirs = new Map<string, string>(); // in-root dir → host path, already made
   for (const source of sel.sources) {
     if (source.isDir) {
-      const base = await makeDirs(root, dest, o, dirs);
-      for (const e of source.entries) await copyEntry(root, posix.join(dest, e.rel), base, e, o, dirs);
+      await makeDirs(root, dest, o, dirs);
+      for (const e of source.entries) await copyEntry(root, posix.join(dest, e.rel), e, o, dirs);
       continue;
     }
     const entry = source.entries[0];
@@ -44,7 +44,7 @@ export async function copyIntoRoot(root: string, dest: string, sel: CopySelectio
     }
     const intoDir = sel.destIsDir || (await isDirInRoot(root, dest));
     const target = intoDir ? posix.join(dest, posix.basename(source.contextPath || source.given)) : dest;
-    await copyEntry(root, target, null, entry, o, dirs);
+    await copyEntry(root, target, entry, o, dirs);
   }
 }
 
@@ -66,7 +66,7 @@ export async function ensureDir(root: string, dir: string): Promise<void> {
   await makeDirs(root, dir, { owner: { uid: 0, gid: 0 } }, new Map());
 }
 
-async function copyEntry(root: string, inRoot: string, _base: string | null, e: ContextEntry, o: CopyOptions, dirs: Map<string, string>): Promise<void> {
+async function copyEntry(root: string, inRoot: string, e: ContextEntry, o: CopyOptions, dirs: Map<string, string>): Promise<void> {
   const mode = o.mode ?? e.stats.mode & 0o7777;
   if (e.stats.isDirectory()) {
     const host = await makeDirs(root, inRoot, o, dirs);

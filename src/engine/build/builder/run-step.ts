@@ -5,9 +5,9 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService, ContainerSpec, Digest, ImageConfig } from '../../types.ts';
 import { invalidArgument, isKind } from '../../../lib/errors.ts';
 import { logger } from '../../../lib/log.ts';
+import { shortId } from '../../../lib/ids.ts';
 
 const log = logger('build');
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 export interface RunStepOptions {
   parent: Digest;
@@ -48,7 +48,7 @@ export async function runStep(containers: ContainerService, o: RunStepOptions): 
   const rec = await containers.create(stepSpec(o));
   let ok = false;
   try {
-    o.say(` ---> Running in ${short(rec.id)}\n`);
+    o.say(` ---> Running in ${shortId(rec.id)}\n`);
     const attachment = await containers.attach(rec.id, { stdin: false, stdout: true, stderr: true, stream: true });
     const exited = containers.wait(rec.id, 'next-exit', o.signal);
     exited.catch(() => {}); // awaited below; an abort meanwhile must not be an unhandled rejection (it ends the daemon)
@@ -79,7 +79,7 @@ export async function runStep(containers: ContainerService, o: RunStepOptions): 
     if ((ok && o.rm) || (!ok && o.forceRm) || o.signal?.aborted) {
       try {
         await containers.remove(rec.id, { force: true, volumes: true });
-        o.say(` ---> Removed intermediate container ${short(rec.id)}\n`);
+        o.say(` ---> Removed intermediate container ${shortId(rec.id)}\n`);
       } catch (err) {
         if (!isKind(err, 'NotFound')) log.warn('could not remove a build step container', { id: rec.id, err });
       }

@@ -15,9 +15,8 @@ import { runStages } from './schedule.ts';
 import { parseReference, familiarString } from '../../images/index.ts';
 import { resolveInRoot } from '../../../lib/tar.ts';
 import { SkiffError, invalidArgument, notFound, internal, errnoCode } from '../../../lib/errors.ts';
-import { newId } from '../../../lib/ids.ts';
+import { newId, shortId } from '../../../lib/ids.ts';
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 export async function runBuild(
   o: BuildServiceOptions & { cache: StepCache }, req: BuildRequest, emit: (m: BuildMessage) => void, signal?: AbortSignal,
@@ -79,7 +78,7 @@ export async function runBuild(
   for (const t of tags) await o.images.tag(id, t);
   if (plan.unusedBuildArgs.length) say(`[Warning] One or more build-args [${plan.unusedBuildArgs.join(' ')}] were not consumed\n`);
   emit({ aux: { ID: id } });
-  say(`Successfully built ${short(id)}\n`);
+  say(`Successfully built ${shortId(id)}\n`);
   for (const t of tags) say(`Successfully tagged ${t}\n`);
   return { id, tags };
 }
@@ -132,7 +131,7 @@ async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number
     });
   }
   if (image) config = structuredClone((await d.images.get(image)).config.config ?? {});
-  if (image) d.say(` ---> ${short(image)}\n`);
+  if (image) d.say(` ---> ${shortId(image)}\n`);
   return { image, config, scope: newScope(config.Env ?? []), cmdSet: false };
 }
 

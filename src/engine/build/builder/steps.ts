@@ -13,8 +13,8 @@ import { ensureDir } from './copy.ts';
 import type { BuildDeps, StageState } from './state.ts';
 import { normalizeSignal } from '../../containers/index.ts';
 import { invalidArgument } from '../../../lib/errors.ts';
+import { shortId } from '../../../lib/ids.ts';
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 /** Go's %q of a []string: how docker's history writes CMD ["a" "b"] */
 const goStrings = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -125,7 +125,7 @@ export async function configStep(d: BuildDeps, st: StageState, description: stri
     const img = await d.images.commit(null, { parent: st.image ?? undefined, config: structuredClone(st.config), createdBy, author: st.author });
     moved(d, st, img.id, key, description);
   }
-  d.say(` ---> ${short(st.image!)}\n`);
+  d.say(` ---> ${shortId(st.image!)}\n`);
 }
 
 async function workdirStep(d: BuildDeps, st: StageState, path: string): Promise<void> {
@@ -137,7 +137,7 @@ async function workdirStep(d: BuildDeps, st: StageState, path: string): Promise<
     const id = await d.fsStep(st, createdBy, (root) => ensureDir(root, dir));
     moved(d, st, id, key, `WORKDIR ${dir}`);
   }
-  d.say(` ---> ${short(st.image!)}\n`);
+  d.say(` ---> ${shortId(st.image!)}\n`);
 }
 
 /** The build args a RUN sees: the stage's declared ARGs ENV does not shadow, then the proxy args given. */
@@ -160,7 +160,7 @@ async function runInstruction(d: BuildDeps, st: StageState, x: CommandInstructio
     });
     moved(d, st, id, key, `RUN ${argv.join(' ')}`);
   }
-  d.say(` ---> ${short(st.image!)}\n`);
+  d.say(` ---> ${shortId(st.image!)}\n`);
 }
 
 /**
