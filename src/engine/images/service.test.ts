@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, copyFile, symlink, writeFile, readdir, rm, access } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -87,6 +87,9 @@ test('the index survives a restart; tags and docker rmi semantics', async (t) =>
   const rec = await images.importRootfs(rootfs, { ref: 'busybox:latest', changes: CHANGES });
   await images.tag('busybox', 'busybox:1');
   await images.tag(rec.id, 'localhost:5000/bb:v1');
+  const written = statSync(join(engine, 'images/index.json')).ino;
+  await images.tag(rec.id, 'busybox:1'); // already so (a rebuild's tag): the index is not written again
+  assert.equal(statSync(join(engine, 'images/index.json')).ino, written);
   images = await createImageService({ root: engine }); // a new engine process
   assert.deepEqual((await images.get('busybox:1')).repoTags, ['busybox:1', 'busybox:latest', 'localhost:5000/bb:v1']);
   assert.equal((await images.list()).length, 1);

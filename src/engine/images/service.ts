@@ -248,8 +248,11 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       serialized(async () => {
         const { img } = resolve(source);
         const key = parseTarget(target);
-        index.refs.set(key, img.id);
-        await index.save();
+        // a rebuild tags the same image again: nothing changed, so no index write (two fsyncs)
+        if (index.refs.get(key) !== img.id) {
+          index.refs.set(key, img.id);
+          await index.save();
+        }
         reportImage(opts.events, img, 'tag', familiarString(parseReference(key)));
       }),
     remove,
