@@ -67,3 +67,18 @@ test('a file excluded by .dockerignore does not take part in the hash', async ()
   assert.equal(await hashOf(root), h);
   assert.notEqual(await hashOf(root, ['app/a.py', 'app/z.txt']), await hashOf(root, ['app/z.txt', 'app/a.py']), 'sources keep their order');
 });
+
+test('a large file (streamed, not read at once) hashes its content alike: its last byte counts', async () => {
+  const root = join(dir, 'big');
+  await mkdir(join(root, 'app'), { recursive: true });
+  const big = Buffer.alloc(300 * 1024, 'x');
+  await writeFile(join(root, 'app/big.bin'), big);
+  const h1 = await hashOf(root);
+  big[big.length - 1] = 0x79;
+  await writeFile(join(root, 'app/big.bin'), big);
+  const h2 = await hashOf(root);
+  assert.notEqual(h2, h1);
+  big[big.length - 1] = 0x78;
+  await writeFile(join(root, 'app/big.bin'), big);
+  assert.equal(await hashOf(root), h1);
+});
