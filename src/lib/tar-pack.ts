@@ -1,6 +1,6 @@
 // The writing half of skiff's one tar code (tar.ts is the door): a directory, some paths in it, or one
 // renamed file as a sorted tar stream — layers, `docker cp` out, build contexts.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -70,6 +70,10 @@ async function packPath(pack: tarStream.Pack, path: string, name: string, seen: 
     const first = st.nlink > 1 ? seen.get(key) : undefined;
     if (first) return entry(pack, { ...h, type: 'link', linkname: first });
     if (st.nlink > 1) seen.set(key, name);
+    if (st.size <= ONE_READ) {
+      const data = readFileSync(path);
+      return entry(pack, { ...h, type: 'file', size: data.length }, data);
+    }
     const sink = pack.entry({ ...h, type: 'file', size: st.size });
     await pipelineAsync(createReadStream(path), sink);
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
@@ -80,6 +84,13 @@ async function packPath(pack: tarStream.Pack, path: string, name: string, seen: 
   }
 }
 
-function entry(pack: tarStream.Pack, h: Headers): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry(h, (err) => (err ? reject(err) : resolve())));
+/**
+ * A file up to this size is read at once, synchronously: a stream's open, reads and close are each a
+ * thread-pool round trip, which for a small file cost far more than the read (extractTar writes so too).
+ */
+const ONE_READ = 256 * 1024;
+
+function entry(pack: tarStream.Pack, h: Headers, data?: Buffer): Promise<void> {
+  const done = (resolve: () => void, reject: (e: Error) => void) => (err?: Error | null) => (err ? reject(err) : resolve());
+  return new Promise((resolve, reject) => (data ? pack.entry(h, data, done(resolve, reject)) : pack.entry(h, done(resolve, reject))));
 }

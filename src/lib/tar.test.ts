@@ -130,6 +130,8 @@ test('round trip keeps modes, owners, mtimes, symlinks, hardlinks, fifos; gzip i
   const src = join(d, 'src');
   await mkdir(join(src, 'dir/sub'), { recursive: true });
   await writeFile(join(src, 'dir/file'), 'hello');
+  const big = Buffer.alloc(300 * 1024).map((_, i) => i % 251); // above packTar's one-read size: streamed
+  await writeFile(join(src, 'big'), big);
   await chmod(join(src, 'dir/file'), 0o4755);
   await link(join(src, 'dir/file'), join(src, 'hard'));
   await symlink('dir/file', join(src, 'sym'));
@@ -143,7 +145,9 @@ test('round trip keeps modes, owners, mtimes, symlinks, hardlinks, fifos; gzip i
     const dest = join(d, `dest-${label}`);
     await mkdir(dest);
     const { size } = await extractTar(Readable.from([buf]), dest, { chown: true });
-    assert.equal(size, 5);
+    assert.equal(size, 5 + big.length);
+    assert.ok((await readFile(join(dest, 'big'))).equals(big));
+    assert.equal(await readFile(join(dest, 'dir/file'), 'utf8'), 'hello');
     const f = await lstat(join(dest, 'dir/file'));
     assert.equal(f.mode & 0o7777, 0o4755);
     assert.equal(f.nlink, 2);
