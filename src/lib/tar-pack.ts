@@ -1,11 +1,10 @@
 // The writing half of skiff's one tar code (tar.ts is the door): a directory, some paths in it, or one
-// renamed file as a sorted tar stream — layers, `docker cp` out, build contexts.
-import { createReadStream, readFileSync } from 'node:fs';
+// renamed file as a sorted tar stream — layers, `docker cp` out, build contexts. File system calls are
+// synchronous, as extractTar's: each is microseconds, where a thread-pool round trip costs far more.
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline as pipelineAsync } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import type { Headers } from 'tar-stream';
 import { cleanEntryName } from './tar.ts';
@@ -42,7 +41,7 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
       const names = o.include.map((p) => cleanEntryName(p)).filter((p) => p !== '').sort(byteOrder);
       for (const name of names) await packPath(pack, join(root, name), name, seen);
     } else {
-      for (const name of (await readdir(root)).sort(byteOrder)) await packPath(pack, join(root, name), name, seen, o);
+      for (const name of readdirSync(root).sort(byteOrder)) await packPath(pack, join(root, name), name, seen, o);
     }
     const now = new Date();
     for (const x of o.extra ?? []) {
@@ -56,15 +55,15 @@ export function packTar(root: string, paths?: string[] | PackOptions): Readable 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 async function packPath(pack: tarStream.Pack, path: string, name: string, seen: Map<string, string>, o: PackOptions = {}): Promise<void> {
-  const st = await lstat(path);
+  const st = lstatSync(path);
   const h: Headers = { name, mode: st.mode & 0o7777, uid: o.owner?.uid ?? st.uid, gid: o.owner?.gid ?? st.gid, mtime: st.mtime };
   const verdict = o.filter ? o.filter(name, st) : 'keep';
   if (verdict === 'prune' || (verdict === 'omit' && !st.isDirectory())) return;
   if (st.isDirectory()) {
     if (verdict === 'keep') await entry(pack, { ...h, name: name + '/', type: 'directory' });
-    for (const child of (await readdir(path)).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen, o);
+    for (const child of readdirSync(path).sort(byteOrder)) await packPath(pack, join(path, child), `${name}/${child}`, seen, o);
   } else if (st.isSymbolicLink()) {
-    await entry(pack, { ...h, type: 'symlink', linkname: await readlink(path) });
+    await entry(pack, { ...h, type: 'symlink', linkname: readlinkSync(path) });
   } else if (st.isFile()) {
     const key = `${st.dev}:${st.ino}`;
     const first = st.nlink > 1 ? seen.get(key) : undefined;
@@ -75,7 +74,7 @@ async function packPath(pack: tarStream.Pack, path: string, name: string, seen: 
       return entry(pack, { ...h, type: 'file', size: data.length }, data);
     }
     const sink = pack.entry({ ...h, type: 'file', size: st.size });
-    await pipelineAsync(createReadStream(path), sink);
+    await process.getBuiltinModule('node:stream/promises').pipeline(createReadStream(path), sink);
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const [devmajor, devminor] = [Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((Math.floor(st.rdev / 4096) & 0xfff00))];
     await entry(pack, { ...h, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor, devminor });
@@ -84,10 +83,7 @@ async function packPath(pack: tarStream.Pack, path: string, name: string, seen: 
   }
 }
 
-/**
- * A file up to this size is read at once, synchronously: a stream's open, reads and close are each a
- * thread-pool round trip, which for a small file cost far more than the read (extractTar writes so too).
- */
+/** a file up to this size is read at once (a stream's open, reads and close: a thread-pool trip each) */
 const ONE_READ = 256 * 1024;
 
 function entry(pack: tarStream.Pack, h: Headers, data?: Buffer): Promise<void> {

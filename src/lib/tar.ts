@@ -7,19 +7,18 @@
 // File system calls are synchronous: each is a few microseconds, and the libuv thread-pool round trip of
 // the async ones made unpacking a 6,600-entry rootfs ten times slower than GNU tar. The event loop still
 // turns between the stream's chunks.
-import { openSync, writeSync, closeSync, fchownSync, fchmodSync, futimesSync, mkdirSync, lstatSync, rmSync, symlinkSync, linkSync, chmodSync, lchownSync, lutimesSync, readdirSync, constants as fsc } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+// zlib and child_process are loaded when an archive needs them: the CLI packs build contexts through here,
+// and loading both costs its start ~6 ms.
+import { openSync, writeSync, closeSync, fchownSync, fchmodSync, futimesSync, mkdirSync, lstatSync, rmSync, symlinkSync, linkSync, chmodSync, lchownSync, lutimesSync, readdirSync, readlinkSync, constants as fsc } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { posix, join } from 'node:path';
 import { Readable, Duplex, Transform, pipeline } from 'node:stream';
-import zlib from 'node:zlib';
-import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import tarStream from 'tar-stream';
 import type { Headers } from 'tar-stream';
 import { invalidArgument, failedPrecondition, errnoCode } from './errors.ts';
 
-const run = promisify(execFile);
+const run = (cmd: string, args: string[]) => promisify(process.getBuiltinModule('node:child_process').execFile)(cmd, args);
 
 export interface ExtractOptions {
   /**
@@ -267,7 +266,7 @@ export async function resolveInRoot(root: string, rel: string): Promise<string> 
     const st = lstatOrNull(p);
     if (st?.isSymbolicLink()) {
       if (++hops > 40) throw invalidArgument(`too many levels of symbolic links resolving "${rel}"`);
-      const target = await readlink(p);
+      const target = readlinkSync(p);
       if (target.startsWith('/')) done.length = 0;
       parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
       continue;
@@ -308,8 +307,8 @@ function ignoreEnoent(err: unknown): void {
 /** Sniff the first bytes: a gzip/zstd decompressor to put in the pipeline, or null for a plain tar. */
 async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | null> {
   const head = await peek(source, 4);
-  if (head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
-  if (head.readUInt32LE(0) === 0xfd2fb528) return zlib.createZstdDecompress();
+  if (head[0] === 0x1f && head[1] === 0x8b) return process.getBuiltinModule('node:zlib').createGunzip();
+  if (head.readUInt32LE(0) === 0xfd2fb528) return process.getBuiltinModule('node:zlib').createZstdDecompress();
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return spawnDecompressor('bzip2');
   if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a) return spawnDecompressor('xz');
   return null;
@@ -317,7 +316,7 @@ async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | 
 
 /** bzip2 and xz through their own programs, as docker's DecompressStream runs `xz -d -c -q` (no zlib for them). */
 function spawnDecompressor(cmd: 'bzip2' | 'xz'): NodeJS.ReadWriteStream {
-  const child = spawn(cmd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = process.getBuiltinModule('node:child_process').spawn(cmd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'ignore'] });
   // Node accepts a {writable, readable} pair here; @types/node only knows web streams for this shape
   const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout } as unknown as Duplex);
   child.on('error', (err) => duplex.destroy(failedPrecondition(`${cmd} is needed to read a ${cmd}-compressed tar (Debian package "${cmd === 'xz' ? 'xz-utils' : 'bzip2'}")`, err)));
