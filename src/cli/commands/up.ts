@@ -1,11 +1,13 @@
 // `skiff up`: make sure an engine answers (starting `skiff daemon` in the background if not), that
-// busybox:latest exists (building it from busybox-static if not), and that the sample web app runs.
+// busybox:latest exists (building it from busybox-static if not), and that the sample web app runs (its image
+// built from examples/hello/Dockerfile by the engine's builder).
 // `skiff down` removes the sample and stops the engine `up` started (by the pid file next to the socket).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type Command, type Context, ApiError, CliError, readAll, socketPath, type Client } from '../core.ts';
+import { makeBuildContext } from '../build-context.ts';
 
 export const SAMPLE = 'skiff-hello';
 const SAMPLE_PORT = 8080;
@@ -130,7 +132,18 @@ async function ensureBusybox(ctx: Context): Promise<void> {
   if (!(await imageExists(api, 'busybox:latest'))) throw new CliError('busybox:latest is still missing after the import', 1);
 }
 
-const page = '<!doctype html><title>skiff</title><h1>Hello from skiff</h1><p>busybox httpd in a skiff container.</p>';
+const SAMPLE_IMAGE = 'skiff-hello:latest';
+
+/** the sample image from examples/hello/Dockerfile (the build cache makes it instant after the first time) */
+async function buildSample(api: Client): Promise<void> {
+  const dir = join(projectRoot(), 'examples', 'hello');
+  const ctx = makeBuildContext(dir);
+  const res = await api.request('POST', '/build', { query: { t: SAMPLE_IMAGE, q: '1', dockerfile: ctx.dockerfile }, body: ctx.stream });
+  const text = (await readAll(res.body)).toString();
+  const failure = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { errorDetail?: { message: string } }).find((m) => m.errorDetail);
+  if (failure) throw new CliError(`building the sample image from ${dir} failed: ${failure.errorDetail!.message}`, 1);
+  say(`Built ${SAMPLE_IMAGE} from ${dir}/Dockerfile.`);
+}
 
 async function ensureSample(api: Client): Promise<void> {
   let running: boolean | undefined;
@@ -145,13 +158,12 @@ async function ensureSample(api: Client): Promise<void> {
     return;
   }
   if (running === undefined) {
+    await buildSample(api);
     await api.json('POST', '/containers/create', {
       query: { name: SAMPLE },
       body: {
-        Image: 'busybox:latest',
-        Cmd: ['sh', '-c', `mkdir -p /www && printf '%s\\n' '${page}' > /www/index.html && exec httpd -f -p 80 -h /www`],
+        Image: SAMPLE_IMAGE,
         Labels: { 'skiff.sample': 'true' },
-        ExposedPorts: { '80/tcp': {} },
         // on the default bridge, published on the host's port by kernel DNAT (`docker run -p 8080:80`)
         HostConfig: {
           NetworkMode: 'bridge',
@@ -162,7 +174,7 @@ async function ensureSample(api: Client): Promise<void> {
     });
   }
   await readAll((await api.request('POST', `/containers/${SAMPLE}/start`)).body);
-  say(`Started ${SAMPLE} (busybox httpd on the bridge network, published on port ${SAMPLE_PORT}).`);
+  say(`Started ${SAMPLE} (${SAMPLE_IMAGE}: busybox httpd on the bridge network, published on port ${SAMPLE_PORT}).`);
 }
 
 function portOpen(port: number): Promise<boolean> {
