@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { BuildCacheRecord, ContainerService, Digest } from '../../types.ts';
 import type { EngineImageService } from '../../images/index.ts';
-import { writeJsonAtomic } from '../../../lib/atomic.ts';
+import { writeFileAtomic } from '../../../lib/atomic.ts';
 import { errnoCode, isKind } from '../../../lib/errors.ts';
 import { pruneUntil } from '../../../lib/units.ts';
 import { logger } from '../../../lib/log.ts';
@@ -60,7 +60,8 @@ export async function openStepCache(root: string, images: EngineImageService, co
   }
   const steps = new Map(Object.entries(file.steps));
   const results = new Set(file.results);
-  let dirty = false;
+  /** what changed since the last write: 'stats' (lastUsed, usage: a cached build) or steps and results */
+  let dirty: false | 'stats' | 'steps' = false;
   let writing: Promise<void> = Promise.resolve();
 
   const exists = async (id: Digest) => {
@@ -74,11 +75,15 @@ export async function openStepCache(root: string, images: EngineImageService, co
   };
   const flush = () => {
     if (!dirty) return writing;
+    const durable = dirty === 'steps';
     dirty = false;
-    const out: CacheFile = { version: 1, steps: Object.fromEntries(steps), results: [...results] };
-    // one write at a time, in order: the last one holds everything
-    writing = writing.then(() => writeJsonAtomic(path, out));
-    return writing;
+    const out = JSON.stringify({ version: 1, steps: Object.fromEntries(steps), results: [...results] } satisfies CacheFile) + '\n';
+    // one write at a time, in order: the last one holds everything (an earlier failure went to its own caller)
+    const write = writing.catch(() => {}).then(() => writeFileAtomic(path, out, durable ? {} : { replace: true }));
+    if (durable) return (writing = write);
+    // a cached build changed only use counts: written behind its answer, a failure only logged
+    writing = write.catch((err: unknown) => log.warn('could not write the build cache\'s use counts', { path, err }));
+    return Promise.resolve();
   };
 
   return {
@@ -87,21 +92,21 @@ export async function openStepCache(root: string, images: EngineImageService, co
       if (!e) return null;
       if (!(await exists(e.image))) {
         steps.delete(key); // its image was removed (rmi, image prune): the step runs again
-        dirty = true;
+        dirty = 'steps';
         return null;
       }
       e.lastUsed = new Date().toISOString();
       e.usage++;
-      dirty = true;
+      dirty ||= 'stats';
       return e.image;
     },
     record(key, image, description) {
       const now = new Date().toISOString();
       steps.set(key, { image, description, created: now, lastUsed: now, usage: 1 });
-      dirty = true;
+      dirty = 'steps';
     },
     result(image) {
-      if (!results.has(image)) dirty = true;
+      if (!results.has(image)) dirty = 'steps';
       results.add(image);
     },
     flush,
@@ -125,7 +130,7 @@ export async function openStepCache(root: string, images: EngineImageService, co
       const chosen = [...steps].filter(([, e]) => until === undefined || Date.parse(e.lastUsed) < until);
       const kept = new Set([...steps].filter(([k]) => !chosen.some(([c]) => c === k)).map(([, e]) => e.image));
       for (const [key] of chosen) steps.delete(key);
-      dirty = chosen.length > 0;
+      if (chosen.length) dirty = 'steps';
       await flush();
       // the images only the cache kept: untagged, no container, not a build's result, not another kept step's
       const before = await images.list();

@@ -21,6 +21,8 @@ export interface RunStepOptions {
   rm: boolean;
   forceRm: boolean;
   say(text: string): void;
+  /** work the build must see finished before it ends (the step container's removal) */
+  later(work: Promise<void>): void;
   signal?: AbortSignal;
 }
 
@@ -77,12 +79,12 @@ export async function runStep(containers: ContainerService, o: RunStepOptions): 
     return img.id;
   } finally {
     if ((ok && o.rm) || (!ok && o.forceRm) || o.signal?.aborted) {
-      try {
-        await containers.remove(rec.id, { force: true, volumes: true });
-        o.say(` ---> Removed intermediate container ${shortId(rec.id)}\n`);
-      } catch (err) {
+      // the removal waits for the container's exit cleanup (network teardown, runtime delete, unmount: ~30 ms):
+      // the next step need not, the build's end does (docker's line is said now)
+      o.say(` ---> Removed intermediate container ${shortId(rec.id)}\n`);
+      o.later(containers.remove(rec.id, { force: true, volumes: true }).catch((err: unknown) => {
         if (!isKind(err, 'NotFound')) log.warn('could not remove a build step container', { id: rec.id, err });
-      }
+      }));
     }
   }
 }

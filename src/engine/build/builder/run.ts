@@ -30,12 +30,13 @@ export async function runBuild(
   // quiet or not, everything is emitted: the caller holds it back (docker shows it only when the build fails)
   const say = (text: string) => emit({ stream: text });
   const results = new Map<number, Digest | null>();
+  const pending: Promise<void>[] = [];
   const names = plan.stages.map((s) => s.name);
   const d: BuildDeps = {
     images: o.images, containers: o.containers, snapshotter: o.snapshotter, cache: o.cache,
     context: openBuildContext(req.contextDir, file), file: name, buildArgs,
     noCache: req.noCache, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
-    say, signal,
+    say, signal, later: (work) => void pending.push(work),
     fsStep: (st, createdBy, fn) => fsStep(o, st, createdBy, fn),
     stageOf: (from) => {
       const src = copySource(from, names, -1, 0);
@@ -69,6 +70,7 @@ export async function runBuild(
       results.set(stage.index, st.image);
     });
   } finally {
+    await Promise.all(pending); // each logs its own failure
     await o.cache.flush();
   }
   const id = results.get(plan.target);

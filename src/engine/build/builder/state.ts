@@ -21,6 +21,8 @@ export interface BuildDeps {
   /** step output, in order (the API holds it back for -q) */
   say(text: string): void;
   signal?: AbortSignal;
+  /** work the build waits for before it ends, off the steps' path (removing step containers) */
+  later(work: Promise<void>): void;
   /** a step that changes files: `fn` works on the parent's root filesystem mounted, the change is committed */
   fsStep(st: StageState, createdBy: string, fn: (root: string) => Promise<void>): Promise<Digest>;
   /** COPY --from=<name|index>: the stage it names, undefined for an image reference */
