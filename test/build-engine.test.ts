@@ -31,7 +31,7 @@ before(async () => {
 after(async () => {
   await engine?.close().catch(() => {});
   await sweepRoot(root());
-  await sweepNetwork(root());
+  await sweepNetwork(root(), net.bridge);
   await rm(dir, { recursive: true, force: true });
 });
 

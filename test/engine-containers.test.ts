@@ -85,7 +85,7 @@ after(async () => {
   for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
     for (const id of await readdir(`${cdir}`).catch(() => [] as string[])) await rm(`/sys/fs/cgroup/${ctrl}/skiff/${id}`, { recursive: false }).catch(() => {});
   }
-  await sweepNetwork(root());
+  await sweepNetwork(root(), net.bridge);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -230,7 +230,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
         } catch { /* the daemon may be broken; the sweep below still cleans */ }
       }
       await stop();
-      await sweepNetwork(root);
+      await sweepNetwork(root, bridge);
       await sweepRoot(root);
     },
   };

@@ -37,8 +37,9 @@ test('the daemon serves 0660 with a pid file, refuses a second daemon, and clean
   const socket = join(dir, 'docker.sock');
   const root = join(dir, 'root');
   const ac = new AbortController();
+  const net = testNetworkOptions(); // its bridge is removed at the end
   try {
-    const running = runDaemon({ root, host: `unix://${socket}`, signal: ac.signal, ...testNetworkOptions() });
+    const running = runDaemon({ root, host: `unix://${socket}`, signal: ac.signal, ...net });
     await waitForSocket(socket);
     assert.equal(await ping(socket), 200);
     assert.equal(statSync(socket).mode & 0o777, 0o660);
@@ -52,7 +53,7 @@ test('the daemon serves 0660 with a pid file, refuses a second daemon, and clean
     assert.equal(existsSync(`${socket}.pid`), false);
   } finally {
     ac.abort();
-    await sweepNetwork(root);
+    await sweepNetwork(root, net.bridge);
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -65,15 +66,16 @@ test('a leftover socket file with no daemon behind it is removed at start', asyn
   assert.equal(r.signal, 'SIGKILL');
   assert.ok(statSync(socket).isSocket());
   const ac = new AbortController();
+  const net = testNetworkOptions(); // its bridge is removed at the end
   try {
-    const running = runDaemon({ root: join(dir, 'root'), host: `unix://${socket}`, signal: ac.signal, ...testNetworkOptions() });
+    const running = runDaemon({ root: join(dir, 'root'), host: `unix://${socket}`, signal: ac.signal, ...net });
     await waitForSocket(socket);
     assert.equal(await ping(socket), 200);
     ac.abort();
     await running;
   } finally {
     ac.abort();
-    await sweepNetwork(join(dir, 'root'));
+    await sweepNetwork(join(dir, 'root'), net.bridge);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -24,8 +24,11 @@ function readJsons(dir: string): Array<Record<string, unknown>> {
   }
 }
 
-/** An engine's network leftovers under `root`: the netns of its containers, its bridges, its nft table. */
-export async function sweepNetwork(root: string): Promise<void> {
+/**
+ * An engine's network leftovers under `root`: the netns of its containers, its user networks' bridges, its nft
+ * table, and `defaultBridge` (its --bridge: no record under root names it).
+ */
+export async function sweepNetwork(root: string, defaultBridge?: string): Promise<void> {
   const ids = new Set<string>();
   for (const sb of readJsons(join(root, 'networks', 'sandboxes'))) ids.add(String(sb.containerId));
   try {
@@ -40,5 +43,6 @@ export async function sweepNetwork(root: string): Promise<void> {
     const br = opts['com.docker.network.bridge.name'] ?? `sk-${String(n.Id).slice(0, 12)}`;
     if (existsSync(`/sys/class/net/${br}`)) await runProgram('/usr/sbin/ip', ['link', 'del', br]);
   }
+  if (defaultBridge && existsSync(`/sys/class/net/${defaultBridge}`)) await runProgram('/usr/sbin/ip', ['link', 'del', defaultBridge]);
   await runProgram('/usr/sbin/nft', ['delete', 'table', 'ip', nftTableName(root)]);
 }
