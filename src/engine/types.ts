@@ -11,4 +11,5 @@ export type * from './types/network.ts';
 export type * from './types/events.ts';
 export type * from './types/engine.ts';
 export type * from './types/build.ts';
+export type * from './types/distribution.ts';
 export type { Readable, Writable, Duplex } from 'node:stream';
