@@ -224,6 +224,7 @@ test('COPY never writes through an image symlink onto the host; .dockerignore ke
 test('ADD unpacks a local archive and fetches a URL; ONBUILD triggers run in the child build; VOLUME, HEALTHCHECK, STOPSIGNAL in the config', async () => {
   const ctx = await context({ 'tree/a/b.txt': 'in the archive\n' });
   execFileSync('tar', ['-czf', join(ctx, 'tree.tar.gz'), '-C', join(ctx, 'tree'), '.']);
+  execFileSync('sh', ['-c', `printf 'plain text\\n' | gzip > ${join(ctx, 'notes.txt.gz')}`]); // compressed, but no tar
   const server = createServer((req, res) => {
     if (req.url === '/file.txt') res.end('served over http\n');
     else res.writeHead(404).end();
@@ -232,7 +233,7 @@ test('ADD unpacks a local archive and fetches a URL; ONBUILD triggers run in the
   const port = (server.address() as AddressInfo).port;
   try {
     await writeFile(join(ctx, 'Dockerfile'), [
-      'FROM busybox', 'ADD tree.tar.gz /unpacked/', `ADD http://127.0.0.1:${port}/file.txt /fetched/`,
+      'FROM busybox', 'ADD tree.tar.gz /unpacked/', 'ADD notes.txt.gz /notes/', `ADD http://127.0.0.1:${port}/file.txt /fetched/`,
       'ONBUILD RUN echo triggered > /trigger', 'VOLUME /data', 'HEALTHCHECK --interval=5s CMD true', 'STOPSIGNAL SIGUSR1', '',
     ].join('\n'));
     const parent = await build(ctx, { tags: ['onbuild:parent'] });
@@ -242,6 +243,7 @@ test('ADD unpacks a local archive and fetches a URL; ONBUILD triggers run in the
     assert.equal(img.config.config.Healthcheck?.Interval, 5e9);
     assert.equal(img.config.config.StopSignal, 'SIGUSR1');
     assert.equal(await runIn(parent.id, ['cat', '/unpacked/a/b.txt', '/fetched/file.txt']), 'in the archive\nserved over http\n');
+    assert.equal(await runIn(parent.id, ['sh', '-c', 'gunzip -c /notes/notes.txt.gz']), 'plain text\n');
     await assert.rejects(build(await context({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/missing /x\n` })), /Dockerfile:2: ADD failed: failed to GET .* with status 404/);
   } finally {
     server.close();

@@ -360,3 +360,13 @@ async function peek(source: Readable, n: number): Promise<Buffer> {
 
 // the writing half lives in tar-pack.ts; this stays the one door for both
 export { packTar, type PackOptions } from './tar-pack.ts';
+
+/** A tar header block: 512 bytes whose checksum field matches (docker's archive sniffing) */
+export function isTarHeader(head: Buffer): boolean {
+  if (head.length < 512) return false;
+  const stored = parseInt(head.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
+  if (Number.isNaN(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i];
+  return sum === stored;
+}

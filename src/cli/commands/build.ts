@@ -6,6 +6,7 @@ import { pipeline, Readable } from 'node:stream';
 import { type Command, type Parsed, CliError, badValue } from '../core.ts';
 import { makeBuildContext, progressCounter } from '../build-context.ts';
 import { parseReference } from '../../engine/images/reference.ts';
+import { isTarHeader } from '../../lib/tar.ts';
 
 export const build: Command = {
   usage: '[OPTIONS] PATH | -',
@@ -147,12 +148,7 @@ function restream(head: Buffer, rest: AsyncIterable<Buffer>): Readable {
 export function isArchive(head: Buffer): boolean {
   const magics = [[0x1f, 0x8b, 0x08], [0x42, 0x5a, 0x68], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x28, 0xb5, 0x2f, 0xfd]];
   if (magics.some((m) => m.every((b, i) => head[i] === b))) return true;
-  if (head.length < 512) return false;
-  const stored = parseInt(head.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
-  if (Number.isNaN(stored)) return false;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i];
-  return sum === stored;
+  return isTarHeader(head);
 }
 
 interface StreamOutcome {

@@ -2,12 +2,12 @@
 // copy.go): a directory source gives its contents, a file goes to `dest/` or becomes `dest`, new files are
 // root's (or --chown's), modes are the source's (or --chmod's), mtimes are kept, and every path is resolved
 // inside the root as a chroot would, so an image's symlink never leads a write onto the host.
-import { copyFile, chmod, lchown, lstat, lutimes, mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, lchown, lstat, lutimes, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { CopySelection, ContextEntry } from '../context/index.ts';
 import type { InlineFile } from '../dockerfile/index.ts';
-import { extractTar, resolveInRoot } from '../../../lib/tar.ts';
+import { extractTar, isTarHeader, plainTar, resolveInRoot } from '../../../lib/tar.ts';
 import { invalidArgument, errnoCode } from '../../../lib/errors.ts';
 
 export interface CopyOptions {
@@ -134,18 +134,29 @@ async function removeNonDir(host: string): Promise<void> {
   if (st) await rm(host, { force: true });
 }
 
-/** a tar by its magic: ustar at 257, or a compressed stream docker's ADD would unpack */
+/**
+ * What ADD unpacks, as docker's: a file whose content (decompressed, when it is gzip, bzip2, xz or zstd)
+ * starts with a tar header. A compressed file that is not a tar (`notes.txt.gz`) is copied as it is.
+ */
 async function isArchive(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
+  const plain = await plainTar(createReadStream(path));
   try {
-    const b = Buffer.alloc(262);
-    const { bytesRead } = await fh.read(b, 0, 262, 0);
-    const head = b.subarray(0, bytesRead);
-    if (head.length >= 262 && head.subarray(257, 262).toString() === 'ustar') return true;
-    return [
-      [0x1f, 0x8b], [0x42, 0x5a, 0x68], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x28, 0xb5, 0x2f, 0xfd],
-    ].some((m) => m.every((x, i) => head[i] === x));
+    const head = await firstBytes(plain, 512);
+    return isTarHeader(head);
+  } catch {
+    return false; // a stream the decompressor rejects is no archive: copied as a file
   } finally {
-    await fh.close();
+    plain.destroy();
   }
+}
+
+async function firstBytes(stream: NodeJS.ReadableStream, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  for await (const chunk of stream) {
+    parts.push(chunk as Buffer);
+    have += (chunk as Buffer).length;
+    if (have >= n) break;
+  }
+  return Buffer.concat(parts).subarray(0, n);
 }
