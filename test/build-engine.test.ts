@@ -275,3 +275,24 @@ test('independent stages build at the same time, and the output still reads in s
   });
   assert.ok(Date.now() - started < 1900, 'the slow stage was stopped, not waited for');
 });
+
+test('rmi of a built image takes its untagged step images with it (docker\'s parent pruning), unless noPrune; shared parents stay', async () => {
+  const ctx = await context({ Dockerfile: 'FROM busybox\nENV A=1\nRUN echo one > /one\nCMD ["cat", "/one"]\n' });
+  const isInUse = (id: string) => engine.containers.imageInUse(id as Digest);
+  const { id } = await build(ctx, { tags: ['prunes:parents'] });
+  const stepImages = async () => (await engine.images.list()).filter((i) => !i.repoTags.length).map((i) => i.id);
+  const before = await stepImages();
+  const removed = await engine.images.remove('prunes:parents', { force: false, isInUse });
+  const deleted = removed.filter((r) => r.Deleted).map((r) => r.Deleted);
+  assert.equal(deleted[0], id);
+  assert.equal(deleted.length, 3, JSON.stringify(removed)); // CMD's, RUN's and ENV's images; busybox stays
+  assert.ok((await engine.images.get('busybox')).id);
+  assert.deepEqual((await stepImages()).filter((s) => deleted.includes(s)), []);
+  assert.ok(before.length >= 2);
+  // the cache forgot them: the steps run again
+  assert.equal(cached((await build(ctx, { tags: ['prunes:parents'] })).out), 0);
+  // noPrune: only the image itself goes; a second image on the same steps keeps them anyway
+  const kept = await engine.images.remove('prunes:parents', { force: false, noPrune: true, isInUse });
+  assert.equal(kept.filter((r) => r.Deleted).length, 1);
+  assert.equal(cached((await build(ctx)).out), 2); // ENV and RUN from the cache, CMD's image was the one removed
+});

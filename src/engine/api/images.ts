@@ -72,6 +72,7 @@ async function tag(ctx: HttpContext): Promise<void> {
 async function remove(ctx: HttpContext): Promise<void> {
   const removed = await ctx.engine.images.remove(ctx.params.name, {
     force: queryBool(ctx.query, 'force'),
+    noPrune: queryBool(ctx.query, 'noprune'),
     isInUse: (id) => ctx.engine.containers.imageInUse(id),
   });
   sendJson(ctx.res, 200, removed);

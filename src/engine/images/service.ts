@@ -31,7 +31,7 @@ export const MEDIA_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 export type InUse = (id: Digest) => boolean | string;
 
 export interface EngineImageService extends ImageService {
-  remove(ref: string, opts: { force: boolean; isInUse: InUse }): Promise<RemovedImage[]>;
+  remove(ref: string, opts: { force: boolean; noPrune?: boolean; isInUse: InUse }): Promise<RemovedImage[]>;
   layerPaths(id: Digest): Promise<string[]>;
 }
 
@@ -172,13 +172,13 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
     }
   }
 
-  async function remove(ref: string, o: { force: boolean; isInUse: InUse }): Promise<RemovedImage[]> {
+  async function remove(ref: string, o: { force: boolean; noPrune?: boolean; isInUse: InUse }): Promise<RemovedImage[]> {
     const { out, img } = await removeLocked(ref, o);
     for (const r of out) reportImage(opts.events, img, r.Deleted ? 'delete' : 'untag');
     return out;
   }
 
-  function removeLocked(ref: string, o: { force: boolean; isInUse: InUse }): Promise<{ out: RemovedImage[]; img: Image }> {
+  function removeLocked(ref: string, o: { force: boolean; noPrune?: boolean; isInUse: InUse }): Promise<{ out: RemovedImage[]; img: Image }> {
     return serialized(async () => {
       const { img, key } = resolve(ref);
       const id = img.id;
@@ -215,11 +215,34 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         return { out, img };
       }
       index.images.delete(id);
-      await index.save();
       out.push({ Deleted: id });
-      await collect(img);
+      const parents = o.noPrune ? [] : untaggedParents(img, o.isInUse);
+      for (const p of parents) {
+        index.images.delete(p.id);
+        out.push({ Deleted: p.id });
+      }
+      await index.save();
+      for (const gone of [img, ...parents]) await collect(gone);
       return { out, img };
     });
+  }
+
+  /**
+   * docker's rmi prunes parents: the chain of untagged images below a removed one (a build's step images),
+   * up to one that is tagged, used by a container, or a parent of another image too.
+   */
+  function untaggedParents(img: Image, isInUse: InUse): Image[] {
+    const chain: Image[] = [];
+    const gone = new Set([img.id]);
+    for (let p = img.parent; p; ) {
+      const parent = index.images.get(p);
+      if (!parent || index.refsOf(p).length || isInUse(p)) break;
+      if ([...index.images.values()].some((i) => i.parent === p && !gone.has(i.id))) break;
+      chain.push(parent);
+      gone.add(p);
+      p = parent.parent;
+    }
+    return chain;
   }
 
   async function layerPaths(id: Digest): Promise<string[]> {

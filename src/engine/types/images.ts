@@ -72,8 +72,11 @@ export interface ImageService {
   /** import a root filesystem from a tar stream (plain or gzip) or a directory path */
   importRootfs(source: Readable | string, opts: ImportOptions): Promise<ImageRecord>;
   tag(source: string, target: string): Promise<void>;
-  /** `isInUse(imageId)` says whether a container uses it: Conflict unless force */
-  remove(ref: string, opts: { force: boolean; isInUse: (id: Digest) => boolean }): Promise<RemovedImage[]>;
+  /**
+   * `isInUse(imageId)` says whether a container uses it: Conflict unless force. Untagged parents that only
+   * this image kept (a build's step images) go with it unless `noPrune` (docker's rmi --no-prune).
+   */
+  remove(ref: string, opts: { force: boolean; noPrune?: boolean; isInUse: (id: Digest) => boolean }): Promise<RemovedImage[]>;
   /** unpacked layer directories of an image, lowest first, ready to be overlay lower dirs */
   layerPaths(id: Digest): Promise<string[]>;
   // ---- commit (issue 9)
