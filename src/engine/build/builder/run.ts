@@ -69,14 +69,14 @@ export async function runBuild(
       }
       results.set(stage.index, st.image);
     });
+    const made = results.get(plan.target);
+    if (made) o.cache.result(made);
   } finally {
     await Promise.all(pending); // each logs its own failure
-    await o.cache.flush();
+    await o.cache.flush(); // once per build: the steps it made (and its result) or only use counts
   }
   const id = results.get(plan.target);
   if (!id) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
-  o.cache.result(id);
-  await o.cache.flush();
   for (const t of tags) await o.images.tag(id, t);
   if (plan.unusedBuildArgs.length) say(`[Warning] One or more build-args [${plan.unusedBuildArgs.join(' ')}] were not consumed\n`);
   emit({ aux: { ID: id } });
