@@ -22,6 +22,8 @@ import { goArch } from '../../lib/platform.ts';
 import type { Image, ImageIndex, Manifest } from './store.ts';
 import { parseReference, tagKey, digestKey, familiarString, fullName } from './reference.ts';
 import { shortId } from '../../lib/ids.ts';
+import { saveArchive, selectImages } from './archive-save.ts';
+import { loadArchive } from './archive-load.ts';
 
 export const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -290,6 +292,25 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       const rec = index.record(id);
       if (o.ref) reportImage(opts.events, rec, 'tag', familiarString(parseReference(parseTarget(o.ref))));
       return rec;
+    },
+    // ---- save/load (issue 10): archive-save.ts, archive-load.ts
+    async save(refs, o) {
+      const selected = selectImages({ content, index, resolve }, refs, o);
+      const stream = await saveArchive({ content, index, resolve }, selected);
+      for (const { img } of selected) reportImage(opts.events, img, 'save');
+      return stream;
+    },
+    load(tar, o, progress) {
+      const dropLayer = async (diffId: Digest) => {
+        unpacked.delete(diffId);
+        await snapshots.removeLayer(diffId);
+      };
+      const unpackLayer = async (diffId: Digest, open: () => Readable) => {
+        await snapshots.unpackLayer(diffId, open);
+        unpacked.add(diffId);
+      };
+      const report = (img: Image, action: string) => reportImage(opts.events, img, action);
+      return loadArchive({ content, index, ingestDir: join(opts.root, 'content', 'ingest'), serialized, usedBlobs, unpackLayer, dropLayer, report }, tar, o, progress);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Images and snapshots: what the image service and the snapshotter promise (part of the engine's contract, ../types.ts).
 import type { Readable } from 'node:stream';
+import type { LoadResult, TransferProgress } from './distribution.ts';
 
 /** `sha256:<64 hex>` */
 export type Digest = string & { readonly __digest: unique symbol };
@@ -82,6 +83,33 @@ export interface ImageService {
   // ---- commit (issue 9)
   /** a new image: `parent`'s layers + the layer of `upperDir`'s changes (docker commit's image half); null: no layer, only the new config (a build's ENV, CMD, …) */
   commit(upperDir: string | null, opts: CommitOptions): Promise<ImageRecord>;
+  // ---- save/load (issue 10)
+  /**
+   * `docker save`: the images `refs` name (`name:tag`; a bare name: all its tags; an id or `name@digest`:
+   * the image untagged) as one tar that is both a docker-archive (manifest.json, repositories) and an OCI
+   * image layout (oci-layout, index.json, blobs/sha256/…), layers uncompressed as stored. Every name is
+   * resolved before the stream is returned (NotFound then); the bytes stream from the content store.
+   */
+  save(refs: string[], opts?: SaveOptions): Promise<Readable>;
+  /**
+   * `docker load`: a docker-archive or an OCI image layout archive (plain, gzip or zstd; layers plain or
+   * compressed), every image in it, ids kept (the config digest). All or nothing: any bad entry, blob or
+   * layer leaves no image, tag or blob of this archive behind.
+   */
+  load(tar: Readable, opts?: LoadOptions, progress?: (p: TransferProgress) => void): Promise<LoadResult>;
+}
+
+/** `docker save --platform` (issue 10) */
+export interface SaveOptions {
+  /** only when the image is of this platform (skiff keeps one platform per image) */
+  platform?: { os: string; architecture: string; variant?: string };
+}
+
+/** `docker load` (issue 10) */
+export interface LoadOptions {
+  /** the manifest to take from an OCI index (default: this machine's) */
+  platform?: { os: string; architecture: string; variant?: string };
+  signal?: AbortSignal;
 }
 
 /** `docker commit`: what the new image gets besides the layer (issue 9) */

@@ -146,6 +146,9 @@ export function fakeEngine(): FakeEngine {
         return [...i.repoTags.map((t) => ({ Untagged: t })), { Deleted: i.id }];
       },
       async layerPaths() { return []; },
+      // ---- save/load (issue 10): tested against a real daemon
+      save: async () => { throw failedPrecondition('save is not faked: tested against a real daemon'); },
+      load: async () => { throw failedPrecondition('load is not faked: tested against a real daemon'); },
     },
     containers: {
       changes: async () => { throw failedPrecondition('diff is not faked: tested against a real daemon'); },
