@@ -51,8 +51,10 @@ const image: Record<string, Verb> = {
   history: verb('Show the history of an image', () => import('./commands/commit.ts').then((m) => m.history)),
   import: verb('Import the contents from a tarball or directory to create a filesystem image', () => images().then((m) => m.importImage)),
   inspect: verb('Display detailed information on one or more images', () => inspect().then((m) => m.imageInspect)),
+  load: verb('Load an image from a tar archive or STDIN', () => import('./commands/archive.ts').then((m) => m.load)),
   ls: verb('List images', () => images().then((m) => m.images)),
   rm: verb('Remove one or more images', () => images().then((m) => m.rmi)),
+  save: verb('Save one or more images to a tar archive (streamed to STDOUT by default)', () => import('./commands/archive.ts').then((m) => m.save)),
   tag: verb('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', () => images().then((m) => m.tag)),
 };
 
@@ -92,6 +94,7 @@ const others: Record<string, Verb> = {
   kubeconfig: verb("Print the control plane's admin kubeconfig", () => cluster().then((m) => m.kubeconfig)),
   inspect: verb('Return low-level information on skiff objects', () => inspect().then((m) => m.inspect)),
   kill: container.kill,
+  load: image.load,
   logs: container.logs,
   pause: container.pause,
   port: container.port,
@@ -99,6 +102,7 @@ const others: Record<string, Verb> = {
   restart: container.restart,
   rm: container.rm,
   rmi: image.rm,
+  save: image.save,
   server: verb('Run the control plane (Kubernetes API server, scheduler, controllers) in the foreground', () => cluster().then((m) => m.server)),
   start: container.start,
   stats: container.stats,

@@ -13,12 +13,13 @@ import { volumeRoutes } from './volumes.ts';
 import { networkRoutes } from './networks.ts';
 import { commitRoutes } from './commit.ts';
 import { buildRoutes } from './build.ts';
+import { archiveRoutes } from './archive.ts';
 
 export { API_VERSION, MIN_API_VERSION } from './router.ts';
 export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
-export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes, ...buildRoutes];
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes, ...buildRoutes, ...archiveRoutes];
 
 export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
   const serverVersion = await engine
