@@ -14,6 +14,7 @@ const images = () => import('./commands/images.ts');
 const inspect = () => import('./commands/inspect.ts');
 const cluster = () => import('./commands/cluster.ts');
 const networks = () => import('./commands/network.ts');
+const registry = () => import('./commands/registry.ts');
 
 const container: Record<string, Verb> = {
   attach: verb('Attach local standard input, output, and error streams to a running container', () => import('./commands/attach.ts').then((m) => m.attach)),
@@ -56,6 +57,8 @@ const image: Record<string, Verb> = {
   rm: verb('Remove one or more images', () => images().then((m) => m.rmi)),
   save: verb('Save one or more images to a tar archive (streamed to STDOUT by default)', () => import('./commands/archive.ts').then((m) => m.save)),
   tag: verb('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', () => images().then((m) => m.tag)),
+  pull: verb('Download an image from a registry', () => registry().then((m) => m.pull)),
+  push: verb('Upload an image to a registry', () => registry().then((m) => m.push)),
 };
 
 const network: Record<string, Verb> = {
@@ -74,6 +77,10 @@ const common: Record<string, Verb> = {
   ps: container.ls,
   build: buildVerb,
   images: image.ls,
+  pull: image.pull,
+  push: image.push,
+  login: verb('Authenticate to a registry', () => registry().then((m) => m.login)),
+  logout: verb('Log out from a registry', () => registry().then((m) => m.logout)),
   version: verb('Show the skiff version information', () => import('./commands/system.ts').then((m) => m.version)),
   info: verb('Display system-wide information', () => import('./commands/system.ts').then((m) => m.info)),
   up: verb('Start the engine (if needed) and a sample web app', () => import('./commands/up.ts').then((m) => m.up)),

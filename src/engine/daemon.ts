@@ -21,6 +21,8 @@ export interface DaemonOptions {
   runtime?: 'crun' | 'runc' | 'auto';
   /** the default bridge network: Linux bridge name and gateway/prefix (`--bridge`, `--bip`) */
   bridge?: string;
+  /** registries reached over plain HTTP besides loopback ones (`--insecure-registry`) */
+  insecureRegistries?: string[];
   bip?: string;
   /** stop serving when aborted (tests; the command line uses SIGTERM/SIGINT) */
   signal?: AbortSignal;
@@ -44,7 +46,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   await clearStaleSocket(socketPath, pidPath);
 
-  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip });
+  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip, registries: { insecure: opts.insecureRegistries, pushCompression: pushCompression() } });
   let server: Awaited<ReturnType<typeof serveDockerApi>>;
   try {
     // created 0660 from the start: no moment where others could connect
@@ -117,4 +119,9 @@ function stopRequested(signal?: AbortSignal): Promise<void> {
     process.on('SIGINT', onInt);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** SKIFF_PUSH_COMPRESSION=none pushes layers as stored (uncompressed tar); gzip (level 1) otherwise */
+function pushCompression(): 'gzip' | 'none' {
+  return process.env.SKIFF_PUSH_COMPRESSION === 'none' ? 'none' : 'gzip';
 }

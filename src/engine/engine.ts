@@ -13,6 +13,7 @@ import { createNetworkService } from './network/index.ts';
 import { removeStaleContexts, createBuildService } from './build/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
+import type { RegistrySettings } from './images/transfer-deps.ts';
 
 export interface EngineOptions {
   /** state: images, snapshots, container records (default /var/lib/skiff/engine) */
@@ -23,6 +24,8 @@ export interface EngineOptions {
   /** the default bridge network's Linux bridge (default skiff0) and gateway/prefix (default 10.99.0.1/16) */
   bridge?: string;
   bip?: string;
+  /** registry client settings: insecure registries, certs dir, push compression (issue 10) */
+  registries?: RegistrySettings;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -56,7 +59,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await removeStaleContexts(opts.root); // a build the last daemon never finished left its context behind
   const events = createEventBus();
   const snapshotter = createSnapshotter({ root: opts.root });
-  const images = await createImageService({ root: opts.root, snapshotter, events });
+  const images = await createImageService({ root: opts.root, snapshotter, events, registries: opts.registries });
   // the volume service asks the containers which of them use a volume; they exist once it does
   let containers: ContainerEngine | undefined;
   const volumes = await createVolumeService({ root: opts.root, usedBy: (name) => containers?.volumeUsers(name) ?? [], events });

@@ -10,6 +10,7 @@ export const daemon: Command = {
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
     { name: 'bridge', type: 'string', help: 'Linux bridge of the default bridge network', def: 'skiff0' },
     { name: 'bip', type: 'string', help: 'Gateway address and prefix of the default bridge network', def: '10.99.0.1/16' },
+    { name: 'insecure-registry', type: 'list', help: 'Registry reached over plain HTTP (loopback ones always are)' },
   ],
   args: { max: 0 },
   async run(ctx, p) {
@@ -27,6 +28,6 @@ export const daemon: Command = {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const { runDaemon } = await import('../../engine/daemon.ts');
-    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), signal: abort.signal });
+    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), insecureRegistries: p.list('insecure-registry'), signal: abort.signal });
   },
 };

@@ -1,7 +1,7 @@
 // `skiff run` and `skiff create`: docker's order of calls — create (pulling when the image is missing),
 // attach and wait before start so no output and no exit is missed, start, stream, exit with the
 // container's status. Errors before the process runs exit 125 (126/127 when the command cannot be run).
-import { type Parsed, type Command, type Context, ApiError, CliError, startFailureCode, jsonMessages, readAll, type ApiResponse, type Client, DEFAULT_DETACH_KEYS, pumpStreams, traceMark } from '../core.ts';
+import { type Parsed, type Command, type Context, ApiError, CliError, startFailureCode, readAll, type ApiResponse, type Client, DEFAULT_DETACH_KEYS, pumpStreams, traceMark } from '../core.ts';
 import { buildCreateRequest, createFlags, type CreateRequest } from './container-config.ts';
 
 const runFlags = [
@@ -26,12 +26,8 @@ export function withTag(ref: string): string {
 }
 
 async function pull(api: Client, ref: string): Promise<void> {
-  const full = withTag(ref);
-  const at = full.lastIndexOf(':');
-  const res = await api.request('POST', '/images/create', { query: { fromImage: full.slice(0, at), tag: full.slice(at + 1) } });
-  for await (const m of jsonMessages(res.body)) {
-    if (typeof m.status === 'string' && !m.progressDetail) process.stderr.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
-  }
+  const { pullImage } = await import('./registry.ts');
+  await pullImage(api, withTag(ref), { out: process.stderr });
 }
 
 export async function createContainer(api: Client, req: CreateRequest): Promise<string> {

@@ -1,4 +1,4 @@
-// Image routes: list, inspect, history, tag, remove, and /images/create (docker import; pull comes later).
+// Image routes: list, inspect, history, tag, remove, and /images/create (docker import; pull: registry.ts).
 import { Transform } from 'node:stream';
 import type { HttpContext, Route } from './router.ts';
 import type { Digest, ImageRecord, ImportOptions } from '../types.ts';
@@ -7,6 +7,7 @@ import { humanSize } from '../../lib/units.ts';
 import { imageHistory, imageInspect, imageSummary } from './inspect.ts';
 import { pruneImages } from '../images/index.ts';
 import { sendJson, queryBool, queryFilters, writeChunk } from './http.ts';
+import { pullRoute } from './registry.ts';
 
 async function list(ctx: HttpContext): Promise<void> {
   const filters = queryFilters(ctx.query) ?? {};
@@ -78,16 +79,11 @@ async function remove(ctx: HttpContext): Promise<void> {
   sendJson(ctx.res, 200, removed);
 }
 
-/** `POST /images/create`: `fromSrc=-` imports the request body (a rootfs tar); `fromImage` would pull. */
+/** `POST /images/create`: `fromSrc=-` imports the request body (a rootfs tar); `fromImage` pulls. */
 async function createImage(ctx: HttpContext): Promise<void> {
   const q = ctx.query;
   const fromImage = q.get('fromImage');
-  if (fromImage) {
-    // the CLI sends the normalized name (docker.io/library/x); say it as the user wrote it
-    const name = fromImage.replace(/^docker\.io\/(library\/)?/, '');
-    const ref = q.get('tag') ? `${name}:${q.get('tag')}` : name;
-    throw notFound(`pull is not supported yet: no registry reachable (${ref} is not here; load it with docker import or skiff image import)`);
-  }
+  if (fromImage) return pullRoute(ctx, fromImage);
   const fromSrc = q.get('fromSrc');
   if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported yet: send the tar as the request body (docker import FILE)');
   const repo = q.get('repo') ?? '';

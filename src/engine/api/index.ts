@@ -7,6 +7,7 @@ import { containerRoutes } from './containers.ts';
 import { containerIoRoutes } from './container-io.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
+import { registryRoutes } from './registry.ts';
 import { eventRoutes } from './events.ts';
 import { resourceRoutes } from './resources.ts';
 import { volumeRoutes } from './volumes.ts';
@@ -19,7 +20,7 @@ export { API_VERSION, MIN_API_VERSION } from './router.ts';
 export { MULTIPLEXED, RAW_STREAM, frame, frameDemuxer } from '../../lib/stdcopy.ts';
 export type { ApiServer } from './server.ts';
 
-export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes, ...buildRoutes, ...archiveRoutes];
+export const dockerRoutes: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...registryRoutes, ...imageRoutes, ...eventRoutes, ...volumeRoutes, ...resourceRoutes, ...networkRoutes, ...commitRoutes, ...buildRoutes, ...archiveRoutes];
 
 export async function serveDockerApi(engine: Engine, opts: { socketPath: string; signal?: AbortSignal }): Promise<ApiServer> {
   const serverVersion = await engine

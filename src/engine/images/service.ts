@@ -24,6 +24,10 @@ import { parseReference, tagKey, digestKey, familiarString, fullName } from './r
 import { shortId } from '../../lib/ids.ts';
 import { saveArchive, selectImages } from './archive-save.ts';
 import { loadArchive } from './archive-load.ts';
+import { pullImage } from './pull.ts';
+import { pushImage } from './push.ts';
+import { loginCheck } from './login.ts';
+import type { RegistrySettings, TransferDeps } from './transfer-deps.ts';
 
 export const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -43,7 +47,7 @@ function reportImage(events: EventSink | undefined, img: { id: Digest; config: I
   events?.emit('image', action, { id: img.id, attributes: { ...(img.config.config?.Labels ?? {}), name } });
 }
 
-export async function createImageService(opts: { root: string; snapshotter?: OverlaySnapshotter; events?: EventSink }): Promise<EngineImageService> {
+export async function createImageService(opts: { root: string; snapshotter?: OverlaySnapshotter; events?: EventSink; registries?: RegistrySettings }): Promise<EngineImageService> {
   const content = await createContentStore(join(opts.root, 'content'));
   const index = await loadIndex(join(opts.root, 'images'), content);
   const snapshots = opts.snapshotter ?? createSnapshotter({ root: opts.root });
@@ -195,7 +199,10 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         }
         index.refs.delete(key);
         out.push({ Untagged: familiarString(parseReference(key)) });
-        if (refs.length > 1) {
+        // docker: the last tag of a repository takes that repository's digest references with it
+        const others = untagDigestsOfRepo(key, refs);
+        for (const k of others) out.push({ Untagged: familiarString(parseReference(k)) });
+        if (refs.length - others.length > 1) {
           await index.save();
           return { out, img };
         }
@@ -245,6 +252,17 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       p = parent.parent;
     }
     return chain;
+  }
+
+  /** after untagging tag `key`: the digest refs of its repository when no tag of it is left (removed from the index) */
+  function untagDigestsOfRepo(key: string, refs: string[]): string[] {
+    if (key.includes('@')) return [];
+    const repo = fullName(parseReference(key));
+    const sameRepo = (k: string) => fullName(parseReference(k)) === repo;
+    if (refs.some((k) => k !== key && !k.includes('@') && sameRepo(k))) return [];
+    const gone = refs.filter((k) => k.includes('@') && sameRepo(k));
+    for (const k of gone) index.refs.delete(k);
+    return gone;
   }
 
   async function layerPaths(id: Digest): Promise<string[]> {
@@ -312,7 +330,30 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
       const report = (img: Image, action: string) => reportImage(opts.events, img, action);
       return loadArchive({ content, index, ingestDir: join(opts.root, 'content', 'ingest'), serialized, usedBlobs, unpackLayer, dropLayer, report }, tar, o, progress);
     },
+    async pull(ref, o, progress) {
+      const rec = await pullImage(transferDeps(), ref, o, progress);
+      reportImage(opts.events, rec, 'pull', ref);
+      return rec;
+    },
+    async push(ref, o, progress) {
+      const out = await pushImage(transferDeps(), ref, o, progress, o.allTags);
+      reportImage(opts.events, resolve(ref.includes(':') || !o.allTags ? ref : `${ref}:${out[0]?.tag}`).img, 'push', ref);
+      return out;
+    },
+    login: (auth, signal) => loginCheck(auth, opts.registries ?? {}, signal),
   };
+
+  function transferDeps(): TransferDeps {
+    const unpackLayer = async (diffId: Digest, open: () => Readable) => {
+      await snapshots.unpackLayer(diffId, open);
+      unpacked.add(diffId);
+    };
+    const dropLayer = async (diffId: Digest) => {
+      unpacked.delete(diffId);
+      await snapshots.removeLayer(diffId);
+    };
+    return { content, index, serialized, usedBlobs, unpackLayer, dropLayer, metaDir: join(opts.root, 'distribution'), registries: opts.registries ?? {} };
+  }
 }
 
 function restore(index: ImageIndex, images: Map<Digest, Image>, refs: Map<string, Digest>): void {

@@ -1,6 +1,6 @@
 // Images and snapshots: what the image service and the snapshotter promise (part of the engine's contract, ../types.ts).
 import type { Readable } from 'node:stream';
-import type { LoadResult, TransferProgress } from './distribution.ts';
+import type { LoadResult, PullOptions, PushOptions, PushResult, RegistryAuth, TransferProgress } from './distribution.ts';
 
 /** `sha256:<64 hex>` */
 export type Digest = string & { readonly __digest: unique symbol };
@@ -97,6 +97,13 @@ export interface ImageService {
    * layer leaves no image, tag or blob of this archive behind.
    */
   load(tar: Readable, opts?: LoadOptions, progress?: (p: TransferProgress) => void): Promise<LoadResult>;
+  // ---- pull/push (issue 10)
+  /** pull NAME[:TAG|@DIGEST] from its registry (this platform's manifest of an index); docker's progress messages go to `progress` */
+  pull(ref: string, opts: PullOptions, progress: (p: TransferProgress) => void): Promise<ImageRecord>;
+  /** push NAME[:TAG] (`allTags` with a NAME alone: every tag of the repository); one result per tag */
+  push(ref: string, opts: PushOptions & { allTags?: boolean }, progress: (p: TransferProgress) => void): Promise<PushResult[]>;
+  /** docker login's check: the registry is reachable and takes these credentials (PermissionDenied otherwise) */
+  login(auth: RegistryAuth, signal?: AbortSignal): Promise<void>;
 }
 
 /** `docker save --platform` (issue 10) */

@@ -129,6 +129,9 @@ export function fakeEngine(): FakeEngine {
     },
     images: {
       commit: async () => { throw failedPrecondition('commit is not faked: tested against a real daemon'); },
+      pull: async (ref) => { throw notFound(`manifest for ${ref} not found: registries are not faked (tested against a real one)`); },
+      push: async () => { throw failedPrecondition('push is not faked: tested against a real registry'); },
+      login: async () => { throw failedPrecondition('login is not faked: tested against a real registry'); },
       async list() { return [...images.values()]; },
       async get(ref) { return image(ref); },
       async importRootfs(source, opts) {

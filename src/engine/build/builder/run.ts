@@ -4,7 +4,7 @@
 // stay cached for the next try.
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { BuildMessage, BuildRequest, BuildResult, Digest, ImageConfig } from '../../types.ts';
+import type { BuildMessage, BuildRequest, BuildResult, Digest, ImageConfig, TransferProgress } from '../../types.ts';
 import type { BuildServiceOptions } from './service.ts';
 import type { StepCache } from './cache.ts';
 import type { BuildDeps, StageState } from './state.ts';
@@ -14,7 +14,7 @@ import { dispatch } from './steps.ts';
 import { runStages } from './schedule.ts';
 import { parseReference, familiarString } from '../../images/index.ts';
 import { resolveInRoot } from '../../../lib/tar.ts';
-import { SkiffError, invalidArgument, notFound, internal, errnoCode } from '../../../lib/errors.ts';
+import { SkiffError, invalidArgument, notFound, internal, errnoCode, isKind } from '../../../lib/errors.ts';
 import { newId, shortId } from '../../../lib/ids.ts';
 
 
@@ -128,7 +128,12 @@ async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number
       try {
         return (await d.images.get(ref)).id;
       } catch (err) {
-        throw notFound(`FROM ${ref}: no such image here, and no registry to pull it from yet (build or load it first): ${(err as Error).message}`, err);
+        if (!isKind(err, 'NotFound')) throw err;
+        // docker's classic builder pulls a missing base (anonymously here: no X-Registry-Config yet)
+        const say = (p: TransferProgress) => { if (!p.progressDetail) d.say(`${p.id ? `${p.id}: ` : ''}${p.status}\n`); };
+        return (await d.images.pull(ref, {}, say).catch((e: unknown) => {
+          throw new SkiffError(e instanceof SkiffError ? e.kind : 'Unavailable', `FROM ${ref}: no such image here, and pulling it failed: ${(e as Error).message}`, { cause: e });
+        })).id;
       }
     });
   }

@@ -1,0 +1,163 @@
+// `docker pull`: the manifest (this platform's, when the reference names an index), the config, then the
+// layers, three at a time: each streams from the registry with its digest checked on the way, is
+// decompressed (gzip, zstd or plain) into the content store, where its name must be the diff id the config
+// lists (layers are stored uncompressed), and is unpacked. Only when everything is in is the image written
+// to the index, with its tag and repo digest: a failed pull leaves no image and removes what it brought.
+import { stat } from 'node:fs/promises';
+import type { Digest, ImageConfig, ImageRecord, PullOptions } from '../types.ts';
+import { invalidArgument, isKind, notFound, unavailable, SkiffError } from '../../lib/errors.ts';
+import { dockerArch } from '../../lib/platform.ts';
+import { plainTar } from '../../lib/tar.ts';
+import { openSession, getManifest, readBlob, isIndex, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, DOCKER_FOREIGN_LAYER, type RegistrySession } from '../../lib/distribution/index.ts';
+import { readBody } from '../../lib/distribution/http.ts';
+import { parseReference, familiarString, tagKey, digestKey, type ImageRef } from './reference.ts';
+import { deepFreeze, type Descriptor, type Manifest } from './store.ts';
+import { remember } from './transfer-meta.ts';
+import { byteReporter, eachLimited, shortDigest, type ProgressFn } from './transfer-progress.ts';
+import type { TransferDeps } from './transfer-deps.ts';
+
+interface RemoteManifest {
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  manifests?: undefined;
+}
+interface RemoteIndex {
+  mediaType?: string;
+  manifests: Array<Descriptor & { platform?: { os: string; architecture: string; variant?: string } }>;
+}
+
+export async function pullImage(d: TransferDeps, ref: string, o: PullOptions, progress: ProgressFn): Promise<ImageRecord> {
+  const r = parseReference(ref);
+  const tag = r.digest ? undefined : (r.tag ?? 'latest');
+  const want = { ...r, tag };
+  const s = openSession(r.domain, { auth: o.auth, scopes: [`repository:${r.path}:pull`], signal: o.signal, insecure: d.registries.insecure, certsDir: d.registries.certsDir });
+  const { manifest, digest: manifestDigest } = await platformManifest(s, want, o);
+  // after the manifest, as dockerd: a missing one is an HTTP error, not a broken stream
+  progress({ status: `Pulling from ${r.path}`, id: tag ?? r.digest });
+  const configBytes = await readBody(readBlob(s, r.path, manifest.config.digest, { size: manifest.config.size }), 8 << 20);
+  const config = parseConfig(configBytes, want);
+  const layers = manifest.layers.filter((l) => l.mediaType !== DOCKER_FOREIGN_LAYER);
+  if (config.rootfs.diff_ids.length !== layers.length) throw invalidArgument(`layers from manifest don't match image configuration (${layers.length} layers, ${config.rootfs.diff_ids.length} diff ids)`);
+  const configDigest = manifest.config.digest as Digest;
+  const before = d.index.refs.get(tag ? tagKey(want) : digestKey(want));
+
+  const brought: Digest[] = [];
+  try {
+    await fetchLayers(d, s, r, layers, config.rootfs.diff_ids, brought, progress);
+    await d.serialized(async () => {
+      const sizes: number[] = [];
+      for (const diffId of config.rootfs.diff_ids) {
+        if (!(await d.content.has(diffId))) throw unavailable('a layer was removed by a concurrent image removal: pull again');
+        sizes.push((await stat(d.content.blobPath(diffId))).size);
+      }
+      const cfg = await d.content.write(configBytes, configDigest);
+      const local: Manifest = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: configDigest, size: cfg.size },
+        layers: config.rootfs.diff_ids.map((diffId, i) => ({ mediaType: OCI_LAYER, digest: diffId, size: sizes[i] })),
+      };
+      const m = await d.content.write(Buffer.from(JSON.stringify(local)));
+      const old = d.index.images.get(configDigest);
+      // an image that is here already (built, loaded or pulled) keeps its own manifest and parent
+      if (!old) d.index.images.set(configDigest, { id: configDigest, manifestDigest: m.digest, manifest: local, config: deepFreeze(config), size: sizes.reduce((a, b) => a + b, 0) });
+      if (tag) d.index.refs.set(tagKey(want), configDigest);
+      d.index.refs.set(digestKey({ ...r, digest: manifestDigest }), configDigest);
+      await d.index.save();
+    });
+  } catch (err) {
+    await dropBrought(d, brought);
+    throw err;
+  }
+  progress({ status: `Digest: ${manifestDigest}` });
+  const name = familiarString({ ...want, digest: tag ? undefined : r.digest });
+  progress({ status: before === configDigest ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}` });
+  return d.index.record(configDigest);
+}
+
+/** The image manifest to pull: the reference's, or the platform's entry of the index it names. */
+async function platformManifest(s: RegistrySession, r: ImageRef, o: PullOptions): Promise<{ manifest: RemoteManifest; digest: string }> {
+  let got = await fetchManifest(s, r, r.digest ?? r.tag!);
+  const top = got.digest;
+  const body = JSON.parse(got.bytes.toString('utf8')) as RemoteManifest | RemoteIndex;
+  if (isIndex(got.mediaType) || Array.isArray((body as RemoteIndex).manifests)) {
+    const want = o.platform ?? { os: 'linux', architecture: dockerArch() };
+    const entry = (body as RemoteIndex).manifests.find((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture && (!want.variant || m.platform.variant === want.variant));
+    if (!entry) throw notFound(`no matching manifest for ${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''} in the manifest list entries`);
+    got = await fetchManifest(s, r, entry.digest);
+    return { manifest: checkManifest(JSON.parse(got.bytes.toString('utf8')) as RemoteManifest, r), digest: top };
+  }
+  return { manifest: checkManifest(body as RemoteManifest, r), digest: top };
+}
+
+async function fetchManifest(s: RegistrySession, r: ImageRef, ref: string) {
+  try {
+    return await getManifest(s, r.path, ref);
+  } catch (err) {
+    if (isKind(err, 'NotFound')) throw notFound(`manifest for ${familiarString({ ...r, tag: r.digest ? undefined : r.tag })} not found: ${err.message}`, err);
+    if (r.domain === 'docker.io' && isKind(err, 'Unavailable')) throw unavailable(`${err.message} (Docker Hub is not reachable from here: pull from a registry you can reach, e.g. 127.0.0.1:5000/${r.path.replace(/^library\//, '')})`, err);
+    throw err;
+  }
+}
+
+function checkManifest(m: RemoteManifest, r: ImageRef): RemoteManifest {
+  if (!m?.config?.digest || !Array.isArray(m.layers)) throw invalidArgument(`the manifest of ${familiarString(r)} is not an image manifest`);
+  return m;
+}
+
+function parseConfig(bytes: Buffer, r: ImageRef): ImageConfig {
+  try {
+    const c = JSON.parse(bytes.toString('utf8')) as ImageConfig;
+    if (c?.rootfs?.type !== 'layers' || !Array.isArray(c.rootfs.diff_ids)) throw new Error('no rootfs.diff_ids');
+    c.config ??= {};
+    return c;
+  } catch (err) {
+    throw invalidArgument(`the image config of ${familiarString(r)} is not valid: ${(err as Error).message}`, err);
+  }
+}
+
+async function fetchLayers(d: TransferDeps, s: RegistrySession, r: ImageRef, layers: Descriptor[], diffIds: Digest[], brought: Digest[], progress: ProgressFn): Promise<void> {
+  const todo: number[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const id = shortDigest(layers[i].digest);
+    if (await d.content.has(diffIds[i])) progress({ status: 'Already exists', id });
+    else {
+      progress({ status: 'Pulling fs layer', id });
+      todo.push(i);
+    }
+  }
+  for (const i of todo.slice(3)) progress({ status: 'Waiting', id: shortDigest(layers[i].digest) });
+  await eachLimited(todo, 3, async (i) => {
+    const layer = layers[i];
+    const id = shortDigest(layer.digest);
+    const onBytes = byteReporter(progress, id, 'Downloading', layer.size);
+    const tar = await plainTar(readBlob(s, r.path, layer.digest, { size: layer.size, onBytes }));
+    let written;
+    try {
+      written = await d.content.write(tar, diffIds[i]);
+    } catch (err) {
+      if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffIds[i]}`, err);
+      throw err;
+    }
+    if (written.created) brought.push(diffIds[i]);
+    progress({ status: 'Verifying Checksum', id });
+    progress({ status: 'Download complete', id });
+    progress({ status: 'Extracting', id, progressDetail: { current: written.size, total: written.size } });
+    await d.unpackLayer(diffIds[i], () => d.content.read(diffIds[i]));
+    progress({ status: 'Pull complete', id });
+    await remember(d.metaDir, diffIds[i], { registry: r.domain, repo: r.path, digest: layer.digest, mediaType: layer.mediaType, size: layer.size });
+  });
+}
+
+/** a failed pull takes away the layers it brought that no image uses */
+async function dropBrought(d: TransferDeps, brought: Digest[]): Promise<void> {
+  await d.serialized(async () => {
+    const used = d.usedBlobs();
+    for (const diffId of brought) {
+      if (used.has(diffId)) continue;
+      await d.content.remove(diffId);
+      await d.dropLayer(diffId);
+    }
+  });
+}

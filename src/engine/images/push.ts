@@ -1,0 +1,111 @@
+// `docker push`: each layer goes up unless the registry has it (HEAD by the digest it was last seen with
+// there) or can link it from another repository of the same registry (cross-repo mount); then the config
+// and an OCI manifest under the tag. Layers are stored uncompressed here: by default they are gzip-
+// compressed on the fly (level 1) while they stream up, so the digest is known only at their end (a
+// streamed PATCH, then PUT ?digest=); `pushCompression: 'none'` sends them as stored (resumable chunks).
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createGzip, constants as zlib } from 'node:zlib';
+import type { Digest, PushOptions, PushResult } from '../types.ts';
+import { invalidArgument, notFound } from '../../lib/errors.ts';
+import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, type RegistrySession } from '../../lib/distribution/index.ts';
+import { parseReference, familiarName, fullName, digestKey, type ImageRef } from './reference.ts';
+import type { Descriptor, Image } from './store.ts';
+import { remember, sightings, type BlobSighting } from './transfer-meta.ts';
+import { byteReporter, eachLimited, shortDigest, type ProgressFn } from './transfer-progress.ts';
+import type { TransferDeps } from './transfer-deps.ts';
+
+/** Push `ref` (NAME[:TAG]; a NAME alone pushes every tag of that repository, as the API's empty tag does). */
+export async function pushImage(d: TransferDeps, ref: string, o: PushOptions, progress: ProgressFn, allTags = false): Promise<PushResult[]> {
+  const r = parseReference(ref);
+  if (r.digest) throw invalidArgument(`cannot push a digest reference: "${ref}"`);
+  const repoKey = fullName(r);
+  const tags = allTags && !r.tag ? [...d.index.refs.keys()].filter((k) => k.startsWith(`${repoKey}:`)).map((k) => k.slice(repoKey.length + 1)) : [r.tag ?? 'latest'];
+  if (!tags.length || !tags.every((t) => d.index.refs.has(`${repoKey}:${t}`))) {
+    throw notFound(`An image does not exist locally with the tag: ${familiarName(r)}`);
+  }
+  progress({ status: `The push refers to repository [${repoKey.replace(/^docker\.io\//, 'docker.io/')}]` });
+  const results: PushResult[] = [];
+  for (const tag of tags) {
+    const img = d.index.images.get(d.index.refs.get(`${repoKey}:${tag}`)!)!;
+    results.push(await pushTag(d, { ...r, tag }, img, o, progress));
+  }
+  return results;
+}
+
+async function pushTag(d: TransferDeps, r: ImageRef & { tag: string }, img: Image, o: PushOptions, progress: ProgressFn): Promise<PushResult> {
+  const diffIds = img.config.rootfs.diff_ids;
+  const seen = await Promise.all(diffIds.map((id) => sightings(d.metaDir, id)));
+  const mountFrom = new Set(seen.flat().filter((x) => x.registry === r.domain && x.repo !== r.path).map((x) => x.repo));
+  const scopes = [`repository:${r.path}:pull,push`, ...[...mountFrom].slice(0, 5).map((p) => `repository:${p}:pull`)];
+  const s = openSession(r.domain, { auth: o.auth, scopes, signal: o.signal, insecure: d.registries.insecure, certsDir: d.registries.certsDir });
+  // layers listed top first, as docker shows them
+  const order = diffIds.map((_, i) => i).reverse();
+  for (const i of order) progress({ status: 'Preparing', id: shortDigest(diffIds[i]) });
+  for (const i of order.slice(5)) progress({ status: 'Waiting', id: shortDigest(diffIds[i]) });
+  const descriptors: Descriptor[] = new Array(diffIds.length);
+  await eachLimited(order, 5, async (i) => {
+    descriptors[i] = await pushLayer(d, s, r, diffIds[i], seen[i], progress);
+  });
+  const configPath = d.content.blobPath(img.id);
+  const configSize = (await stat(configPath)).size;
+  if ((await headBlob(s, r.path, img.id)) === null) {
+    const up = await startUpload(s, r.path);
+    if (!up.mounted) await uploadBlob(s, r.path, { digest: img.id, size: configSize, open: (a, b) => createReadStream(configPath, { start: a, end: b - 1 }) }, up.location);
+  }
+  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, digest: img.id, size: configSize }, layers: descriptors };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const digest = (await putManifest(s, r.path, r.tag, bytes, OCI_MANIFEST)) as Digest;
+  progress({ status: `${r.tag}: digest: ${digest} size: ${bytes.length}` });
+  // the pushed manifest's digest becomes a repo digest of the image, as docker records it
+  await d.serialized(async () => {
+    if (!d.index.images.has(img.id)) return;
+    d.index.refs.set(digestKey({ ...r, digest }), img.id);
+    await d.index.save();
+  });
+  return { digest, size: bytes.length, tag: r.tag };
+}
+
+async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffId: Digest, seen: BlobSighting[], progress: ProgressFn): Promise<Descriptor> {
+  const id = shortDigest(diffId);
+  const here = seen.filter((x) => x.registry === r.domain);
+  const plain = d.registries.pushCompression === 'none';
+  // the registry may have it already: as this repository's blob, or in another one to mount from
+  const candidates = plain ? [{ registry: r.domain, repo: r.path, digest: diffId, mediaType: OCI_LAYER, size: 0 }, ...here.filter((x) => x.digest === diffId)] : here;
+  for (const c of candidates) {
+    const size = await headBlob(s, r.path, c.digest);
+    if (size !== null) {
+      progress({ status: 'Layer already exists', id });
+      return { mediaType: c.mediaType, digest: c.digest as Digest, size: size >= 0 ? size : c.size };
+    }
+  }
+  for (const c of here.filter((x) => x.repo !== r.path).slice(0, 3)) {
+    const up = await startUpload(s, r.path, { digest: c.digest, from: c.repo });
+    if (up.mounted) {
+      progress({ status: `Mounted from ${c.repo}`, id });
+      await remember(d.metaDir, diffId, { ...c, repo: r.path });
+      return { mediaType: c.mediaType, digest: c.digest as Digest, size: c.size };
+    }
+  }
+  const path = d.content.blobPath(diffId);
+  const size = (await stat(path)).size;
+  const onBytes = byteReporter(progress, id, 'Pushing', size);
+  const up = await startUpload(s, r.path);
+  if (up.mounted) throw new Error('unreachable: an upload without mount was answered as mounted');
+  let desc: Descriptor;
+  if (plain) {
+    await uploadBlob(s, r.path, { digest: diffId, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
+    desc = { mediaType: OCI_LAYER, digest: diffId, size };
+  } else {
+    const src = createReadStream(path);
+    src.on('data', (c) => onBytes(c.length));
+    const gz = createGzip({ level: zlib.Z_BEST_SPEED });
+    src.on('error', (err) => gz.destroy(err));
+    const sent = await uploadStream(s, up.location, src.pipe(gz));
+    desc = { mediaType: OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
+  }
+  progress({ status: 'Pushed', id });
+  await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
+  return desc;
+}
+
