@@ -1,0 +1,127 @@
+// Debian's distribution server (`docker-registry`, the registry docker's own users run) on a free loopback
+// port with a private root, optionally behind htpasswd auth; stopped by its PID. And a TCP relay in front
+// of a registry that can cut its connections, to see a transfer survive (or fail cleanly on) a lost registry.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './harness.ts';
+
+export const DISTRIBUTION = '/usr/bin/docker-registry';
+
+export interface Distribution {
+  /** `127.0.0.1:PORT` */
+  addr: string;
+  root: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `htpasswd`: `user:bcrypt-hash` lines (made with bcryptjs ahead of time: the password is in the test) */
+export async function startDistribution(o: { htpasswd?: string } = {}): Promise<Distribution> {
+  const root = mkdtempSync('/var/tmp/skiff-dist-');
+  const port = await freePort();
+  const auth = o.htpasswd ? `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${join(root, 'htpasswd')}\n` : '';
+  if (o.htpasswd) writeFileSync(join(root, 'htpasswd'), o.htpasswd + '\n');
+  writeFileSync(join(root, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}log:\n  level: warn\n`);
+  const log = openSync(join(root, 'log'), 'a');
+  const child: ChildProcess = spawn(DISTRIBUTION, ['serve', join(root, 'config.yml')], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const addr = `127.0.0.1:${port}`;
+  await waitFor(`${addr}/v2/`, async () => {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited: ${readFileSync(join(root, 'log'), 'utf8')}`);
+    const r = await fetch(`http://${addr}/v2/`).catch(() => null);
+    return r !== null && (r.status === 200 || r.status === 401);
+  }, 15_000);
+  return {
+    addr, root, pid: child.pid!,
+    async stop() {
+      if (child.exitCode === null) {
+        process.kill(child.pid!, 'SIGTERM');
+        await exited;
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Relay {
+  addr: string;
+  /** bytes sent from the registry to clients so far */
+  readonly sent: number;
+  /** cut every open connection when `sent` passes `bytes`; `forever`: also stop accepting (the registry is gone) */
+  cutAfter(bytes: number, forever: boolean): void;
+  readonly cuts: number;
+  close(): Promise<void>;
+}
+
+/** A TCP relay to `target`: what goes through is untouched; it can cut the connections mid-transfer. */
+export async function startRelay(target: string): Promise<Relay> {
+  const [host, port] = target.split(':');
+  const sockets = new Set<Socket>();
+  let sent = 0;
+  let cuts = 0;
+  let limit = Infinity;
+  let forever = false;
+  let gone = false;
+  const server: Server = createServer((client) => {
+    if (gone) return client.destroy();
+    const upstream = connect(Number(port), host);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      if (sent > limit) {
+        limit = Infinity;
+        cuts++;
+        if (forever) {
+          gone = true;
+          server.close();
+        }
+        for (const s of sockets) s.destroy();
+        return;
+      }
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    addr,
+    get sent() { return sent; },
+    get cuts() { return cuts; },
+    cutAfter(bytes, f) {
+      limit = sent + bytes;
+      forever = f;
+    },
+    async close() {
+      gone = true;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

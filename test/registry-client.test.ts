@@ -1,0 +1,141 @@
+// The registry client against Debian's distribution server: skiff and the docker CLI (through the skiff
+// daemon) push, pull (by tag and digest), log in; HEAD skips, cross-repo mounts, a cut connection resumed,
+// a registry gone mid-pull (clear error, nothing half-imported), a bad password (docker's error).
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
+import { startDistribution, startRelay, type Distribution } from './distribution-server.ts';
+
+// user `tester`, password `s3cret-pw` (bcrypt, cost 5, made with bcryptjs)
+const HTPASSWD = 'tester:$2b$05$wIY.IvBV7CLGyixUan0TQOGOXtI2xv5j88J9uy54PQ7Xs/plvUN3S';
+
+let d: Daemon;
+let reg: Distribution;
+let secured: Distribution;
+before(async () => {
+  d = await startDaemon();
+  reg = await startDistribution();
+  secured = await startDistribution({ htpasswd: HTPASSWD });
+});
+after(async () => {
+  await d?.cleanup();
+  await reg?.stop();
+  await secured?.stop();
+});
+afterEach((t) => d?.reportFailure(t));
+
+const blobExists = (diffId: string) => existsSync(join(d.root, 'content/blobs/sha256', diffId.slice(7)));
+
+test('skiff push, rmi, pull by tag and by digest, run; a second push skips, another repository mounts', async () => {
+  const repo = `${reg.addr}/${uniqueName('bb')}`;
+  ok(await d.skiff(['tag', 'busybox', `${repo}:1`]));
+  const push = await d.skiff(['push', `${repo}:1`], { timeoutMs: 60_000 });
+  ok(push);
+  assert.match(push.stdout, /^The push refers to repository \[/m);
+  assert.match(push.stdout, /^[0-9a-f]{12}: Pushed$/m);
+  const digest = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(push.stdout)?.[1];
+  assert.ok(digest, push.stdout);
+  const again = await d.skiff(['push', `${repo}:1`]);
+  ok(again);
+  assert.match(again.stdout, /: Layer already exists$/m);
+  const mirror = `${reg.addr}/${uniqueName('mirror')}:2`;
+  ok(await d.skiff(['tag', 'busybox', mirror]));
+  const mounted = await d.skiff(['push', mirror]);
+  ok(mounted);
+  assert.match(mounted.stdout, /: Mounted from /m);
+
+  const id = (await d.skiff(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).stdout.trim();
+  const diffId = (await d.skiff(['image', 'inspect', '--format', '{{index .RootFS.Layers 0}}', 'busybox'])).stdout.trim();
+  for (const r of (await d.skiff(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim().split('\n')) ok(await d.skiff(['rmi', r]));
+  assert.equal(blobExists(diffId), false, 'the layer went with the last image');
+
+  const pull = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 60_000 });
+  ok(pull);
+  assert.match(pull.stdout, /^1: Pulling from /m);
+  assert.match(pull.stdout, /^[0-9a-f]{12}: Pull complete$/m);
+  assert.match(pull.stdout, new RegExp(`^Digest: ${digest}$`, 'm'));
+  assert.match(pull.stdout, new RegExp(`^Status: Downloaded newer image for ${repo}:1$`, 'm'));
+  assert.equal((await d.skiff(['image', 'inspect', '--format', '{{.Id}}', `${repo}:1`])).stdout.trim(), id, 'same image id as pushed');
+  const run = await d.skiff(['run', '--rm', `${repo}:1`, 'echo', 'pulled and running']);
+  ok(run);
+  assert.equal(run.stdout, 'pulled and running\n');
+  const byDigest = await d.docker(['pull', `${repo}@${digest}`]);
+  ok(byDigest);
+  assert.match(byDigest.stdout, /Status: Image is up to date for/);
+  const digests = await d.docker(['images', '--digests', '--format', '{{.Digest}}', repo]);
+  assert.equal(digests.stdout.trim(), digest);
+  const missing = await d.docker(['pull', `${repo}:nope`]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /Error response from daemon: manifest for .*:nope not found: manifest unknown/);
+  ok(await d.skiff(['tag', `${repo}:1`, 'busybox:latest'])); // the next tests build on it
+});
+
+test('docker login (bad password refused, good one stored), push, pull through the skiff daemon; logout', async () => {
+  const repo = `${secured.addr}/${uniqueName('sec')}`;
+  ok(await d.docker(['tag', 'busybox', `${repo}:1`]));
+  const anon = await d.docker(['push', `${repo}:1`]);
+  assert.notEqual(anon.code, 0);
+  assert.match(anon.stderr, /no basic auth credentials/);
+  const bad = await d.docker(['login', secured.addr, '-u', 'tester', '--password-stdin'], { input: 'wrong\n' });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, new RegExp(`Error response from daemon: login attempt to http://${secured.addr}/v2/ failed with status: 401 Unauthorized`));
+  const good = await d.docker(['login', secured.addr, '-u', 'tester', '--password-stdin'], { input: 's3cret-pw\n' });
+  ok(good);
+  assert.match(good.stdout, /Login Succeeded/);
+  const pushed = await d.docker(['push', `${repo}:1`], { timeoutMs: 60_000 });
+  ok(pushed);
+  assert.match(pushed.stdout, /1: digest: sha256:[0-9a-f]{64} size: \d+/);
+  ok(await d.docker(['rmi', `${repo}:1`]));
+  const pulled = await d.docker(['pull', `${repo}:1`], { timeoutMs: 60_000 });
+  ok(pulled);
+  assert.match(pulled.stdout, /Status: Downloaded newer image/);
+  // skiff's CLI reads the same config.json
+  ok(await d.skiff(['rmi', `${repo}:1`]));
+  ok(await d.skiff(['pull', `${repo}:1`]));
+  const out = await d.skiff(['logout', secured.addr]);
+  ok(out);
+  assert.match(out.stdout, new RegExp(`Removing login credentials for ${secured.addr}`));
+  ok(await d.skiff(['rmi', `${repo}:1`]));
+  const denied = await d.skiff(['pull', `${repo}:1`]);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /no basic auth credentials/);
+});
+
+test('a cut connection mid-pull is resumed; a registry gone mid-pull fails clearly and leaves nothing behind', async () => {
+  const name = uniqueName('big');
+  // a second layer of 24 MB of noise (gzip cannot shrink it): the transfer takes a while to cut into
+  ok(await d.docker(['run', '--name', name, 'busybox', 'dd', 'if=/dev/urandom', 'of=/noise', 'bs=1M', 'count=24'], { timeoutMs: 60_000 }));
+  ok(await d.docker(['commit', name, `${name}:1`]));
+  ok(await d.docker(['rm', name]));
+  const diffId = (await d.skiff(['image', 'inspect', '--format', '{{index .RootFS.Layers 1}}', `${name}:1`])).stdout.trim();
+  const relay = await startRelay(reg.addr);
+  try {
+    const repo = `${relay.addr}/${name}`;
+    ok(await d.skiff(['tag', `${name}:1`, `${repo}:1`]));
+    ok(await d.skiff(['push', `${repo}:1`], { timeoutMs: 120_000 }));
+    ok(await d.skiff(['rmi', `${name}:1`]));
+    ok(await d.skiff(['rmi', `${repo}:1`]));
+    assert.equal(blobExists(diffId), false);
+
+    relay.cutAfter(8 << 20, false);
+    const resumed = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 120_000 });
+    ok(resumed);
+    assert.equal(relay.cuts, 1, 'the connection was cut once');
+    assert.equal(blobExists(diffId), true);
+    ok(await d.skiff(['run', '--rm', `${repo}:1`, 'sh', '-c', 'test $(wc -c < /noise) = 25165824 && echo whole']));
+    ok(await d.skiff(['rmi', `${repo}:1`]));
+
+    relay.cutAfter(8 << 20, true);
+    const failed = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 120_000 });
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, new RegExp(`the registry ${relay.addr} went away while sending sha256:[0-9a-f]{64} \\(\\d+ of \\d+ bytes received\\)`));
+    const images = await d.skiff(['images', '--format', '{{.Repository}}']);
+    assert.doesNotMatch(images.stdout, new RegExp(name));
+    assert.equal(blobExists(diffId), false, 'no half-imported layer');
+    assert.deepEqual(readdirSync(join(d.root, 'content/ingest')), []);
+  } finally {
+    await relay.close();
+  }
+});
