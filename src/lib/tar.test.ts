@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import type { Headers } from 'tar-stream';
-import { extractTar, packTar, resolveInRoot, cleanEntryName } from './tar.ts';
+import { extractTar, packTar, plainTar, resolveInRoot, cleanEntryName } from './tar.ts';
 import { isKind } from './errors.ts';
 
 async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -219,4 +220,21 @@ test('a truncated archive is an error', async (t) => {
   const d = await tmp(t);
   const buf = await tarOf([{ name: 'big', body: 'x'.repeat(5000) }]);
   await assert.rejects(extractTar(Readable.from([buf.subarray(0, 1024)]), d));
+});
+
+test('gzip (igzip when installed, else zlib): members joined; a bad CRC or a cut stream is an error, never a short tar', async () => {
+  const body = randomBytes(3 << 20);
+  const two = Buffer.concat([gzipSync(body.subarray(0, 1 << 20)), gzipSync(body.subarray(1 << 20))]);
+  const read = async (buf: Buffer) => {
+    const chunks: Buffer[] = [];
+    for await (const c of await plainTar(Readable.from([buf]))) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+  assert.ok((await read(two)).equals(body));
+  const badCrc = Buffer.from(gzipSync(body));
+  badCrc[badCrc.length - 8] ^= 0xff;
+  await assert.rejects(read(badCrc), (err: Error) => isKind(err, 'InvalidArgument') || /incorrect data check|corrupt/.test(err.message));
+  const whole = gzipSync(body);
+  const cut = whole.subarray(0, whole.length >> 1);
+  await assert.rejects(read(cut), (err: Error) => isKind(err, 'InvalidArgument') || /unexpected end of file/.test(err.message));
 });

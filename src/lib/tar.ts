@@ -12,11 +12,12 @@
 import { openSync, writeSync, closeSync, fchownSync, fchmodSync, futimesSync, mkdirSync, lstatSync, rmSync, symlinkSync, linkSync, chmodSync, lchownSync, lutimesSync, readdirSync, readlinkSync, constants as fsc } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { posix, join } from 'node:path';
-import { Readable, Duplex, Transform, pipeline } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import tarStream from 'tar-stream';
 import type { Headers } from 'tar-stream';
 import { invalidArgument, failedPrecondition, errnoCode } from './errors.ts';
+import { gunzipStage, programStage } from './program-stage.ts';
 
 const run = (cmd: string, args: string[]) => promisify(process.getBuiltinModule('node:child_process').execFile)(cmd, args);
 
@@ -307,7 +308,7 @@ function ignoreEnoent(err: unknown): void {
 /** Sniff the first bytes: a gzip/zstd decompressor to put in the pipeline, or null for a plain tar. */
 async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | null> {
   const head = await peek(source, 4);
-  if (head[0] === 0x1f && head[1] === 0x8b) return process.getBuiltinModule('node:zlib').createGunzip();
+  if (head[0] === 0x1f && head[1] === 0x8b) return gunzipStage();
   if (head.readUInt32LE(0) === 0xfd2fb528) return process.getBuiltinModule('node:zlib').createZstdDecompress();
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return spawnDecompressor('bzip2');
   if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a) return spawnDecompressor('xz');
@@ -316,14 +317,7 @@ async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | 
 
 /** bzip2 and xz through their own programs, as docker's DecompressStream runs `xz -d -c -q` (no zlib for them). */
 function spawnDecompressor(cmd: 'bzip2' | 'xz'): NodeJS.ReadWriteStream {
-  const child = process.getBuiltinModule('node:child_process').spawn(cmd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  // Node accepts a {writable, readable} pair here; @types/node only knows web streams for this shape
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout } as unknown as Duplex);
-  child.on('error', (err) => duplex.destroy(failedPrecondition(`${cmd} is needed to read a ${cmd}-compressed tar (Debian package "${cmd === 'xz' ? 'xz-utils' : 'bzip2'}")`, err)));
-  child.on('exit', (code) => {
-    if (code) duplex.destroy(invalidArgument(`the ${cmd}-compressed tar is corrupt (${cmd} exited with ${code})`));
-  });
-  return duplex;
+  return programStage(cmd, ['-d', '-c', '-q'], { pkg: cmd === 'xz' ? 'xz-utils' : 'bzip2', input: `${cmd}-compressed tar` });
 }
 
 /** Read at least n bytes (or until the end) and put them back, so the stream starts intact. */

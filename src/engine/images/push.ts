@@ -1,13 +1,14 @@
 // `docker push`: each layer goes up unless the registry has it (HEAD by the digest it was last seen with
 // there) or can link it from another repository of the same registry (cross-repo mount); then the config
 // and an OCI manifest under the tag. Layers are stored uncompressed here: by default they are gzip-
-// compressed on the fly (level 1) while they stream up, so the digest is known only at their end (a
+// compressed on the fly (level 1; igzip when installed) while they stream up, so the digest is known only at their end (a
 // streamed PATCH, then PUT ?digest=); `pushCompression: 'none'` sends them as stored (resumable chunks).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createGzip, constants as zlib } from 'node:zlib';
+import type { Duplex } from 'node:stream';
 import type { Digest, PushOptions, PushResult } from '../types.ts';
 import { invalidArgument, notFound } from '../../lib/errors.ts';
+import { gzipStage } from '../../lib/program-stage.ts';
 import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, type RegistrySession } from '../../lib/distribution/index.ts';
 import { parseReference, familiarName, fullName, digestKey, type ImageRef } from './reference.ts';
 import type { Descriptor, Image } from './store.ts';
@@ -99,9 +100,15 @@ async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffI
   } else {
     const src = createReadStream(path);
     src.on('data', (c) => onBytes(c.length));
-    const gz = createGzip({ level: zlib.Z_BEST_SPEED });
+    const gz = gzipStage(1) as Duplex;
     src.on('error', (err) => gz.destroy(err));
-    const sent = await uploadStream(s, up.location, src.pipe(gz));
+    let sent;
+    try {
+      sent = await uploadStream(s, up.location, src.pipe(gz));
+    } finally {
+      gz.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
+      src.destroy();
+    }
     desc = { mediaType: OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
   }
   progress({ status: 'Pushed', id });
