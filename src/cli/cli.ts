@@ -144,6 +144,14 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
     aliases: {},
   },
   volume: { summary: 'Manage volumes', verbs: volume, aliases: { list: 'ls', remove: 'rm' } },
+  registry: {
+    summary: 'Run an OCI distribution registry',
+    verbs: {
+      serve: verb('Run an OCI distribution registry in the foreground', () => import('./commands/registry-serve.ts').then((m) => m.registryServe)),
+      gc: verb('Remove blobs that no manifest references', () => import('./commands/registry-serve.ts').then((m) => m.registryGc)),
+    },
+    aliases: {},
+  },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
 
