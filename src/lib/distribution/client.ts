@@ -71,13 +71,18 @@ export interface CallOptions {
 /** One request with the session's authorization; a 401 runs the challenge flow once and retries. */
 export async function call(s: RegistrySession, method: string, path: string | URL, o: CallOptions): Promise<RegistryResponse> {
   const url = typeof path === 'string' ? new URL(path, s.base) : path;
-  const go = () => send({ method, url, headers: { ...o.headers, ...(s.authorization ? { Authorization: s.authorization } : {}) }, body: o.body, signal: s.signal, ca: s.ca });
+  let sentWith: string | undefined;
+  const go = () => {
+    sentWith = s.authorization; // concurrent requests of a session may win the challenge meanwhile
+    return send({ method, url, headers: { ...o.headers, ...(sentWith ? { Authorization: sentWith } : {}) }, body: o.body, signal: s.signal, ca: s.ca });
+  };
   let res = await go();
   if (res.status === 401 && (!o.body || Buffer.isBuffer(o.body))) {
     const text = (await readBody(res.body)).toString('utf8');
     const challenges = parseChallenges(res.headers['www-authenticate']);
     const authorization = await authorize(challenges, s.scopes, s.auth, { signal: s.signal, ca: s.ca });
-    if (!authorization || authorization === s.authorization) throw unauthorized(method, url, text, Boolean(s.auth));
+    // refused with exactly what the challenge gives: the credentials are wrong (not merely sent too early)
+    if (!authorization || authorization === sentWith) throw unauthorized(method, url, text, Boolean(s.auth));
     s.authorization = authorization;
     res = await go();
   }
