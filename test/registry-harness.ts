@@ -30,11 +30,13 @@ export interface RegistryStartOptions {
   args?: string[];
   /** listen on this port (a restart on the same address) */
   port?: number;
+  /** SKIFF_LOG=debug logs every request (method, url, status, ms) to stderr() */
+  debug?: boolean;
 }
 
 export async function startRegistryProcess(opts: RegistryStartOptions = {}): Promise<RegistryProcess> {
   const root = opts.root ?? mkdtempSync('/tmp/skiff-registry-');
-  const proc = spawn(SKIFF, ['registry', 'serve', '--addr', `127.0.0.1:${opts.port ?? 0}`, '--root', root, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(SKIFF, ['registry', 'serve', '--addr', `127.0.0.1:${opts.port ?? 0}`, '--root', root, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.debug ? { ...process.env, SKIFF_LOG: 'debug' } : process.env });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));

@@ -32,6 +32,8 @@ export function createRegistryServer(cfg: ServerConfig): Server {
 
 async function serve(cfg: ServerConfig, c: BlobContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = req.method === 'HEAD';
+  const t0 = performance.now();
+  res.once('finish', () => log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - t0) }));
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
   try {
     const url = new URL(req.url ?? '/', 'http://registry');
