@@ -138,6 +138,23 @@ describe('registry: blobs', () => {
     assert.deepEqual(readdirSync(`${root}/tmp`), []);
   });
 
+  it('serves a big blob whole, and survives a client that goes away mid-download', async () => {
+    const big = Buffer.alloc(10 << 20);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const d = await pushBlob('big/blob', big);
+    const whole = Buffer.from(await (await call(`/v2/big/blob/blobs/${d}`)).arrayBuffer());
+    assert.ok(whole.equals(big));
+    const tail = Buffer.from(await (await call(`/v2/big/blob/blobs/${d}`, { headers: { Range: 'bytes=-5000000' } })).arrayBuffer());
+    assert.ok(tail.equals(big.subarray(big.length - 5000000)));
+    await new Promise<void>((resolve) => {
+      const req = request(`${reg.url}/v2/big/blob/blobs/${d}`, (res) => res.once('data', () => { req.destroy(); resolve(); }));
+      req.on('error', () => resolve());
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await call('/v2/')).status, 200);
+  });
+
   it('mounts a blob from another repository the caller can read', async () => {
     const d = await pushBlob('src/repo', 'mount me');
     const res = await call(`/v2/dst/repo/blobs/uploads/?mount=${d}&from=src/repo`, { method: 'POST' });
