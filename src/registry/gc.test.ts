@@ -79,6 +79,15 @@ it('keeps blobs younger than minAge (10 minutes unless told) and uploads in flig
   assert.ok(res.keptRecent >= 1 && res.uploadsInFlight >= 1);
   await age(fresh);
   assert.equal((await collectGarbage(root, { minAgeMs: 2 * 3600_000 })).swept.length, 0);
+  // an upload untouched for two days is abandoned: gc removes it (not with dryRun)
+  const stale = await fetch(`${reg.url}/v2/gc/fresh/blobs/uploads/`, { method: 'POST' });
+  const staleId = stale.headers.get('docker-upload-uuid')!;
+  const old = new Date(Date.now() - 48 * 3600_000);
+  await utimes(`${root}/uploads/${staleId}/data`, old, old);
+  assert.equal((await collectGarbage(root, { dryRun: true })).staleUploads, 1);
+  assert.ok(existsSync(`${root}/uploads/${staleId}`));
+  assert.equal((await collectGarbage(root, { minAgeMs: 2 * 3600_000 })).staleUploads, 1);
+  assert.equal(existsSync(`${root}/uploads/${staleId}`), false);
   const finished = await fetch(`${reg.url}${location}?digest=${sha('half of a layer, and the rest')}`, { method: 'PUT', body: ', and the rest' });
   assert.equal(finished.status, 201, 'the upload survived the gc');
   assert.deepEqual((await collectGarbage(root)).swept.map((s) => s.digest), [fresh]);

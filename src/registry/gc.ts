@@ -19,6 +19,8 @@ export interface GcOptions {
   minAgeMs?: number;
   /** a line per blob and per step */
   report?: (line: string) => void;
+  /** uploads untouched this long are abandoned and removed (default 24 hours) */
+  staleUploadMs?: number;
   /** awaited before each blob is taken away (tests race a manifest put against the sweep with it) */
   beforeRemove?: (digest: string) => Promise<void>;
 }
@@ -33,6 +35,8 @@ export interface GcResult {
   /** repository links to blobs that are gone (removed unless dryRun) */
   danglingLinks: number;
   uploadsInFlight: number;
+  /** abandoned uploads removed (or, with dryRun, that would be) */
+  staleUploads: number;
 }
 
 export async function collectGarbage(root: string, opts: GcOptions = {}): Promise<GcResult> {
@@ -44,7 +48,15 @@ export async function collectGarbage(root: string, opts: GcOptions = {}): Promis
   const marked = new Set<string>();
   const repos = (await listRepositories(layout)) as RepoName[];
   for (const name of repos) await markRepository(layout, name, marked, report);
-  const result: GcResult = { marked: marked.size, swept: [], bytes: 0, keptRecent: 0, danglingLinks: 0, uploadsInFlight: await countDir(layout.uploads) };
+  const stale = await staleUploads(layout, startedMs - (opts.staleUploadMs ?? 24 * 3600_000));
+  for (const id of stale) {
+    report(`${opts.dryRun ? 'abandoned upload' : 'removing abandoned upload'}: ${id}`);
+    if (!opts.dryRun) await rm(layout.upload(id), { recursive: true, force: true });
+  }
+  const result: GcResult = {
+    marked: marked.size, swept: [], bytes: 0, keptRecent: 0, danglingLinks: 0,
+    uploadsInFlight: (await countDir(layout.uploads)) - (opts.dryRun ? stale.length : 0), staleUploads: stale.length,
+  };
   for (const d of await storedBlobs(layout)) {
     if (marked.has(d.text)) continue;
     let st;
@@ -70,7 +82,7 @@ export async function collectGarbage(root: string, opts: GcOptions = {}): Promis
     result.bytes += st.size;
   }
   for (const name of repos) result.danglingLinks += await dropDanglingLinks(layout, name, opts.dryRun ?? false, report);
-  report(`${result.marked} blobs marked, ${result.swept.length} blobs ${opts.dryRun ? 'eligible for deletion' : 'deleted'} (${result.bytes} bytes), ${result.keptRecent} recent kept, ${result.uploadsInFlight} uploads in flight`);
+  report(`${result.marked} blobs marked, ${result.swept.length} blobs ${opts.dryRun ? 'eligible for deletion' : 'deleted'} (${result.bytes} bytes), ${result.keptRecent} recent kept, ${result.uploadsInFlight} uploads in flight, ${result.staleUploads} abandoned uploads ${opts.dryRun ? 'to remove' : 'removed'}`);
   return result;
 }
 
@@ -159,6 +171,19 @@ async function listDir(dir: string): Promise<string[]> {
     if (errnoCode(err) === 'ENOENT') return [];
     throw err;
   }
+}
+
+/** uploads whose data was last written before `cutoff` */
+async function staleUploads(layout: Layout, cutoff: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of await listDir(layout.uploads)) {
+    try {
+      if ((await stat(join(layout.upload(id), 'data'))).mtimeMs < cutoff) out.push(id);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err; // finished or cancelled meanwhile
+    }
+  }
+  return out;
 }
 
 const countDir = async (dir: string) => (await listDir(dir)).length;

@@ -56,6 +56,8 @@ export interface RegistryOptions {
   tokenTtlSec?: number;
   /** let clients without credentials pull */
   anonymousRead?: boolean;
+  /** uploads receiving bytes at once before 429 TOO_MANY_REQUESTS (default 128) */
+  maxUploads?: number;
 }
 
 export interface RunningRegistry {
@@ -84,7 +86,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     const path = opts.tokenRealm.startsWith('/') ? opts.tokenRealm : new URL(opts.tokenRealm).pathname;
     auth.token = { realm: opts.tokenRealm, path, service: opts.tokenService ?? 'skiff-registry', key: await loadTokenKey(opts.root), ttlSec: opts.tokenTtlSec ?? 300 };
   }
-  const server = createRegistryServer({ blobs: { layout, uploads: newUploads(layout) }, auth, tls });
+  const server = createRegistryServer({ blobs: { layout, uploads: newUploads(layout) }, auth, tls, maxUploads: opts.maxUploads ?? 128 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -295,3 +295,31 @@ describe('registry: manifests', () => {
     assert.deepEqual(await (await call('/v2/m/del/tags/list')).json(), { name: 'm/del', tags: [] });
   });
 });
+
+describe('registry: load', () => {
+  it('answers 429 TOO_MANY_REQUESTS past --max-uploads, and takes uploads again once one ends', async () => {
+    const r2root = mkdtempSync('/tmp/skiff-registry-unit-');
+    const r2 = await startRegistry({ root: r2root, addr: '127.0.0.1:0', maxUploads: 1 });
+    try {
+      const location = (await fetch(`${r2.url}/v2/busy/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+      // one PATCH still sending its body
+      const slow = request(`${r2.url}${location}`, { method: 'PATCH', headers: { 'Content-Length': 10 } });
+      const answered = new Promise<number>((resolve, reject) => {
+        slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        slow.on('error', reject);
+      });
+      slow.write('01234');
+      await new Promise((r) => setTimeout(r, 100));
+      const refused = await fetch(`${r2.url}/v2/busy/blobs/uploads/`, { method: 'POST' });
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(await errorCode(refused), 'TOO_MANY_REQUESTS');
+      slow.end('56789');
+      assert.equal(await answered, 202);
+      assert.equal((await fetch(`${r2.url}/v2/busy/blobs/uploads/`, { method: 'POST' })).status, 202);
+    } finally {
+      await r2.close();
+      await rm(r2root, { recursive: true, force: true });
+    }
+  });
+});

@@ -17,6 +17,7 @@ export const registryServe: Command = {
     { name: 'token-service', type: 'string', help: 'Service name tokens are issued for', def: 'skiff-registry' },
     { name: 'token-ttl', type: 'string', value: 'duration', help: 'Lifetime of issued tokens', def: '5m' },
     { name: 'anonymous-read', type: 'bool', help: 'Let clients without credentials pull' },
+    { name: 'max-uploads', type: 'string', value: 'int', help: 'Uploads receiving bytes at once; more are answered 429 (clients retry)', def: '128' },
   ],
   args: { max: 0 },
   async run(_ctx, p) {
@@ -24,6 +25,8 @@ export const registryServe: Command = {
     const keyFile = p.str('tls-key');
     if ((certFile === undefined) !== (keyFile === undefined)) throw new CliError('--tls-cert and --tls-key go together', 125);
     const ttl = p.str('token-ttl');
+    const maxUploads = Number(p.str('max-uploads') ?? '128');
+    if (!Number.isInteger(maxUploads) || maxUploads < 1) throw new CliError(`invalid --max-uploads "${p.str('max-uploads')}": use a whole number of 1 or more`, 125);
     const { startRegistry } = await import('../../registry/index.ts');
     let reg;
     try {
@@ -37,6 +40,7 @@ export const registryServe: Command = {
         tokenService: p.str('token-service'),
         tokenTtlSec: ttl ? Math.max(1, Math.round(parseDuration(ttl) / 1000)) : undefined,
         anonymousRead: p.bool('anonymous-read'),
+        maxUploads,
       });
     } catch (err) {
       throw new CliError(`skiff registry: ${err instanceof Error ? err.message : String(err)}`, 1);
