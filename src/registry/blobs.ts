@@ -30,24 +30,40 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** while bytes stream in, every this many are flushed to disk behind the writes, so the final fsync is short */
+const FLUSH_EVERY = 16 << 20;
+
 /** Append a stream to an open file while hashing it; the count of bytes written. */
 export async function appendHashed(fh: FileHandle, source: AsyncIterable<Buffer>, hashes: Hash[], limit?: number): Promise<number> {
   let batch: Buffer[] = [];
   let batched = 0;
   let total = 0;
-  for await (const chunk of source) {
-    total += chunk.length;
-    if (limit !== undefined && total > limit) throw registryError('SIZE_INVALID', 'content is larger than allowed', { status: 413 });
-    for (const h of hashes) h.update(chunk);
-    batch.push(chunk);
-    batched += chunk.length;
-    if (batched >= WRITE_BATCH) {
-      await fh.writev(batch);
-      batch = [];
-      batched = 0;
+  let unflushed = 0;
+  let flushing: Promise<unknown> | undefined;
+  const write = async () => {
+    await fh.writev(batch);
+    unflushed += batched;
+    batch = [];
+    batched = 0;
+    if (unflushed >= FLUSH_EVERY && !flushing) {
+      unflushed = 0;
+      // its failure shows again in the fsync before the rename; here it only must not go unhandled
+      flushing = fh.datasync().catch(() => undefined).finally(() => (flushing = undefined));
     }
+  };
+  try {
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (limit !== undefined && total > limit) throw registryError('SIZE_INVALID', 'content is larger than allowed', { status: 413 });
+      for (const h of hashes) h.update(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH) await write();
+    }
+    if (batch.length) await write();
+  } finally {
+    await flushing; // the file may close right after
   }
-  if (batch.length) await fh.writev(batch);
   return total;
 }
 
