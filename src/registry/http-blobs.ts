@@ -4,7 +4,7 @@
 import { open, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exists, ingestBlob, linkLayer, repoBlobSize, touchBlobs } from './blobs.ts';
-import { registryError } from './errors.ts';
+import { RegistryError, registryError } from './errors.ts';
 import { parseDigest, parseRepoName, tryParseDigest, type Digest, type RepoName } from './names.ts';
 import type { Layout } from './layout.ts';
 import { appendUpload, cancelUpload, finishUpload, rangeHeader, startUpload, uploadSize, type AppendRange, type Uploads } from './uploads.ts';
@@ -174,8 +174,18 @@ function accepted(res: ServerResponse, name: RepoName, id: string, size: number,
 }
 
 export async function patchUpload(c: BlobContext, req: IncomingMessage, res: ServerResponse, name: RepoName, id: string): Promise<void> {
-  const size = await appendUpload(c.uploads, name, id, req, contentRange(req.headers['content-range']));
+  const size = await withUploadLocation(name, id, () => appendUpload(c.uploads, name, id, req, contentRange(req.headers['content-range'])));
   accepted(res, name, id, size);
+}
+
+/** a refused chunk (416) still names the upload, so the client can ask where it stands and go on */
+async function withUploadLocation<T>(name: RepoName, id: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof RegistryError && err.code === 'RANGE_INVALID') Object.assign(err.headers, { Location: uploadUrl(name, id), 'Docker-Upload-UUID': id });
+    throw err;
+  }
 }
 
 /** `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefixes are tolerated) */
@@ -191,7 +201,7 @@ export async function putUpload(c: BlobContext, req: IncomingMessage, res: Serve
   if (!digest) throw registryError('DIGEST_INVALID', 'digest missing: PUT needs ?digest=', { detail: { uuid: id } });
   const expected = parseDigest(digest);
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  await finishUpload(c.uploads, name, id, expected, hasBody ? req : undefined);
+  await withUploadLocation(name, id, () => finishUpload(c.uploads, name, id, expected, hasBody ? req : undefined, contentRange(req.headers['content-range'])));
   created(res, name, expected);
 }
 

@@ -103,6 +103,11 @@ describe('registry: blobs', () => {
     const status = await call(location);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), '0-9');
+    // an out-of-order last chunk sent with the closing PUT is refused the same way, and the upload goes on
+    const badPut = await call(`${location}?digest=${sha('whatever')}`, { method: 'PUT', body: 'zz', headers: { 'Content-Range': '30-31' } });
+    assert.equal(badPut.status, 416);
+    assert.equal(badPut.headers.get('location'), location);
+    assert.equal((await call(location)).headers.get('range'), '0-9');
     const whole = '0123456789abcdef';
     const wrong = await call(`${location}?digest=${sha('nope')}`, { method: 'PUT', body: 'abcdef' });
     assert.equal(await errorCode(wrong), 'DIGEST_INVALID');

@@ -108,8 +108,8 @@ export async function appendUpload(u: Uploads, name: RepoName, id: string, body:
 export const rangeHeader = (size: number): Record<string, string> => ({ Range: `0-${size > 0 ? size - 1 : 0}` });
 
 /** Finish: verify the whole content against `expected`, move it into blobs/, link it to the repository. */
-export async function finishUpload(u: Uploads, name: RepoName, id: string, expected: Digest, body?: AsyncIterable<Buffer>): Promise<number> {
-  const size = body ? await appendUpload(u, name, id, body) : await uploadSize(u, name, id);
+export async function finishUpload(u: Uploads, name: RepoName, id: string, expected: Digest, body?: AsyncIterable<Buffer>, range?: AppendRange): Promise<number> {
+  const size = body ? await appendUpload(u, name, id, body, range) : await uploadSize(u, name, id);
   const live = await liveState(u, id);
   if (live.busy) throw registryError('RANGE_INVALID', 'another request is writing this upload', { headers: rangeHeader(live.offset) });
   live.busy = true;
