@@ -75,6 +75,9 @@ export function newTmpPath(layout: Layout): string {
 export async function commitBlobFile(layout: Layout, file: string, d: Digest): Promise<void> {
   const dest = layout.blob(d);
   await mkdir(dirname(dest), { recursive: true });
+  // a chunked upload's file keeps the time of its last chunk: a blob is young from when it appears (gc's rule)
+  const now = new Date();
+  await utimes(file, now, now);
   await rename(file, dest);
 }
 

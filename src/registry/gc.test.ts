@@ -117,3 +117,16 @@ it('a manifest put after the gc began keeps the old blobs it names', async () =>
   assert.deepEqual(after.swept, []);
   assert.ok(existsSync(blobFile(layer)) && existsSync(blobFile(config)));
 });
+
+it('a chunked upload finished long after its last chunk makes a young blob', async () => {
+  const start = await fetch(`${reg.url}/v2/gc/slow/blobs/uploads/`, { method: 'POST' });
+  const location = start.headers.get('location')!;
+  const id = start.headers.get('docker-upload-uuid')!;
+  await fetch(reg.url + location, { method: 'PATCH', body: 'a layer sent long ago', headers: { 'Content-Range': '0-20' } });
+  const old = new Date(Date.now() - 3600_000);
+  await utimes(`${root}/uploads/${id}/data`, old, old);
+  const done = await fetch(`${reg.url}${location}?digest=${sha('a layer sent long ago')}`, { method: 'PUT' });
+  assert.equal(done.status, 201);
+  const res = await collectGarbage(root, { dryRun: true });
+  assert.equal(res.swept.some((s) => s.digest === sha('a layer sent long ago')), false, 'kept: its manifest may still come');
+});
