@@ -41,6 +41,7 @@ export interface GcResult {
 
 export async function collectGarbage(root: string, opts: GcOptions = {}): Promise<GcResult> {
   const layout = layoutOf(root);
+  if (!(await exists(root))) throw new Error(`no registry at ${root} (the root given to skiff registry serve --root)`);
   const report = opts.report ?? (() => undefined);
   const startedMs = Date.now();
   const cutoff = startedMs - (opts.minAgeMs ?? DEFAULT_MIN_AGE_MS);
@@ -131,6 +132,7 @@ async function markRepository(layout: Layout, name: RepoName, marked: Set<string
       throw err;
     }
     try {
+      // the link holds the media type; without it the manifest's own mediaType field decides
       const m = parseManifest(bytes, await readFile(layout.manifestLink(name, d), 'utf8').catch(() => ''));
       for (const ref of [...m.blobs, ...m.manifests]) marked.add(ref.text);
     } catch {

@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { errnoCode } from '../lib/errors.ts';
 import type { AuthConfig } from './access.ts';
 import { loadHtpasswd } from './htpasswd.ts';
 import { layoutOf } from './layout.ts';
@@ -76,7 +77,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   await mkdir(layout.tmp, { recursive: true });
   await mkdir(layout.uploads, { recursive: true });
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new Error('TLS needs both a certificate and a key');
-  const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
+  const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') } : undefined;
   const auth: AuthConfig = {
     htpasswd: opts.htpasswd ? loadHtpasswd(opts.htpasswd) : undefined,
     anonymousRead: opts.anonymousRead ?? false,
@@ -107,6 +108,14 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       server.closeIdleConnections();
     }),
   };
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read the TLS ${what} ${path}: ${errnoCode(err) ?? String(err)}`, { cause: err });
+  }
 }
 
 function parseAddr(addr: string): { host: string; port: number } {

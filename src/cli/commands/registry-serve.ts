@@ -70,10 +70,14 @@ export const registryGc: Command = {
   async run(_ctx, p) {
     const { collectGarbage } = await import('../../registry/index.ts');
     const minAge = p.str('min-age');
-    await collectGarbage(p.str('root') ?? DEFAULT_ROOT, {
-      dryRun: p.bool('dry-run'),
-      minAgeMs: minAge ? parseDuration(minAge) : undefined,
-      report: (line) => process.stdout.write(line + '\n'),
-    });
+    try {
+      await collectGarbage(p.str('root') ?? DEFAULT_ROOT, {
+        dryRun: p.bool('dry-run'),
+        minAgeMs: minAge ? parseDuration(minAge) : undefined,
+        report: (line) => process.stdout.write(line + '\n'),
+      });
+    } catch (err) {
+      throw new CliError(`skiff registry gc: ${err instanceof Error ? err.message : String(err)}`, 1);
+    }
   },
 };
