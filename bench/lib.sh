@@ -15,7 +15,7 @@ scripts/setup --check >&2 # crun needs the v1 hugetlb hierarchy on hybrid hosts
 [ -n "${SKIFF_BIN:-}" ] || [ -f dist/skiff.cjs ] || node scripts/build.mjs >&2
 [ -f "$TAR" ] || scripts/base-images busybox >&2
 
-W=$(mktemp -d /var/tmp/skiff-bench.XXXXXX)
+W=$(mktemp -d "${BENCH_DIR:-/var/tmp}/skiff-bench.XXXXXX") # BENCH_DIR: another parent (its file system, its ext4 block group)
 ROOT=$W/root
 SOCK=$W/docker.sock
 DPID=
