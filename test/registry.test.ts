@@ -78,6 +78,44 @@ describe('skopeo against skiff registry serve', () => {
     assert.equal(index.manifests[0].digest, r.stdout.trim(), 'the pulled manifest is the one served');
   });
 
+  it('takes a multi-platform OCI index with skopeo copy --all and serves it back', async () => {
+    const dir = join(work, 'multi-oci');
+    const amd = await makeOciLayout(dir, 'amd64', [BUSYBOX_TAR]);
+    // a second platform's manifest: the same layer, a config naming arm64
+    const blob = (d: string) => readFileSync(join(dir, 'blobs/sha256', d.slice(7)));
+    const put = (bytes: Buffer | string) => {
+      const hex = createHash('sha256').update(bytes).digest('hex');
+      writeFileSync(join(dir, 'blobs/sha256', hex), bytes);
+      return { digest: `sha256:${hex}`, size: Buffer.byteLength(bytes) };
+    };
+    const armConfig = put(blob(amd.configDigest).toString().replace('"amd64"', '"arm64"'));
+    const amdManifest = JSON.parse(blob(amd.manifestDigest).toString()) as { config: object };
+    const armManifest = put(JSON.stringify({ ...amdManifest, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...armConfig } }));
+    const index = put(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.manifestDigest, size: blob(amd.manifestDigest).length, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...armManifest, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+    }));
+    writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }));
+    let r = await skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${dir}:multi`, `docker://${reg.host}/library/multi:1`]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/library/multi:1`]);
+    const served = JSON.parse(r.stdout) as { mediaType: string; manifests: { digest: string; platform: { architecture: string } }[] };
+    assert.equal(served.mediaType, 'application/vnd.oci.image.index.v1+json');
+    assert.deepEqual(served.manifests.map((m) => m.platform.architecture), ['amd64', 'arm64']);
+    r = await skopeo(['inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${reg.host}/library/multi:1`]);
+    assert.equal((JSON.parse(r.stdout) as { Architecture: string }).Architecture, 'arm64');
+    // deleting an index leaves its platforms' manifests (untagged, by digest), as in distribution
+    // (skopeo compressed the layer on the way: the children's digests are the served ones)
+    for (const ref of [':1', ...served.manifests.map((m) => `@${m.digest}`)]) {
+      r = await skopeo(['delete', '--tls-verify=false', `docker://${reg.host}/library/multi${ref}`]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+
   it('copies between repositories (mounting blobs) and deletes, after which gc finds the garbage', async () => {
     let r = await skopeo(['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/library/busybox:v1`, `docker://${reg.host}/copies/busybox:v1`]);
     assert.equal(r.code, 0, r.stderr);
