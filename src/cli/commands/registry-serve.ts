@@ -45,16 +45,19 @@ export const registryServe: Command = {
     } catch (err) {
       throw new CliError(`skiff registry: ${err instanceof Error ? err.message : String(err)}`, 1);
     }
-    process.stdout.write(`skiff registry: listening on ${reg.url}\n`);
-    await new Promise<void>((resolve) => {
+    const running = reg;
+    // handlers first: whoever reads the line below may signal at once
+    const stopped = new Promise<void>((resolve) => {
       let signals = 0;
       const stop = () => {
         if (++signals > 1) process.exit(130);
-        void reg.close().then(resolve);
+        void running.close().then(resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    process.stdout.write(`skiff registry: listening on ${reg.url}\n`);
+    await stopped;
   },
 };
 
