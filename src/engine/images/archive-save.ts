@@ -2,6 +2,7 @@
 // all read (see archive-format.ts). Names are resolved and every blob is found before the stream starts,
 // so a missing image is an error, not a truncated tar; the blobs then stream from the content store one
 // after the other (never a whole layer in memory).
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -163,7 +164,8 @@ function packArchive(content: ContentStore, meta: Array<[string, string]>, blobs
     for (const b of blobs) {
       const h: Headers = { name: `blobs/sha256/${b.digest.slice(7)}`, mode: 0o644, mtime: b.mtime, type: 'file', size: b.size, ...owner };
       if (b.data) await entry(h, b.data);
-      else await pipeline(content.read(b.digest), pack.entry(h));
+      // 1 MiB reads: a 100 MB layer in 100 chunks instead of 1,600 (each a trip through tar, HTTP and the socket)
+      else await pipeline(createReadStream(content.blobPath(b.digest), { highWaterMark: 1 << 20 }), pack.entry(h));
     }
     pack.finalize();
   })().catch((err) => pack.destroy(err));
