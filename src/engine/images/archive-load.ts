@@ -19,6 +19,9 @@ import { familiarKey } from './reference.ts';
 import { localManifest } from './archive-format.ts';
 import { stageArchive } from './archive-stage.ts';
 import { readArchive } from './archive-read.ts';
+import { logger } from '../../lib/log.ts';
+
+const log = logger('images');
 import type { PlannedImage } from './archive-read.ts';
 
 export interface LoadDeps {
@@ -37,7 +40,9 @@ export interface LoadDeps {
 type Progress = (p: TransferProgress) => void;
 
 export async function loadArchive(d: LoadDeps, source: Readable, opts: LoadOptions = {}, progress?: Progress): Promise<LoadResult> {
+  const t0 = performance.now();
   const staged = await stageArchive(source, d.ingestDir, opts.signal);
+  const t1 = performance.now();
   const created = new Set<Digest>();
   let plan: PlannedImage[] = [];
   try {
@@ -51,7 +56,11 @@ export async function loadArchive(d: LoadDeps, source: Readable, opts: LoadOptio
       const c = await d.content.write(createReadStream(img.configEntry.path), img.id);
       if (c.created) created.add(img.id);
     }
-    return await d.serialized(() => commit(d, plan, sizes, created));
+    const t2 = performance.now();
+    const result = await d.serialized(() => commit(d, plan, sizes, created));
+    const ms = (a: number, b: number) => Math.round(b - a);
+    log.debug('load', { images: plan.length, receiveMs: ms(t0, t1), storeMs: ms(t1, t2), unpackMs: ms(t2, performance.now()) });
+    return result;
   } catch (err) {
     await d.serialized(() => cleanUp(d, plan, created));
     throw err;
