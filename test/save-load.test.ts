@@ -85,6 +85,15 @@ test('docker CLI: save -o, save | gzip, image save; load -i, load <, image load'
   const out = await d.docker(['run', '--rm', img]);
   ok(out);
   assert.equal(out.stdout, 'hi\n');
+  // --platform (API 1.48's JSON platform); an image saved by its id loads untagged
+  ok(await d.docker(['save', '--platform', 'linux/amd64', '-o', file, img]));
+  const arm = await d.docker(['save', '--platform', 'linux/arm64', '-o', file, img]);
+  assert.equal(arm.code, 1);
+  assert.match(arm.stderr, new RegExp(`image with reference ${img} was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64`));
+  ok(await d.docker(['save', '-o', file, id]));
+  const byId = await d.docker(['load', '--platform', 'linux/amd64', '-i', file]);
+  ok(byId);
+  assert.equal(byId.stdout, `Loaded image ID: ${id}\n`);
   // a hostile archive through the API: a clear error, nothing loaded
   const evil = join(scratch, 'evil');
   mkdirSync(join(evil, 'blobs/sha256'), { recursive: true });

@@ -28,15 +28,17 @@ interface Selected {
   img: Image;
   /** tag keys (`docker.io/library/busybox:latest`) saved with it */
   tags: string[];
+  /** the first name it was asked by (for messages) */
+  ref: string;
 }
 
 /** Which images and tags `refs` name, docker's way (moby tarexport parseNames). */
 export function selectImages(d: SaveDeps, refs: string[], opts: SaveOptions = {}): Selected[] {
   if (refs.length === 0) throw invalidArgument('no image names given');
   const out = new Map<Digest, Selected>();
-  const add = (img: Image, key?: string) => {
+  const add = (img: Image, ref: string, key?: string) => {
     let s = out.get(img.id);
-    if (!s) out.set(img.id, (s = { img, tags: [] }));
+    if (!s) out.set(img.id, (s = { img, tags: [], ref }));
     if (key && !s.tags.includes(key)) s.tags.push(key);
   };
   for (const ref of refs) {
@@ -50,20 +52,20 @@ export function selectImages(d: SaveDeps, refs: string[], opts: SaveOptions = {}
       // a bare name saves every tag of that repository
       const prefix = `${fullName(parsed)}:`;
       const keys = [...d.index.refs.keys()].filter((k) => k.startsWith(prefix) && !/[:/@]/.test(k.slice(prefix.length))).sort();
-      for (const k of keys) add(d.index.images.get(d.index.refs.get(k)!)!, k);
+      for (const k of keys) add(d.index.images.get(d.index.refs.get(k)!)!, ref, k);
       if (keys.length) continue;
     }
     const { img } = d.resolve(ref);
-    add(img, parsed?.tag && !parsed.digest ? tagKey(parsed) : undefined);
+    add(img, ref, parsed?.tag && !parsed.digest ? tagKey(parsed) : undefined);
   }
   const want = opts.platform;
   if (want) {
-    for (const { img } of out.values()) {
+    for (const { img, ref } of out.values()) {
       const { os, architecture, variant } = img.config as { os: string; architecture: string; variant?: string };
       if (os !== want.os || architecture !== want.architecture || (want.variant && variant !== want.variant)) {
         const w = [want.os, want.architecture, want.variant].filter(Boolean).join('/');
         const a = [os, architecture, variant].filter(Boolean).join('/');
-        throw notFound(`image with reference ${shortId(img.id)} was found but does not match the specified platform: wanted ${w}, actual: ${a}`);
+        throw notFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${w}, actual: ${a}`);
       }
     }
   }
