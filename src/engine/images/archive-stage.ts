@@ -104,7 +104,7 @@ function safeName(n: string): string {
 async function receiveFile(body: AsyncIterable<Buffer>, path: string): Promise<{ digest: Digest; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  const fh = await open(path, 'wx', 0o600);
+  const fh = await open(path, 'wx', 0o644); // the mode of a content store blob: an uncompressed layer is renamed into place
   try {
     for await (const chunk of body) {
       hash.update(chunk);
