@@ -30,12 +30,14 @@ export function freePort(): Promise<number> {
 }
 
 /** `htpasswd`: `user:bcrypt-hash` lines (made with bcryptjs ahead of time: the password is in the test) */
-export async function startDistribution(o: { htpasswd?: string } = {}): Promise<Distribution> {
+/** `tls`: PEM files of the serving certificate and key (the registry then speaks HTTPS only) */
+export async function startDistribution(o: { htpasswd?: string; tls?: { cert: string; key: string } } = {}): Promise<Distribution> {
   const root = mkdtempSync('/var/tmp/skiff-dist-');
   const port = await freePort();
   const auth = o.htpasswd ? `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${join(root, 'htpasswd')}\n` : '';
   if (o.htpasswd) writeFileSync(join(root, 'htpasswd'), o.htpasswd + '\n');
-  writeFileSync(join(root, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}log:\n  level: warn\n`);
+  const tls = o.tls ? `  tls:\n    certificate: ${o.tls.cert}\n    key: ${o.tls.key}\n` : '';
+  writeFileSync(join(root, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}log:\n  level: warn\n`);
   const log = openSync(join(root, 'log'), 'a');
   const child: ChildProcess = spawn(DISTRIBUTION, ['serve', join(root, 'config.yml')], { stdio: ['ignore', log, log] });
   closeSync(log);
@@ -43,6 +45,7 @@ export async function startDistribution(o: { htpasswd?: string } = {}): Promise<
   const addr = `127.0.0.1:${port}`;
   await waitFor(`${addr}/v2/`, async () => {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${readFileSync(join(root, 'log'), 'utf8')}`);
+    if (o.tls) return listening(port);
     const r = await fetch(`http://${addr}/v2/`).catch(() => null);
     return r !== null && (r.status === 200 || r.status === 401);
   }, 15_000);
@@ -56,6 +59,15 @@ export async function startDistribution(o: { htpasswd?: string } = {}): Promise<
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** something accepts connections on 127.0.0.1:port */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
 }
 
 export interface Relay {
@@ -124,4 +136,22 @@ export async function startRelay(target: string): Promise<Relay> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** A CA and a serving certificate for 127.0.0.1 signed by it (openssl, P-256), in `dir`. */
+export async function makeTestCa(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const { run } = await import('./harness.ts');
+  const p = (n: string) => join(dir, n);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const steps = [
+    ['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '1', '-subj', '/CN=skiff test CA'],
+    ['req', ...ec, '-keyout', p('srv.key'), '-out', p('srv.csr'), '-subj', '/CN=127.0.0.1'],
+    ['x509', '-req', '-in', p('srv.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('srv.crt'), '-days', '1', '-extfile', p('san.cnf')],
+  ];
+  writeFileSync(p('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const args of steps) {
+    const r = await run('openssl', args);
+    if (r.code !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  }
+  return { ca: p('ca.crt'), cert: p('srv.crt'), key: p('srv.key') };
 }

@@ -3,10 +3,10 @@
 // a registry gone mid-pull (clear error, nothing half-imported), a bad password (docker's error).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
-import { startDistribution, startRelay, type Distribution } from './distribution-server.ts';
+import { makeTestCa, startDistribution, startRelay, type Distribution } from './distribution-server.ts';
 
 // user `tester`, password `s3cret-pw` (bcrypt, cost 5, made with bcryptjs)
 const HTPASSWD = 'tester:$2b$05$wIY.IvBV7CLGyixUan0TQOGOXtI2xv5j88J9uy54PQ7Xs/plvUN3S';
@@ -137,5 +137,30 @@ test('a cut connection mid-pull is resumed; a registry gone mid-pull fails clear
     assert.deepEqual(readdirSync(join(d.root, 'content/ingest')), []);
   } finally {
     await relay.close();
+  }
+});
+
+test('a registry with a CA in certs.d is spoken to over TLS, loopback or not', async () => {
+  const dir = mkdtempSync('/var/tmp/skiff-ca-');
+  const pki = await makeTestCa(dir);
+  const tls = await startDistribution({ tls: { cert: pki.cert, key: pki.key } });
+  // where docker (and skiff's daemon by default) looks for a registry's CA
+  const certs = join('/etc/docker/certs.d', tls.addr);
+  const made = ['/etc/docker', '/etc/docker/certs.d'].filter((p) => !existsSync(p));
+  try {
+    mkdirSync(certs, { recursive: true });
+    copyFileSync(pki.ca, join(certs, 'ca.crt'));
+    const repo = `${tls.addr}/${uniqueName('tls')}`;
+    ok(await d.skiff(['tag', 'busybox', `${repo}:1`]));
+    ok(await d.skiff(['push', `${repo}:1`], { timeoutMs: 60_000 }));
+    ok(await d.skiff(['rmi', `${repo}:1`]));
+    const pulled = await d.docker(['pull', `${repo}:1`], { timeoutMs: 60_000 });
+    ok(pulled);
+    assert.match(pulled.stdout, /Digest: sha256:/);
+  } finally {
+    rmSync(certs, { recursive: true, force: true });
+    for (const p of made.reverse()) rmSync(p, { recursive: true, force: true });
+    await tls.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -23,6 +23,10 @@ export interface DaemonOptions {
   bridge?: string;
   /** registries reached over plain HTTP besides loopback ones (`--insecure-registry`) */
   insecureRegistries?: string[];
+  /** docker's certs.d: `<dir>/<registry>/*.crt` are CAs for that registry, which is then spoken to over TLS */
+  certsDir?: string;
+  /** how pushed layers travel (`--push-compression`; default gzip) */
+  pushCompression?: 'gzip' | 'zstd' | 'none';
   bip?: string;
   /** stop serving when aborted (tests; the command line uses SIGTERM/SIGINT) */
   signal?: AbortSignal;
@@ -46,7 +50,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   await clearStaleSocket(socketPath, pidPath);
 
-  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip, registries: { insecure: opts.insecureRegistries, pushCompression: pushCompression() } });
+  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip, registries: { insecure: opts.insecureRegistries, certsDir: opts.certsDir, pushCompression: opts.pushCompression } });
   let server: Awaited<ReturnType<typeof serveDockerApi>>;
   try {
     // created 0660 from the start: no moment where others could connect
@@ -121,7 +125,3 @@ function stopRequested(signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** SKIFF_PUSH_COMPRESSION=none pushes layers as stored (uncompressed tar); gzip (level 1) otherwise */
-function pushCompression(): 'gzip' | 'none' {
-  return process.env.SKIFF_PUSH_COMPRESSION === 'none' ? 'none' : 'gzip';
-}

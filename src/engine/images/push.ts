@@ -6,10 +6,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
+import { createZstdCompress, constants as zlib } from 'node:zlib';
 import type { Digest, PushOptions, PushResult } from '../types.ts';
 import { invalidArgument, notFound } from '../../lib/errors.ts';
 import { gzipStage } from '../../lib/program-stage.ts';
-import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, type RegistrySession } from '../../lib/distribution/index.ts';
+import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, type RegistrySession } from '../../lib/distribution/index.ts';
 import { parseReference, familiarName, fullName, digestKey, type ImageRef } from './reference.ts';
 import type { Descriptor, Image } from './store.ts';
 import { remember, sightings, type BlobSighting } from './transfer-meta.ts';
@@ -98,18 +99,19 @@ async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffI
     await uploadBlob(s, r.path, { digest: diffId, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
     desc = { mediaType: OCI_LAYER, digest: diffId, size };
   } else {
-    const src = createReadStream(path);
+    const src = createReadStream(path, { highWaterMark: 256 << 10 });
     src.on('data', (c) => onBytes(c.length));
-    const gz = gzipStage(1) as Duplex;
-    src.on('error', (err) => gz.destroy(err));
+    const zstd = d.registries.pushCompression === 'zstd';
+    const packer = (zstd ? createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: 1 } }) : gzipStage(1)) as Duplex;
+    src.on('error', (err) => packer.destroy(err));
     let sent;
     try {
-      sent = await uploadStream(s, up.location, src.pipe(gz));
+      sent = await uploadStream(s, up.location, src.pipe(packer));
     } finally {
-      gz.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
+      packer.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
       src.destroy();
     }
-    desc = { mediaType: OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
+    desc = { mediaType: zstd ? OCI_LAYER_ZSTD : OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
   }
   progress({ status: 'Pushed', id });
   await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: desc.digest, mediaType: desc.mediaType, size: desc.size });

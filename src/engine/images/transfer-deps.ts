@@ -23,6 +23,6 @@ export interface RegistrySettings {
   insecure?: string[];
   /** docker's certs.d: `<dir>/<registry>/*.crt` */
   certsDir?: string;
-  /** how pushed layers travel: gzip-compressed on the fly, or as stored (uncompressed tar) */
-  pushCompression?: 'gzip' | 'none';
+  /** how pushed layers travel: compressed on the fly (gzip or zstd, level 1), or as stored (uncompressed tar) */
+  pushCompression?: 'gzip' | 'zstd' | 'none';
 }

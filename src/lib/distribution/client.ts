@@ -43,8 +43,10 @@ export function isLoopbackRegistry(registry: string): boolean {
 
 export function openSession(registry: string, o: SessionOptions = {}): RegistrySession {
   const host = registry === 'docker.io' ? HUB : registry;
-  const plain = isLoopbackRegistry(host) || (o.insecure ?? []).includes(registry);
-  return { registry, base: new URL(`${plain ? 'http' : 'https'}://${host}`), auth: o.auth, scopes: o.scopes ?? [], signal: o.signal, ca: readCa(o.certsDir ?? '/etc/docker/certs.d', registry) };
+  const ca = readCa(o.certsDir ?? '/etc/docker/certs.d', registry);
+  // a CA in certs.d for it means the registry speaks TLS, loopback or not
+  const plain = !ca && (isLoopbackRegistry(host) || (o.insecure ?? []).includes(registry));
+  return { registry, base: new URL(`${plain ? 'http' : 'https'}://${host}`), auth: o.auth, scopes: o.scopes ?? [], signal: o.signal, ca };
 }
 
 /** docker's certs.d: every `*.crt` in `<dir>/<registry>/` is a CA to trust for that registry */
