@@ -31,10 +31,21 @@ export function freePort(): Promise<number> {
 
 /** `htpasswd`: `user:bcrypt-hash` lines (made with bcryptjs ahead of time: the password is in the test) */
 /** `tls`: PEM files of the serving certificate and key (the registry then speaks HTTPS only) */
-export async function startDistribution(o: { htpasswd?: string; tls?: { cert: string; key: string } } = {}): Promise<Distribution> {
+/** `token`: Docker Hub-style bearer auth (the realm a token server of the test; tokens signed by `certBundle`'s key) */
+export interface TokenAuthConfig {
+  realm: string;
+  service: string;
+  issuer: string;
+  certBundle: string;
+}
+
+export async function startDistribution(o: { htpasswd?: string; tls?: { cert: string; key: string }; token?: TokenAuthConfig } = {}): Promise<Distribution> {
   const root = mkdtempSync('/var/tmp/skiff-dist-');
   const port = await freePort();
-  const auth = o.htpasswd ? `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${join(root, 'htpasswd')}\n` : '';
+  const t = o.token;
+  const auth = o.htpasswd
+    ? `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${join(root, 'htpasswd')}\n`
+    : t ? `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certBundle}\n` : '';
   if (o.htpasswd) writeFileSync(join(root, 'htpasswd'), o.htpasswd + '\n');
   const tls = o.tls ? `  tls:\n    certificate: ${o.tls.cert}\n    key: ${o.tls.key}\n` : '';
   writeFileSync(join(root, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}log:\n  level: warn\n`);
@@ -154,4 +165,47 @@ export async function makeTestCa(dir: string): Promise<{ ca: string; cert: strin
     if (r.code !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
   }
   return { ca: p('ca.crt'), cert: p('srv.crt'), key: p('srv.key') };
+}
+
+export interface TokenServer {
+  realm: string;
+  /** the scopes asked for, one entry per token request (`repository:a:pull,push`), with the user */
+  readonly requests: Array<{ account: string; scopes: string[] }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A token server as Docker Hub's: GET /token?service=&scope=… with Basic credentials (or none) answers
+ * `{"token": JWT}`, ES256-signed with `key`, the signing certificate in the x5c header (what the
+ * distribution server checks against its rootcertbundle). Known users get what they ask; others nothing.
+ */
+export async function startTokenServer(o: { cert: string; key: string; issuer: string; service: string; users: Record<string, string> }): Promise<TokenServer> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const { createPrivateKey, sign, randomBytes } = await import('node:crypto');
+  const key = createPrivateKey(readFileSync(o.key));
+  const der = readFileSync(o.cert, 'utf8').replace(/-----[^-]+-----|\s/g, '');
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const requests: TokenServer['requests'] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const [user, ...pw] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [''];
+    if (basic && o.users[user] !== pw.join(':')) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ details: 'incorrect username or password' }));
+      return;
+    }
+    const scopes = url.searchParams.getAll('scope');
+    requests.push({ account: user, scopes });
+    const access = user ? scopes.map((sc) => { const [type, name, actions] = sc.split(':'); return { type, name, actions: actions.split(',') }; }) : [];
+    const now = Math.floor(Date.now() / 1000);
+    const head = b64({ typ: 'JWT', alg: 'ES256', x5c: [der] });
+    const claims = b64({ iss: o.issuer, sub: user, aud: o.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access });
+    const sig = sign('sha256', Buffer.from(`${head}.${claims}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ token: `${head}.${claims}.${sig}`, expires_in: 300 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const realm = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  return { realm, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

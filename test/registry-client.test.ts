@@ -5,8 +5,9 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
-import { makeTestCa, startDistribution, startRelay, type Distribution } from './distribution-server.ts';
+import { BUSYBOX_TAR, ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
+import { dockerArch } from '../src/lib/platform.ts';
+import { makeTestCa, startDistribution, startRelay, startTokenServer, type Distribution } from './distribution-server.ts';
 
 // user `tester`, password `s3cret-pw` (bcrypt, cost 5, made with bcryptjs)
 const HTPASSWD = 'tester:$2b$05$wIY.IvBV7CLGyixUan0TQOGOXtI2xv5j88J9uy54PQ7Xs/plvUN3S';
@@ -161,6 +162,68 @@ test('a registry with a CA in certs.d is spoken to over TLS, loopback or not', a
     rmSync(certs, { recursive: true, force: true });
     for (const p of made.reverse()) rmSync(p, { recursive: true, force: true });
     await tls.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an index: this platform\'s manifest is pulled, --platform picks another, an absent platform is docker\'s error', async () => {
+  const repo = `${reg.addr}/${uniqueName('multi')}`;
+  ok(await d.skiff(['image', 'import', '--change', 'CMD ["echo","the other one"]', BUSYBOX_TAR, `${repo}:other`], { timeoutMs: 60_000 }));
+  ok(await d.skiff(['tag', 'busybox', `${repo}:native`]));
+  const entries = [];
+  for (const [tag, architecture] of [['native', dockerArch()], ['other', dockerArch() === 'arm64' ? 'amd64' : 'arm64']]) {
+    const out = (await d.skiff(['push', `${repo}:${tag}`])).stdout;
+    const [, digest, size] = /digest: (sha256:[0-9a-f]{64}) size: (\d+)/.exec(out)!;
+    entries.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: Number(size), platform: { os: 'linux', architecture } });
+  }
+  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries };
+  const put = await fetch(`http://${reg.addr}/v2/${repo.slice(reg.addr.length + 1)}/manifests/multi`, {
+    method: 'PUT', headers: { 'Content-Type': index.mediaType }, body: JSON.stringify(index),
+  });
+  assert.equal(put.status, 201, await put.text());
+  const ids = new Map<string, string>();
+  for (const tag of ['native', 'other']) {
+    ids.set(tag, (await d.skiff(['image', 'inspect', '--format', '{{.Id}}', `${repo}:${tag}`])).stdout.trim());
+    ok(await d.skiff(['rmi', `${repo}:${tag}`]));
+  }
+  const native = await d.skiff(['pull', `${repo}:multi`]);
+  ok(native);
+  assert.equal((await d.skiff(['image', 'inspect', '--format', '{{.Id}}', `${repo}:multi`])).stdout.trim(), ids.get('native'));
+  ok(await d.skiff(['pull', '--platform', `linux/${dockerArch() === 'arm64' ? 'amd64' : 'arm64'}`, `${repo}:multi`]));
+  assert.equal((await d.skiff(['image', 'inspect', '--format', '{{.Id}}', `${repo}:multi`])).stdout.trim(), ids.get('other'));
+  const none = await d.docker(['pull', '--platform', 'linux/s390x', `${repo}:multi`]);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /no matching manifest for linux\/s390x in the manifest list entries/);
+});
+
+test('a Docker Hub-style token registry: login, push and pull with scoped bearer tokens; a bad password is refused', async () => {
+  const dir = mkdtempSync('/var/tmp/skiff-tok-');
+  const pki = await makeTestCa(dir);
+  const service = 'skiff-test-registry';
+  const tokens = await startTokenServer({ cert: pki.ca, key: join(dir, 'ca.key'), issuer: 'skiff-test-issuer', service, users: { tester: 's3cret-pw' } });
+  const bearer = await startDistribution({ token: { realm: tokens.realm, service, issuer: 'skiff-test-issuer', certBundle: pki.ca } });
+  try {
+    const name = uniqueName('tok');
+    const repo = `${bearer.addr}/${name}`;
+    const bad = await d.docker(['login', bearer.addr, '-u', 'tester', '--password-stdin'], { input: 'nope\n' });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /login attempt to .* failed with status: 401 Unauthorized/);
+    ok(await d.docker(['login', bearer.addr, '-u', 'tester', '--password-stdin'], { input: 's3cret-pw\n' }));
+    ok(await d.docker(['tag', 'busybox', `${repo}:1`]));
+    const pushed = await d.docker(['push', `${repo}:1`], { timeoutMs: 60_000 });
+    ok(pushed);
+    assert.ok(tokens.requests.some((r) => r.account === 'tester' && r.scopes.includes(`repository:${name}:pull,push`)), JSON.stringify(tokens.requests));
+    ok(await d.docker(['rmi', `${repo}:1`]));
+    ok(await d.docker(['pull', `${repo}:1`], { timeoutMs: 60_000 }));
+    assert.ok(tokens.requests.some((r) => r.scopes.includes(`repository:${name}:pull`)));
+    ok(await d.docker(['logout', bearer.addr]));
+    ok(await d.docker(['rmi', `${repo}:1`]));
+    const anon = await d.docker(['pull', `${repo}:1`]);
+    assert.notEqual(anon.code, 0, 'an anonymous token grants nothing here');
+    assert.match(anon.stderr, /Error response from daemon: unauthorized: authentication required/);
+  } finally {
+    await bearer.stop();
+    await tokens.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -91,7 +91,8 @@ export async function call(s: RegistrySession, method: string, path: string | UR
   if (o.ok.includes(res.status)) return res;
   const text = method === 'HEAD' ? '' : (await readBody(res.body, 1 << 20)).toString('utf8');
   if (method === 'HEAD') drain(res.body);
-  if (res.status === 401) throw unauthorized(method, url, text, Boolean(s.auth));
+  // a bearer token that was not enough says what the registry says (`unauthorized: authentication required`)
+  if (res.status === 401) throw unauthorized(method, url, text, Boolean(s.auth) || Boolean(s.authorization?.startsWith('Bearer ')));
   throw registryError(res.status, text, `${verb(method)} "${url.href}"`);
 }
 
