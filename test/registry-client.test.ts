@@ -3,7 +3,7 @@
 // a registry gone mid-pull (clear error, nothing half-imported), a bad password (docker's error).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX_TAR, ok, startDaemon, uniqueName, type Daemon } from './harness.ts';
 import { dockerArch } from '../src/lib/platform.ts';
@@ -224,6 +224,40 @@ test('a Docker Hub-style token registry: login, push and pull with scoped bearer
   } finally {
     await bearer.stop();
     await tokens.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('skiff login/pull/logout through a credential helper (credsStore): stored, read and erased by docker-credential-<name>', async () => {
+  const dir = mkdtempSync('/var/tmp/skiff-cred-');
+  const helper = uniqueName('skt').replace(/[^a-z0-9]/g, '');
+  // a helper that keeps each secret in a file, as pass/secretservice keep theirs elsewhere
+  writeFileSync(join(dir, `docker-credential-${helper}`), `#!/bin/sh
+store=${dir}/store; mkdir -p "$store"
+case "$1" in
+  store) cat > "$store/in.json"; srv=$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "$store/in.json"); mv "$store/in.json" "$store/$(echo "$srv" | tr '/:' '__')";;
+  get) read srv; f="$store/$(echo "$srv" | tr '/:' '__')"; if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi;;
+  erase) read srv; rm -f "$store/$(echo "$srv" | tr '/:' '__')";;
+esac
+`, { mode: 0o755 });
+  const config = join(dir, 'config');
+  mkdirSync(config);
+  writeFileSync(join(config, 'config.json'), JSON.stringify({ credsStore: helper }));
+  const env = { PATH: `${dir}:${process.env.PATH}`, DOCKER_CONFIG: config };
+  try {
+    const repo = `${secured.addr}/${uniqueName('helper')}`;
+    ok(await d.skiff(['tag', 'busybox', `${repo}:1`]));
+    ok(await d.skiff(['login', '-u', 'tester', '--password-stdin', secured.addr], { input: 's3cret-pw\n', env }));
+    const kept = readFileSync(join(dir, 'store', secured.addr.replace(':', '_')), 'utf8');
+    assert.match(kept, /"Secret":"s3cret-pw"/);
+    assert.doesNotMatch(readFileSync(join(config, 'config.json'), 'utf8'), /s3cret|auth"/, 'no secret in config.json');
+    ok(await d.skiff(['push', `${repo}:1`], { env }));
+    ok(await d.skiff(['rmi', `${repo}:1`]));
+    ok(await d.skiff(['pull', `${repo}:1`], { env }));
+    ok(await d.skiff(['logout', secured.addr], { env }));
+    assert.equal(existsSync(join(dir, 'store', secured.addr.replace(':', '_'))), false);
+    ok(await d.skiff(['rmi', `${repo}:1`]));
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
