@@ -4,6 +4,7 @@
 // lists (layers are stored uncompressed), and is unpacked. Only when everything is in is the image written
 // to the index, with its tag and repo digest: a failed pull leaves no image and removes what it brought.
 import { stat } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Digest, ImageConfig, ImageRecord, PullOptions } from '../types.ts';
 import { invalidArgument, isKind, notFound, unavailable, SkiffError } from '../../lib/errors.ts';
 import { dockerArch } from '../../lib/platform.ts';
@@ -130,31 +131,73 @@ async function fetchLayers(d: TransferDeps, s: RegistrySession, r: ImageRef, lay
   for (const i of todo.slice(3)) progress({ status: 'Waiting', id: shortDigest(layers[i].digest) });
   await eachLimited(todo, 3, async (i) => {
     const layer = layers[i];
+    const diffId = diffIds[i];
     const id = shortDigest(layer.digest);
     const onBytes = byteReporter(progress, id, 'Downloading', layer.size);
     const tar = await plainTar(readBlob(s, r.path, layer.digest, { size: layer.size, onBytes }));
-    let written;
-    try {
-      written = await d.content.write(tar, diffIds[i]);
-    } catch (err) {
-      if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffIds[i]}`, err);
+    // stored and unpacked from the same pass: the unpack is the slow half, it need not wait for the store
+    const [toStore, toUnpack] = tee(tar);
+    let opened = false;
+    const unpacking = d.unpackLayer(diffId, () => {
+      opened = true;
+      brought.push(diffId); // an unpack of unverified bytes: undone if the pull fails
+      return toUnpack;
+    }).then(() => {
+      if (!opened) toUnpack.resume(); // unpacked already: nothing to read
+    }, (err: unknown) => {
+      tar.destroy(err as Error);
       throw err;
-    }
-    if (written.created) brought.push(diffIds[i]);
-    progress({ status: 'Verifying Checksum', id });
-    progress({ status: 'Download complete', id });
-    progress({ status: 'Extracting', id, progressDetail: { current: written.size, total: written.size } });
-    await d.unpackLayer(diffIds[i], () => d.content.read(diffIds[i]));
+    });
+    const storing = d.content.write(toStore, diffId).then((written) => {
+      if (written.created) brought.push(diffId);
+      progress({ status: 'Verifying Checksum', id });
+      progress({ status: 'Download complete', id });
+      progress({ status: 'Extracting', id, progressDetail: { current: written.size, total: written.size } });
+    }, (err: unknown) => {
+      tar.destroy(err as Error);
+      if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffId}`, err);
+      throw err;
+    });
+    const [stored, unpacked] = await Promise.allSettled([storing, unpacking]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (unpacked.status === 'rejected') throw unpacked.reason;
     progress({ status: 'Pull complete', id });
-    await remember(d.metaDir, diffIds[i], { registry: r.domain, repo: r.path, digest: layer.digest, mediaType: layer.mediaType, size: layer.size });
+    await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: layer.digest, mediaType: layer.mediaType, size: layer.size });
   });
 }
 
-/** a failed pull takes away the layers it brought that no image uses */
+/** Two readers of one stream, each getting every chunk; the source waits for the slower one. */
+function tee(source: Readable): [PassThrough, PassThrough] {
+  const a = new PassThrough({ highWaterMark: 4 << 20 });
+  const b = new PassThrough({ highWaterMark: 4 << 20 });
+  source.on('data', (chunk: Buffer) => {
+    const okA = a.write(chunk);
+    const okB = b.write(chunk);
+    if (okA && okB) return;
+    source.pause();
+    let waiting = (okA ? 0 : 1) + (okB ? 0 : 1);
+    const go = () => {
+      if (--waiting === 0) source.resume();
+    };
+    if (!okA) a.once('drain', go);
+    if (!okB) b.once('drain', go);
+  });
+  source.once('end', () => {
+    a.end();
+    b.end();
+  });
+  source.once('error', (err) => {
+    a.destroy(err);
+    b.destroy(err);
+  });
+  return [a, b];
+}
+
+/** a failed pull takes away the layers it brought (stored or unpacked) that no image uses */
 async function dropBrought(d: TransferDeps, brought: Digest[]): Promise<void> {
   await d.serialized(async () => {
     const used = d.usedBlobs();
-    for (const diffId of brought) {
+    for (const diffId of new Set(brought)) {
       if (used.has(diffId)) continue;
       await d.content.remove(diffId);
       await d.dropLayer(diffId);
