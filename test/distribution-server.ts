@@ -87,6 +87,8 @@ export interface Relay {
   readonly sent: number;
   /** cut every open connection when `sent` passes `bytes`; `forever`: also stop accepting (the registry is gone) */
   cutAfter(bytes: number, forever: boolean): void;
+  /** cut every open connection once `bytes` more went from clients to the registry (an upload cut midway) */
+  cutUploadAfter(bytes: number): void;
   readonly cuts: number;
   close(): Promise<void>;
 }
@@ -96,6 +98,8 @@ export async function startRelay(target: string): Promise<Relay> {
   const [host, port] = target.split(':');
   const sockets = new Set<Socket>();
   let sent = 0;
+  let received = 0;
+  let upLimit = Infinity;
   let cuts = 0;
   let limit = Infinity;
   let forever = false;
@@ -112,7 +116,20 @@ export async function startRelay(target: string): Promise<Relay> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > upLimit) {
+        upLimit = Infinity;
+        cuts++;
+        for (const s of sockets) s.destroy();
+        return;
+      }
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    client.on('end', () => upstream.end());
     upstream.on('data', (chunk: Buffer) => {
       sent += chunk.length;
       if (sent > limit) {
@@ -137,6 +154,9 @@ export async function startRelay(target: string): Promise<Relay> {
     addr,
     get sent() { return sent; },
     get cuts() { return cuts; },
+    cutUploadAfter(bytes) {
+      upLimit = received + bytes;
+    },
     cutAfter(bytes, f) {
       limit = sent + bytes;
       forever = f;

@@ -104,7 +104,7 @@ test('docker login (bad password refused, good one stored), push, pull through t
   assert.match(denied.stderr, /no basic auth credentials/);
 });
 
-test('a cut connection mid-pull is resumed; a registry gone mid-pull fails clearly and leaves nothing behind', async () => {
+test('a push cut midway is retried; a cut connection mid-pull is resumed; a registry gone mid-pull fails clearly and leaves nothing behind', async () => {
   const name = uniqueName('big');
   // a second layer of 24 MB of noise (gzip cannot shrink it): the transfer takes a while to cut into
   ok(await d.docker(['run', '--name', name, 'busybox', 'dd', 'if=/dev/urandom', 'of=/noise', 'bs=1M', 'count=24'], { timeoutMs: 60_000 }));
@@ -115,7 +115,12 @@ test('a cut connection mid-pull is resumed; a registry gone mid-pull fails clear
   try {
     const repo = `${relay.addr}/${name}`;
     ok(await d.skiff(['tag', `${name}:1`, `${repo}:1`]));
-    ok(await d.skiff(['push', `${repo}:1`], { timeoutMs: 120_000 }));
+    relay.cutUploadAfter(8 << 20); // the push's big layer is cut midway: its upload starts again
+    const pushed = await d.skiff(['push', `${repo}:1`], { timeoutMs: 120_000 });
+    ok(pushed);
+    assert.equal(relay.cuts, 1, 'the upload was cut once');
+    assert.match(pushed.stdout, /: Pushed$/m);
+    const cuts = relay.cuts;
     ok(await d.skiff(['rmi', `${name}:1`]));
     ok(await d.skiff(['rmi', `${repo}:1`]));
     assert.equal(blobExists(diffId), false);
@@ -123,7 +128,7 @@ test('a cut connection mid-pull is resumed; a registry gone mid-pull fails clear
     relay.cutAfter(8 << 20, false);
     const resumed = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 120_000 });
     ok(resumed);
-    assert.equal(relay.cuts, 1, 'the connection was cut once');
+    assert.equal(relay.cuts, cuts + 1, 'the connection was cut once');
     assert.equal(blobExists(diffId), true);
     ok(await d.skiff(['run', '--rm', `${repo}:1`, 'sh', '-c', 'test $(wc -c < /noise) = 25165824 && echo whole']));
     ok(await d.skiff(['rmi', `${repo}:1`]));

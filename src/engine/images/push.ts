@@ -5,12 +5,13 @@
 // streamed PATCH, then PUT ?digest=); `pushCompression: 'none'` sends them as stored (resumable chunks).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
 import { createZstdCompress, constants as zlib } from 'node:zlib';
 import type { Digest, PushOptions, PushResult } from '../types.ts';
 import { invalidArgument, notFound } from '../../lib/errors.ts';
 import { gzipStage } from '../../lib/program-stage.ts';
-import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, type RegistrySession } from '../../lib/distribution/index.ts';
+import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, isTransient, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, type RegistrySession } from '../../lib/distribution/index.ts';
 import { parseReference, familiarName, fullName, digestKey, type ImageRef } from './reference.ts';
 import type { Descriptor, Image } from './store.ts';
 import { remember, sightings, type BlobSighting } from './transfer-meta.ts';
@@ -91,30 +92,43 @@ async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffI
   }
   const path = d.content.blobPath(diffId);
   const size = (await stat(path)).size;
-  const onBytes = byteReporter(progress, id, 'Pushing', size);
-  const up = await startUpload(s, r.path);
-  if (up.mounted) throw new Error('unreachable: an upload without mount was answered as mounted');
   let desc: Descriptor;
-  if (plain) {
-    await uploadBlob(s, r.path, { digest: diffId, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
-    desc = { mediaType: OCI_LAYER, digest: diffId, size };
-  } else {
-    const src = createReadStream(path, { highWaterMark: 256 << 10 });
-    src.on('data', (c) => onBytes(c.length));
-    const zstd = d.registries.pushCompression === 'zstd';
-    const packer = (zstd ? createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: 1 } }) : gzipStage(1)) as Duplex;
-    src.on('error', (err) => packer.destroy(err));
-    let sent;
+  // a cut connection starts the layer's upload again (docker: `Retrying in N seconds`), at most 3 times
+  for (let attempt = 1; ; attempt++) {
     try {
-      sent = await uploadStream(s, up.location, src.pipe(packer));
-    } finally {
-      packer.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
-      src.destroy();
+      desc = await uploadLayer(d, s, r, path, size, byteReporter(progress, id, 'Pushing', size), diffId);
+      break;
+    } catch (err) {
+      if (s.signal?.aborted || !isTransient(err) || attempt >= 4) throw err;
+      progress({ status: `Retrying in ${attempt} second${attempt > 1 ? 's' : ''}`, id });
+      await sleep(attempt * 1000, undefined, { signal: s.signal });
     }
-    desc = { mediaType: zstd ? OCI_LAYER_ZSTD : OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
   }
   progress({ status: 'Pushed', id });
   await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
   return desc;
+}
+
+/** One upload of a layer: as stored (resumable chunks) or compressed on the fly (one streamed PATCH). */
+async function uploadLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, path: string, size: number, onBytes: (n: number) => void, diffId: Digest): Promise<Descriptor> {
+  const up = await startUpload(s, r.path);
+  if (up.mounted) throw new Error('unreachable: an upload without mount was answered as mounted');
+  if (d.registries.pushCompression === 'none') {
+    await uploadBlob(s, r.path, { digest: diffId, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
+    return { mediaType: OCI_LAYER, digest: diffId, size };
+  }
+  const src = createReadStream(path, { highWaterMark: 256 << 10 });
+  src.on('data', (c) => onBytes(c.length));
+  const zstd = d.registries.pushCompression === 'zstd';
+  const packer = (zstd ? createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: 1 } }) : gzipStage(1)) as Duplex;
+  src.on('error', (err) => packer.destroy(err));
+  let sent;
+  try {
+    sent = await uploadStream(s, up.location, src.pipe(packer));
+  } finally {
+    packer.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
+    src.destroy();
+  }
+  return { mediaType: zstd ? OCI_LAYER_ZSTD : OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
 }
 

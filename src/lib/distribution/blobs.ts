@@ -39,7 +39,7 @@ async function getBlobFrom(s: RegistrySession, repo: string, digest: string, off
 }
 
 /** a failure that a new request may get past: the connection, not the registry's answer */
-function isTransient(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   if (err instanceof SkiffError) return err.kind === 'Unavailable' && err.cause !== undefined;
   const code = (err as NodeJS.ErrnoException)?.code;
   return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code ?? '') || (err as Error)?.message === 'aborted';
