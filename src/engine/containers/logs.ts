@@ -43,29 +43,43 @@ export function toEntry(p: ParsedLine): LogEntry {
   return { stream: p.stream, time: p.time, data: p.partial ? p.text : Buffer.concat([p.text, Buffer.from('\n')]) };
 }
 
-/** Byte offset where the last `n` lines of the file start (reads backwards in chunks). */
+/** A record is a piece of a longer line (`P`), not the end of one (`F`): its head is `<time> <stream> P `. */
+const isPartial = (head: Buffer) => / (?:stdout|stderr) P /.test(head.subarray(0, 64).toString('latin1'));
+/** a record that ends an output line: an `F` one, or the file's last record (output that stopped without a newline) */
+const endsLine = (head: Buffer, last: boolean) => last || !isPartial(head);
+
+/**
+ * Byte offset where the last `n` lines of the file start (reads backwards in chunks). A line is what the
+ * output shows: a run of `P` records ended by an `F` one (conmon writes a line in pieces when a read ends
+ * inside it), so only `F` records and the file's last record count, and the tail starts right after the
+ * record that ends the line before them, never inside a line cut in pieces.
+ */
 export async function tailOffset(file: string | FileHandle, n: number, chunkSize = 64 * 1024): Promise<number> {
   const fh = typeof file === 'string' ? await open(file, 'r') : file;
   try {
     const size = (await fh.stat()).size;
     if (n <= 0) return size;
     let pos = size;
-    let newlines = 0;
+    let lines = 0;
+    let later = size; // where the record after the one being looked at starts
     const buf = Buffer.alloc(chunkSize);
-    // the file ends with a newline: that one closes the last line and does not count
-    let skipLast = true;
+    let next = Buffer.alloc(0); // the first bytes of the chunk after this one: a record's head may run into it
     while (pos > 0) {
       const len = Math.min(chunkSize, pos);
       pos -= len;
       await fh.read(buf, 0, len, pos);
+      const view = next.length ? Buffer.concat([buf.subarray(0, len), next]) : buf.subarray(0, len);
       for (let i = len - 1; i >= 0; i--) {
-        if (buf[i] !== 0x0a) continue;
-        if (skipLast && pos + i === size - 1) continue;
-        if (++newlines === n) return pos + i + 1;
+        if (view[i] !== 0x0a || pos + i === size - 1) continue; // the file's last newline ends its last record
+        // a record starts at i + 1: a whole line ends with it unless it is a piece
+        if (endsLine(view.subarray(i + 1, i + 65), later === size) && ++lines === n + 1) return later;
+        later = pos + i + 1;
       }
-      skipLast = false;
+      next = Buffer.from(buf.subarray(0, Math.min(64, len)));
     }
-    return 0;
+    // the first record has no newline before it (`next` holds its head now)
+    if (size > 0 && endsLine(next, later === size) && ++lines === n + 1) return later;
+    return 0; // the file holds at most n lines
   } finally {
     if (typeof file === 'string') await fh.close();
   }
@@ -73,8 +87,12 @@ export async function tailOffset(file: string | FileHandle, n: number, chunkSize
 
 async function countLines(fh: FileHandle): Promise<number> {
   let n = 0;
-  for await (const _ of readLines(fh, 0, { offset: 0, ino: 0 })) n++;
-  return n;
+  let last: Buffer | undefined;
+  for await (const record of readLines(fh, 0, { offset: 0, ino: 0 })) {
+    if (last && !isPartial(last)) n++;
+    last = record;
+  }
+  return last ? n + 1 : n; // the last record counts whatever it is, as tailOffset counts it
 }
 
 /** Where reading starts for `--tail n` across the files (oldest first): file index and byte offset. */

@@ -172,3 +172,22 @@ test('ps filters network, volume, publish, expose: as docker matches them (they 
   assert.throws(() => names({ publish: ['127.0.0.1:80'] }), /filter for 'publish' should not contain ':'/);
   assert.throws(() => names({ expose: ['http'] }), /error while looking up for expose http/);
 });
+
+test('--tail counts output lines, not records: a line conmon wrote in pieces (P … F) is one line, never cut', async () => {
+  const dir = await mkdtemp(`${tmpdir()}/skiff-logs-`);
+  const file = `${dir}/log`;
+  const rec = (tag: string, text: string) => `2026-01-01T00:00:00.000000001Z stdout ${tag} ${text}`;
+  await writeFile(file, [rec('F', 'one'), rec('P', 'tw'), rec('F', 'o'), rec('F', 'three'), rec('P', 'fo'), rec('P', 'u'), rec('F', 'r'), rec('P', 'tail')].join('\n') + '\n');
+  const tail = async (n: number) => {
+    const out: string[] = [];
+    for await (const e of readLogs(file, { follow: false, stdout: true, stderr: true, timestamps: false, tail: n })) out.push(e.data.toString());
+    return out.join('');
+  };
+  assert.equal(await tail(1), 'tail');
+  assert.equal(await tail(2), 'four\ntail');
+  assert.equal(await tail(3), 'three\nfour\ntail');
+  assert.equal(await tail(4), 'two\nthree\nfour\ntail');
+  assert.equal(await tail(5), 'one\ntwo\nthree\nfour\ntail');
+  assert.equal(await tail(50), 'one\ntwo\nthree\nfour\ntail');
+  await rm(dir, { recursive: true });
+});
