@@ -15,6 +15,7 @@ let d: Daemon;
 let dir = '';
 let basic: RegistryProcess;
 let tokens: RegistryProcess;
+let open: RegistryProcess;
 
 before(async () => {
   dir = await mkdtemp('/var/tmp/skiff-ship-');
@@ -24,11 +25,13 @@ before(async () => {
   d = await startDaemon();
   basic = await startRegistryProcess({ args: ['--htpasswd', join(dir, 'htpasswd')] });
   tokens = await startRegistryProcess({ args: ['--htpasswd', join(dir, 'htpasswd'), '--token-realm', '/token'] });
+  open = await startRegistryProcess({ args: ['--htpasswd', join(dir, 'htpasswd'), '--anonymous-read'] });
 });
 
 after(async () => {
   await basic?.stop();
   await tokens?.stop();
+  await open?.stop();
   await d?.cleanup();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -75,4 +78,38 @@ test('the docker CLI logs in and pushes to skiff\'s registry through the skiff d
   const gc = await run(SKIFF, ['registry', 'gc', '--dry-run', '--root', basic.root]);
   ok(gc);
   assert.doesNotMatch(gc.stdout + gc.stderr, /corrupt|missing|error/i);
+});
+
+test('a build pulls a missing FROM image, and with --pull a newer one even when an older one is here', async () => {
+  const base = `${open.host}/ship/base:latest`;
+  const ctx = await mkdtemp(join(dir, 'pullctx-'));
+  await writeFile(join(ctx, 'Dockerfile'), `FROM ${base}\nRUN cat /version 2>/dev/null || echo none\n`);
+  const publish = async (version: string) => {
+    const src = await mkdtemp(join(dir, 'basectx-'));
+    await writeFile(join(src, 'Dockerfile'), `FROM busybox\nRUN echo ${version} > /version\n`);
+    ok(await d.skiff(['build', '-t', base, src], { timeoutMs: 120_000 }));
+    ok(await d.skiff(['push', base], { timeoutMs: 120_000 }));
+    const id = (await d.skiff(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim();
+    ok(await d.skiff(['rmi', base]));
+    return id;
+  };
+  ok(await d.skiff(['login', '-u', 'tester', '--password-stdin', open.host], { input: 's3cret-pw\n' }));
+  const v1 = await publish('v1');
+  const first = await d.skiff(['build', ctx], { timeoutMs: 120_000 });
+  ok(first);
+  assert.match(first.stdout, /Status: Downloaded newer image for /);
+  assert.match(first.stdout, /\nv1\n/);
+  assert.equal((await d.skiff(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim(), v1);
+  // a newer base in the registry: a plain build keeps the local one, --pull takes the new one
+  ok(await d.skiff(['tag', base, 'old-base:v1']));
+  const v2 = await publish('v2');
+  ok(await d.skiff(['tag', 'old-base:v1', base]));
+  const plain = await d.skiff(['build', ctx], { timeoutMs: 120_000 });
+  ok(plain);
+  assert.doesNotMatch(plain.stdout, /Downloaded newer image/);
+  const pulled = await d.skiff(['build', '--pull', ctx], { timeoutMs: 120_000 });
+  ok(pulled);
+  assert.match(pulled.stdout, /Status: Downloaded newer image for /);
+  assert.match(pulled.stdout, /\nv2\n/);
+  assert.equal((await d.skiff(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim(), v2);
 });

@@ -19,7 +19,7 @@ export interface BuildRequest {
   noCache: boolean;
   /** `--label`: set on the final image */
   labels: Record<string, string>;
-  /** `--pull`: look for a newer base (needs a registry, issue 10) */
+  /** `--pull`: pull every FROM image again, even when it is here */
   pull: boolean;
   /** remove the intermediate containers of successful steps (docker: rm=true) / of failed ones too (forcerm) */
   rm: boolean;

@@ -35,7 +35,7 @@ export async function runBuild(
   const d: BuildDeps = {
     images: o.images, containers: o.containers, snapshotter: o.snapshotter, cache: o.cache,
     context: openBuildContext(req.contextDir, file), file: name, buildArgs,
-    noCache: req.noCache, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
+    noCache: req.noCache, pull: req.pull, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
     say, signal, later: (work) => void pending.push(work),
     fsStep: (st, createdBy, fn) => fsStep(o, st, createdBy, fn),
     stageOf: (from) => {
@@ -124,16 +124,21 @@ async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number
     image = results.get(stage.base.index) ?? null;
   } else if (stage.base.kind === 'image') {
     const ref = stage.base.ref;
+    // docker's classic builder pulls a missing base, and with --pull always looks for a newer one
+    // (anonymously here: no X-Registry-Config yet)
+    const pull = async (why: string) => {
+      const say = (p: TransferProgress) => { if (!p.progressDetail) d.say(`${p.id ? `${p.id}: ` : ''}${p.status}\n`); };
+      return (await d.images.pull(ref, {}, say).catch((e: unknown) => {
+        throw new SkiffError(e instanceof SkiffError ? e.kind : 'Unavailable', `FROM ${ref}: ${why}: ${(e as Error).message}`, { cause: e });
+      })).id;
+    };
     image = await atLine(d.file, stage.from.line, async () => {
+      if (d.pull) return pull('--pull could not pull it');
       try {
         return (await d.images.get(ref)).id;
       } catch (err) {
         if (!isKind(err, 'NotFound')) throw err;
-        // docker's classic builder pulls a missing base (anonymously here: no X-Registry-Config yet)
-        const say = (p: TransferProgress) => { if (!p.progressDetail) d.say(`${p.id ? `${p.id}: ` : ''}${p.status}\n`); };
-        return (await d.images.pull(ref, {}, say).catch((e: unknown) => {
-          throw new SkiffError(e instanceof SkiffError ? e.kind : 'Unavailable', `FROM ${ref}: no such image here, and pulling it failed: ${(e as Error).message}`, { cause: e });
-        })).id;
+        return pull('no such image here, and pulling it failed');
       }
     });
   }

@@ -15,6 +15,8 @@ export interface BuildDeps {
   file: string;
   buildArgs: Readonly<Record<string, string>>;
   noCache: boolean;
+  /** --pull: FROM images are pulled again even when they are here */
+  pull: boolean;
   rm: boolean;
   forceRm: boolean;
   networkMode: string;
