@@ -1,10 +1,9 @@
 // Routes of a container's changes (issue 9): `GET /containers/{id}/changes` (docker diff),
 // `POST /commit` (docker commit) and `GET /containers/{id}/export` (docker export).
-import { pipeline } from 'node:stream/promises';
 import type { HttpContext, Route } from './router.ts';
 import type { ImageConfig } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
-import { queryBool, readJson, required, sendJson } from './http.ts';
+import { queryBool, readJson, required, sendJson, sendTar } from './http.ts';
 
 async function changes(ctx: HttpContext): Promise<void> {
   sendJson(ctx.res, 200, await ctx.engine.containers.changes(ctx.params.id));
@@ -49,14 +48,7 @@ async function commit(ctx: HttpContext): Promise<void> {
 }
 
 async function exportRootfs(ctx: HttpContext): Promise<void> {
-  const tar = await ctx.engine.containers.export(ctx.params.id);
-  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-  try {
-    await pipeline(tar, ctx.res, { signal: ctx.signal });
-  } catch (err) {
-    tar.destroy();
-    if (!ctx.signal.aborted) throw err;
-  }
+  await sendTar(ctx, await ctx.engine.containers.export(ctx.params.id));
 }
 
 export const commitRoutes: Route[] = [

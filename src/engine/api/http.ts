@@ -1,7 +1,8 @@
 // Small request/response helpers shared by the route files: JSON in and out, docker's query-value rules,
 // and writes that respect backpressure.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { invalidArgument } from '../../lib/errors.ts';
 
@@ -100,4 +101,36 @@ export function required(q: URLSearchParams, name: string): string {
   const v = q.get(name);
   if (v === null || v === '') throw invalidArgument(`missing query parameter: ${name}`);
   return v;
+}
+
+/** docker's `platform` query value: a JSON OCI platform (API 1.48+) or `os/arch[/variant]`; undefined when absent */
+export function queryPlatform(q: URLSearchParams): { os: string; architecture: string; variant?: string } | undefined {
+  const v = q.get('platform');
+  if (!v) return undefined;
+  let p: { os?: unknown; architecture?: unknown; variant?: unknown };
+  if (v.trim().startsWith('{')) {
+    try {
+      p = JSON.parse(v) as typeof p;
+    } catch {
+      throw invalidArgument(`invalid platform: ${v}`);
+    }
+  } else {
+    const [os, architecture, variant] = v.split('/');
+    p = { os, architecture, variant };
+  }
+  if (typeof p.os !== 'string' || !p.os || typeof p.architecture !== 'string' || !p.architecture) {
+    throw invalidArgument(`invalid platform: "${v}": os and architecture are required, e.g. linux/amd64`);
+  }
+  return { os: p.os, architecture: p.architecture, ...(typeof p.variant === 'string' && p.variant ? { variant: p.variant } : {}) };
+}
+
+/** A tar answer (save, export): streamed to the client; a client that leaves ends it quietly. */
+export async function sendTar(ctx: { res: ServerResponse; signal: AbortSignal }, tar: Readable): Promise<void> {
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  try {
+    await pipeline(tar, ctx.res, { signal: ctx.signal });
+  } catch (err) {
+    tar.destroy();
+    if (!ctx.signal.aborted) throw err;
+  }
 }

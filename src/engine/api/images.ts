@@ -6,7 +6,7 @@ import { invalidArgument, notFound } from '../../lib/errors.ts';
 import { humanSize } from '../../lib/units.ts';
 import { imageHistory, imageInspect, imageSummary } from './inspect.ts';
 import { pruneImages } from '../images/index.ts';
-import { sendJson, queryBool, queryFilters, writeChunk } from './http.ts';
+import { sendJson, queryBool, queryFilters, queryPlatform, writeChunk } from './http.ts';
 import { pullRoute } from './registry.ts';
 
 async function list(ctx: HttpContext): Promise<void> {
@@ -93,7 +93,7 @@ async function createImage(ctx: HttpContext): Promise<void> {
     // each --change is its own `changes` value; older clients joined them with newlines
     changes: q.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== ''),
     message: q.get('message') || undefined,
-    platform: parsePlatform(q.get('platform')),
+    platform: queryPlatform(q),
   };
 
   const res = ctx.res;
@@ -130,12 +130,6 @@ async function createImage(ctx: HttpContext): Promise<void> {
   res.end();
 }
 
-function parsePlatform(v: string | null): ImportOptions['platform'] {
-  if (!v) return undefined;
-  const [os, architecture] = v.split('/');
-  if (!os || !architecture) throw invalidArgument(`invalid platform: "${v}": use os/arch, e.g. linux/amd64`);
-  return { os, architecture };
-}
 
 /** `POST /images/prune`: the engine picks and removes (dangling, or all unused with dangling=false). */
 async function prune(ctx: HttpContext): Promise<void> {

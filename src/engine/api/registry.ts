@@ -5,7 +5,7 @@
 import type { HttpContext, Route } from './router.ts';
 import type { PullOptions, RegistryAuth, TransferProgress } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
-import { readJson, sendJson, writeChunk } from './http.ts';
+import { queryPlatform, readJson, sendJson, writeChunk } from './http.ts';
 
 /** X-Registry-Auth: base64url (or plain base64, as older clients send) of an AuthConfig; absent or `{}`: anonymous */
 export function registryAuth(header: string | string[] | undefined): RegistryAuth | undefined {
@@ -30,12 +30,6 @@ function authShape(v: unknown): RegistryAuth | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-function parsePlatform(v: string | null): PullOptions['platform'] {
-  if (!v) return undefined;
-  const [os, architecture, variant] = v.split('/');
-  if (!os || !architecture) throw invalidArgument(`invalid platform: "${v}": use os/arch[/variant], e.g. linux/amd64`);
-  return { os, architecture, ...(variant ? { variant } : {}) };
-}
 
 /** Run a transfer with its messages streamed as JSON lines; the head waits for the first one. */
 async function streamTransfer(ctx: HttpContext, work: (progress: (p: TransferProgress) => void) => Promise<unknown[] | void>): Promise<void> {
@@ -61,7 +55,7 @@ async function streamTransfer(ctx: HttpContext, work: (progress: (p: TransferPro
 export async function pullRoute(ctx: HttpContext, fromImage: string): Promise<void> {
   const tag = ctx.query.get('tag');
   const ref = !tag ? fromImage : tag.includes(':') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`;
-  const opts: PullOptions = { auth: registryAuth(ctx.req.headers['x-registry-auth']), platform: parsePlatform(ctx.query.get('platform')), signal: ctx.signal };
+  const opts: PullOptions = { auth: registryAuth(ctx.req.headers['x-registry-auth']), platform: queryPlatform(ctx.query), signal: ctx.signal };
   await streamTransfer(ctx, async (progress) => {
     await ctx.engine.images.pull(ref, opts, progress);
   });

@@ -1,22 +1,10 @@
 // Ship (issue 10): what moving images to and from registries and archives takes and reports. The engine's
 // ImageService grows pull/push (registry client) and save/load (docker-archive, OCI layout) over these.
 import type { Digest } from './images.ts';
+import type { RegistryAuth } from '../../lib/distribution/credentials.ts';
 
-/**
- * docker's AuthConfig: the X-Registry-Auth header (base64url JSON), `/auth`'s body, and an entry of
- * config.json's `auths` (there `auth` is base64 "user:password").
- */
-export interface RegistryAuth {
-  username?: string;
-  password?: string;
-  auth?: string;
-  /** the registry: `localhost:5000`, `https://index.docker.io/v1/` */
-  serveraddress?: string;
-  /** a refresh token (OAuth2) from an earlier login */
-  identitytoken?: string;
-  /** a bearer token to use as is */
-  registrytoken?: string;
-}
+/** docker's AuthConfig (X-Registry-Auth, `/auth`'s body, config.json's `auths`): the registry client's own type */
+export type { RegistryAuth };
 
 /**
  * One message of a pull, push or load, as docker's JSON progress stream carries it: `Pulling fs layer`,

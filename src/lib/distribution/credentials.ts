@@ -1,5 +1,5 @@
-// Who asks a registry: docker's AuthConfig (the same shape as the engine's RegistryAuth; lib does not import
-// the engine's types, the two agree structurally).
+// Who asks a registry: docker's AuthConfig. The engine's contract (engine/types/distribution.ts) names this
+// type: one definition.
 export interface RegistryAuth {
   username?: string;
   password?: string;
