@@ -71,6 +71,15 @@ const network: Record<string, Verb> = {
   rm: verb('Remove one or more networks', () => networks().then((m) => m.networkRm)),
 };
 
+const manifests = () => import('./commands/manifest.ts');
+const manifest: Record<string, Verb> = {
+  annotate: verb('Add additional information to a local image manifest', () => manifests().then((m) => m.manifestAnnotate)),
+  create: verb('Create a local manifest list for annotating and pushing to a registry', () => manifests().then((m) => m.manifestCreate)),
+  inspect: verb('Display an image manifest, or manifest list', () => manifests().then((m) => m.manifestInspect)),
+  push: verb('Push a manifest list to a repository', () => import('./commands/manifest-push.ts').then((m) => m.manifestPush)),
+  rm: verb('Delete one or more manifest lists from local storage', () => manifests().then((m) => m.manifestRm)),
+};
+
 const common: Record<string, Verb> = {
   run: container.run,
   exec: container.exec,
@@ -134,6 +143,7 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
   builder: { summary: 'Manage builds', verbs: { build: buildVerb, prune: verb('Remove build cache', () => prunes().then((m) => m.builderPrune)) }, aliases: {} },
   container: { summary: 'Manage containers', verbs: container, aliases: { list: 'ls', ps: 'ls', remove: 'rm' } },
   image: { summary: 'Manage images', verbs: image, aliases: { list: 'ls', remove: 'rm' } },
+  manifest: { summary: 'Manage Docker image manifests and manifest lists', verbs: manifest, aliases: {} },
   network: { summary: 'Manage networks', verbs: network, aliases: { list: 'ls', remove: 'rm' } },
   system: {
     summary: 'Manage skiff',

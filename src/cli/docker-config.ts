@@ -24,8 +24,13 @@ interface ConfigFile {
   [k: string]: unknown;
 }
 
+/** `$DOCKER_CONFIG`, or ~/.docker: where config.json and the local manifest lists (`manifests/`) live */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || join(homedir(), '.docker');
+}
+
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+  return join(configDir(env), 'config.json');
 }
 
 function readConfig(): ConfigFile {

@@ -201,3 +201,15 @@ function counted(r: Readable, onBytes?: (n: number) => void): Readable {
   r.on('error', (err) => t.destroy(err));
   return r.pipe(t);
 }
+
+/**
+ * Bring a blob the registry has in repository `from` into `repo`: a cross-repository mount, or, when the
+ * registry will not mount (another storage, no pull right on `from`), a copy streamed through here.
+ */
+export async function copyBlob(s: RegistrySession, repo: string, from: string, digest: string): Promise<'mounted' | 'copied'> {
+  const up = await startUpload(s, repo, { digest, from });
+  if (up.mounted) return 'mounted';
+  const done = await uploadStream(s, up.location, readBlob(s, from, digest));
+  if (done.digest !== digest) throw unavailable(`copying ${digest} from ${from} to ${repo} gave ${done.digest}`);
+  return 'copied';
+}

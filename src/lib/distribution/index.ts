@@ -3,7 +3,7 @@ export { openSession, ping, isLoopbackRegistry, call } from './client.ts';
 export type { RegistrySession, SessionOptions } from './client.ts';
 export { getManifest, headManifest, putManifest } from './manifests.ts';
 export type { FetchedManifest } from './manifests.ts';
-export { headBlob, readBlob, startUpload, uploadBlob, uploadStream, isTransient, CHUNK } from './blobs.ts';
+export { headBlob, readBlob, startUpload, uploadBlob, uploadStream, copyBlob, isTransient, CHUNK } from './blobs.ts';
 export type { BlobSource } from './blobs.ts';
 export { parseChallenges, basicCredentials } from './auth.ts';
 export { permissionDenied } from './errors.ts';
