@@ -45,7 +45,7 @@ function globMatch(pattern: string, name: string): boolean {
 }
 
 async function inspect(ctx: HttpContext): Promise<void> {
-  sendJson(ctx.res, 200, imageInspect(await ctx.engine.images.get(ctx.params.name)));
+  sendJson(ctx.res, 200, imageInspect(await ctx.engine.images.get(ctx.params.name), ctx.apiVersion));
 }
 
 async function history(ctx: HttpContext): Promise<void> {

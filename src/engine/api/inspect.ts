@@ -6,6 +6,7 @@ import { networkSettingsJson, networksJson, portBindingsJson, summaryPorts } fro
 import { humanDuration } from '../../lib/units.ts';
 import { configVolumes, hostConfigMounts, mountPoints } from './mounts.ts';
 import { hostConfigOfOptions } from './host-config.ts';
+import { API_VERSION, compareVersions } from './router.ts';
 
 const zeroTime = '0001-01-01T00:00:00Z';
 const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) || 0;
@@ -192,7 +193,22 @@ export function imageSummary(i: ImageRecord, containers = -1): Record<string, un
   };
 }
 
-export function imageInspect(i: ImageRecord): Record<string, unknown> {
+/**
+ * `docker image inspect` as the client's API version reads it. `Container` and `ContainerConfig` (the classic
+ * builder's) stay at every version, as podman serves them: docker dropped them at 1.45, but docker-compose
+ * 1.29 negotiates the newest version and then reads `ContainerConfig.Volumes` whenever it recreates a
+ * container (a KeyError without it). `VirtualSize` went at 1.44, as in docker.
+ */
+export function imageInspect(i: ImageRecord, apiVersion = API_VERSION): Record<string, unknown> {
+  const body = imageInspectLatest(i);
+  if (compareVersions(apiVersion, '1.44') < 0) body.VirtualSize = i.size;
+  body.Container = '';
+  // the classic builder's last step ran under the image's own config (only its Cmd was the step's line)
+  body.ContainerConfig = body.Config;
+  return body;
+}
+
+function imageInspectLatest(i: ImageRecord): Record<string, unknown> {
   const c = i.config.config;
   return {
     Id: i.id,

@@ -257,6 +257,17 @@ test('images: import streams JSON progress then the id; tag, inspect by slashed 
   assert.equal(empty.status, 400);
 });
 
+test('image inspect: ContainerConfig and Container at every API version (docker-compose 1.29 reads them at 1.50), VirtualSize before 1.44', async () => {
+  const old = (await call('GET', '/v1.38/images/busybox/json')).json();
+  assert.deepEqual(old.ContainerConfig.Cmd, ['sh']);
+  assert.deepEqual(old.ContainerConfig.Env, ['PATH=/bin']);
+  assert.equal(old.Container, '');
+  assert.equal(old.VirtualSize, old.Size);
+  const now = (await call('GET', '/v1.50/images/busybox/json')).json();
+  assert.deepEqual(now.ContainerConfig, now.Config);
+  assert.ok(!('VirtualSize' in now));
+});
+
 test('rename, pause/unpause, prune, top', async () => {
   await create('old', ['sleep']);
   assert.equal((await call('POST', '/containers/old/rename?name=new')).status, 204);
