@@ -28,6 +28,13 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** the directory the command runs in (relative -f paths) */
   cwd: string;
+  /** the services the command names (`up web`): each is enabled even when its profiles are not, and so are
+   *  the services it depends on; a name that is not in the file is an error (`no such service: x`) */
+  services?: string[];
+  /** hears warnings (an unset variable, an ignored key, several default files); default: dropped */
+  warn?: (message: string) => void;
+  /** where `-f -` is read from; default process.stdin */
+  stdin?: AsyncIterable<Buffer | string>;
 }
 
 export interface Project {
@@ -99,8 +106,8 @@ export interface Service {
   /** ulimits, sysctls, shm_size, mem_limit, cpus, pids_limit … as the API's HostConfig fields want them */
   resources: Resources;
   logging?: { driver?: string; options: Record<string, string> };
-  /** the service as written after interpolation and merging, keys as in the file (for `config` and the
-   *  config hash); operations use the typed fields above */
+  /** the service in canonical Compose form (long syntax, keys as in a compose file, sorted): what `config`
+   *  prints and what the config hash covers (serviceConfigForHash); operations use the typed fields above */
   raw: Record<string, unknown>;
 }
 
@@ -154,7 +161,8 @@ export interface DependsOn {
 }
 
 export interface Healthcheck {
-  /** the API's Test: ['CMD', …], ['CMD-SHELL', '…'] or ['NONE'] (disable: true) */
+  /** the API's Test: ['CMD', …], ['CMD-SHELL', '…'] or ['NONE'] (disable: true); [] when the file sets only
+   *  timings (the image's test is kept) */
   test: string[];
   interval?: number;
   timeout?: number;

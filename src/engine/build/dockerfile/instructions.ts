@@ -3,6 +3,7 @@
 import { goDurationError, parseGoDuration } from '../../../lib/units.ts';
 import { LineError, parseHeredocWord, type RawLine } from './lines.ts';
 import type { CommandLine, FromLine, HealthConfig, InlineFile, Instruction, KeyValue } from './types.ts';
+import { editDistance } from '../../../lib/edit-distance.ts';
 
 type Parsed = Instruction | FromLine;
 type Flags = Record<string, string | boolean>;
@@ -106,16 +107,6 @@ function suggestion(word: string): string {
   if (!best) return '';
   const cased = word === word.toLowerCase() ? best : word === word.toUpperCase() ? best.toUpperCase() : best;
   return ` (did you mean ${cased}?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : '');

@@ -1,0 +1,158 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture } from './fixture.test-support.ts';
+import { ComposeError } from './errors.ts';
+
+/** Load `compose.yaml` (and extra files) and return the error's message with the temp dir written as DIR */
+async function failure(text: string, extra: Record<string, string> = {}, o: object = {}): Promise<ComposeError> {
+  const f = fixture({ 'compose.yaml': text, ...extra });
+  try {
+    await f.load(o);
+  } catch (err) {
+    assert.ok(err instanceof ComposeError, String(err));
+    Object.defineProperty(err, 'message', { value: err.message.replaceAll(f.dir, 'DIR') });
+    return err;
+  } finally {
+    f.remove();
+  }
+  assert.fail('loaded without an error');
+}
+
+test('unknown keys: docker compose wording, the file, and the nearest key', async () => {
+  let e = await failure('services:\n  web:\n    imagee: x\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: services.web additional properties 'imagee' not allowed (did you mean 'image'?)");
+  assert.equal(e.service, 'web');
+  assert.equal(e.key, 'services.web.imagee');
+  e = await failure('servics:\n  web: {}\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: (root) additional properties 'servics' not allowed (did you mean 'services'?)");
+  e = await failure('services:\n  web:\n    image: x\n    healthcheck: { tets: [CMD, x] }\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: services.web.healthcheck additional properties 'tets' not allowed (did you mean 'test'?)");
+  e = await failure('services:\n  web:\n    image: x\n    zzzqqq: 1\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: services.web additional properties 'zzzqqq' not allowed");
+  e = await failure('services:\n  web:\n    image: x\n    secrets: [a]\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: services.web.secrets is not supported by skiff');
+});
+
+test('wrong types name the key and the type wanted', async () => {
+  const cases: Array<[string, string]> = [
+    ['services:\n  web:\n    image: [x]\n', 'services.web.image must be a string'],
+    ['services:\n  web:\n    image: x\n    ports: 80\n', 'services.web.ports must be a list'],
+    ['services:\n  web:\n    image: x\n    environment: 3\n', 'services.web.environment must be a mapping or a list'],
+    ['services:\n  web:\n    image: x\n    scale: many\n', 'services.web.scale must be an integer'],
+    ['services:\n  web:\n    image: x\n    init: maybe\n', 'services.web.init must be a boolean'],
+    ['services:\n  web:\n', 'services.web must be a mapping'],
+    ['services: [web]\n', 'services must be a mapping'],
+  ];
+  for (const [text, want] of cases) assert.equal((await failure(text)).message, `validating DIR/compose.yaml: ${want}`);
+  assert.equal((await failure('- a\n')).message, 'DIR/compose.yaml: Top-level object must be a mapping');
+  assert.equal((await failure('')).message, 'DIR/compose.yaml: empty compose file');
+  assert.match((await failure('services:\n  a: {image: x}\n  a: {image: y}\n')).message, /^DIR\/compose.yaml: Map keys must be unique/);
+});
+
+test('a dependency cycle', async () => {
+  const e = await failure('services:\n  a: { image: x, depends_on: [b] }\n  b: { image: x, depends_on: { c: { condition: service_healthy } } }\n  c: { image: x, depends_on: [a] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: dependency cycle detected: a -> b -> c -> a');
+});
+
+test('depends_on an unknown service; an optional one is dropped with a warning', async () => {
+  const e = await failure('services:\n  web: { image: x, depends_on: [dbx] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.depends_on: service "web" depends on undefined service "dbx"');
+  const f = fixture({ 'compose.yaml': 'services:\n  web: { image: x, depends_on: { dbx: { condition: service_started, required: false } } }\n' });
+  try {
+    assert.deepEqual((await f.load()).services.web.dependsOn, {});
+    assert.match(f.warnings.join(), /optional dependency "dbx" is not defined/);
+  } finally {
+    f.remove();
+  }
+});
+
+test('a service with neither image nor build, named in the file that defines it', async () => {
+  const e = await failure('services:\n  web:\n    command: x\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web: service "web" has neither an image nor a build context specified');
+});
+
+test('an unset required variable: the :? and ? messages, the path', async () => {
+  let e = await failure('services:\n  web:\n    image: "app:${TAG:?TAG must be set}"\n');
+  assert.equal(e.message, 'DIR/compose.yaml: error while interpolating services.web.image: required variable TAG is missing a value: TAG must be set');
+  e = await failure('services:\n  web:\n    image: "${IMG?}"\n');
+  assert.equal(e.message, 'DIR/compose.yaml: error while interpolating services.web.image: required variable IMG is missing a value');
+  e = await failure('services:\n  web:\n    image: "${IMG"\n');
+  assert.equal(e.message, 'DIR/compose.yaml: error while interpolating services.web.image: Invalid template: "${IMG"');
+});
+
+test('invalid port specs', async () => {
+  const cases: Array<[string, string]> = [
+    ['"80:abc"', 'ports[0]: invalid containerPort: abc'],
+    ['"x:80"', 'ports[0]: invalid hostPort: x'],
+    ['"80/xyz"', 'ports[0]: invalid proto: xyz'],
+    ['"70000"', 'ports[0]: invalid containerPort: 70000'],
+    ['"1.2.3:80:80"', 'ports[0]: invalid IP address: 1.2.3'],
+    ['"8000-8002:80-81"', 'ports[0]: invalid ranges specified for container and host Ports: 80-81 and 8000-8002'],
+    ['"1:2:3:4"', 'ports[0]: invalid port spec "1:2:3:4"'],
+    ['{ published: 80 }', 'ports[0]: target is required'],
+  ];
+  for (const [spec, want] of cases) {
+    const e = await failure(`services:\n  web:\n    image: x\n    ports: [${spec}]\n`);
+    assert.equal(e.message, `DIR/compose.yaml: services.web.${want}`, spec);
+    assert.equal(e.key, 'services.web.ports[0]');
+  }
+});
+
+test('a port conflict between services, or within one, names the file that publishes it second', async () => {
+  let e = await failure('services:\n  a: { image: x, ports: ["8080:80"] }\n  b: { image: x, ports: ["8080:81"] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.b.ports: port conflict: host port 0.0.0.0:8080/tcp is already published by service "a"');
+  e = await failure('services:\n  a: { image: x, ports: ["127.0.0.1:8080:80"] }\n  b: { image: x, ports: ["8079-8081:90"] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.b.ports: port conflict: host port 0.0.0.0:8080/tcp is already published by service "a"');
+  e = await failure('services:\n  a: { image: x, ports: ["8080:80", "8080:81"] }\n');
+  assert.match(e.message, /already published by another entry of this service/);
+  // different protocols, different addresses, or a disabled service: no conflict
+  const f = fixture({ 'compose.yaml': 'services:\n  a: { image: x, ports: ["8080:80", "8080:80/udp", "127.0.0.1:9000:1"] }\n  b: { image: x, ports: ["127.0.0.2:9000:1"] }\n  c: { image: x, ports: ["8080:80"], profiles: [p] }\n' });
+  try {
+    await f.load();
+  } finally {
+    f.remove();
+  }
+});
+
+test('a volume or network a service names must be declared at the top level', async () => {
+  let e = await failure('services:\n  web: { image: x, volumes: ["data:/data"] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.volumes: service "web" refers to undefined volume data: declare it under the top-level volumes:');
+  e = await failure('services:\n  web: { image: x, networks: [front] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.networks: service "web" refers to undefined network front: declare it under the top-level networks:');
+});
+
+test('bad durations, restart policies, conditions, volume specs', async () => {
+  const cases: Array<[string, string]> = [
+    ['healthcheck: { test: x, interval: 10 }', 'services.web.healthcheck.interval must be a string'],
+    ['healthcheck: { test: x, interval: "10" }', 'services.web.healthcheck.interval: time: missing unit in duration "10"'],
+    ['healthcheck: { test: x, timeout: "1x" }', 'services.web.healthcheck.timeout: time: unknown unit "x" in duration "1x"'],
+    ['stop_grace_period: soon', 'services.web.stop_grace_period: time: invalid duration "soon"'],
+    ['restart: sometimes', 'services.web.restart: invalid restart policy "sometimes": must be no, always, on-failure[:max-retries] or unless-stopped'],
+    ['depends_on: { db: { condition: service_ready } }', 'services.web.depends_on.db.condition: invalid condition "service_ready": must be one of service_started, service_healthy, service_completed_successfully'],
+    ['volumes: ["data"]', 'services.web.volumes[0]: invalid mount target, must be an absolute path: data'],
+    ['volumes: ["./x:/y:bogus"]', 'services.web.volumes[0]: invalid spec: ./x:/y:bogus: unknown option: bogus'],
+    ['scale: 2\n    deploy: { replicas: 3 }', "services.web.scale: can't set distinct values on 'scale' and 'deploy.replicas'"],
+    ['mem_limit: lots', 'services.web.mem_limit: invalid size: "lots"'],
+  ];
+  for (const [yaml, want] of cases) {
+    const e = await failure(`services:\n  db: { image: x }\n  web:\n    image: x\n    ${yaml}\n`);
+    assert.equal(e.message, want.includes(' must be ') && !want.includes(':') ? `validating DIR/compose.yaml: ${want}` : `DIR/compose.yaml: ${want}`, yaml);
+  }
+});
+
+test('errors in an override file name that file', async () => {
+  const e = await failure('services:\n  web: { image: x }\n', { 'compose.override.yaml': 'services:\n  web:\n    ports: ["bad"]\n' });
+  assert.equal(e.message, 'DIR/compose.override.yaml: services.web.ports[0]: invalid containerPort: bad');
+  assert.equal(e.file?.replace(/.*\//, ''), 'compose.override.yaml');
+});
+
+test('a required env_file that is missing; an optional one is skipped', async () => {
+  const e = await failure('services:\n  web: { image: x, env_file: [missing.env] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.env_file: env file DIR/missing.env not found: no such file or directory');
+  const f = fixture({ 'compose.yaml': 'services:\n  web: { image: x, env_file: [{ path: missing.env, required: false }, app.env], environment: [B=over] }\n', 'app.env': 'A=1\nB=2\n' });
+  try {
+    assert.deepEqual((await f.load()).services.web.environment, { A: '1', B: 'over' });
+  } finally {
+    f.remove();
+  }
+});
