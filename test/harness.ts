@@ -348,17 +348,29 @@ function isZombie(pid: number): boolean {
  * then read until the program exits. Returns everything the terminal showed and the exit code.
  */
 export async function runInPty(argv: string[], input: string, opts: { expect?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  return runPtyDialog(argv, [{ expect: opts.expect ?? '', input }], opts);
+}
+
+/**
+ * A conversation on a pseudo-terminal: each step waits for its `expect` to show after the previous one's
+ * (or 5 s), then types its `input` (a prompt answered only once it is asked, as a person would).
+ */
+export async function runPtyDialog(argv: string[], steps: Array<{ expect: string; input: string }>, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
   const driver = `
 import os, pty, sys, time, select, json, struct, fcntl, termios
-argv = json.loads(sys.argv[1]); text = sys.argv[2].encode(); expect = sys.argv[3].encode(); limit = float(sys.argv[4])
+argv = json.loads(sys.argv[1]); steps = json.loads(sys.argv[2]); limit = float(sys.argv[3])
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(argv[0], argv)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))
-out = b''; sent = False; t0 = time.time()
+out = b''; step = 0; seen = 0; t0 = time.time(); since = t0
 while time.time() - t0 < limit:
-    if not sent and ((expect and expect in out) or time.time() - t0 > 5):
-        os.write(fd, text); sent = True
+    if step < len(steps):
+        expect = steps[step]['expect'].encode()
+        at = out.find(expect, seen) if expect else -1
+        if at >= 0 or time.time() - since > 5:
+            os.write(fd, steps[step]['input'].encode()); step += 1; since = time.time()
+            seen = at + len(expect) if at >= 0 else len(out)
     r, _, _ = select.select([fd], [], [], 0.1)
     if r:
         try:
@@ -376,7 +388,7 @@ sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(st) if os.WIFEXITED(st) else 128 + os.WTERMSIG(st))
 `;
   const limit = (opts.timeoutMs ?? 30_000) / 1000;
-  return run('/usr/bin/python3', ['-c', driver, JSON.stringify(argv), input, opts.expect ?? '', String(limit)], {
+  return run('/usr/bin/python3', ['-c', driver, JSON.stringify(argv), JSON.stringify(steps), String(limit)], {
     env: { ...process.env as Record<string, string>, ...opts.env },
     timeoutMs: (opts.timeoutMs ?? 30_000) + 5000,
   });

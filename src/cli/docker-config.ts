@@ -110,6 +110,22 @@ export async function eraseCredentials(key: string): Promise<boolean> {
   return true;
 }
 
+/** every stored login, by its key (docker's GetAllCredentials: config.json's auths and credHelpers) */
+export function allCredentials(): Record<string, Credentials> {
+  const c = readConfig();
+  const out: Record<string, Credentials> = {};
+  for (const key of new Set([...Object.keys(c.auths ?? {}), ...Object.keys(c.credHelpers ?? {})])) {
+    const cred = loadCredentials(key);
+    if (cred) out[key] = cred;
+  }
+  return out;
+}
+
+/** X-Registry-Config as docker's CLI sends it with a build: base64url JSON of every stored login by registry */
+export function registryConfigHeader(): string {
+  return Buffer.from(JSON.stringify(allCredentials())).toString('base64url');
+}
+
 /** X-Registry-Auth as docker's CLI sends it: base64url JSON of the AuthConfig (`{}` when anonymous) */
 export function registryAuthHeader(cred: Credentials | null): string {
   return Buffer.from(JSON.stringify(cred ?? {})).toString('base64url');

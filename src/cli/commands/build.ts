@@ -6,6 +6,7 @@ import { pipeline, Readable } from 'node:stream';
 import { type Command, type Parsed, CliError, badValue } from '../core.ts';
 import { makeBuildContext, progressCounter } from '../build-context.ts';
 import { parseReference } from '../../engine/images/reference.ts';
+import { registryConfigHeader } from '../docker-config.ts';
 import { isTarHeader } from '../../lib/tar.ts';
 
 export const build: Command = {
@@ -32,7 +33,9 @@ export const build: Command = {
     const query = buildQuery(ctx.path, p);
     const { body, dockerfile, cleanup } = await contextBody(p.args[0], p.str('file'), quiet);
     try {
-      const res = await ctx.api().request('POST', '/build', { query: { ...query, dockerfile }, body });
+      // the builder pulls a missing FROM image as the user: every stored login goes along (docker's legacy builder)
+      const headers = { 'X-Registry-Config': registryConfigHeader() };
+      const res = await ctx.api().request('POST', '/build', { query: { ...query, dockerfile }, body, headers });
       const { imageId, error } = await showBuildStream(res.body, quiet);
       if (error) throw new CliError(error.message, error.code);
       const iidfile = p.str('iidfile');

@@ -1,8 +1,8 @@
-// `skiff pull`, `skiff push`, `skiff login`, `skiff logout`: the daemon moves the images; the CLI keeps
+// `skiff pull`, `skiff push` (login and logout: login.ts): the daemon moves the images; the CLI keeps
 // the credentials (docker's config.json or a credential helper) and sends them as X-Registry-Auth.
-import { type Command, type Client, CliError, enc, readAll } from '../core.ts';
+import { type Command, type Client, CliError, enc } from '../core.ts';
 import { displayTransfer } from '../transfer-display.ts';
-import { eraseCredentials, loadCredentials, registryAuthHeader, serverKey, storeCredentials, HUB_SERVER } from '../docker-config.ts';
+import { loadCredentials, registryAuthHeader } from '../docker-config.ts';
 
 /** the registry a reference names (`127.0.0.1:5000/a` → `127.0.0.1:5000`; `busybox` → docker.io), as docker splits it */
 export function registryOf(ref: string): string {
@@ -73,56 +73,5 @@ export const push: Command = {
     const quiet = p.bool('quiet');
     await displayTransfer(res.body, quiet ? null : process.stdout, Boolean(process.stdout.isTTY));
     if (quiet) process.stdout.write(`${ref}\n`);
-  },
-};
-
-async function readStdin(): Promise<string> {
-  return (await readAll(process.stdin)).toString('utf8').replace(/\r?\n$/, '');
-}
-
-export const login: Command = {
-  usage: '[OPTIONS] [SERVER]',
-  summary: 'Authenticate to a registry',
-  flags: [
-    { name: 'password', short: 'p', type: 'string', help: 'Password or Personal Access Token (PAT)' },
-    { name: 'password-stdin', type: 'bool', help: 'Take the Password or Personal Access Token (PAT) from stdin' },
-    { name: 'username', short: 'u', type: 'string', help: 'Username' },
-  ],
-  args: { max: 1 },
-  async run(ctx, p) {
-    const key = serverKey(p.args[0]);
-    let password = p.str('password');
-    if (p.bool('password-stdin')) {
-      if (password) throw new CliError('--password and --password-stdin are mutually exclusive', 1);
-      if (!p.str('username')) throw new CliError('Must provide --username with --password-stdin', 1);
-      password = await readStdin();
-    } else if (password) {
-      process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
-    }
-    const stored = loadCredentials(key);
-    const username = p.str('username') ?? stored?.username;
-    password ??= p.str('username') ? undefined : stored?.password;
-    if (!username) throw new CliError('Error: Cannot perform an interactive login from a non TTY device: give --username and --password-stdin', 1);
-    if (password === undefined) throw new CliError('Error: Cannot perform an interactive login from a non TTY device: give --password-stdin', 1);
-    const cred = { username, password, serveraddress: key };
-    await ctx.api().json('POST', '/auth', { body: cred });
-    await storeCredentials(cred);
-    process.stdout.write('Login Succeeded\n');
-  },
-};
-
-export const logout: Command = {
-  usage: '[SERVER]',
-  summary: 'Log out from a registry',
-  flags: [],
-  args: { max: 1 },
-  async run(_ctx, p) {
-    const key = serverKey(p.args[0]);
-    const shown = key === HUB_SERVER ? HUB_SERVER : key;
-    if (!(await eraseCredentials(key))) {
-      process.stdout.write(`Not logged in to ${shown}\n`);
-      return;
-    }
-    process.stdout.write(`Removing login credentials for ${shown}\n`);
   },
 };

@@ -11,6 +11,7 @@ import { dockerArch } from '../../lib/platform.ts';
 import { receiveContext, type ReceivedContext } from '../build/context/index.ts';
 import { toHttpError } from './errors.ts';
 import { queryBool } from './http.ts';
+import { registryConfigs } from './registry.ts';
 
 /** The request's settings; the context directory comes once the body is received. */
 export type BuildQuery = Omit<BuildRequest, 'contextDir'> & { dockerfileGiven: boolean };
@@ -110,7 +111,7 @@ async function build(ctx: HttpContext): Promise<void> {
     const { dockerfileGiven, ...settings } = query;
     // docker's default: Dockerfile, else dockerfile, when the client named none
     if (!dockerfileGiven && !existsSync(join(received.dir, 'Dockerfile')) && existsSync(join(received.dir, 'dockerfile'))) settings.dockerfile = 'dockerfile';
-    await runBuildStream(ctx, { ...settings, contextDir: received.dir });
+    await runBuildStream(ctx, { ...settings, contextDir: received.dir, registryAuth: registryConfigs(ctx.req.headers['x-registry-config']) });
   } finally {
     await received.remove();
   }

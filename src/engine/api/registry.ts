@@ -20,6 +20,28 @@ export function registryAuth(header: string | string[] | undefined): RegistryAut
   return authShape(parsed);
 }
 
+/**
+ * X-Registry-Config (the build's credentials): base64url JSON of a map registry → AuthConfig. A header that
+ * does not decode means no credentials, as dockerd: a pull without auth is not an error either.
+ */
+export function registryConfigs(header: string | string[] | undefined): Record<string, RegistryAuth> {
+  const h = Array.isArray(header) ? header[0] : header;
+  if (!h) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  } catch {
+    return {}; // dockerd ignores a bad header (the pull is then anonymous)
+  }
+  const out: Record<string, RegistryAuth> = {};
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return out;
+  for (const [registry, v] of Object.entries(parsed)) {
+    const auth = authShape(v);
+    if (auth) out[registry] = auth;
+  }
+  return out;
+}
+
 function authShape(v: unknown): RegistryAuth | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;

@@ -2,6 +2,7 @@
 // semantics (every step an image, a cache of steps that survives restarts). The API layer receives the
 // context tar and parses the query; the engine's BuildService does the rest.
 import type { Digest } from './images.ts';
+import type { RegistryAuth } from './distribution.ts';
 
 /** What `POST /build` (or `skiff build`) asks for, already parsed into typed values. */
 export interface BuildRequest {
@@ -28,6 +29,11 @@ export interface BuildRequest {
   networkMode?: string;
   /** `-q`: the caller shows only the id (and the held-back output when the build fails); the builder emits all the same */
   quiet: boolean;
+  /**
+   * Who the builder is when it pulls a FROM image: docker's X-Registry-Config, the client's credentials by
+   * registry as config.json keys them (`127.0.0.1:5000`, `https://index.docker.io/v1/` for Docker Hub)
+   */
+  registryAuth?: Record<string, RegistryAuth>;
 }
 
 /**

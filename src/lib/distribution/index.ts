@@ -9,3 +9,4 @@ export { parseChallenges, basicCredentials } from './auth.ts';
 export { permissionDenied } from './errors.ts';
 export * from './media.ts';
 export type { RegistryAuth } from './credentials.ts';
+export { resolveAuthConfig } from './credentials.ts';

@@ -14,6 +14,7 @@ import { dispatch } from './steps.ts';
 import { runStages } from './schedule.ts';
 import { parseReference, familiarString } from '../../images/index.ts';
 import { resolveInRoot } from '../../../lib/tar.ts';
+import { resolveAuthConfig } from '../../../lib/distribution/index.ts';
 import { SkiffError, invalidArgument, notFound, internal, errnoCode, isKind } from '../../../lib/errors.ts';
 import { newId, shortId } from '../../../lib/ids.ts';
 
@@ -35,7 +36,7 @@ export async function runBuild(
   const d: BuildDeps = {
     images: o.images, containers: o.containers, snapshotter: o.snapshotter, cache: o.cache,
     context: openBuildContext(req.contextDir, file), file: name, buildArgs,
-    noCache: req.noCache, pull: req.pull, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
+    noCache: req.noCache, pull: req.pull, registryAuth: req.registryAuth ?? {}, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
     say, signal, later: (work) => void pending.push(work),
     fsStep: (st, createdBy, fn) => fsStep(o, st, createdBy, fn),
     stageOf: (from) => {
@@ -124,11 +125,11 @@ async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number
     image = results.get(stage.base.index) ?? null;
   } else if (stage.base.kind === 'image') {
     const ref = stage.base.ref;
-    // docker's classic builder pulls a missing base, and with --pull always looks for a newer one
-    // (anonymously here: no X-Registry-Config yet)
+    // docker's classic builder pulls a missing base, and with --pull always looks for a newer one, as the
+    // client's entry for the image's registry (X-Registry-Config)
     const pull = async (why: string) => {
       const say = (p: TransferProgress) => { if (!p.progressDetail) d.say(`${p.id ? `${p.id}: ` : ''}${p.status}\n`); };
-      return (await d.images.pull(ref, {}, say).catch((e: unknown) => {
+      return (await d.images.pull(ref, { auth: authForImage(d.registryAuth, ref), signal: d.signal }, say).catch((e: unknown) => {
         throw new SkiffError(e instanceof SkiffError ? e.kind : 'Unavailable', `FROM ${ref}: ${why}: ${(e as Error).message}`, { cause: e });
       })).id;
     };
@@ -145,6 +146,11 @@ async function fromStage(d: BuildDeps, stage: ResolvedStage, results: Map<number
   if (image) config = structuredClone((await d.images.get(image)).config.config ?? {});
   if (image) d.say(` ---> ${shortId(image)}\n`);
   return { image, config, scope: newScope(config.Env ?? []), cmdSet: false };
+}
+
+/** the client's credentials for the registry a FROM image comes from (none: anonymous) */
+function authForImage(configs: BuildDeps['registryAuth'], ref: string) {
+  return resolveAuthConfig(configs, parseReference(ref).domain);
 }
 
 /** ONBUILD triggers of the base image run first, as if they followed FROM; the new image does not inherit them */

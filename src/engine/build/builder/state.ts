@@ -1,5 +1,5 @@
 // What a build's steps share: the engine rooms, the request's switches, the output, and each stage's state.
-import type { ContainerService, Digest, ImageConfig, Snapshotter } from '../../types.ts';
+import type { ContainerService, Digest, ImageConfig, RegistryAuth, Snapshotter } from '../../types.ts';
 import type { EngineImageService } from '../../images/index.ts';
 import type { BuildContext, Scope } from '../index.ts';
 import type { StepCache } from './cache.ts';
@@ -17,6 +17,8 @@ export interface BuildDeps {
   noCache: boolean;
   /** --pull: FROM images are pulled again even when they are here */
   pull: boolean;
+  /** the client's credentials by registry, for those pulls */
+  registryAuth: Readonly<Record<string, RegistryAuth>>;
   rm: boolean;
   forceRm: boolean;
   networkMode: string;
