@@ -1,6 +1,7 @@
 // Container logs as conmon writes them (k8s-file): one entry per line,
 //   <RFC3339Nano local time> stdout|stderr F|P <text>
-// F ends a line, P is a partial chunk (no newline in the output). Read forward as a stream, --tail reads
+// F ends a line, P is a partial chunk (no newline in the output); a line's pieces are read out as one entry,
+// as docker logs it. Read forward as a stream, --tail reads
 // backwards in chunks (never the whole file), --follow watches the file until the container stops.
 // Rotated files (container.log.1 newest … .N oldest, log-driver.ts) are read first, oldest first; all of them
 // are opened at once under the lock changes to the set take (log-files.ts), and a follower holds its fds.
@@ -41,6 +42,44 @@ export function parseLogLine(line: Buffer): ParsedLine | null {
 
 export function toEntry(p: ParsedLine): LogEntry {
   return { stream: p.stream, time: p.time, data: p.partial ? p.text : Buffer.concat([p.text, Buffer.from('\n')]) };
+}
+
+/** docker's log copier holds a line until its newline, up to 16 KiB, then logs the piece as a partial message */
+const PARTIAL_MAX = 16 * 1024;
+
+/**
+ * Joins the pieces conmon writes of one output line (`P` records, one per read that ended inside the line)
+ * into one entry, as docker's copier logs a line once, stamped when its end was read: `logs -t` shows one
+ * timestamp per line, not one per read. Pieces wait per stream (stdout and stderr interleave).
+ */
+function lineJoiner() {
+  const held = new Map<ParsedLine['stream'], ParsedLine[]>();
+  const joined = (parts: ParsedLine[], complete: boolean): LogEntry => ({
+    stream: parts[0].stream,
+    time: parts.at(-1)!.time,
+    data: Buffer.concat([...parts.map((q) => q.text), ...(complete ? [Buffer.from('\n')] : [])]),
+  });
+  return {
+    *push(p: ParsedLine): Generator<LogEntry> {
+      const parts = held.get(p.stream) ?? [];
+      if (!p.partial) {
+        held.delete(p.stream);
+        yield parts.length ? joined([...parts, p], true) : toEntry(p);
+        return;
+      }
+      parts.push(p);
+      held.set(p.stream, parts);
+      if (parts.reduce((n, q) => n + q.text.length, 0) >= PARTIAL_MAX) {
+        held.delete(p.stream);
+        yield joined(parts, false);
+      }
+    },
+    /** what is held when no more comes (output that stopped without a newline) */
+    *flush(): Generator<LogEntry> {
+      for (const parts of held.values()) yield joined(parts, false);
+      held.clear();
+    },
+  };
 }
 
 /** A record is a piece of a longer line (`P`), not the end of one (`F`): its head is `<time> <stream> P `. */
@@ -178,6 +217,7 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
       (opts.until === undefined || opts.until <= 0 || p.seconds <= opts.until);
     const pastUntil = (p: ParsedLine) => opts.until !== undefined && opts.until > 0 && p.seconds > opts.until;
     let done = false;
+    const lines = lineJoiner();
     const entries = async function* (file: FileHandle, offset: number): AsyncGenerator<LogEntry> {
       for await (const line of readLines(file, offset, state)) {
         const p = parseLogLine(line);
@@ -186,7 +226,7 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
           done = true;
           return;
         }
-        if (wanted(p)) yield toEntry(p);
+        if (wanted(p)) yield* lines.push(p);
       }
     };
     for (let i = from.file; i < set.rotated.length && !done; i++) yield* entries(set.rotated[i].fh, i === from.file ? from.offset : 0);
@@ -204,7 +244,10 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
       }
     };
     yield* drain();
-    if (done || !following || !follow) return;
+    if (done || !following || !follow) {
+      yield* lines.flush();
+      return;
+    }
 
     /** a live file nobody handed over (no rotation watched: a restart's file, or max-file 1's truncation) */
     const adoptLive = async () => {
@@ -232,7 +275,10 @@ export async function* readLogs(path: string, opts: LogOptions, follow?: FollowC
         const alive = follow.running();
         await adoptLive();
         yield* drain();
-        if (!alive) return; // read once more after it stopped, so its last lines are not lost
+        if (!alive) {
+          yield* lines.flush(); // read once more after it stopped, so its last lines are not lost
+          return;
+        }
       }
     } finally {
       clearInterval(timer);

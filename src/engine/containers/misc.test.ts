@@ -75,6 +75,28 @@ test('k8s-file log lines parse; tail reads from the end; since filters; partial 
   await rm(dir, { recursive: true });
 });
 
+test('a line conmon wrote in pieces (P … F) is one entry stamped when its end came, as docker logs it; stdout and stderr pieces wait apart', async () => {
+  const dir = await mkdtemp(`${tmpdir()}/skiff-logs-`);
+  const file = `${dir}/log`;
+  const rec = (sec: number, stream: string, tag: string, text: string) => `2026-01-01T00:00:0${sec}.000000001Z ${stream} ${tag} ${text}`;
+  await writeFile(file, [
+    rec(1, 'stdout', 'P', 'counter listening'), rec(2, 'stderr', 'F', 'warning'), rec(3, 'stdout', 'F', ' on :8000'),
+    rec(4, 'stdout', 'P', 'x'.repeat(10_000)), rec(5, 'stdout', 'P', 'y'.repeat(10_000)), rec(6, 'stdout', 'F', 'z'),
+    rec(7, 'stdout', 'P', 'no newline'),
+  ].join('\n') + '\n');
+  const out: Array<[string, string, string]> = [];
+  for await (const e of readLogs(file, { follow: false, stdout: true, stderr: true, timestamps: true })) out.push([e.time, e.stream, e.data.toString()]);
+  assert.deepEqual(out, [
+    ['2026-01-01T00:00:02.000000001Z', 'stderr', 'warning\n'],
+    ['2026-01-01T00:00:03.000000001Z', 'stdout', 'counter listening on :8000\n'],
+    // past 16 KiB a piece goes out as docker's copier logs a full buffer: a partial message
+    ['2026-01-01T00:00:05.000000001Z', 'stdout', 'x'.repeat(10_000) + 'y'.repeat(10_000)],
+    ['2026-01-01T00:00:06.000000001Z', 'stdout', 'z\n'],
+    ['2026-01-01T00:00:07.000000001Z', 'stdout', 'no newline'],
+  ]);
+  await rm(dir, { recursive: true });
+});
+
 test('detach keys: ctrl-p,ctrl-q ends the attachment, other bytes pass through', async () => {
   assert.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
   assert.deepEqual([...parseDetachKeys('ctrl-a,x')], [1, 120]);
