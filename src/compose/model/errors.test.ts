@@ -36,9 +36,9 @@ test('unknown keys: docker compose wording, the file, and the nearest key', asyn
 test('wrong types name the key and the type wanted', async () => {
   const cases: Array<[string, string]> = [
     ['services:\n  web:\n    image: [x]\n', 'services.web.image must be a string'],
-    ['services:\n  web:\n    image: x\n    ports: 80\n', 'services.web.ports must be a list'],
-    ['services:\n  web:\n    image: x\n    environment: 3\n', 'services.web.environment must be a mapping or a list'],
-    ['services:\n  web:\n    image: x\n    scale: many\n', 'services.web.scale must be an integer'],
+    ['services:\n  web:\n    image: x\n    ports: 80\n', 'services.web.ports must be a array'],
+    ['services:\n  web:\n    image: x\n    environment: 3\n', 'services.web.environment must be a array or mapping'],
+    ['services:\n  web:\n    image: x\n    scale: many\n', 'services.web.scale must be a integer'],
     ['services:\n  web:\n    image: x\n    init: maybe\n', 'services.web.init must be a boolean'],
     ['services:\n  web:\n', 'services.web must be a mapping'],
     ['services: [web]\n', 'services must be a mapping'],
@@ -155,4 +155,30 @@ test('a required env_file that is missing; an optional one is skipped', async ()
   } finally {
     f.remove();
   }
+});
+
+test('container_name with scale, and one name for two services', async () => {
+  let e = await failure('services:\n  web: { image: x, container_name: w, scale: 2 }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web: can't set container_name and scale as container name must be unique");
+  e = await failure('services:\n  web: { image: x, container_name: w, deploy: { replicas: 3 } }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web: can't set container_name and deploy.replicas as container name must be unique");
+  e = await failure('services:\n  a: { image: x, container_name: same }\n  b: { image: x, container_name: same }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.b: container name "same" is already in use by service a');
+});
+
+test('distinct values for a key and its deploy.resources twin; two mounts on one target; network_mode service:x', async () => {
+  let e = await failure('services:\n  web: { image: x, mem_limit: 1g, deploy: { resources: { limits: { memory: 2g } } } }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web.mem_limit: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'");
+  e = await failure('services:\n  web: { image: x, cpus: 1, deploy: { resources: { limits: { cpus: "2" } } } }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web.cpus: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'");
+  e = await failure('services:\n  web: { image: x, tmpfs: ["/data:size=1m"], volumes: ["/data"] }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.volumes[0]: target /data already mounted as services.web.tmpfs[0]');
+  e = await failure('services:\n  web: { image: x, network_mode: "service:vpn" }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web.network_mode: service \"vpn\" not found for network_mode 'service:vpn'");
+  e = await failure('services:\n  web: { image: x, network_mode: host, networks: [a] }\nnetworks: { a: {} }\n');
+  assert.equal(e.message, "DIR/compose.yaml: services.web.networks: 'network_mode' and 'networks' cannot be combined");
+  e = await failure('services:\n  web: { image: x, scale: -1 }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.scale: must be greater than or equal to 0');
+  e = await failure('services:\n  web: { image: x, healthcheck: { test: [curl, x] } }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.healthcheck.test: healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"');
 });

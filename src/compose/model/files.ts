@@ -66,13 +66,43 @@ export async function readSources(paths: string[], stdin: AsyncIterable<Buffer |
   return out;
 }
 
+/** A parsed file: its mapping, and the key paths its `!reset` / `!override` tags mark */
+export interface ParsedFile {
+  value: Record<string, unknown>;
+  /** paths whose earlier value is dropped before this file merges (`!reset` ones are gone from `value` too) */
+  resets: string[][];
+}
+
 /** A file's YAML (anchors and `<<` merge keys allowed) as a plain mapping */
-export function parseYaml(src: ComposeSource): Record<string, unknown> {
+export function parseYaml(src: ComposeSource): ParsedFile {
   const doc = YAML.parseDocument(src.text, { merge: true, uniqueKeys: true, prettyErrors: true });
   const problem = doc.errors[0];
   if (problem) throw new ComposeError(`${src.path}: ${problem.message.split('\n')[0]}`, { file: src.path });
+  const resets = takeResetTags(doc);
   const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
-  if (value === null || value === undefined) throw new ComposeError(`${src.path}: empty compose file`, { file: src.path });
+  if (value === null || value === undefined || (isMapping(value) && Object.keys(value).length === 0)) {
+    throw new ComposeError(`${src.path}: empty compose file`, { file: src.path });
+  }
   if (!isMapping(value)) throw new ComposeError(`${src.path}: Top-level object must be a mapping`, { file: src.path });
-  return value;
+  return { value, resets };
+}
+
+/**
+ * The Compose spec's `!reset` (drop what earlier files set here) and `!override` (replace it instead of
+ * merging): the tagged values' key paths, with `!reset` pairs removed and `!override` tags cleared.
+ */
+function takeResetTags(doc: YAML.Document): string[][] {
+  const paths: string[][] = [];
+  YAML.visit(doc, {
+    Pair(_key, pair, ancestors) {
+      const tag = YAML.isNode(pair.value) ? pair.value.tag : undefined;
+      if (tag !== '!reset' && tag !== '!override') return undefined;
+      const keys = [...ancestors, pair].filter(YAML.isPair).map((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key));
+      paths.push(keys);
+      if (tag === '!reset') return YAML.visit.REMOVE;
+      (pair.value as YAML.Node).tag = undefined;
+      return undefined;
+    },
+  });
+  return paths;
 }

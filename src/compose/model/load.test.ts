@@ -198,20 +198,25 @@ test('profiles: inactive services are disabled; --profile, COMPOSE_PROFILES and 
 services:
   web: { image: w }
   debug: { image: d, profiles: [dev], depends_on: [helper] }
-  helper: { image: h, profiles: [tools] }
+  helper: { image: h, profiles: [dev, tools] }
   other: { image: o, profiles: [ops] }
+  lonely: { image: l, profiles: [solo], depends_on: [needs] }
+  needs: { image: n, profiles: [extra] }
 `;
   const names = (p: { services: object; disabledServices: object }) => [Object.keys(p.services).sort(), Object.keys(p.disabledServices).sort()];
-  assert.deepEqual(names(await loadText(text)), [['web'], ['debug', 'helper', 'other']]);
-  assert.deepEqual(names(await loadText(text, { profiles: ['ops'] })), [['other', 'web'], ['debug', 'helper']]);
-  assert.deepEqual(names(await loadText(text, { env: { COMPOSE_PROFILES: 'ops, tools' } })), [['helper', 'other', 'web'], ['debug']]);
-  assert.deepEqual(names(await loadText(text, { profiles: ['*'] })), [['debug', 'helper', 'other', 'web'], []]);
-  // `up debug`: debug and what it needs
-  assert.deepEqual(names(await loadText(text, { services: ['debug'] })), [['debug', 'helper', 'web'], ['other']]);
+  assert.deepEqual(names(await loadText(text)), [['web'], ['debug', 'helper', 'lonely', 'needs', 'other']]);
+  assert.deepEqual(names(await loadText(text, { profiles: ['ops'] })), [['other', 'web'], ['debug', 'helper', 'lonely', 'needs']]);
+  assert.deepEqual(names(await loadText(text, { env: { COMPOSE_PROFILES: 'ops, tools' } })), [['helper', 'other', 'web'], ['debug', 'lonely', 'needs']]);
+  assert.deepEqual(names(await loadText(text, { profiles: ['*'] })), [['debug', 'helper', 'lonely', 'needs', 'other', 'web'], []]);
+  // `up debug`: its profiles are enabled (and so helper, which shares one)
+  assert.deepEqual(names(await loadText(text, { services: ['debug'] })), [['debug', 'helper', 'web'], ['lonely', 'needs', 'other']]);
   await assert.rejects(loadText(text, { services: ['nope'] }), { kind: 'NotFound', message: 'no such service: nope' });
-  await assert.rejects(loadText(text, { profiles: ['dev'] }), {
-    message: 'service "helper" was pulled in as a dependency of service "debug" but is not enabled by the active profiles. You may fix this by adding a common profile to "helper" and "debug".',
+  await assert.rejects(loadText(text, { services: ['lonely'] }), {
+    message: 'service "needs" is required by "lonely" but is disabled. Can be enabled by profiles [extra]',
   });
+  // an optional dependency that is disabled is left out
+  const p = await loadText(text.replace('depends_on: [needs]', 'depends_on: { needs: { condition: service_started, required: false } }'), { profiles: ['solo'] });
+  assert.deepEqual(p.services.lonely.dependsOn, {});
 });
 
 test('networks and volumes: default network, names, external, driver options, ipam', async () => {
@@ -250,4 +255,27 @@ volumes:
   assert.deepEqual(Object.keys(p.volumes), ['data', 'shared', 'spare']);
   assert.deepEqual(p.volumes.data, { name: 'app_data', external: false, driver: undefined, driverOpts: {}, labels: { k: 'v' } });
   assert.deepEqual(p.volumes.shared, { name: 'real-shared', external: true, driver: undefined, driverOpts: {}, labels: {} });
+});
+
+test('!reset drops what earlier files set, !override replaces instead of merging', async () => {
+  const f = fixture({
+    'compose.yaml': 'services:\n  web:\n    image: x\n    ports: ["8080:80"]\n    environment: { A: "1", B: "1" }\n    labels: { keep: "1" }\n    dns: [1.1.1.1]\n',
+    'compose.override.yaml': 'services:\n  web:\n    ports: !reset []\n    environment: !override { C: "3" }\n    dns: !override [9.9.9.9]\n',
+  });
+  try {
+    const web = (await f.load()).services.web;
+    assert.deepEqual(web.ports, []);
+    assert.deepEqual(web.environment, { C: '3' });
+    assert.deepEqual(web.labels, { keep: '1' });
+    assert.deepEqual(web.dns, ['9.9.9.9']);
+  } finally {
+    f.remove();
+  }
+});
+
+test('name: is interpolated and normalized; ${COMPOSE_PROJECT_NAME} is the project name', async () => {
+  const p = await loadText('name: "My_${SUFFIX}"\nservices:\n  web:\n    image: x\n    labels: { p: "${COMPOSE_PROJECT_NAME}" }\n', { env: { SUFFIX: 'App.Prod' } });
+  assert.equal(p.name, 'my_appprod');
+  assert.deepEqual(p.services.web.labels, { p: 'my_appprod' });
+  assert.equal((await loadText('services:\n  web:\n    image: x\n    labels: { p: "${COMPOSE_PROJECT_NAME}" }\n', { projectName: 'given' })).services.web.labels.p, 'given');
 });

@@ -110,18 +110,37 @@ function mergeLogging(base: Dict, over: Dict): Dict {
   return { ...base, ...over, options: { ...(isMapping(base.options) ? base.options : {}), ...(isMapping(over.options) ? over.options : {}) } };
 }
 
+/** One file to merge: its canonical dict and the key paths it resets (`!reset` / `!override`) */
+export interface MergeInput {
+  dict: Dict;
+  resets: string[][];
+}
+
+/** A copy of `d` without the value at `path` (copying only along the path) */
+function withoutPath(d: Dict, path: string[]): Dict {
+  const [head, ...rest] = path;
+  if (!(head in d)) return d;
+  const out = { ...d };
+  if (rest.length === 0) delete out[head];
+  else if (isMapping(out[head])) out[head] = withoutPath(out[head], rest);
+  return out;
+}
+
 /** Merge the top level of several files (each already canonical), in order */
-export function mergeFiles(files: Dict[]): Dict {
-  const out: Dict = { services: {}, networks: {}, volumes: {} };
-  for (const f of files) {
+export function mergeFiles(files: MergeInput[]): Dict {
+  let out: Dict = { services: {}, networks: {}, volumes: {} };
+  for (const { dict: f, resets } of files) {
+    for (const path of resets) out = withoutPath(out, path);
     if (f.name !== undefined) out.name = f.name;
-    const services = out.services as Dict;
+    const services = { ...(out.services as Dict) };
     for (const [name, s] of Object.entries(isMapping(f.services) ? f.services : {})) {
       services[name] = isMapping(services[name]) ? mergeService(services[name], s as Dict) : s;
     }
+    out.services = services;
     for (const k of ['networks', 'volumes'] as const) {
-      const target = out[k] as Dict;
+      const target = { ...(out[k] as Dict) };
       for (const [name, v] of Object.entries(isMapping(f[k]) ? f[k] : {})) target[name] = name in target ? mergeValue(target[name], v) : v;
+      out[k] = target;
     }
   }
   return out;

@@ -1,9 +1,9 @@
 // loadProject: compose files + environment → the resolved Project (see ../types.ts). The steps, in order:
-// find and read the files, read .env / --env-file, then for each file parse the YAML, drop `x-` keys,
-// interpolate, check it against keys.ts and put it in canonical form; merge the files; type every service;
-// check what needs the whole project (references, cycles, profiles, port conflicts); name the project.
+// find and read the files, read .env / --env-file, name the project, then for each file parse the YAML,
+// drop `x-` keys, interpolate, check it against keys.ts and put it in canonical form; merge the files; type
+// every service; then the rules that need the whole project (rules.ts).
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LoadOptions, Project, Service } from '../types.ts';
 import { ComposeError, keyError } from './errors.ts';
 import { readEnvFile } from './dotenv.ts';
@@ -11,7 +11,7 @@ import { composeFilePaths, parseYaml, readSources, type ComposeSource } from './
 import { interpolateTree, isMapping, TemplateError, type Lookup } from './interpolate.ts';
 import { serviceShape, topShape } from './keys.ts';
 import { canonicalService, mergeFiles } from './merge.ts';
-import { findCycle } from './order.ts';
+import { applyProfiles, checkReferences, checkServiceRules, projectNameOf } from './rules.ts';
 import { checkPortConflicts, networksOf, volumesOf } from './top-level.ts';
 import { check } from './schema.ts';
 import { normalizeService, type ServiceContext } from './service.ts';
@@ -22,6 +22,7 @@ type Dict = Record<string, unknown>;
 interface LoadedFile {
   path: string;
   dict: Dict;
+  resets: string[][];
 }
 
 export async function loadProject(opts: LoadOptions): Promise<Project> {
@@ -29,29 +30,27 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   const paths = composeFilePaths(opts, warn);
   const sources = await readSources(paths, opts.stdin ?? process.stdin);
   const workingDir = resolve(opts.cwd, opts.projectDirectory ?? (paths[0] === '-' ? '.' : dirname(paths[0])));
-  const environment = projectEnvironment(opts, workingDir);
+  const dotenv = projectEnvironment(opts, workingDir);
+  const parsed = sources.map((src) => ({ src, ...parseYaml(src) }));
+  const name = projectNameOf(opts, dotenv, parsed.map((p) => ({ file: p.src.path, name: p.value.name })), workingDir);
+  // the files may use ${COMPOSE_PROJECT_NAME}: it is the project's name, as docker compose sets it
+  const environment: Record<string, string> = { ...dotenv, COMPOSE_PROJECT_NAME: name };
   const lookup: Lookup = (k) => (Object.hasOwn(environment, k) ? environment[k] : undefined);
   const pathCtx: PathContext = { projectDir: workingDir, home: environment.HOME };
   const unset = new Set<string>();
-  const onUnset = (name: string): void => {
-    if (!unset.has(name)) warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
-    unset.add(name);
+  const onUnset = (v: string): void => {
+    if (!unset.has(v)) warn(`The "${v}" variable is not set. Defaulting to a blank string.`);
+    unset.add(v);
   };
-  const files = sources.map((src) => loadFile(src, { lookup, onUnset, warn, pathCtx }));
-  const merged = mergeFiles(files.map((f) => f.dict));
-  const fileOf = (service: string, key: string): string | undefined => {
-    for (const f of [...files].reverse()) {
-      const s = (f.dict.services as Dict | undefined)?.[service];
-      if (isMapping(s) && (key === '' || key in s)) return f.path;
-    }
-    return files.find((f) => isMapping((f.dict.services as Dict | undefined)?.[service]))?.path;
-  };
+  const files = parsed.map((p) => ({ path: p.src.path, resets: p.resets, dict: processFile(p.src, p.value, { lookup, onUnset, warn, pathCtx }) }));
+  const merged = mergeFiles(files);
+  const fileOf = lastFileSetting(files);
   const sctx: ServiceContext = { ...pathCtx, lookup, fileOf, warn };
   const all: Record<string, Service> = {};
-  for (const [name, raw] of Object.entries(merged.services as Dict)) all[name] = normalizeService(name, raw as Dict, sctx);
+  for (const [n, raw] of Object.entries(merged.services as Dict)) all[n] = normalizeService(n, raw as Dict, sctx);
+  checkServiceRules(all, merged, fileOf);
   checkReferences(all, merged, fileOf, warn);
-  const name = projectNameOf(opts, environment, merged, workingDir);
-  const { services, disabledServices } = applyProfiles(all, opts, environment, warn);
+  const { services, disabledServices } = applyProfiles(all, opts, environment);
   checkPortConflicts(services, fileOf);
   return {
     name,
@@ -62,6 +61,15 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
     volumes: volumesOf(name, merged.volumes as Dict, warn),
     disabledServices,
     environment,
+  };
+}
+
+/** The file that last set `services.<service>.<key>` (key '' : the last file defining the service) */
+function lastFileSetting(files: LoadedFile[]): (service: string, key: string) => string | undefined {
+  return (service, key) => {
+    const holding = files.filter((f) => isMapping((f.dict.services as Dict | undefined)?.[service]));
+    const setting = holding.filter((f) => key === '' || key in ((f.dict.services as Dict)[service] as Dict));
+    return (setting.at(-1) ?? holding.at(-1))?.path;
   };
 }
 
@@ -92,10 +100,10 @@ function withoutExtensions(d: Dict): Dict {
   return Object.fromEntries(Object.entries(d).filter(([k]) => !k.startsWith('x-')));
 }
 
-/** One file: parsed, extensions dropped, interpolated, checked, canonical — and each service typed once on
- *  its own, so a bad value is reported against the file that holds it */
-function loadFile(src: ComposeSource, ctx: FileContext): LoadedFile {
-  let top = withoutExtensions(parseYaml(src));
+/** One file: extensions dropped, interpolated, checked, canonical — and each service typed once on its
+ *  own, so a bad value is reported against the file that holds it */
+function processFile(src: ComposeSource, value: Dict, ctx: FileContext): Dict {
+  let top = withoutExtensions(value);
   if ('version' in top) {
     ctx.warn(`${src.path}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
     delete top.version;
@@ -118,79 +126,5 @@ function loadFile(src: ComposeSource, ctx: FileContext): LoadedFile {
     services[name] = canonicalService(s as Dict);
     normalizeService(name, services[name] as Dict, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });
   }
-  return { path: src.path, dict: { ...top, services } };
-}
-
-/** What needs the whole project: an image or a build, known dependencies, declared volumes and networks, no cycle */
-function checkReferences(all: Record<string, Service>, merged: Dict, fileOf: (s: string, k: string) => string | undefined, warn: (m: string) => void): void {
-  const volumes = isMapping(merged.volumes) ? merged.volumes : {};
-  const networks = isMapping(merged.networks) ? merged.networks : {};
-  for (const [name, s] of Object.entries(all)) {
-    if (!s.image && !s.build) throw keyError(fileOf(name, ''), `services.${name}`, `service "${name}" has neither an image nor a build context specified`);
-    for (const [dep, d] of Object.entries(s.dependsOn)) {
-      if (all[dep]) continue;
-      if (d.required) throw keyError(fileOf(name, 'depends_on'), `services.${name}.depends_on`, `service "${name}" depends on undefined service "${dep}"`);
-      warn(`service "${name}": the optional dependency "${dep}" is not defined; it is skipped`);
-      delete s.dependsOn[dep];
-    }
-    for (const v of s.volumes) {
-      if (v.type === 'volume' && v.source && !(v.source in volumes)) {
-        throw keyError(fileOf(name, 'volumes'), `services.${name}.volumes`, `service "${name}" refers to undefined volume ${v.source}: declare it under the top-level volumes:`);
-      }
-    }
-    for (const n of Object.keys(s.networks)) {
-      if (n !== 'default' && !(n in networks)) {
-        throw keyError(fileOf(name, 'networks'), `services.${name}.networks`, `service "${name}" refers to undefined network ${n}: declare it under the top-level networks:`);
-      }
-    }
-  }
-  const cycle = findCycle(all);
-  if (cycle) {
-    const file = fileOf(cycle[0], 'depends_on');
-    throw new ComposeError(`${file ? `${file}: ` : ''}dependency cycle detected: ${cycle.join(' -> ')}`, { file, service: cycle[0], key: `services.${cycle[0]}.depends_on` });
-  }
-}
-
-const projectNameRule = /^[a-z0-9][a-z0-9_-]*$/;
-
-function checkedName(n: string): string {
-  if (!projectNameRule.test(n)) {
-    throw new ComposeError(`invalid project name ${JSON.stringify(n)}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number`);
-  }
-  return n;
-}
-
-/** -p, else COMPOSE_PROJECT_NAME, else `name:`, else the directory's name made valid */
-function projectNameOf(opts: LoadOptions, env: Record<string, string>, merged: Dict, workingDir: string): string {
-  if (opts.projectName !== undefined) return checkedName(opts.projectName);
-  if (env.COMPOSE_PROJECT_NAME) return checkedName(env.COMPOSE_PROJECT_NAME);
-  if (typeof merged.name === 'string' && merged.name !== '') return checkedName(merged.name);
-  const fromDir = basename(workingDir).toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z0-9]+/, '');
-  if (!fromDir) throw new ComposeError(`project name must not be empty: the directory ${workingDir} gives none; name the project with -p or name:`);
-  return fromDir;
-}
-
-/** Services without profiles, with an enabled one, or named by the command (and what those depend on) */
-function applyProfiles(all: Record<string, Service>, opts: LoadOptions, env: Record<string, string>, warn: (m: string) => void): Pick<Project, 'services' | 'disabledServices'> {
-  const enabled = opts.profiles && opts.profiles.length > 0 ? opts.profiles : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  const active = new Set(Object.values(all).filter((s) => s.profiles.length === 0 || s.profiles.some((p) => enabled.includes(p) || enabled.includes('*'))).map((s) => s.name));
-  const enable = (name: string): void => {
-    if (!all[name]) throw new ComposeError(`no such service: ${name}`, { service: name }, { kind: 'NotFound' });
-    active.add(name);
-    for (const dep of Object.keys(all[name].dependsOn)) if (!active.has(dep)) enable(dep);
-  };
-  for (const name of opts.services ?? []) enable(name);
-  for (const name of active) {
-    for (const [dep, d] of Object.entries(all[name].dependsOn)) {
-      if (active.has(dep)) continue;
-      if (d.required) {
-        throw new ComposeError(`service "${dep}" was pulled in as a dependency of service "${name}" but is not enabled by the active profiles. You may fix this by adding a common profile to "${dep}" and "${name}".`, { service: name, key: `services.${name}.depends_on` });
-      }
-      warn(`service "${name}": the optional dependency "${dep}" is disabled by profiles; it is skipped`);
-    }
-  }
-  const services: Record<string, Service> = {};
-  const disabledServices: Record<string, Service> = {};
-  for (const [name, s] of Object.entries(all)) (active.has(name) ? services : disabledServices)[name] = s;
-  return { services, disabledServices };
+  return { ...top, services };
 }

@@ -59,14 +59,20 @@ function rootMatches(shape: Shape, v: unknown): boolean {
   }
 }
 
-const typeWords: Record<string, string> = {
-  string: 'a string', int: 'an integer', number: 'a number', bool: 'a boolean', null: 'null',
-  scalar: 'a string, number or boolean', any: 'anything', list: 'a list', map: 'a mapping', object: 'a mapping',
+/** docker compose's names for JSON schema types (compose-go's humanReadableType) */
+const typeWords: Record<string, string[]> = {
+  string: ['string'], int: ['integer'], number: ['number'], bool: ['boolean'], null: ['null'],
+  scalar: ['boolean', 'number', 'string'], any: [], list: ['array'], map: ['mapping'], object: ['mapping'],
 };
 
+function typeNames(shape: Shape): string[] {
+  return shape.kind === 'oneOf' ? shape.of.flatMap(typeNames) : typeWords[shape.kind];
+}
+
+/** `a string`, `a array or mapping`: compose-go's wording (its article included) */
 function describe(shape: Shape): string {
-  if (shape.kind === 'oneOf') return [...new Set(shape.of.map(describe))].join(' or ');
-  return typeWords[shape.kind];
+  const names = [...new Set(typeNames(shape))].filter((n) => n !== 'null').sort();
+  return `a ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`}`;
 }
 
 export interface CheckContext {

@@ -29,7 +29,7 @@ export function healthcheckOf(h: Dict, f: FieldContext): Healthcheck {
   else if (Array.isArray(h.test)) test = h.test.map(String);
   else test = [];
   if (test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0])) {
-    f.fail('healthcheck.test', `a list must start with "CMD", "CMD-SHELL" or "NONE", not ${JSON.stringify(test[0])}`);
+    f.fail('healthcheck.test', 'healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"');
   }
   const retries = h.retries === undefined ? undefined : Number(h.retries);
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) f.fail('healthcheck.retries', `must be a whole number, not ${String(h.retries)}`);
@@ -64,13 +64,18 @@ export function resourcesOf(raw: Dict, f: FieldContext): Resources {
   const limits = sub(raw.deploy, 'resources', 'limits');
   const reservations = sub(raw.deploy, 'resources', 'reservations');
   const int = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
+  // a service key and its deploy.resources twin may both be set, but only to the same value
+  const one = (key: string, own: number | undefined, twinKey: string, twin: number | undefined): number | undefined => {
+    if (own !== undefined && twin !== undefined && own !== twin) f.fail(key, `can't set distinct values on '${key}' and '${twinKey}'`);
+    return own ?? twin;
+  };
   return {
-    memory: bytes(raw.mem_limit, 'mem_limit', f) ?? bytes(limits.memory, 'deploy.resources.limits.memory', f),
-    memoryReservation: bytes(raw.mem_reservation, 'mem_reservation', f) ?? bytes(reservations.memory, 'deploy.resources.reservations.memory', f),
+    memory: one('mem_limit', bytes(raw.mem_limit, 'mem_limit', f), 'deploy.resources.limits.memory', bytes(limits.memory, 'deploy.resources.limits.memory', f)),
+    memoryReservation: one('mem_reservation', bytes(raw.mem_reservation, 'mem_reservation', f), 'deploy.resources.reservations.memory', bytes(reservations.memory, 'deploy.resources.reservations.memory', f)),
     memorySwap: bytes(raw.memswap_limit, 'memswap_limit', f),
-    nanoCpus: cpus(raw.cpus, 'cpus', f) ?? cpus(limits.cpus, 'deploy.resources.limits.cpus', f),
+    nanoCpus: one('cpus', cpus(raw.cpus, 'cpus', f), 'deploy.resources.limits.cpus', cpus(limits.cpus, 'deploy.resources.limits.cpus', f)),
     cpuShares: int(raw.cpu_shares),
-    pidsLimit: int(raw.pids_limit) ?? int(limits.pids),
+    pidsLimit: one('pids_limit', int(raw.pids_limit), 'deploy.resources.limits.pids', int(limits.pids)),
     shmSize: bytes(raw.shm_size, 'shm_size', f),
     ulimits: Object.entries(isMapping(raw.ulimits) ? raw.ulimits : {}).map(([name, u]) =>
       isMapping(u) ? { name, soft: Number(u.soft), hard: Number(u.hard) } : { name, soft: Number(u), hard: Number(u) },

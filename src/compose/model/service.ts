@@ -86,6 +86,7 @@ export function normalizeService(name: string, raw: Dict, ctx: ServiceContext): 
     logging: isMapping(raw.logging) ? { driver: optString(raw.logging.driver), options: stringMap(raw.logging.options, () => '') } : undefined,
     raw: {},
   };
+  checkMountTargets(service, f);
   // raw holds the canonical form: what `config` prints and the hash covers, so equal meaning hashes equal
   service.raw = serviceDict(service, raw);
   return service;
@@ -193,8 +194,20 @@ function scaleOf(raw: Dict, f: FieldContext): number {
   const scale = raw.scale === undefined ? undefined : Number(raw.scale);
   if (replicas !== undefined && scale !== undefined && replicas !== scale) f.fail('scale', "can't set distinct values on 'scale' and 'deploy.replicas'");
   const n = scale ?? replicas ?? 1;
-  if (n < 0) f.fail(scale !== undefined ? 'scale' : 'deploy.replicas', `must be 0 or more, not ${n}`);
+  if (n < 0) f.fail(scale !== undefined ? 'scale' : 'deploy.replicas', 'must be greater than or equal to 0');
   return n;
+}
+
+/** Two mounts on one container path would hide each other */
+function checkMountTargets(s: Service, f: FieldContext): void {
+  const seen = new Map<string, string>();
+  const claim = (target: string, key: string): void => {
+    const first = seen.get(target);
+    if (first) f.fail(key, `target ${target} already mounted as services.${s.name}.${first}`);
+    seen.set(target, key);
+  };
+  s.tmpfs.forEach((t, i) => claim(t.split(':')[0], `tmpfs[${i}]`));
+  s.volumes.forEach((v, i) => claim(v.target, `volumes[${i}]`));
 }
 
 function extraHostsOf(v: unknown): string[] {
