@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOrder, withDependencies } from './graph.ts';
+import { stopOrder } from './down.ts';
+import { testProject, testService } from './testing.ts';
+import { LABEL } from '../types.ts';
+import type { ContainerSummary } from './docker.ts';
+
+const dep = { condition: 'service_started' as const, required: true, restart: false };
+const app = testProject('p', [
+  testService('web', { dependsOn: { api: dep } }),
+  testService('api', { dependsOn: { db: dep, cache: dep } }),
+  testService('db'),
+  testService('cache'),
+  testService('tool'),
+]);
+
+test('dependencies start first; independent services keep the file order', () => {
+  assert.deepEqual(startOrder(app), ['db', 'cache', 'api', 'web', 'tool']);
+});
+
+test('naming services takes their dependencies along unless --no-deps', () => {
+  assert.deepEqual(withDependencies(app, ['api']), ['api', 'db', 'cache']);
+  assert.deepEqual(startOrder(app, withDependencies(app, ['api'])), ['db', 'cache', 'api']);
+  assert.deepEqual(withDependencies(app, ['web'], true), ['web']);
+  assert.deepEqual(startOrder(app, ['web']), ['web']);
+  assert.throws(() => withDependencies(app, ['nope']), /no such service: nope/);
+});
+
+test('a cycle is named', () => {
+  const p = testProject('p', [testService('a', { dependsOn: { b: dep } }), testService('b', { dependsOn: { c: dep } }), testService('c', { dependsOn: { a: dep } })]);
+  assert.throws(() => startOrder(p), /dependency cycle detected: a -> b -> c -> a/);
+});
+
+test('down stops dependents before their dependencies, unknown services first', () => {
+  const c = (service: string): ContainerSummary => ({ Id: service, Names: [`/p-${service}-1`], Image: '', ImageID: '', Command: '', Created: 0, State: 'running', Status: '', Labels: { [LABEL.service]: service } });
+  assert.deepEqual(stopOrder(app, [c('db'), c('web'), c('gone'), c('api'), c('cache')]).map((x) => x.Id), ['gone', 'web', 'api', 'cache', 'db']);
+});
