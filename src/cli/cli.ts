@@ -94,6 +94,7 @@ const common: Record<string, Verb> = {
   info: verb('Display system-wide information', () => import('./commands/system.ts').then((m) => m.info)),
   up: verb('Start the engine (if needed) and a sample web app', () => import('./commands/up.ts').then((m) => m.up)),
   down: verb('Remove the sample web app and stop the engine that `skiff up` started', () => import('./commands/up.ts').then((m) => m.down)),
+  compose: verb('Define and run multi-container applications', () => import('./commands/compose.ts').then((m) => m.compose)),
 };
 
 const others: Record<string, Verb> = {
@@ -252,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
   const spec = { ...cmd, path };
   const parsed = parseArgs(spec, rest);
   if (parsed.help) {
-    process.stdout.write(helpText(spec));
+    process.stdout.write(cmd.help?.() ?? helpText(spec));
     return 0;
   }
   checkArgCount(spec, parsed.args.length);

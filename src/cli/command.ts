@@ -20,6 +20,8 @@ export interface Command {
   args?: { min?: number; max?: number };
   /** false: flags end at the first positional (the image or container; the rest is the command) */
   interspersed?: boolean;
+  /** a verb group's own --help (`skiff compose --help` lists its commands) */
+  help?: () => string;
   /** returns the exit status (0 when void) */
   run(ctx: Context, p: Parsed): Promise<number | void>;
 }

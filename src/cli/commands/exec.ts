@@ -1,5 +1,5 @@
 // `skiff exec`: create an exec instance, start it (hijacked unless -d), stream, exit with its code.
-import { type Command, enc, CliError, readAll, DEFAULT_DETACH_KEYS, pumpStreams, envEntries } from '../core.ts';
+import { type Command, type Client, enc, CliError, readAll, DEFAULT_DETACH_KEYS, pumpStreams, envEntries } from '../core.ts';
 
 export const exec: Command = {
   usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -23,37 +23,58 @@ export const exec: Command = {
     const tty = p.bool('tty');
     const interactive = p.bool('interactive');
     if (tty && interactive && !detach && !process.stdin.isTTY) throw new CliError('the input device is not a TTY', 1);
-    const api = ctx.api();
-    const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
-    const { Id } = await api.json<{ Id: string }>('POST', `/containers/${enc(container)}/exec`, {
-      body: {
-        AttachStdin: interactive && !detach,
-        AttachStdout: !detach,
-        AttachStderr: !detach,
-        Tty: tty,
-        Cmd: cmd,
-        Env: envEntries(p.list('env'), p.list('env-file')),
-        WorkingDir: p.str('workdir') ?? '',
-        User: p.str('user') ?? '',
-        Privileged: p.bool('privileged'),
-        DetachKeys: p.str('detach-keys'),
-        ConsoleSize: size,
-      },
+    return execIn(ctx.api(), container, {
+      cmd, detach, tty, interactive, env: envEntries(p.list('env'), p.list('env-file')), workdir: p.str('workdir'), user: p.str('user'),
+      privileged: p.bool('privileged'), detachKeys: p.str('detach-keys'),
     });
-    if (detach) {
-      await readAll((await api.request('POST', `/exec/${Id}/start`, { body: { Detach: true, Tty: tty } })).body);
-      return 0;
-    }
-    const res = await api.request('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: tty, ConsoleSize: size }, hijack: true });
-    const { detached } = await pumpStreams({
-      res,
-      tty,
-      stdin: interactive,
-      detachKeys: p.str('detach-keys') ?? DEFAULT_DETACH_KEYS,
-      resize: (h, w) => api.request('POST', `/exec/${Id}/resize`, { query: { h, w } }).then((r) => readAll(r.body)),
-    });
-    if (detached) return 0;
-    const info = await api.json<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
-    return info.ExitCode ?? 0;
   },
 };
+
+export interface ExecOptions {
+  cmd: string[];
+  detach: boolean;
+  tty: boolean;
+  interactive: boolean;
+  /** KEY=VALUE entries */
+  env: string[];
+  workdir?: string;
+  user?: string;
+  privileged: boolean;
+  detachKeys?: string;
+}
+
+/** Run a command in a running container (also `compose exec`); returns its exit status. */
+export async function execIn(api: Client, container: string, o: ExecOptions): Promise<number> {
+  const { detach, tty, interactive } = o;
+  const size = tty && process.stdout.isTTY ? [process.stdout.rows, process.stdout.columns] : undefined;
+  const { Id } = await api.json<{ Id: string }>('POST', `/containers/${enc(container)}/exec`, {
+    body: {
+      AttachStdin: interactive && !detach,
+      AttachStdout: !detach,
+      AttachStderr: !detach,
+      Tty: tty,
+      Cmd: o.cmd,
+      Env: o.env,
+      WorkingDir: o.workdir ?? '',
+      User: o.user ?? '',
+      Privileged: o.privileged,
+      DetachKeys: o.detachKeys,
+      ConsoleSize: size,
+    },
+  });
+  if (detach) {
+    await readAll((await api.request('POST', `/exec/${Id}/start`, { body: { Detach: true, Tty: tty } })).body);
+    return 0;
+  }
+  const res = await api.request('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: tty, ConsoleSize: size }, hijack: true });
+  const { detached } = await pumpStreams({
+    res,
+    tty,
+    stdin: interactive,
+    detachKeys: o.detachKeys ?? DEFAULT_DETACH_KEYS,
+    resize: (h, w) => api.request('POST', `/exec/${Id}/resize`, { query: { h, w } }).then((r) => readAll(r.body)),
+  });
+  if (detached) return 0;
+  const info = await api.json<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
+  return info.ExitCode ?? 0;
+}

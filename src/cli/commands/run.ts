@@ -83,25 +83,45 @@ async function runContainer(ctx: Context, p: Parsed): Promise<number> {
   } catch (err) {
     throw runFailure(ctx, err);
   }
-  const path = `/containers/${id}`;
-  const start = async () => {
-    try {
-      await readAll((await api.request('POST', `${path}/start`)).body);
-    } catch (err) {
-      // the daemon removes an auto-remove container whose start failed; make sure nothing is left behind
-      if (autoRemove) await api.request('DELETE', path, { query: { force: true } }).then((r) => readAll(r.body), () => undefined);
-      throw runFailure(ctx, err, err instanceof ApiError ? startFailureCode(err.detail) : 125);
-    }
-  };
   if (detach) {
-    await start();
+    await startContainer(api, id, autoRemove, (err, code) => runFailure(ctx, err, code));
     process.stdout.write(`${id}\n`);
     return 0;
   }
+  const sigProxy = !p.has('sig-proxy') || p.bool('sig-proxy');
+  return startAttached(api, id, {
+    tty: p.bool('tty'), interactive: p.bool('interactive'), detachKeys: p.str('detach-keys') ?? DEFAULT_DETACH_KEYS, autoRemove, sigProxy,
+    fail: (err, code) => runFailure(ctx, err, code),
+  });
+}
 
-  const tty = p.bool('tty');
-  const interactive = p.bool('interactive');
-  const detachKeys = p.str('detach-keys') ?? DEFAULT_DETACH_KEYS;
+/** Start a created container; a failure removes an auto-remove one and is reported through `fail`. */
+async function startContainer(api: Client, id: string, autoRemove: boolean, fail: AttachedRun['fail']): Promise<void> {
+  const path = `/containers/${id}`;
+  try {
+    await readAll((await api.request('POST', `${path}/start`)).body);
+  } catch (err) {
+    // the daemon removes an auto-remove container whose start failed; make sure nothing is left behind
+    if (autoRemove) await api.request('DELETE', path, { query: { force: true } }).then((r) => readAll(r.body), () => undefined);
+    throw fail(err, err instanceof ApiError ? startFailureCode(err.detail) : 125);
+  }
+}
+
+export interface AttachedRun {
+  tty: boolean;
+  interactive: boolean;
+  detachKeys: string;
+  /** --rm: wait until the daemon has removed it */
+  autoRemove: boolean;
+  sigProxy: boolean;
+  /** the error to throw for a failure to attach (code undefined) or to start */
+  fail: (err: unknown, code?: number) => Error;
+}
+
+/** `docker run`'s attached path (also `compose run`): attach and wait, start, stream; returns the exit status. */
+export async function startAttached(api: Client, id: string, o: AttachedRun): Promise<number> {
+  const path = `/containers/${id}`;
+  const { tty, interactive, detachKeys, autoRemove } = o;
   // attach and ask for the exit before starting, so no output and no quick exit is missed
   // (`removed` also waits out --rm); both requests are in flight at once
   const attaching = api.request('POST', `${path}/attach`, {
@@ -114,23 +134,22 @@ async function runContainer(ctx: Context, p: Parsed): Promise<number> {
   try {
     attach = await attaching;
   } catch (err) {
-    throw runFailure(ctx, err);
+    throw o.fail(err);
   }
   await headersOrTimeout(wait, 2000);
   try {
-    await start();
+    await startContainer(api, id, autoRemove, o.fail);
   } catch (err) {
     attach.socket.destroy();
     throw err;
   }
-  const sigProxy = !p.has('sig-proxy') || p.bool('sig-proxy');
   const { detached } = await pumpStreams({
     res: attach,
     tty,
     stdin: interactive,
     detachKeys,
     resize: (h, w) => api.request('POST', `${path}/resize`, { query: { h, w } }).then((r) => readAll(r.body)),
-    sigProxy: sigProxy ? (sig) => void api.request('POST', `${path}/kill`, { query: { signal: sig } }).then((r) => readAll(r.body), () => undefined) : undefined,
+    sigProxy: o.sigProxy ? (sig) => void api.request('POST', `${path}/kill`, { query: { signal: sig } }).then((r) => readAll(r.body), () => undefined) : undefined,
   });
   traceMark('output ended');
   if (detached) return 0;

@@ -5,7 +5,7 @@ export { up, type UpOptions } from './up.ts';
 export { down, stop, start, restart, rm, stopOrder, type DownOptions, type RmOptions } from './down.ts';
 export { attach } from './attach.ts';
 export { createOneoff, type RunOptions } from './run.ts';
-export { buildService, ensureImages, pullService } from './images.ts';
+export { buildService, ensureImages, pullService, splitRef } from './images.ts';
 export { prefixer, shortName, streamLogs, type LogOptions } from './logs.ts';
 export { projectContainers, containerNameOf, serviceOf, numberOf, type ContainerSummary } from './docker.ts';
 export { startOrder, withDependencies } from './graph.ts';

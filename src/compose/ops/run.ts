@@ -25,6 +25,8 @@ export interface RunOptions {
   user?: string;
   workdir?: string;
   build?: 'always' | 'never' | 'missing';
+  /** --rm: the daemon removes it when it exits */
+  autoRemove?: boolean;
   pollMs?: number;
 }
 
@@ -46,6 +48,7 @@ export async function createOneoff(ctx: OpsContext, project: Project, o: RunOpti
     tty: o.tty, stdinOpen: o.interactive, noPorts: !o.servicePorts, networkModeContainer: await networkModeContainer(ctx, project, service),
   });
   if (o.interactive) Object.assign(body, { AttachStdin: true, StdinOnce: true });
+  if (o.autoRemove) body.HostConfig.AutoRemove = true;
   const r = await ctx.api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
   return { id: r.Id, name };
 }

@@ -1,0 +1,152 @@
+// `skiff compose` against a real daemon, through the CLI on a compose file: a built web service and a
+// healthy-gated db with a named volume (up -d, ps, logs, exec, run --rm, config), editing one service
+// recreates it alone, attached `up` prints prefixed logs, `down -v` leaves nothing, a failed up is cleaned.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, uniqueName, ok, type Daemon } from './harness.ts';
+import { LABEL } from '../src/compose/types.ts';
+
+let d: Daemon;
+let dir: string;
+before(async () => {
+  d = await startDaemon();
+  dir = mkdtempSync(join(tmpdir(), 'skiff-compose-'));
+});
+after(async () => {
+  await d?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach((t) => d?.reportFailure(t));
+
+/** a project directory holding `compose.yaml` (and any other files given) */
+function projectDir(name: string, files: Record<string, string>): string {
+  const p = join(dir, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(p, f, '..'), { recursive: true });
+    writeFileSync(join(p, f), text);
+  }
+  return p;
+}
+
+const compose = (cwd: string, args: string[], timeoutMs = 90_000) => d.skiff(['compose', ...args], { cwd, timeoutMs });
+
+async function leftovers(project: string): Promise<string[]> {
+  const f = `label=${LABEL.project}=${project}`;
+  const out: string[] = [];
+  for (const args of [['ps', '-a', '-q', '--filter', f], ['network', 'ls', '-q', '--filter', f], ['volume', 'ls', '-q', '--filter', f]]) {
+    const r = await d.docker(args);
+    ok(r);
+    out.push(...r.stdout.split('\n').filter(Boolean).map((x) => `${args[0]} ${x}`));
+  }
+  return out;
+}
+
+const appFile = (webEnv: string) => `
+services:
+  web:
+    build: ./web
+    environment:
+      GREETING: ${webEnv}
+    depends_on:
+      db:
+        condition: service_healthy
+  db:
+    image: busybox
+    command: ["sh", "-c", "[ -f /www/index.html ] || echo token-$$RANDOM$$RANDOM > /www/index.html; echo db ready; exec httpd -f -p 80 -h /www"]
+    volumes:
+      - data:/www
+    healthcheck:
+      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/"]
+      interval: 300ms
+      retries: 20
+    stop_grace_period: 1s
+volumes:
+  data:
+`;
+
+test('compose up -d / ps / logs / exec / run --rm / config; an edited service is recreated alone; down -v leaves nothing', async () => {
+  const project = uniqueName('capp').toLowerCase();
+  const cwd = projectDir(project, {
+    'compose.yaml': appFile('hello'),
+    'web/Dockerfile': 'FROM busybox\nCOPY page.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
+    'web/page.html': 'web page\n',
+  });
+  const upped = await compose(cwd, ['up', '-d']);
+  ok(upped);
+  for (const l of [` Container ${project}-db-1  Healthy`, ` Container ${project}-web-1  Started`]) assert.ok(upped.stderr.includes(l), upped.stderr);
+
+  const ps = await compose(cwd, ['ps']);
+  ok(ps);
+  const lines = ps.stdout.trim().split('\n');
+  assert.match(lines[0], /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+  assert.match(lines[1], new RegExp(`^${project}-db-1\\s+busybox\\s+"sh -c .*"\\s+db\\s+.*Up .*\\(healthy\\)`));
+  assert.match(lines[2], new RegExp(`^${project}-web-1\\s+${project}-web\\s+.*\\s+web\\s+`));
+  assert.equal((await compose(cwd, ['ps', '--services'])).stdout, 'db\nweb\n');
+  const dockerPs = await d.docker(['ps', '--format', '{{.Names}}', '--filter', `label=${LABEL.project}=${project}`]);
+  assert.deepEqual(dockerPs.stdout.trim().split('\n').sort(), [`${project}-db-1`, `${project}-web-1`]);
+
+  const logs = await compose(cwd, ['logs', 'db']);
+  ok(logs);
+  assert.equal(logs.stdout, 'db-1  | db ready\n');
+
+  const got = await compose(cwd, ['exec', '-T', 'web', 'wget', '-q', '-O-', 'http://db/']);
+  ok(got);
+  const token = got.stdout.trim();
+  assert.match(token, /^token-\d+$/);
+  assert.equal((await compose(cwd, ['exec', '-T', 'db', 'wget', '-q', '-O-', 'http://web/'])).stdout, 'web page\n');
+
+  const one = await compose(cwd, ['run', '--rm', '-T', 'web', 'sh', '-c', 'echo $GREETING from $(hostname)']);
+  ok(one);
+  assert.match(one.stdout, /^hello from /);
+  assert.deepEqual((await d.docker(['ps', '-a', '-q', '--filter', `label=${LABEL.oneoff}=True`, '--filter', `label=${LABEL.project}=${project}`])).stdout, '', 'run --rm leaves nothing');
+
+  assert.equal((await compose(cwd, ['config', '--services'])).stdout.split('\n').filter(Boolean).sort().join(','), 'db,web');
+
+  // edit web only: up -d recreates web and keeps db
+  const ids = async () => (await d.docker(['ps', '--no-trunc', '--filter', `label=${LABEL.project}=${project}`, '--format', '{{.Names}}={{.ID}}'])).stdout.trim().split('\n').sort();
+  const before = await ids();
+  writeFileSync(join(cwd, 'compose.yaml'), appFile('changed'));
+  const again = await compose(cwd, ['up', '-d']);
+  ok(again);
+  assert.ok(again.stderr.includes(` Container ${project}-web-1  Recreated`), again.stderr);
+  assert.ok(again.stderr.includes(` Container ${project}-db-1  Running`), again.stderr);
+  const after1 = await ids();
+  assert.equal(after1.length, 2, after1.join(' '));
+  assert.equal(after1.find((x) => x.startsWith(`${project}-db-1=`)), before.find((x) => x.startsWith(`${project}-db-1=`)), 'db kept');
+  assert.notEqual(after1.find((x) => x.startsWith(`${project}-web-1=`)), before.find((x) => x.startsWith(`${project}-web-1=`)), 'web recreated');
+
+  // down keeps the volume; up again finds the same data; down -v removes it
+  ok(await compose(cwd, ['down']));
+  assert.deepEqual(await leftovers(project), [`volume ${project}_data`]);
+  ok(await compose(cwd, ['up', '-d']));
+  assert.equal((await compose(cwd, ['exec', '-T', 'web', 'wget', '-q', '-O-', 'http://db/'])).stdout.trim(), token);
+  const down = await compose(cwd, ['down', '-v', '--rmi', 'local']);
+  ok(down);
+  assert.ok(down.stderr.includes(` Volume ${project}_data  Removed`), down.stderr);
+  assert.deepEqual(await leftovers(project), []);
+  assert.notEqual((await d.docker(['image', 'inspect', `${project}-web`])).code, 0, '--rmi local removed the built image');
+});
+
+test('attached up prints prefixed logs and exits when the containers have; a failed up is cleaned by down', async () => {
+  const project = uniqueName('cattach').toLowerCase();
+  const cwd = projectDir(project, {
+    'compose.yaml': 'services:\n  one:\n    image: busybox\n    command: ["sh", "-c", "echo hello from one"]\n  two:\n    image: busybox\n    command: ["sh", "-c", "sleep 0.3; echo two says hi; exit 3"]\n',
+  });
+  const r = await compose(cwd, ['up']);
+  ok(r);
+  assert.ok(r.stdout.includes('one-1  | hello from one\n'), r.stdout);
+  assert.ok(r.stdout.includes('two-1  | two says hi\n'), r.stdout);
+  assert.ok(r.stdout.includes('two-1 exited with code 3\n'), r.stdout);
+  ok(await compose(cwd, ['down']));
+  assert.deepEqual(await leftovers(project), []);
+
+  const bad = projectDir(`${project}-bad`, { 'compose.yaml': 'services:\n  fine:\n    image: busybox\n    command: ["sleep", "60"]\n  broken:\n    image: nosuch-image-anywhere\n' });
+  const failed = await compose(bad, ['-p', `${project}-bad`, 'up', '-d']);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /nosuch-image-anywhere/);
+  ok(await compose(bad, ['-p', `${project}-bad`, 'down']));
+  assert.deepEqual(await leftovers(`${project}-bad`), []);
+});
