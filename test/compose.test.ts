@@ -50,6 +50,7 @@ services:
     build: ./web
     environment:
       GREETING: ${webEnv}
+    stop_grace_period: 1s
     depends_on:
       db:
         condition: service_healthy

@@ -59,7 +59,7 @@ export const run: ComposeCommand = {
   interspersed: false,
   async run(c, p) {
     const [service, ...cmd] = p.args;
-    const project = await c.project();
+    const project = await c.project({ services: [service] });
     const ops = c.ops();
     const detach = p.bool('detach');
     const interactive = !detach && (!p.has('interactive') || p.bool('interactive'));

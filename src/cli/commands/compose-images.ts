@@ -19,7 +19,7 @@ export const build: ComposeCommand = {
     { name: 'quiet', short: 'q', type: 'bool', help: "Don't print anything to STDOUT" },
   ],
   async run(c, p) {
-    const project = await c.project();
+    const project = await c.project({ services: p.args });
     const ops = c.ops();
     const args: Record<string, string> = {};
     for (const a of p.list('build-arg')) {

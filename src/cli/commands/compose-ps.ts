@@ -115,12 +115,15 @@ export const config: ComposeCommand = {
   usage: '[OPTIONS] [SERVICE...]',
   summary: 'Parse, resolve and render compose file in canonical format',
   flags: [
+    { name: 'format', type: 'string', help: 'Format the output. Values: [yaml | json]', def: '"yaml"' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Only validate the configuration, don\'t print anything' },
     { name: 'services', type: 'bool', help: 'Print the service names, one per line.' },
     { name: 'volumes', type: 'bool', help: 'Print the volume names, one per line.' },
   ],
   async run(c, p) {
-    const project = await c.project();
+    const format = p.str('format') ?? 'yaml';
+    if (format !== 'yaml' && format !== 'json') throw new CliError(`unsupported format ${JSON.stringify(format)}`, 1);
+    const project = await c.project({ services: p.args });
     if (p.bool('quiet')) return;
     if (p.bool('services')) {
       process.stdout.write(Object.keys(project.services).map((n) => `${n}\n`).join(''));
@@ -134,6 +137,6 @@ export const config: ComposeCommand = {
     const services = p.args;
     for (const n of services) if (!project.services[n]) throw new CliError(`no such service: ${n}`, 1);
     const shown = services.length ? { ...project, services: Object.fromEntries(services.map((n) => [n, project.services[n]])) } : project;
-    process.stdout.write(renderConfig(shown));
+    process.stdout.write(renderConfig(shown, { format }));
   },
 };

@@ -41,7 +41,7 @@ export const up: ComposeCommand = {
   summary: 'Create and start containers',
   flags: [...upFlags],
   async run(c, p) {
-    const project = await c.project();
+    const project = await c.project({ services: p.args });
     const ops = c.ops({ quietPull: p.bool('quiet-pull') });
     const o = upOptions(c, p, p.args);
     const noStart = p.bool('no-start');
@@ -74,7 +74,7 @@ export const create: ComposeCommand = {
   summary: 'Creates containers for a service',
   flags: upFlags.filter((f) => ['build', 'force-recreate', 'no-build', 'no-recreate', 'pull', 'quiet-pull', 'remove-orphans'].includes(f.name)),
   async run(c, p) {
-    const project = await c.project();
+    const project = await c.project({ services: p.args });
     await upOp(c.ops({ quietPull: p.bool('quiet-pull') }), project, { ...upOptions(c, p, p.args), start: false });
   },
 };
@@ -102,7 +102,7 @@ export const start: ComposeCommand = {
   summary: 'Start services',
   flags: [],
   async run(c, p) {
-    await startOp(c.ops(), await c.project(), p.args);
+    await startOp(c.ops(), await c.project({ services: p.args }), p.args);
   },
 };
 

@@ -13,7 +13,7 @@ export interface ComposeRun {
   ctx: Context;
   path: string;
   /** the loaded project; `allowNameOnly`: with -p and no compose file here, an empty project of that name (down, ps, logs… as docker compose) */
-  project(o?: { allowNameOnly?: boolean }): Promise<Project>;
+  project(o?: { allowNameOnly?: boolean; services?: string[] }): Promise<Project>;
   ops(o?: { quietPull?: boolean }): OpsContext;
 }
 
@@ -95,7 +95,7 @@ export const compose: Command = {
     const run: ComposeRun = {
       ctx,
       path,
-      project: (o = {}) => (loaded ??= loadFor(g, o.allowNameOnly ?? false)),
+      project: (o = {}) => (loaded ??= loadFor(g, o.allowNameOnly ?? false, o.services ?? [])),
       ops: (o = {}) => composeOpsContext(ctx.api(), o),
     };
     try {
@@ -108,7 +108,7 @@ export const compose: Command = {
   },
 };
 
-async function loadFor(g: Parsed, allowNameOnly: boolean): Promise<Project> {
+async function loadFor(g: Parsed, allowNameOnly: boolean, services: string[]): Promise<Project> {
   const projectName = g.str('project-name');
   const files = g.list('file');
   const dir = g.str('project-directory');
@@ -125,6 +125,9 @@ async function loadFor(g: Parsed, allowNameOnly: boolean): Promise<Project> {
     profiles: g.list('profile').length ? g.list('profile') : undefined,
     env: process.env,
     cwd: process.cwd(),
+    services: services.length ? services : undefined,
+    // docker compose's warnings (logrus' text form)
+    warn: (message) => process.stderr.write(`WARN[0000] ${message}\n`),
   });
 }
 
