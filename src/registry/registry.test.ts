@@ -2,9 +2,11 @@
 // digest checks, manifests and their references, listings, referrers, mounts and deletes.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { startRegistry, type RunningRegistry } from './index.ts';
 
@@ -158,6 +160,28 @@ describe('registry: blobs', () => {
     });
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await call('/v2/')).status, 200);
+  });
+
+  it('serves big blobs to several clients at once, slow ones too, every byte right (read buffers are reused)', async () => {
+    await manyDownloads(reg.url, {});
+  });
+
+  it('the same over TLS', async () => {
+    const dir = mkdtempSync('/tmp/skiff-registry-tls-');
+    try {
+      const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${dir}/key.pem`,
+        '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const tlsReg = await startRegistry({ root: `${dir}/root`, addr: '127.0.0.1:0', tlsCert: `${dir}/cert.pem`, tlsKey: `${dir}/key.pem` });
+      try {
+        assert.match(tlsReg.url, /^https:/);
+        await manyDownloads(tlsReg.url, { ca: readFileSync(`${dir}/cert.pem`) });
+      } finally {
+        await tlsReg.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('mounts a blob from another repository the caller can read', async () => {
@@ -328,3 +352,42 @@ describe('registry: load', () => {
     }
   });
 });
+
+/** pushes 3 blobs of ~6 MiB, then downloads them all at once, fast and slow readers and a range: all exact */
+async function manyDownloads(base: string, tls: { ca?: Buffer }): Promise<void> {
+  const get = (path: string, init: { method?: string; body?: Buffer; range?: string; slow?: boolean } = {}) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const headers: Record<string, string | number> = init.range ? { Range: init.range } : {};
+      if (init.body) headers['Content-Length'] = init.body.length;
+      const req = (base.startsWith('https:') ? httpsRequest : request)(base + path, { method: init.method ?? 'GET', headers, ...tls }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          parts.push(c);
+          if (!init.slow) return;
+          // a reader that takes its time keeps the server's writes queued (backpressure) while others go on
+          res.pause();
+          setTimeout(() => res.resume(), 1);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  const blobs = [1, 2, 3].map((seed) => {
+    const b = Buffer.alloc((6 << 20) + seed * 1000);
+    for (let i = 0; i + 4 <= b.length; i += 4) b.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
+    return b;
+  });
+  const digests = blobs.map((b) => sha(b));
+  for (const [i, b] of blobs.entries()) assert.equal((await get(`/v2/many/blobs/blobs/uploads/?digest=${digests[i]}`, { method: 'POST', body: b })).status, 201);
+  const url = (d: string) => `/v2/many/blobs/blobs/${d}`;
+  const got = await Promise.all([
+    ...digests.map((d) => get(url(d))),
+    ...digests.map((d) => get(url(d), { slow: true })),
+    get(url(digests[1]), { slow: true, range: 'bytes=1048000-3000000' }),
+    ...digests.map((d) => get(url(d))),
+  ]);
+  const want = [...blobs, ...blobs, blobs[1].subarray(1048000, 3000001), ...blobs];
+  got.forEach((g, i) => assert.ok(g.body.equals(want[i]), `download ${i}: status ${g.status}, ${g.body.length} bytes, not the ${want[i].length} stored`));
+}
