@@ -30,8 +30,12 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** while bytes stream in, every this many are flushed to disk behind the writes, so the final fsync is short */
-const FLUSH_EVERY = 16 << 20;
+/**
+ * while bytes stream in, every this many are flushed to disk behind the writes (one flush at a time, so a
+ * slow disk flushes less often), so the final fsync is short: the sum of a 110 MB skopeo push's blob PUTs
+ * 40-90 ms with 16 MiB, 15-40 ms with 2 MiB
+ */
+const FLUSH_EVERY = 2 << 20;
 
 /** Append a stream to an open file while hashing it; the count of bytes written. */
 export async function appendHashed(fh: FileHandle, source: AsyncIterable<Buffer>, hashes: Hash[], limit?: number): Promise<number> {

@@ -3,7 +3,7 @@
 // costs no second read. After a restart (or a chunk cut mid-way) the hash is rebuilt from the file.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../lib/errors.ts';
 import { appendHashed, checkContent, commitBlobFile, linkLayer } from './blobs.ts';
@@ -17,6 +17,11 @@ interface LiveUpload {
   offset: number;
   /** a PATCH or PUT is writing: a second one at the same time is refused */
   busy: boolean;
+  /**
+   * the datasync started when the last append ended (its reply does not wait for it): the closing PUT
+   * awaits it instead of syncing again; `at` is the size it covers, `ok` whether the bytes reached the disk
+   */
+  synced?: { at: number; ok: Promise<boolean> };
 }
 
 export interface Uploads {
@@ -33,8 +38,7 @@ export async function startUpload(u: Uploads, name: RepoName): Promise<string> {
   const id = randomUUID();
   const dir = u.layout.upload(id);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'info.json'), JSON.stringify({ name, startedAt: new Date().toISOString() }));
-  await writeFile(join(dir, 'data'), '');
+  await Promise.all([writeFile(join(dir, 'info.json'), JSON.stringify({ name, startedAt: new Date().toISOString() })), writeFile(join(dir, 'data'), '')]);
   u.live.set(id, { hash: createHash('sha256'), offset: 0, busy: false });
   return id;
 }
@@ -82,6 +86,7 @@ export async function appendUpload(u: Uploads, name: RepoName, id: string, body:
     if (range && range.start !== live.offset) {
       throw registryError('RANGE_INVALID', `chunk starts at ${range.start} but the upload has ${live.offset} bytes`, { headers: rangeHeader(live.offset) });
     }
+    live.synced = undefined;
     const fh = await open(dataPath(u, id), 'a');
     const before = live.offset;
     try {
@@ -98,7 +103,7 @@ export async function appendUpload(u: Uploads, name: RepoName, id: string, body:
       live.offset = (await stat(dataPath(u, id))).size;
       throw err;
     }
-    await fh.close();
+    live.synced = { at: live.offset, ok: syncBehind(fh) };
     return live.offset;
   } finally {
     live.busy = false;
@@ -109,8 +114,10 @@ export const rangeHeader = (size: number): Record<string, string> => ({ Range: `
 
 /** Finish: verify the whole content against `expected`, move it into blobs/, link it to the repository. */
 export async function finishUpload(u: Uploads, name: RepoName, id: string, expected: Digest, body?: AsyncIterable<Buffer>, range?: AppendRange): Promise<number> {
-  const size = body ? await appendUpload(u, name, id, body, range) : await uploadSize(u, name, id);
+  if (body) await appendUpload(u, name, id, body, range);
+  else await checkUpload(u, name, id);
   const live = await liveState(u, id);
+  const size = live.offset; // the file's size: kept by every append, measured again after a failed one
   if (live.busy) throw registryError('RANGE_INVALID', 'another request is writing this upload', { headers: rangeHeader(live.offset) });
   live.busy = true;
   try {
@@ -122,15 +129,16 @@ export async function finishUpload(u: Uploads, name: RepoName, id: string, expec
       await cancelUpload(u, name, id); // as distribution does: a wrong digest ends the upload
       throw err;
     }
-    const fh = await open(file, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+    if (!(live.synced?.at === size && (await live.synced.ok))) {
+      const fh = await open(file, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
     await commitBlobFile(u.layout, file, expected);
-    await linkLayer(u.layout, name, expected);
-    await rm(u.layout.upload(id), { recursive: true, force: true });
+    await Promise.all([linkLayer(u.layout, name, expected), rm(u.layout.upload(id), { recursive: true, force: true })]);
     u.live.delete(id);
     return size;
   } finally {
@@ -142,6 +150,18 @@ export async function cancelUpload(u: Uploads, name: RepoName, id: string): Prom
   await checkUpload(u, name, id);
   u.live.delete(id);
   await rm(u.layout.upload(id), { recursive: true, force: true });
+}
+
+/**
+ * Sync the appended bytes, then close, behind the reply: the client's PUT (skopeo's comes ~1 ms after its
+ * PATCH's reply) finds the sync done or under way. False when it failed: the PUT syncs again and reports it.
+ */
+function syncBehind(fh: FileHandle): Promise<boolean> {
+  return fh
+    .datasync()
+    .then(() => true, () => false)
+    .finally(() => fh.close())
+    .catch(() => false); // the close failed: the bytes' state is unknown, so the PUT syncs again
 }
 
 async function hashFile(path: string, algorithm: string): Promise<string> {
