@@ -15,7 +15,8 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 
 await build({
   ...common,
-  entryPoints: { daemon: 'src/engine/daemon.ts' },
+  // the layer unpack's worker thread (src/engine/snapshots/unpack.ts starts it from beside daemon.mjs)
+  entryPoints: { daemon: 'src/engine/daemon.ts', 'unpack-worker': 'src/engine/snapshots/unpack-worker.ts' },
   outdir: 'dist',
   format: 'esm',
   outExtension: { '.js': '.mjs' },

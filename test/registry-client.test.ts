@@ -28,6 +28,9 @@ after(async () => {
 afterEach((t) => d?.reportFailure(t));
 
 const blobExists = (diffId: string) => existsSync(join(d.root, 'content/blobs/sha256', diffId.slice(7)));
+// a pulled layer is stored as its compressed blob: what is here of it is its unpacked dir
+const layerUnpacked = (diffId: string) => existsSync(join(d.root, 'snapshots/layers', diffId.slice(7)));
+const blobNames = () => readdirSync(join(d.root, 'content/blobs/sha256')).sort();
 
 test('skiff push, rmi, pull by tag and by digest, run; a second push skips, another repository mounts', async () => {
   const repo = `${reg.addr}/${uniqueName('bb')}`;
@@ -129,9 +132,11 @@ test('a push cut midway is retried; a cut connection mid-pull is resumed; a regi
     const resumed = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 120_000 });
     ok(resumed);
     assert.equal(relay.cuts, cuts + 1, 'the connection was cut once');
-    assert.equal(blobExists(diffId), true);
+    assert.equal(layerUnpacked(diffId), true);
     ok(await d.skiff(['run', '--rm', `${repo}:1`, 'sh', '-c', 'test $(wc -c < /noise) = 25165824 && echo whole']));
     ok(await d.skiff(['rmi', `${repo}:1`]));
+    assert.equal(layerUnpacked(diffId), false);
+    const blobsBefore = blobNames();
 
     relay.cutAfter(8 << 20, true);
     const failed = await d.skiff(['pull', `${repo}:1`], { timeoutMs: 120_000 });
@@ -139,7 +144,8 @@ test('a push cut midway is retried; a cut connection mid-pull is resumed; a regi
     assert.match(failed.stderr, new RegExp(`the registry ${relay.addr} went away while sending sha256:[0-9a-f]{64} \\(\\d+ of \\d+ bytes received\\)`));
     const images = await d.skiff(['images', '--format', '{{.Repository}}']);
     assert.doesNotMatch(images.stdout, new RegExp(name));
-    assert.equal(blobExists(diffId), false, 'no half-imported layer');
+    assert.equal(layerUnpacked(diffId), false, 'no half-unpacked layer');
+    assert.deepEqual(blobNames(), blobsBefore, 'no blob of the failed pull');
     assert.deepEqual(readdirSync(join(d.root, 'content/ingest')), []);
   } finally {
     await relay.close();

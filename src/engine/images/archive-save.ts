@@ -13,7 +13,8 @@ import { errnoCode, invalidArgument, notFound } from '../../lib/errors.ts';
 import { shortId } from '../../lib/ids.ts';
 import type { ContentStore } from './content.ts';
 import { digestOf } from './content.ts';
-import type { Image, ImageIndex } from './store.ts';
+import type { Descriptor, Image, ImageIndex } from './store.ts';
+import { diffSize, isPlainLayer, layerTar } from './layers.ts';
 import { parseReference, familiarName, familiarString, fullName, tagKey } from './reference.ts';
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, OCI_LAYOUT, localManifest } from './archive-format.ts';
 import type { ManifestItem, OciDescriptor, OciIndex } from './archive-format.ts';
@@ -77,6 +78,8 @@ interface Blob {
   size: number;
   /** small blobs (manifests) are made here; the rest stream from the content store */
   data?: Buffer;
+  /** a layer kept compressed (pulled): its plain tar is what the archive holds */
+  layer?: Descriptor;
   mtime: Date;
 }
 
@@ -102,11 +105,13 @@ export async function saveArchive(d: SaveDeps, selected: Selected[]): Promise<Re
     const mtime = new Date(img.config.created ?? 0);
     const diffIds = img.config.rootfs.diff_ids;
     const sizes: number[] = [];
-    for (const diffId of diffIds) {
-      const size = blobs.get(diffId)?.size ?? (await blobSize(d.content, diffId, `layer of image ${shortId(img.id)}:`));
+    for (const [i, diffId] of diffIds.entries()) {
+      const stored = img.manifest.layers.length === diffIds.length && !isPlainLayer(img.manifest.layers[i], diffId) ? img.manifest.layers[i] : undefined;
+      if (stored && !blobs.has(diffId)) await blobSize(d.content, stored.digest, `layer of image ${shortId(img.id)}:`);
+      const size = blobs.get(diffId)?.size ?? (stored ? diffSize(stored) : await blobSize(d.content, diffId, `layer of image ${shortId(img.id)}:`));
       sizes.push(size);
       if (!blobs.has(diffId)) {
-        const b = { digest: diffId, size, mtime };
+        const b = { digest: diffId, size, mtime, layer: stored };
         blobs.set(diffId, b);
         layers.push(b);
       }
@@ -166,6 +171,8 @@ function packArchive(content: ContentStore, meta: Array<[string, string]>, blobs
     for (const b of blobs) {
       const h: Headers = { name: `blobs/sha256/${b.digest.slice(7)}`, mode: 0o644, mtime: b.mtime, type: 'file', size: b.size, ...owner };
       if (b.data) await entry(h, b.data);
+      // the tar entry's size was named before its bytes: a plain tar of another length fails the save
+      else if (b.layer) await pipeline(await layerTar(content, b.layer, b.digest), pack.entry(h));
       // 1 MiB reads: a 100 MB layer in 100 chunks instead of 1,600 (each a trip through tar, HTTP and the socket)
       else await pipeline(createReadStream(content.blobPath(b.digest), { highWaterMark: 1 << 20 }), pack.entry(h));
     }

@@ -3,17 +3,18 @@
 // decompressed (gzip, zstd or plain) into the content store, where its name must be the diff id the config
 // lists (layers are stored uncompressed), and is unpacked. Only when everything is in is the image written
 // to the index, with its tag and repo digest: a failed pull leaves no image and removes what it brought.
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Digest, ImageConfig, ImageRecord, PullOptions } from '../types.ts';
 import { invalidArgument, isKind, notFound, unavailable, SkiffError } from '../../lib/errors.ts';
 import { dockerArch } from '../../lib/platform.ts';
 import { plainTar } from '../../lib/tar.ts';
-import { openSession, getManifest, readBlob, isIndex, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, DOCKER_FOREIGN_LAYER, type RegistrySession } from '../../lib/distribution/index.ts';
+import { openSession, getManifest, readBlob, isIndex, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_FOREIGN_LAYER, layerCompression, type RegistrySession } from '../../lib/distribution/index.ts';
 import { readBody } from '../../lib/distribution/http.ts';
 import { parseReference, familiarString, tagKey, digestKey, type ImageRef } from './reference.ts';
 import { deepFreeze, type Descriptor, type Manifest } from './store.ts';
 import { remember } from './transfer-meta.ts';
+import { DIFF_SIZE, diffSize, layerBlobs, usedDiffIds } from './layers.ts';
 import { byteReporter, eachLimited, shortDigest, type ProgressFn } from './transfer-progress.ts';
 import type { TransferDeps } from './transfer-deps.ts';
 
@@ -43,26 +44,24 @@ export async function pullImage(d: TransferDeps, ref: string, o: PullOptions, pr
   const configDigest = manifest.config.digest as Digest;
   const before = d.index.refs.get(tag ? tagKey(want) : digestKey(want));
 
-  const brought: Digest[] = [];
+  const brought: Brought[] = [];
   try {
-    await fetchLayers(d, s, r, layers, config.rootfs.diff_ids, brought, progress);
+    const stored = await fetchLayers(d, s, r, layers, config.rootfs.diff_ids, brought, progress);
     await d.serialized(async () => {
-      const sizes: number[] = [];
-      for (const diffId of config.rootfs.diff_ids) {
-        if (!(await d.content.has(diffId))) throw unavailable('a layer was removed by a concurrent image removal: pull again');
-        sizes.push((await stat(d.content.blobPath(diffId))).size);
+      for (const l of stored) {
+        if (!(await d.content.has(l.digest))) throw unavailable('a layer was removed by a concurrent image removal: pull again');
       }
       const cfg = await d.content.write(configBytes, configDigest);
       const local: Manifest = {
         schemaVersion: 2,
         mediaType: OCI_MANIFEST,
         config: { mediaType: OCI_CONFIG, digest: configDigest, size: cfg.size },
-        layers: config.rootfs.diff_ids.map((diffId, i) => ({ mediaType: OCI_LAYER, digest: diffId, size: sizes[i] })),
+        layers: stored,
       };
       const m = await d.content.write(Buffer.from(JSON.stringify(local)));
       const old = d.index.images.get(configDigest);
       // an image that is here already (built, loaded or pulled) keeps its own manifest and parent
-      if (!old) d.index.images.set(configDigest, { id: configDigest, manifestDigest: m.digest, manifest: local, config: deepFreeze(config), size: sizes.reduce((a, b) => a + b, 0) });
+      if (!old) d.index.images.set(configDigest, { id: configDigest, manifestDigest: m.digest, manifest: local, config: deepFreeze(config), size: stored.reduce((a, l) => a + diffSize(l), 0) });
       if (tag) d.index.refs.set(tagKey(want), configDigest);
       d.index.refs.set(digestKey({ ...r, digest: manifestDigest }), configDigest);
       await d.index.save();
@@ -118,52 +117,97 @@ function parseConfig(bytes: Buffer, r: ImageRef): ImageConfig {
   }
 }
 
-async function fetchLayers(d: TransferDeps, s: RegistrySession, r: ImageRef, layers: Descriptor[], diffIds: Digest[], brought: Digest[], progress: ProgressFn): Promise<void> {
+/** what a pull stored or unpacked: taken away again when it fails */
+interface Brought {
+  blob?: Digest;
+  diffId?: Digest;
+}
+
+/**
+ * Each layer not here yet: its blob stored as pulled (compressed) while it is unpacked on a worker thread,
+ * which checks the plain tar's digest against the diff id. Resolves with the local manifest's layers.
+ */
+async function fetchLayers(d: TransferDeps, s: RegistrySession, r: ImageRef, layers: Descriptor[], diffIds: Digest[], brought: Brought[], progress: ProgressFn): Promise<Descriptor[]> {
+  const here = layerBlobs(d.index.images.values());
+  const stored: Descriptor[] = new Array(layers.length);
   const todo: number[] = [];
   for (let i = 0; i < layers.length; i++) {
     const id = shortDigest(layers[i].digest);
-    if (await d.content.has(diffIds[i])) progress({ status: 'Already exists', id });
-    else {
+    const have = here.get(diffIds[i]);
+    if (have && (await d.content.has(have.digest))) {
+      stored[i] = have;
+      progress({ status: 'Already exists', id });
+    } else {
       progress({ status: 'Pulling fs layer', id });
       todo.push(i);
     }
   }
   for (const i of todo.slice(3)) progress({ status: 'Waiting', id: shortDigest(layers[i].digest) });
   await eachLimited(todo, 3, async (i) => {
-    const layer = layers[i];
-    const diffId = diffIds[i];
-    const id = shortDigest(layer.digest);
-    const onBytes = byteReporter(progress, id, 'Downloading', layer.size);
-    const tar = await plainTar(readBlob(s, r.path, layer.digest, { size: layer.size, onBytes }));
-    // stored and unpacked from the same pass: the unpack is the slow half, it need not wait for the store
-    const [toStore, toUnpack] = tee(tar);
-    let opened = false;
-    const unpacking = d.unpackLayer(diffId, () => {
-      opened = true;
-      brought.push(diffId); // an unpack of unverified bytes: undone if the pull fails
-      return toUnpack;
-    }).then(() => {
-      if (!opened) toUnpack.resume(); // unpacked already: nothing to read
-    }, (err: unknown) => {
-      tar.destroy(err as Error);
-      throw err;
-    });
-    const storing = d.content.write(toStore, diffId).then((written) => {
-      if (written.created) brought.push(diffId);
-      progress({ status: 'Verifying Checksum', id });
-      progress({ status: 'Download complete', id });
-      progress({ status: 'Extracting', id, progressDetail: { current: written.size, total: written.size } });
-    }, (err: unknown) => {
-      tar.destroy(err as Error);
-      if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffId}`, err);
-      throw err;
-    });
-    const [stored, unpacked] = await Promise.allSettled([storing, unpacking]);
-    if (stored.status === 'rejected') throw stored.reason;
-    if (unpacked.status === 'rejected') throw unpacked.reason;
-    progress({ status: 'Pull complete', id });
-    await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: layer.digest, mediaType: layer.mediaType, size: layer.size });
+    stored[i] = await fetchLayer(d, s, r, layers[i], diffIds[i], brought, progress);
   });
+  return stored;
+}
+
+async function fetchLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, layer: Descriptor, diffId: Digest, brought: Brought[], progress: ProgressFn): Promise<Descriptor> {
+  const id = shortDigest(layer.digest);
+  const onBytes = byteReporter(progress, id, 'Downloading', layer.size);
+  const blob = readBlob(s, r.path, layer.digest, { size: layer.size, onBytes });
+  // stored and unpacked from the same pass: the unpack is the slow half, it need not wait for the store
+  const [toStore, toUnpack] = tee(blob);
+  let opened = false;
+  let plainBytes = 0;
+  const unpacking = d.unpackLayer(diffId, () => {
+    opened = true;
+    brought.push({ diffId }); // an unpack of unverified bytes: undone if the pull fails
+    return toUnpack;
+  }, { verify: true, unpacked: (n) => (plainBytes = n) }).then(async () => {
+    // unpacked already (another image's layer): the bytes' diff id is checked here instead
+    if (!opened) plainBytes = await plainDigest(toUnpack, diffId);
+  }, (err: unknown) => {
+    blob.destroy(err as Error);
+    throw err;
+  });
+  const storing = d.content.write(toStore, layer.digest as Digest, { verified: true }).then((written) => {
+    if (written.created) brought.push({ blob: written.digest });
+    progress({ status: 'Verifying Checksum', id });
+    progress({ status: 'Download complete', id });
+  }, (err: unknown) => {
+    blob.destroy(err as Error);
+    throw err;
+  });
+  const [st, un] = await Promise.allSettled([storing, unpacking]);
+  if (st.status === 'rejected') throw st.reason;
+  if (un.status === 'rejected') {
+    const err = un.reason as unknown;
+    if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffId}`, err);
+    throw err;
+  }
+  const size = plainBytes;
+  progress({ status: 'Extracting', id, progressDetail: { current: size, total: size } });
+  progress({ status: 'Pull complete', id });
+  await remember(d.metaDir, diffId, { registry: r.domain, repo: r.path, digest: layer.digest, mediaType: layer.mediaType, size: layer.size });
+  if (layer.digest === diffId) return { mediaType: OCI_LAYER, digest: diffId, size: layer.size };
+  return { mediaType: localMediaType(layer.mediaType), digest: layer.digest as Digest, size: layer.size, annotations: { [DIFF_SIZE]: String(size) } };
+}
+
+/** the plain tar's length, after checking its digest (a layer that was unpacked already) */
+async function plainDigest(source: Readable, diffId: Digest): Promise<number> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const c of await plainTar(source)) {
+    hash.update(c as Buffer);
+    bytes += (c as Buffer).length;
+  }
+  const got = `sha256:${hash.digest('hex')}`;
+  if (got !== diffId) throw invalidArgument(`digest mismatch: expected ${diffId}, got ${got}`);
+  return bytes;
+}
+
+/** the registry's layer type as an OCI manifest names it (docker's gzip type is the same format) */
+function localMediaType(mediaType: string): string {
+  const c = layerCompression(mediaType);
+  return c === 'gzip' ? OCI_LAYER_GZIP : c === 'zstd' ? OCI_LAYER_ZSTD : mediaType;
 }
 
 /** Two readers of one stream, each getting every chunk; the source waits for the slower one. */
@@ -190,17 +234,22 @@ function tee(source: Readable): [PassThrough, PassThrough] {
     a.destroy(err);
     b.destroy(err);
   });
+  // a reader sees the error through its own iteration; a reader not started yet (the unpack waits for its
+  // temp dir, the store for its file) must not turn it into an unhandled 'error' that stops the daemon
+  const seen = () => {};
+  a.on('error', seen);
+  b.on('error', seen);
   return [a, b];
 }
 
-/** a failed pull takes away the layers it brought (stored or unpacked) that no image uses */
-async function dropBrought(d: TransferDeps, brought: Digest[]): Promise<void> {
+/** a failed pull takes away the blobs and unpacked layers it brought that no image uses */
+async function dropBrought(d: TransferDeps, brought: Brought[]): Promise<void> {
   await d.serialized(async () => {
     const used = d.usedBlobs();
-    for (const diffId of new Set(brought)) {
-      if (used.has(diffId)) continue;
-      await d.content.remove(diffId);
-      await d.dropLayer(diffId);
+    const diffs = usedDiffIds(d.index.images.values());
+    for (const b of brought) {
+      if (b.blob && !used.has(b.blob)) await d.content.remove(b.blob);
+      if (b.diffId && !diffs.has(b.diffId) && !used.has(b.diffId)) await d.dropLayer(b.diffId);
     }
   });
 }

@@ -1,22 +1,25 @@
 // `docker push`: each layer goes up unless the registry has it (HEAD by the digest it was last seen with
 // there) or can link it from another repository of the same registry (cross-repo mount); then the config
-// and an OCI manifest under the tag. Layers are stored uncompressed here: by default they are gzip-
-// compressed on the fly (level 1; igzip when installed) while they stream up, so the digest is known only at their end (a
-// streamed PATCH, then PUT ?digest=); `pushCompression: 'none'` sends them as stored (resumable chunks).
+// and an OCI manifest under the tag. A blob stored as the push wants it goes up as it is, in resumable
+// chunks: a pulled layer (kept compressed, layers.ts) with the default gzip, a built one (a plain tar) with
+// `pushCompression: 'none'`. Otherwise the plain tar is compressed on the fly (gzip level 1, igzip when
+// installed; or zstd) while it streams up, so the digest is known only at its end (a streamed PATCH, then
+// PUT ?digest=).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { createZstdCompress, constants as zlib } from 'node:zlib';
 import type { Digest, PushOptions, PushResult } from '../types.ts';
 import { invalidArgument, notFound } from '../../lib/errors.ts';
 import { gzipStage } from '../../lib/program-stage.ts';
-import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, isTransient, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, type RegistrySession } from '../../lib/distribution/index.ts';
+import { openSession, headBlob, startUpload, uploadBlob, uploadStream, putManifest, isTransient, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, layerCompression, type RegistrySession } from '../../lib/distribution/index.ts';
 import { parseReference, familiarName, fullName, digestKey, type ImageRef } from './reference.ts';
 import type { Descriptor, Image } from './store.ts';
 import { remember, sightings, type BlobSighting } from './transfer-meta.ts';
 import { byteReporter, eachLimited, shortDigest, type ProgressFn } from './transfer-progress.ts';
 import type { TransferDeps } from './transfer-deps.ts';
+import { diffSize, isPlainLayer, layerTar } from './layers.ts';
 
 /** Push `ref` (NAME[:TAG]; a NAME alone pushes every tag of that repository, as the API's empty tag does). */
 export async function pushImage(d: TransferDeps, ref: string, o: PushOptions, progress: ProgressFn, allTags = false): Promise<PushResult[]> {
@@ -47,8 +50,10 @@ async function pushTag(d: TransferDeps, r: ImageRef & { tag: string }, img: Imag
   for (const i of order) progress({ status: 'Preparing', id: shortDigest(diffIds[i]) });
   for (const i of order.slice(5)) progress({ status: 'Waiting', id: shortDigest(diffIds[i]) });
   const descriptors: Descriptor[] = new Array(diffIds.length);
+  const stored = img.manifest.layers.length === diffIds.length ? img.manifest.layers : null;
   await eachLimited(order, 5, async (i) => {
-    descriptors[i] = await pushLayer(d, s, r, diffIds[i], seen[i], progress);
+    const blob = stored?.[i] ?? { mediaType: OCI_LAYER, digest: diffIds[i], size: 0 };
+    descriptors[i] = await pushLayer(d, s, r, diffIds[i], blob, seen[i], progress);
   });
   const configPath = d.content.blobPath(img.id);
   const configSize = (await stat(configPath)).size;
@@ -69,12 +74,15 @@ async function pushTag(d: TransferDeps, r: ImageRef & { tag: string }, img: Imag
   return { digest, size: bytes.length, tag: r.tag };
 }
 
-async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffId: Digest, seen: BlobSighting[], progress: ProgressFn): Promise<Descriptor> {
+async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffId: Digest, blob: Descriptor, seen: BlobSighting[], progress: ProgressFn): Promise<Descriptor> {
   const id = shortDigest(diffId);
   const here = seen.filter((x) => x.registry === r.domain);
   const plain = d.registries.pushCompression === 'none';
-  // the registry may have it already: as this repository's blob, or in another one to mount from
-  const candidates = plain ? [{ registry: r.domain, repo: r.path, digest: diffId, mediaType: OCI_LAYER, size: 0 }, ...here.filter((x) => x.digest === diffId)] : here;
+  const asStored = sendsAsStored(d, blob, diffId);
+  // the registry may have it already: as this repository's blob (the one we would send), or in another one to mount from
+  const own = plain ? { digest: diffId, mediaType: OCI_LAYER, size: diffSize(blob) } : asStored ? { digest: blob.digest, mediaType: pushedMediaType(blob.mediaType), size: blob.size } : null;
+  const mine = own ? [{ registry: r.domain, repo: r.path, ...own }] : [];
+  const candidates = [...mine, ...here.filter((x) => (plain ? x.digest === diffId : x.digest !== own?.digest))];
   for (const c of candidates) {
     const size = await headBlob(s, r.path, c.digest);
     if (size !== null) {
@@ -90,13 +98,14 @@ async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffI
       return { mediaType: c.mediaType, digest: c.digest as Digest, size: c.size };
     }
   }
-  const path = d.content.blobPath(diffId);
-  const size = (await stat(path)).size;
+  const path = d.content.blobPath(blob.digest);
+  await stat(path); // a missing blob fails here, before any upload starts
+  const size = asStored ? blob.size : diffSize(blob);
   let desc: Descriptor;
   // a cut connection starts the layer's upload again (docker: `Retrying in N seconds`), at most 3 times
   for (let attempt = 1; ; attempt++) {
     try {
-      desc = await uploadLayer(d, s, r, path, size, byteReporter(progress, id, 'Pushing', size), diffId);
+      desc = await uploadLayer(d, s, r, blob, diffId, asStored, byteReporter(progress, id, 'Pushing', size));
       break;
     } catch (err) {
       if (s.signal?.aborted || !isTransient(err) || attempt >= 4) throw err;
@@ -109,18 +118,36 @@ async function pushLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, diffI
   return desc;
 }
 
-/** One upload of a layer: as stored (resumable chunks) or compressed on the fly (one streamed PATCH). */
-async function uploadLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, path: string, size: number, onBytes: (n: number) => void, diffId: Digest): Promise<Descriptor> {
+/** the stored blob goes up as it is: compressed as the push wants it (a pulled layer), or plain when that is wanted */
+function sendsAsStored(d: TransferDeps, blob: Descriptor, diffId: Digest): boolean {
+  const want = d.registries.pushCompression ?? 'gzip';
+  if (isPlainLayer(blob, diffId)) return want === 'none';
+  return layerCompression(blob.mediaType) === want;
+}
+
+/** the media type an OCI manifest gives the blob (docker's gzip layer type is the same format) */
+function pushedMediaType(mediaType: string): string {
+  const c = layerCompression(mediaType);
+  return c === 'gzip' ? OCI_LAYER_GZIP : c === 'zstd' ? OCI_LAYER_ZSTD : c === 'none' ? OCI_LAYER : mediaType;
+}
+
+/**
+ * One upload of a layer: its blob as stored (resumable chunks, digest known), or its plain tar compressed
+ * on the fly (one streamed PATCH; the digest is known at the end).
+ */
+async function uploadLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, blob: Descriptor, diffId: Digest, asStored: boolean, onBytes: (n: number) => void): Promise<Descriptor> {
   const up = await startUpload(s, r.path);
   if (up.mounted) throw new Error('unreachable: an upload without mount was answered as mounted');
-  if (d.registries.pushCompression === 'none') {
-    await uploadBlob(s, r.path, { digest: diffId, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
-    return { mediaType: OCI_LAYER, digest: diffId, size };
+  const path = d.content.blobPath(blob.digest);
+  if (asStored) {
+    const size = isPlainLayer(blob, diffId) ? (await stat(path)).size : blob.size;
+    await uploadBlob(s, r.path, { digest: blob.digest, size, open: (a, b) => createReadStream(path, { start: a, end: b - 1 }), onBytes }, up.location);
+    return { mediaType: isPlainLayer(blob, diffId) ? OCI_LAYER : pushedMediaType(blob.mediaType), digest: blob.digest, size };
   }
-  const src = createReadStream(path, { highWaterMark: 256 << 10 });
-  src.on('data', (c) => onBytes(c.length));
-  const zstd = d.registries.pushCompression === 'zstd';
-  const packer = (zstd ? createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: 1 } }) : gzipStage(1)) as Duplex;
+  const src = await layerTar(d.content, blob, diffId);
+  src.on('data', (c: Buffer) => onBytes(c.length));
+  const want = d.registries.pushCompression ?? 'gzip';
+  const packer = (want === 'zstd' ? createZstdCompress({ params: { [zlib.ZSTD_c_compressionLevel]: 1 } }) : want === 'none' ? new PassThrough() : gzipStage(1)) as Duplex;
   src.on('error', (err) => packer.destroy(err));
   let sent;
   try {
@@ -129,6 +156,5 @@ async function uploadLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, pat
     packer.destroy(); // a failed upload leaves no compressor (igzip: a process) waiting on its output
     src.destroy();
   }
-  return { mediaType: zstd ? OCI_LAYER_ZSTD : OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
+  return { mediaType: want === 'zstd' ? OCI_LAYER_ZSTD : want === 'none' ? OCI_LAYER : OCI_LAYER_GZIP, digest: sent.digest as Digest, size: sent.size };
 }
-

@@ -12,7 +12,7 @@ import type { Digest, EventSink, ImageConfig, ImageRecord, ImageService, ImportO
 import { SkiffError, conflict, invalidArgument, notFound, unavailable } from '../../lib/errors.ts';
 import { packTar, plainTar } from '../../lib/tar.ts';
 import { createSnapshotter } from '../snapshots/index.ts';
-import type { OverlaySnapshotter } from '../snapshots/index.ts';
+import type { OverlaySnapshotter, UnpackOptions } from '../snapshots/index.ts';
 import { createContentStore, isDigest } from './content.ts';
 import type { ContentStore } from './content.ts';
 import { applyChanges } from './changes.ts';
@@ -275,7 +275,8 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
         // unpacked on import; again from the blob after a crash or a manual clean-up
         const blob = img.manifest.layers[i]?.digest;
         if (!blob || !isDigest(blob)) throw notFound(`layer ${i} of image ${shortId(id)} is missing`);
-        await snapshots.unpackLayer(diffId, () => content.read(blob));
+        // a pulled layer's blob is compressed: its plain tar is checked against the diff id on the way
+        await snapshots.unpackLayer(diffId, () => content.read(blob), { verify: blob !== diffId });
         unpacked.add(diffId);
       }
       paths.push(snapshots.layerPath(diffId));
@@ -344,8 +345,8 @@ export async function createImageService(opts: { root: string; snapshotter?: Ove
   };
 
   function transferDeps(): TransferDeps {
-    const unpackLayer = async (diffId: Digest, open: () => Readable) => {
-      await snapshots.unpackLayer(diffId, open);
+    const unpackLayer = async (diffId: Digest, open: () => Readable, o?: UnpackOptions) => {
+      await snapshots.unpackLayer(diffId, open, o);
       unpacked.add(diffId);
     };
     const dropLayer = async (diffId: Digest) => {

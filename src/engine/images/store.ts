@@ -9,6 +9,7 @@ import { errnoCode } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 import type { ContentStore } from './content.ts';
 import { familiarKey } from './reference.ts';
+import { diffSize } from './layers.ts';
 
 const log = logger('images');
 
@@ -16,6 +17,7 @@ export interface Descriptor {
   mediaType: string;
   digest: Digest;
   size: number;
+  annotations?: Record<string, string>;
 }
 
 export interface Manifest {
@@ -92,7 +94,7 @@ export async function loadIndex(dir: string, content: ContentStore): Promise<Ima
         config: img.config,
         size: img.size,
         created: img.config.created ?? '1970-01-01T00:00:00Z',
-        layerSizes: img.manifest.layers.map((l) => l.size),
+        layerSizes: img.manifest.layers.map(diffSize),
         ...(img.parent && images.has(img.parent) ? { parent: img.parent } : {}),
       };
       records.set(id, r);

@@ -4,13 +4,14 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../types.ts';
 import type { ContentStore } from './content.ts';
 import type { ImageIndex } from './store.ts';
+import type { UnpackOptions } from '../snapshots/index.ts';
 
 export interface TransferDeps {
   content: ContentStore;
   index: ImageIndex;
   serialized<T>(fn: () => Promise<T>): Promise<T>;
   usedBlobs(): Set<string>;
-  unpackLayer(diffId: Digest, open: () => Readable): Promise<unknown>;
+  unpackLayer(diffId: Digest, open: () => Readable, o?: UnpackOptions): Promise<unknown>;
   /** remove an unpacked layer no image uses (a failed pull's) */
   dropLayer(diffId: Digest): Promise<void>;
   /** the directory of blob sightings (transfer-meta.ts) */

@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, rename, rm, readdir, chmod, access } from 'node:fs/prom
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Snapshotter } from '../types.ts';
-import { extractTar } from '../../lib/tar.ts';
+import { unpackInWorker } from './unpack.ts';
 import { invalidArgument, errnoCode } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 import { isMounted, mountOverlay, unmountPath } from './mounts.ts';
@@ -30,9 +30,16 @@ export interface LayerStore {
   /**
    * Unpack a layer tar (plain or gzip) once: into tmp/, then renamed into place. Concurrent calls for
    * the same layer share one unpack; an existing layer is not unpacked again (`open` is not called).
+   * `verify`: the plain tar's sha256 must be diffId (a pulled layer: its blob is compressed), else the
+   * unpack fails with a digest mismatch and leaves nothing. `unpacked` hears the plain tar's length.
    */
-  unpackLayer(diffId: string, open: () => Readable): Promise<string>;
+  unpackLayer(diffId: string, open: () => Readable, o?: UnpackOptions): Promise<string>;
   removeLayer(diffId: string): Promise<void>;
+}
+
+export interface UnpackOptions {
+  verify?: boolean;
+  unpacked?: (plainBytes: number) => void;
 }
 
 export interface OverlaySnapshotter extends Snapshotter, LayerStore {
@@ -85,13 +92,15 @@ function newSnapshotter(root: string): OverlaySnapshotter {
   };
   const exists = (p: string) => access(p).then(() => true, () => false);
 
-  async function unpack(diffId: string, open: () => Readable): Promise<string> {
+  async function unpack(diffId: string, open: () => Readable, o: UnpackOptions): Promise<string> {
     const dest = layerPath(diffId);
     if (await exists(dest)) return dest;
     await ready;
     const tmp = await mkdtemp(join(tmpDir, `${layerHex(diffId).slice(0, 12)}-`));
     try {
-      await extractTar(open(), tmp, { whiteouts: 'overlay', chown: true });
+      const got = await unpackInWorker(open(), tmp);
+      if (o.verify && got.digest !== diffId) throw invalidArgument(`digest mismatch: expected ${diffId}, got ${got.digest}`);
+      o.unpacked?.(got.bytes);
       await chmod(tmp, 0o755);
       await rename(tmp, dest);
     } catch (err) {
@@ -106,11 +115,11 @@ function newSnapshotter(root: string): OverlaySnapshotter {
   return {
     layerPath,
     hasLayer: (diffId) => exists(layerPath(diffId)),
-    unpackLayer(diffId, open) {
+    unpackLayer(diffId, open, o = {}) {
       const hex = layerHex(diffId);
       let p = unpacking.get(hex);
       if (!p) {
-        p = unpack(diffId, open).finally(() => unpacking.delete(hex));
+        p = unpack(diffId, open, o).finally(() => unpacking.delete(hex));
         unpacking.set(hex, p);
       }
       return p;
