@@ -37,7 +37,8 @@ test('dotenv: multi-line quoted values, CRLF, and line numbers after them', () =
   const text = 'KEY="line1\nline2"\r\nSQ=\'a\nb\'\nNEXT=1\n';
   assert.deepEqual(parseDotenv(text), { KEY: 'line1\nline2', SQ: 'a\nb', NEXT: '1' });
   assert.throws(() => parseDotenv('A="x\ny"\nB="unterminated\n', undefined, '/p/.env'), { message: '/p/.env: line 3: unterminated quoted value for B' });
-  assert.throws(() => parseDotenv('A=1\nBAD KEY=2\n', undefined, '/p/.env'), { message: '/p/.env: line 2: unexpected character in variable name "BAD KEY"' });
+  assert.throws(() => parseDotenv('A=1\nBAD KEY=2\n', undefined, '/p/.env'), { message: '/p/.env: line 2: key cannot contain a space' });
+  assert.throws(() => parseDotenv('A!B=1\n', undefined, '/p/.env'), { message: '/p/.env: line 1: unexpected character "!" in variable name "A!B=1"' });
 });
 
 test('dotenv: substitution from the environment first, then keys above; single quotes are literal', () => {
@@ -49,4 +50,16 @@ test('dotenv: substitution from the environment first, then keys above; single q
 
 test('dotenv: a bare key takes the environment value, or is left out', () => {
   assert.deepEqual(parseDotenv('SET\nUNSET\n', (k) => (k === 'SET' ? 'v' : undefined)), { SET: 'v' });
+});
+
+test('dotenv: escapes as compose-go reads them (a quote escaped in either quotes, Go escapes in double ones)', () => {
+  const text = [
+    "K='Let\\'s go!'",
+    "D='\\n'",
+    'H="\\n"',
+    'O="\\0101\\x"',
+    'I = "echo \'asd\'" # Inline comment',
+    'DOTS.AND-DASHES=ok',
+  ].join('\n');
+  assert.deepEqual(parseDotenv(text), { K: "Let's go!", D: '\\n', H: '\n', O: 'A\\x', I: "echo 'asd'", 'DOTS.AND-DASHES': 'ok' });
 });

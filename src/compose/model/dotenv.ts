@@ -31,7 +31,7 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined, file
     const sep = /[=:]/.exec(body);
     if (!sep) {
       const key = body;
-      if (!/^[^\s#]+$/.test(key)) fail(`unexpected character in variable name ${JSON.stringify(key)}`);
+      if (/\s/.test(key)) fail('key cannot contain a space');
       const v = lookup(key);
       if (v !== undefined) vars[key] = v;
       i = eol + 1;
@@ -39,7 +39,9 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined, file
       continue;
     }
     const key = body.slice(0, sep.index).trim();
-    if (!/^[A-Za-z0-9_.\-[\]]+$/.test(key)) fail(`unexpected character in variable name ${JSON.stringify(key)}`);
+    if (/\s/.test(key)) fail('key cannot contain a space');
+    const bad = /[^\p{L}\p{N}_.\-[\]]/u.exec(key);
+    if (bad) fail(`unexpected character ${JSON.stringify(bad[0])} in variable name ${JSON.stringify(body)}`);
     // the value starts after the separator in the source text (a quoted one may run past this line)
     const lead = raw.length - raw.trimStart().length + (trimmed.length - body.length);
     const valueStart = i + lead + sep.index + 1;
@@ -49,7 +51,7 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined, file
     if (q === '"' || q === "'") {
       const close = closingQuote(src, j + 1, q);
       if (close < 0) fail(`unterminated quoted value for ${key}`);
-      const inner = src.slice(j + 1, close);
+      const inner = unescapeQuote(src.slice(j + 1, close), q);
       const rest = src.slice(close + 1, nextEol(src, close + 1)).trim();
       if (rest !== '' && !rest.startsWith('#')) fail(`unexpected character after the quoted value of ${key}`);
       vars[key] = q === "'" ? inner : expand(unescapeDouble(inner), scope, fail);
@@ -57,8 +59,8 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined, file
       i = nextEol(src, close + 1) + 1;
     } else {
       let value = src.slice(j, eol);
-      const hash = /\s#/.exec(value);
-      if (hash) value = value.slice(0, hash.index);
+      const hash = value.indexOf(' #');
+      if (hash >= 0) value = value.slice(0, hash);
       vars[key] = expand(value.trim(), scope, fail);
       i = eol + 1;
     }
@@ -72,19 +74,30 @@ function nextEol(s: string, from: number): number {
   return n < 0 ? s.length : n;
 }
 
+/** The closing quote (a backslash escapes the next character in both kinds of quotes) */
 function closingQuote(s: string, from: number, q: string): number {
   for (let i = from; i < s.length; i++) {
-    if (q === '"' && s[i] === '\\') i++;
+    if (s[i] === '\\') i++;
     else if (s[i] === q) return i;
   }
   return -1;
 }
 
-const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', '`': '`' };
+/** An escaped quote is the quote; every other backslash stays for the double-quote escapes */
+function unescapeQuote(s: string, q: string): string {
+  return s.replace(/\\(.)/gs, (m, c: string) => (c === q ? q : m));
+}
 
-/** `\n`, `\t`, `\"`, `\\` inside double quotes; `\$` stays `$$` so substitution leaves a literal `$` */
+const escapes: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' };
+
+/** Go's escapes inside double quotes (`\n`, `\t`, `\"`, `\\`, `\0NNN` octal …; others kept as written);
+ *  `\$` becomes `$$` so substitution leaves a literal `$` */
 function unescapeDouble(s: string): string {
-  return s.replace(/\\(.)/gs, (m, c: string) => (c === '$' ? '$$' : (escapes[c] ?? m)));
+  return s.replace(/\\(0[0-7]{0,3}|.)/gs, (m, c: string) => {
+    if (c === '$') return '$$';
+    if (c[0] === '0') return String.fromCharCode(parseInt(c, 8));
+    return escapes[c] ?? m;
+  });
 }
 
 function expand(value: string, scope: Lookup, fail: (msg: string) => never): string {

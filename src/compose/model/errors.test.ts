@@ -182,3 +182,20 @@ test('distinct values for a key and its deploy.resources twin; two mounts on one
   e = await failure('services:\n  web: { image: x, healthcheck: { test: [curl, x] } }\n');
   assert.equal(e.message, 'DIR/compose.yaml: services.web.healthcheck.test: healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"');
 });
+
+test('required properties of long forms; pull_policy values', async () => {
+  let e = await failure('services:\n  db: { image: x }\n  web: { image: x, depends_on: { db: { required: false } } }\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: services.web.depends_on.db missing property 'condition'");
+  e = await failure('services:\n  web: { image: x, volumes: [{ source: a, target: /a }] }\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: services.web.volumes[0] missing property 'type'");
+  e = await failure('services:\n  web: { image: x, pull_policy: sometimes }\n');
+  assert.equal(e.message, 'DIR/compose.yaml: services.web.pull_policy: invalid pull_policy "sometimes": must be always, never, missing, build or refresh');
+  const f = fixture({ 'compose.yaml': 'services:\n  a: { image: x, pull_policy: if_not_present }\n  b: { image: x, pull_policy: refresh }\n  c: { image: x, pull_policy: daily }\n' });
+  try {
+    const p = await f.load();
+    assert.deepEqual([p.services.a.pullPolicy, p.services.b.pullPolicy, p.services.c.pullPolicy], ['missing', 'always', 'missing']);
+    assert.match(f.warnings.join(), /pull_policy daily is taken as missing/);
+  } finally {
+    f.remove();
+  }
+});

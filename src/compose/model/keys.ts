@@ -44,7 +44,7 @@ const serviceVolume = oneOf(
     bind: obj({ propagation: str, create_host_path: bool, selinux: str }),
     volume: obj({ nocopy: bool, subpath: str }),
     tmpfs: obj({ size: bytes, mode: num }),
-  }),
+  }, { required: ['type'] }),
 );
 
 const serviceNetworks = oneOf(
@@ -52,7 +52,7 @@ const serviceNetworks = oneOf(
   map(oneOf(nul, obj({ aliases: list(str), ipv4_address: str, ipv6_address: str, priority: int }, { unsupported: ['link_local_ips', 'mac_address', 'driver_opts', 'gw_priority', 'interface_name'] }))),
 );
 
-const dependsOn = oneOf(list(str), map(obj({ condition: str, required: bool, restart: bool })));
+const dependsOn = oneOf(list(str), map(obj({ condition: str, required: bool, restart: bool }, { required: ['condition'] })));
 
 const healthcheck = obj({ test: strOrList, interval: duration, timeout: duration, retries: num, start_period: duration, start_interval: duration, disable: bool });
 
@@ -67,7 +67,7 @@ const deploy = obj(
   { ignored: ['mode', 'labels', 'restart_policy', 'update_config', 'rollback_config', 'placement', 'endpoint_mode'] },
 );
 
-const envFile = oneOf(str, list(oneOf(str, obj({ path: str, required: bool, format: str }))));
+const envFile = oneOf(str, list(oneOf(str, obj({ path: str, required: bool, format: str }, { required: ['path'] }))));
 
 export const serviceShape: Shape = obj(
   {
@@ -108,7 +108,7 @@ export const serviceShape: Shape = obj(
     dns: strOrList,
     dns_search: strOrList,
     tmpfs: strOrList,
-    ulimits: map(oneOf(int, obj({ soft: int, hard: int }))),
+    ulimits: map(oneOf(int, obj({ soft: int, hard: int }, { required: ['soft', 'hard'] }))),
     sysctls: listOrDict,
     shm_size: bytes,
     mem_limit: bytes,
@@ -118,15 +118,16 @@ export const serviceShape: Shape = obj(
     cpu_shares: int,
     pids_limit: int,
     logging: obj({ driver: str, options: map(oneOf(scalar, nul)) }),
+    extends: oneOf(str, obj({ service: str, file: str }, { required: ['service'] })),
   },
   {
     ignored: ['links', 'external_links', 'platform', 'container_name_prefix'],
     unsupported: [
-      'extends', 'secrets', 'configs', 'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
+      'secrets', 'configs', 'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
       'mac_address', 'annotations', 'attach', 'oom_score_adj', 'oom_kill_disable', 'userns_mode', 'isolation',
       'volumes_from', 'device_cgroup_rules', 'blkio_config', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota',
       'cpu_rt_runtime', 'cpu_rt_period', 'cpuset', 'credential_spec', 'dns_opt', 'gpus', 'label_file', 'mem_swappiness',
-      'models', 'post_start', 'pre_stop', 'provider', 'runtime', 'storage_opt', 'uts', 'use_api_socket', 'develop',
+      'models', 'post_start', 'pre_start', 'pre_stop', 'pull_refresh_after', 'provider', 'runtime', 'storage_opt', 'uts', 'use_api_socket', 'develop',
     ],
   },
 );

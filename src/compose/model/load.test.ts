@@ -279,3 +279,59 @@ test('name: is interpolated and normalized; ${COMPOSE_PROJECT_NAME} is the proje
   assert.deepEqual(p.services.web.labels, { p: 'my_appprod' });
   assert.equal((await loadText('services:\n  web:\n    image: x\n    labels: { p: "${COMPOSE_PROJECT_NAME}" }\n', { projectName: 'given' })).services.web.labels.p, 'given');
 });
+
+test('extends: from the same file and from another (its relative paths against its own directory)', async () => {
+  const f = fixture({
+    'compose.yaml': `
+services:
+  base:
+    image: b
+    environment: { A: "1", B: "1" }
+    ports: ["80"]
+  web:
+    extends: base
+    environment: { B: "2" }
+    ports: ["81"]
+  api:
+    extends: { service: common, file: shared/common.yml }
+    command: serve
+  deep:
+    extends: web
+    labels: { deep: "yes" }
+`,
+    'shared/common.yml': `
+services:
+  root:
+    image: common:\${TAG:-1}
+    env_file: common.env
+  common:
+    extends: root
+    build: ./ctx
+    volumes: ["./data:/data"]
+    command: default
+`,
+    'shared/common.env': 'FROM_COMMON=1\n',
+  });
+  try {
+    const p = await f.load();
+    assert.deepEqual(p.services.web.environment, { A: '1', B: '2' });
+    assert.deepEqual(p.services.web.ports.map((x) => x.target), [80, 81]);
+    assert.equal(p.services.web.image, 'b');
+    assert.deepEqual(p.services.deep.labels, { deep: 'yes' });
+    assert.deepEqual(p.services.deep.environment, { A: '1', B: '2' });
+    const api = p.services.api;
+    assert.equal(api.image, 'common:1');
+    assert.deepEqual(api.command, ['serve']);
+    assert.equal(api.build?.context, join(f.dir, 'shared/ctx'));
+    assert.deepEqual(api.environment, { FROM_COMMON: '1' });
+    assert.equal(api.volumes[0].source, join(f.dir, 'shared/data'));
+    assert.equal(api.raw.extends, undefined);
+  } finally {
+    f.remove();
+  }
+});
+
+test('extends: a cycle and a missing base are errors', async () => {
+  await assert.rejects(loadText('services:\n  a: { image: x, extends: b }\n  b: { image: x, extends: a }\n'), /services\.a\.extends: extends cycle: a -> b -> a$/);
+  await assert.rejects(loadText('services:\n  a: { image: x, extends: nope }\n'), /services\.a\.extends: cannot extend service "a" in .*compose\.yaml: service "nope" not found$/);
+});

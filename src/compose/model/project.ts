@@ -5,15 +5,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadOptions, Project, Service } from '../types.ts';
-import { ComposeError, keyError } from './errors.ts';
 import { readEnvFile } from './dotenv.ts';
 import { composeFilePaths, parseYaml, readSources, type ComposeSource } from './files.ts';
-import { interpolateTree, isMapping, TemplateError, type Lookup } from './interpolate.ts';
-import { serviceShape, topShape } from './keys.ts';
-import { canonicalService, mergeFiles } from './merge.ts';
+import { isMapping, type Lookup } from './interpolate.ts';
+import { mergeFiles } from './merge.ts';
+import { resolveExtends } from './extends.ts';
+import { prepareFile, type FileContext } from './prepare.ts';
 import { applyProfiles, checkReferences, checkServiceRules, projectNameOf } from './rules.ts';
 import { checkPortConflicts, networksOf, volumesOf } from './top-level.ts';
-import { check } from './schema.ts';
 import { normalizeService, type ServiceContext } from './service.ts';
 import type { PathContext } from './volumes.ts';
 
@@ -87,44 +86,13 @@ function projectEnvironment(opts: LoadOptions, workingDir: string): Record<strin
   return { ...dot, ...proc };
 }
 
-interface FileContext {
-  lookup: Lookup;
-  onUnset: (name: string) => void;
-  warn: (m: string) => void;
-  pathCtx: PathContext;
-}
-
-const serviceName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-function withoutExtensions(d: Dict): Dict {
-  return Object.fromEntries(Object.entries(d).filter(([k]) => !k.startsWith('x-')));
-}
-
-/** One file: extensions dropped, interpolated, checked, canonical — and each service typed once on its
+/** One file: prepared (prepare.ts), `extends` resolved, canonical — and each service typed once on its
  *  own, so a bad value is reported against the file that holds it */
 function processFile(src: ComposeSource, value: Dict, ctx: FileContext): Dict {
-  let top = withoutExtensions(value);
-  if ('version' in top) {
-    ctx.warn(`${src.path}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
-    delete top.version;
-  }
-  if (isMapping(top.services)) {
-    top.services = Object.fromEntries(Object.entries(top.services).map(([n, s]) => [n, isMapping(s) ? withoutExtensions(s) : s]));
-  }
-  try {
-    top = interpolateTree(top, ctx.lookup, '', ctx.onUnset) as Dict;
-  } catch (err) {
-    if (err instanceof TemplateError) throw new ComposeError(`${src.path}: ${err.message}`, { file: src.path }, { cause: err });
-    throw err;
-  }
-  const checkCtx = { file: src.path, warn: ctx.warn };
-  check(top, topShape, '', checkCtx);
-  const services: Dict = {};
-  for (const [name, s] of Object.entries(isMapping(top.services) ? top.services : {})) {
-    if (!serviceName.test(name)) throw keyError(src.path, `services.${name}`, `invalid service name ${JSON.stringify(name)}: it must match ${serviceName.source}`);
-    check(s, serviceShape, `services.${name}`, checkCtx);
-    services[name] = canonicalService(s as Dict);
-    normalizeService(name, services[name] as Dict, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });
+  const top = prepareFile(src.path, value, ctx);
+  const services = resolveExtends(isMapping(top.services) ? top.services : {}, src.path, ctx);
+  for (const [name, s] of Object.entries(services)) {
+    normalizeService(name, s, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });
   }
   return { ...top, services };
 }

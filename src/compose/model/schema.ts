@@ -9,7 +9,7 @@ export type Shape =
   | { kind: 'string' | 'int' | 'number' | 'bool' | 'null' | 'scalar' | 'any' }
   | { kind: 'list'; of: Shape }
   | { kind: 'map'; of: Shape }
-  | { kind: 'object'; keys: Record<string, Shape>; unsupported?: readonly string[]; ignored?: readonly string[] }
+  | { kind: 'object'; keys: Record<string, Shape>; unsupported?: readonly string[]; ignored?: readonly string[]; required?: readonly string[] }
   | { kind: 'oneOf'; of: Shape[] };
 
 export const str: Shape = { kind: 'string' };
@@ -22,7 +22,7 @@ export const any: Shape = { kind: 'any' };
 export const list = (of: Shape): Shape => ({ kind: 'list', of });
 export const map = (of: Shape): Shape => ({ kind: 'map', of });
 export const oneOf = (...of: Shape[]): Shape => ({ kind: 'oneOf', of });
-export function obj(keys: Record<string, Shape>, o: { unsupported?: readonly string[]; ignored?: readonly string[] } = {}): Shape {
+export function obj(keys: Record<string, Shape>, o: { unsupported?: readonly string[]; ignored?: readonly string[]; required?: readonly string[] } = {}): Shape {
   return { kind: 'object', keys, ...o };
 }
 /** a list of `KEY=VALUE` strings or a mapping of scalars (environment, labels, args, sysctls) */
@@ -102,6 +102,10 @@ export function check(value: unknown, shape: Shape, path: string, ctx: CheckCont
 }
 
 function checkObject(value: Record<string, unknown>, shape: Extract<Shape, { kind: 'object' }>, path: string, ctx: CheckContext): void {
+  const missing = (shape.required ?? []).filter((k) => !(k in value));
+  if (missing.length > 0) {
+    fail(ctx, path, `${path} missing ${missing.length === 1 ? 'property' : 'properties'} ${missing.map((k) => `'${k}'`).join(', ')}`);
+  }
   for (const [k, v] of Object.entries(value)) {
     if (k.startsWith('x-')) continue;
     const sub = shape.keys[k];

@@ -24,7 +24,19 @@ export interface ServiceContext extends PathContext {
 }
 
 const conditions = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
-const pullPolicies: Record<string, Service['pullPolicy']> = { always: 'always', never: 'never', missing: 'missing', if_not_present: 'missing', build: 'build' };
+const pullPolicies: Record<string, Service['pullPolicy']> = { always: 'always', never: 'never', missing: 'missing', if_not_present: 'missing', build: 'build', refresh: 'always' };
+
+/** pull_policy: the four skiff knows (refresh = always); the periodic ones (daily, weekly, every_1h) pull when missing */
+function pullPolicyOf(v: unknown, name: string, f: FieldContext, warn: (m: string) => void): Service['pullPolicy'] {
+  if (v === undefined || v === null) return 'missing';
+  const text = String(v);
+  if (pullPolicies[text]) return pullPolicies[text];
+  if (/^(daily|weekly|every_([0-9]+[wdhms])+)$/.test(text)) {
+    warn(`service "${name}": pull_policy ${text} is taken as missing (skiff does not keep pull times)`);
+    return 'missing';
+  }
+  return f.fail('pull_policy', `invalid pull_policy ${JSON.stringify(text)}: must be always, never, missing, build or refresh`);
+}
 
 export function normalizeService(name: string, raw: Dict, ctx: ServiceContext): Service {
   const f: FieldContext = {
@@ -43,8 +55,7 @@ export function normalizeService(name: string, raw: Dict, ctx: ServiceContext): 
   };
   const networkMode = optString(raw.network_mode);
   if (networkMode && raw.networks !== undefined) f.fail('networks', "'network_mode' and 'networks' cannot be combined");
-  const pull = raw.pull_policy === undefined ? 'missing' : pullPolicies[String(raw.pull_policy)];
-  if (!pull) f.fail('pull_policy', `invalid pull_policy ${JSON.stringify(raw.pull_policy)}: must be always, never, missing or build`);
+  const pull = pullPolicyOf(raw.pull_policy, name, f, ctx.warn);
   const service: Service = {
     name,
     image: optString(raw.image),

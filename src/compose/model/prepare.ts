@@ -1,0 +1,47 @@
+// One compose file's tree made ready to merge: `x-` keys dropped, `version` warned about, values
+// interpolated, and the whole checked against keys.ts (each service too), errors naming the file.
+import { ComposeError, keyError } from './errors.ts';
+import { interpolateTree, isMapping, TemplateError, type Lookup } from './interpolate.ts';
+import { serviceShape, topShape } from './keys.ts';
+import { check } from './schema.ts';
+import type { PathContext } from './volumes.ts';
+
+type Dict = Record<string, unknown>;
+
+export interface FileContext {
+  lookup: Lookup;
+  onUnset: (name: string) => void;
+  warn: (m: string) => void;
+  pathCtx: PathContext;
+}
+
+const serviceName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function withoutExtensions(d: Dict): Dict {
+  return Object.fromEntries(Object.entries(d).filter(([k]) => !k.startsWith('x-')));
+}
+
+/** The file's top level, interpolated and checked; its services are still as written (not canonical) */
+export function prepareFile(path: string, value: Dict, ctx: FileContext): Dict {
+  let top = withoutExtensions(value);
+  if ('version' in top) {
+    ctx.warn(`${path}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+    delete top.version;
+  }
+  if (isMapping(top.services)) {
+    top.services = Object.fromEntries(Object.entries(top.services).map(([n, s]) => [n, isMapping(s) ? withoutExtensions(s) : s]));
+  }
+  try {
+    top = interpolateTree(top, ctx.lookup, '', ctx.onUnset) as Dict;
+  } catch (err) {
+    if (err instanceof TemplateError) throw new ComposeError(`${path}: ${err.message}`, { file: path }, { cause: err });
+    throw err;
+  }
+  const checkCtx = { file: path, warn: ctx.warn };
+  check(top, topShape, '', checkCtx);
+  for (const [name, s] of Object.entries(isMapping(top.services) ? top.services : {})) {
+    if (!serviceName.test(name)) throw keyError(path, `services.${name}`, `invalid service name ${JSON.stringify(name)}: it must match ${serviceName.source}`);
+    check(s, serviceShape, `services.${name}`, checkCtx);
+  }
+  return top;
+}
