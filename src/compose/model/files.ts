@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { errnoCode } from '../../lib/errors.ts';
 import type { LoadOptions } from '../types.ts';
 import { ComposeError } from './errors.ts';
+import { readEnvFile } from './dotenv.ts';
 import { isMapping } from './interpolate.ts';
 
 export const defaultFileNames = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
@@ -42,9 +43,18 @@ export function discoverFiles(dir: string, warn: (m: string) => void): string[] 
 /** The paths to read: -f, else COMPOSE_FILE (split on COMPOSE_PATH_SEPARATOR, default ':'), else discovery */
 export function composeFilePaths(opts: LoadOptions, warn: (m: string) => void): string[] {
   if (opts.files.length > 0) return opts.files.map((f) => (f === '-' ? '-' : resolve(opts.cwd, f)));
-  const fromEnv = opts.env.COMPOSE_FILE;
+  const fromEnv = opts.env.COMPOSE_FILE ?? dotenvSetting(opts, 'COMPOSE_FILE');
   if (fromEnv) return fromEnv.split(opts.env.COMPOSE_PATH_SEPARATOR || ':').filter(Boolean).map((f) => resolve(opts.cwd, f));
   return discoverFiles(opts.projectDirectory ? resolve(opts.cwd, opts.projectDirectory) : opts.cwd, warn);
+}
+
+/** A COMPOSE_* setting from the .env (or --env-file) of the directory the command runs in, as docker compose
+ *  reads its own settings there before any compose file is found */
+function dotenvSetting(opts: LoadOptions, name: string): string | undefined {
+  const files = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [join(resolve(opts.cwd, opts.projectDirectory ?? '.'), '.env')];
+  let value: string | undefined;
+  for (const f of files) if (isFile(f)) value = readEnvFile(f, (k) => opts.env[k])[name] ?? value;
+  return value;
 }
 
 export async function readSources(paths: string[], stdin: AsyncIterable<Buffer | string>): Promise<ComposeSource[]> {

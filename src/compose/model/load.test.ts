@@ -335,3 +335,14 @@ test('extends: a cycle and a missing base are errors', async () => {
   await assert.rejects(loadText('services:\n  a: { image: x, extends: b }\n  b: { image: x, extends: a }\n'), /services\.a\.extends: extends cycle: a -> b -> a$/);
   await assert.rejects(loadText('services:\n  a: { image: x, extends: nope }\n'), /services\.a\.extends: cannot extend service "a" in .*compose\.yaml: service "nope" not found$/);
 });
+
+test('COMPOSE_FILE from the environment or the .env of the working directory; COMPOSE_PATH_SEPARATOR', async () => {
+  const f = fixture({ 'a.yml': 'services:\n  a: { image: a }\n', 'b.yml': 'services:\n  b: { image: b }\n', '.env': 'COMPOSE_FILE=a.yml\n' });
+  try {
+    assert.deepEqual(Object.keys((await f.load()).services), ['a']);
+    assert.deepEqual(Object.keys((await f.load({ env: { COMPOSE_FILE: 'a.yml;b.yml', COMPOSE_PATH_SEPARATOR: ';' } })).services), ['a', 'b']);
+    assert.deepEqual(Object.keys((await f.load({ files: ['b.yml'] })).services), ['b']);
+  } finally {
+    f.remove();
+  }
+});

@@ -14,22 +14,11 @@ export function parsePort(entry: unknown): PortConfig[] {
   const spec = String(entry);
   const [rest, protoText] = splitProto(spec);
   const proto = protocol(protoText);
-  let ip: string | undefined;
-  let host: string | undefined;
-  let container: string;
-  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(rest);
-  if (bracket) {
-    ip = bracket[1];
-    const parts = bracket[2].split(':');
-    if (parts.length !== 2) throw new Error(`invalid port spec ${JSON.stringify(spec)}`);
-    [host, container] = parts;
-  } else {
-    const parts = rest.split(':');
-    if (parts.length === 1) container = parts[0];
-    else if (parts.length === 2) [host, container] = parts;
-    else if (parts.length === 3) [ip, host, container] = parts;
-    else throw new Error(`invalid port spec ${JSON.stringify(spec)}`);
-  }
+  // docker's splitParts: the last part is the container port, the one before the host port, the rest the IP
+  const parts = rest.split(':');
+  const container = parts.at(-1)!;
+  const host = parts.length >= 2 ? parts.at(-2) : undefined;
+  const ip = parts.length >= 3 ? parts.slice(0, -2).join(':').replace(/^\[|\]$/g, '') : undefined;
   if (ip !== undefined && ip !== '' && !isIP(ip)) throw new Error(`invalid IP address: ${ip}`);
   const targets = portRange(container, 'containerPort');
   const hostRange = host ? portRange(host, 'hostPort') : undefined;

@@ -1,7 +1,7 @@
 // `volumes:` entries of a service into ServiceVolume: the short syntax (`data:/data:ro`, `./dir:/x`,
 // `/abs:/y:ro,z`, `/anon`, `~/x:/y`) and the long one. A source that starts with `.`, `/` or `~` is a bind
 // (relative ones resolved against the project directory); anything else names a top-level volume.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import type { ServiceVolume } from '../types.ts';
 import { parseBytes } from '../../lib/units.ts';
 import { isMapping } from './interpolate.ts';
@@ -9,6 +9,8 @@ import { isMapping } from './interpolate.ts';
 export interface PathContext {
   projectDir: string;
   home?: string;
+  /** hears about volume options that are ignored */
+  warn?: (message: string) => void;
 }
 
 const propagations = ['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'];
@@ -51,7 +53,7 @@ function shortVolume(spec: string, ctx: PathContext): ServiceVolume {
     else if (opt === 'nocopy') nocopy = true;
     else if (propagations.includes(opt)) propagation = opt;
     else if (opt === 'z' || opt === 'Z' || consistencies.includes(opt)) continue; // SELinux relabel and macOS consistency: nothing to do here
-    else throw new Error(`invalid spec: ${spec}: unknown option: ${opt}`);
+    else ctx.warn?.(`volume ${spec}: unknown option ${opt} is ignored`); // docker compose ignores them too
   }
   if (isPath(source)) {
     return { type: 'bind', source: hostPath(source, ctx), target: checkTarget(target), readOnly, bind: { propagation, createHostPath: true } };
@@ -74,7 +76,9 @@ function longVolume(v: Record<string, unknown>, ctx: PathContext): ServiceVolume
       if (!source) throw new Error('source is required for a bind mount');
       const propagation = sub('bind').propagation === undefined ? undefined : String(sub('bind').propagation);
       if (propagation !== undefined && !propagations.includes(propagation)) throw new Error(`invalid propagation: ${propagation}`);
-      return { type: 'bind', source: hostPath(source, ctx), target, readOnly, bind: { propagation, createHostPath: truthy(sub('bind').create_host_path) } };
+      // compose-go's OptOut: a long-syntax bind creates a missing host path unless told not to
+      const create = sub('bind').create_host_path;
+      return { type: 'bind', source: hostPath(source, ctx), target, readOnly, bind: { propagation, createHostPath: create === undefined || truthy(create) } };
     }
     case 'tmpfs': {
       if (source) throw new Error('source is not allowed for a tmpfs mount');
@@ -92,7 +96,8 @@ function truthy(v: unknown): boolean {
   return v === true || v === 'true';
 }
 
+/** An absolute container path, cleaned as compose-go cleans it (`/data/` → `/data`) */
 function checkTarget(target: string | undefined): string {
   if (!target || !target.startsWith('/')) throw new Error(`invalid mount target, must be an absolute path: ${target ?? ''}`);
-  return target;
+  return posix.normalize(target).replace(/(.)\/$/, '$1');
 }
