@@ -146,3 +146,51 @@ test('docker-compose 1.29: up -d builds and starts the example, the counter surv
     assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] }, down.stderr);
   }
 });
+
+test('skiff compose: up -d, the counter survives down + up -d, down -v starts over; docker ps and skiff compose ps agree', { skip: mirror !== true && mirror, timeout: BUILD_MS + 300_000 }, async (t) => {
+  const project = uniqueName('sc');
+  const port = await freePort();
+  const compose = (args: string[], timeoutMs = 180_000): Promise<RunResult> =>
+    d!.skiff(['compose', '-p', project, ...args], { cwd: EXAMPLE, env: { WEB_PORT: String(port) }, timeoutMs });
+  try {
+    let started = Date.now();
+    ok(await compose(['up', '-d'], BUILD_MS));
+    t.diagnostic(`skiff compose up -d: ${Date.now() - started} ms`);
+    assert.equal(await firstVisit(port), 1);
+    assert.equal(await visit(port), 2);
+
+    // the two tools list the same containers: names, services, states
+    const ps = await compose(['ps', '--format', '{{.Name}} {{.Service}} {{.State}}']);
+    ok(ps);
+    const filter = `label=com.docker.compose.project=${project}`;
+    const docker = await d!.docker(['ps', '--filter', filter, '--format', '{{.Names}} {{.Label "com.docker.compose.service"}} {{.State}}']);
+    ok(docker);
+    const rows = (out: string) => out.trim().split('\n').sort();
+    assert.deepEqual(rows(ps.stdout), [`${project}-db-1 db running`, `${project}-web-1 web running`]);
+    assert.deepEqual(rows(docker.stdout), rows(ps.stdout));
+    const table = await compose(['ps']);
+    ok(table);
+    assert.match(table.stdout, new RegExp(`^${project}-db-1 .*Up .*\\(healthy\\)`, 'm'));
+    assert.match(table.stdout, new RegExp(`^${project}-web-1 .*0\\.0\\.0\\.0:${port}->8000/tcp`, 'm'));
+    const logs = await compose(['logs', '--no-color', 'web']);
+    ok(logs);
+    assert.match(logs.stdout, /web-1 +\| counter listening on :8000/);
+
+    started = Date.now();
+    ok(await compose(['down']));
+    t.diagnostic(`skiff compose down: ${Date.now() - started} ms`);
+    assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [`${project}_redis-data`] });
+    started = Date.now();
+    ok(await compose(['up', '-d']));
+    t.diagnostic(`skiff compose up -d again: ${Date.now() - started} ms`);
+    assert.equal(await firstVisit(port), 3, 'the count goes on from the volume');
+
+    ok(await compose(['down', '-v']));
+    assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] });
+    ok(await compose(['up', '-d']));
+    assert.equal(await firstVisit(port), 1, 'a new volume: the count starts over');
+  } finally {
+    const down = await compose(['down', '-v']);
+    assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] }, down.stdout + down.stderr);
+  }
+});
