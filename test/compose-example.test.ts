@@ -1,8 +1,10 @@
 // Issue 11's example app (examples/compose-counter: a Python web page counting visits in Redis, both built
 // from Dockerfiles on debian:bookworm with apt-get) run end to end against a private daemon:
-//   (a) Debian's docker-compose 1.29 over the Docker API: up -d, the page counts, ps, logs, an edited service
-//       is the only one recreated, down + up -d keeps the count (named volume), down -v starts it over;
-//   (b) `skiff compose` on the same file, and `docker ps` agrees with `skiff compose ps`.
+//   (a) Debian's docker-compose 1.29 over the Docker API: no password, nothing made; up -d, the page counts,
+//       ps, logs, an edited service is the only one recreated, down + up -d keeps the count (named volume),
+//       down -v starts it over;
+//   (b) `skiff compose` on the same file (and the same refusal without a password), and `docker ps` agrees
+//       with `skiff compose ps`.
 // One daemon for the file, so the second tool's builds are the first one's cached steps. Needs the debian
 // base image tar (scripts/base-images debian) and the Debian mirror the host's apt uses (skipped without it).
 import { test, before, after, afterEach } from 'node:test';
@@ -100,9 +102,14 @@ async function containerId(name: string): Promise<string> {
 test('docker-compose 1.29: up -d builds and starts the example, the counter survives down + up -d, down -v starts it over', { skip: mirror !== true && mirror, timeout: BUILD_MS + 300_000 }, async (t) => {
   const project = uniqueName('dc').replace(/-/g, '');
   let port = await freePort();
-  const compose = (args: string[], timeoutMs = 180_000): Promise<RunResult> =>
-    run(COMPOSE, ['-p', project, ...args], { cwd: EXAMPLE, env: { ...process.env as Record<string, string>, ...d!.env, WEB_PORT: String(port) }, timeoutMs });
+  const compose = (args: string[], timeoutMs = 180_000, env: Record<string, string> = {}): Promise<RunResult> =>
+    run(COMPOSE, ['-p', project, ...args], { cwd: EXAMPLE, env: { ...process.env as Record<string, string>, ...d!.env, WEB_PORT: String(port), ...env }, timeoutMs });
   try {
+    const noPassword = await compose(['up', '-d'], 60_000, { REDIS_PASSWORD: '' });
+    assert.notEqual(noPassword.code, 0);
+    assert.match(noPassword.stderr, /set REDIS_PASSWORD in the environment or in \.env/);
+    assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] });
+
     let started = Date.now();
     ok(await compose(['up', '-d'], BUILD_MS));
     t.diagnostic(`docker-compose up -d (two builds with apt-get, db healthy, web started): ${Date.now() - started} ms`);
@@ -150,9 +157,14 @@ test('docker-compose 1.29: up -d builds and starts the example, the counter surv
 test('skiff compose: up -d, the counter survives down + up -d, down -v starts over; docker ps and skiff compose ps agree', { skip: mirror !== true && mirror, timeout: BUILD_MS + 300_000 }, async (t) => {
   const project = uniqueName('sc');
   const port = await freePort();
-  const compose = (args: string[], timeoutMs = 180_000): Promise<RunResult> =>
-    d!.skiff(['compose', '-p', project, ...args], { cwd: EXAMPLE, env: { WEB_PORT: String(port) }, timeoutMs });
+  const compose = (args: string[], timeoutMs = 180_000, env: Record<string, string> = {}): Promise<RunResult> =>
+    d!.skiff(['compose', '-p', project, ...args], { cwd: EXAMPLE, env: { WEB_PORT: String(port), ...env }, timeoutMs });
   try {
+    const noPassword = await compose(['up', '-d'], 60_000, { REDIS_PASSWORD: '' });
+    assert.notEqual(noPassword.code, 0);
+    assert.match(noPassword.stderr, /required variable REDIS_PASSWORD is missing a value: set REDIS_PASSWORD in the environment or in \.env/);
+    assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] });
+
     let started = Date.now();
     ok(await compose(['up', '-d'], BUILD_MS));
     t.diagnostic(`skiff compose up -d: ${Date.now() - started} ms`);
