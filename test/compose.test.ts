@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, uniqueName, ok, type Daemon } from './harness.ts';
+import { spawn } from 'node:child_process';
+import { startDaemon, uniqueName, ok, waitFor, SKIFF, type Daemon } from './harness.ts';
 import { LABEL } from '../src/compose/types.ts';
 
 let d: Daemon;
@@ -150,4 +151,31 @@ test('attached up prints prefixed logs and exits when the containers have; a fai
   assert.match(failed.stderr, /nosuch-image-anywhere/);
   ok(await compose(bad, ['-p', `${project}-bad`, 'down']));
   assert.deepEqual(await leftovers(`${project}-bad`), []);
+});
+
+test('attached up: Ctrl-C stops the services (not removed) and ends the command', async () => {
+  const project = uniqueName('cint').toLowerCase();
+  const cwd = projectDir(project, {
+    'compose.yaml': 'services:\n  srv:\n    image: busybox\n    init: true\n    command: ["sh", "-c", "echo serving; exec sleep 600"]\n',
+  });
+  const child = spawn(SKIFF, ['compose', 'up'], { cwd, env: { ...process.env, ...d.env } as Record<string, string>, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  try {
+    await waitFor('the service output', () => out.includes('srv-1  | serving\n'), 30_000);
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<string>((done) => setTimeout(() => done('still running'), 30_000))]);
+    assert.equal(code, 130, `${out}${err}`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  assert.ok(err.includes('Gracefully stopping... (press Ctrl+C again to force)'), err);
+  assert.ok(err.includes(` Container ${project}-srv-1  Stopped`), err);
+  const state = await d.docker(['inspect', '-f', '{{.State.Status}}', `${project}-srv-1`]);
+  assert.equal(state.stdout.trim(), 'exited');
+  ok(await compose(cwd, ['down']));
+  assert.deepEqual(await leftovers(project), []);
 });

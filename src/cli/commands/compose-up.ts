@@ -50,12 +50,13 @@ export const up: ComposeCommand = {
     // attached: the logs until every container has exited; Ctrl-C stops the services, a second one kills them
     const abort = new AbortController();
     let interrupted = 0;
+    let stopping: Promise<void> | undefined;
     const services = [...new Set(containers.map((x) => x.service))];
     process.on('SIGINT', () => {
       interrupted++;
       if (interrupted === 1) {
         process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
-        stopOp(ops, project, services, o.timeout).then(() => abort.abort(), (err: Error) => {
+        stopping = stopOp(ops, project, services, o.timeout).then(() => abort.abort(), (err: Error) => {
           process.stderr.write(`${err.message}\n`);
           abort.abort();
         });
@@ -65,6 +66,8 @@ export const up: ComposeCommand = {
     });
     const color = !p.bool('no-color') && Boolean(process.stdout.isTTY);
     await attach(ops, containers, { color, signal: abort.signal });
+    // the containers' exits can end the streams before the stop requests have answered
+    await stopping;
     return interrupted ? 130 : 0;
   },
 };

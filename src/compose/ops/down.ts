@@ -18,10 +18,33 @@ export interface DownOptions {
   timeout?: number;
 }
 
+/**
+ * The containers in waves to stop one after another, each wave stopped at once: a service's dependents in
+ * earlier waves than it (its depth in the dependency graph decides), services the project does not know first.
+ */
+export function stopWaves(project: Project, containers: ContainerSummary[]): ContainerSummary[][] {
+  const depth = new Map<string, number>();
+  const depthOf = (name: string): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    const deps = Object.keys(project.services[name]?.dependsOn ?? {}).filter((d) => project.services[d]);
+    const d = deps.length ? 1 + Math.max(...deps.map(depthOf)) : 0;
+    depth.set(name, d);
+    return d;
+  };
+  startOrder(project); // a cycle throws here rather than recursing forever
+  const waves = new Map<number, ContainerSummary[]>();
+  for (const c of containers) {
+    const service = serviceOf(c);
+    const d = project.services[service] ? depthOf(service) : Infinity;
+    waves.set(d, [...(waves.get(d) ?? []), c]);
+  }
+  return [...waves.entries()].sort(([a], [b]) => b - a).map(([, cs]) => cs);
+}
+
 /** Containers sorted so dependents come before what they depend on (unknown services first). */
 export function stopOrder(project: Project, containers: ContainerSummary[]): ContainerSummary[] {
-  const rank = new Map(startOrder(project).map((n, i) => [n, i]));
-  return [...containers].sort((a, b) => (rank.get(serviceOf(b)) ?? Infinity) - (rank.get(serviceOf(a)) ?? Infinity));
+  return stopWaves(project, containers).flat();
 }
 
 export async function down(ctx: OpsContext, project: Project, o: DownOptions = {}): Promise<void> {
@@ -31,14 +54,19 @@ export async function down(ctx: OpsContext, project: Project, o: DownOptions = {
   if (orphans.length && !o.removeOrphans) {
     ctx.progress.write(`WARN[0000] Found orphan containers ([${orphans.map(containerNameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
   }
-  const doomed = stopOrder(project, o.removeOrphans ? all : all.filter((c) => known.has(serviceOf(c))));
-  for (const c of doomed) await stopAndRemove(ctx, c.Id, containerNameOf(c), c.State === 'running' || c.State === 'paused', o.timeout ?? project.services[serviceOf(c)]?.stopGracePeriod);
-  await removeNetworks(ctx, project.name);
-  if (o.volumes) await removeVolumes(ctx, project.name);
-  if (o.rmi) await removeImages(ctx, project, o.rmi);
+  const doomed = o.removeOrphans ? all : all.filter((c) => known.has(serviceOf(c)));
+  for (const wave of stopWaves(project, doomed)) {
+    await Promise.all(wave.map((c) => stopAndRemove(ctx, c.Id, containerNameOf(c), c.State === 'running' || c.State === 'paused', o.timeout ?? project.services[serviceOf(c)]?.stopGracePeriod)));
+  }
+  const networks = await removeNetworks(ctx, project.name);
+  const volumes = o.volumes ? await removeVolumes(ctx, project.name) : 0;
+  const images = o.rmi ? await removeImages(ctx, project, o.rmi) : 0;
+  if (!doomed.length && !networks && !volumes && !images) ctx.progress.write(`Warning: No resource found to remove for project "${project.name}".\n`);
 }
 
-async function removeImages(ctx: OpsContext, project: Project, which: 'local' | 'all'): Promise<void> {
+/** Returns how many went. */
+async function removeImages(ctx: OpsContext, project: Project, which: 'local' | 'all'): Promise<number> {
+  let n = 0;
   const refs = new Set<string>();
   for (const s of [...Object.values(project.services), ...Object.values(project.disabledServices)]) {
     if (which === 'all' || !s.image) refs.add(imageName(project, s));
@@ -52,7 +80,9 @@ async function removeImages(ctx: OpsContext, project: Project, which: 'local' | 
       throw err;
     }
     say(ctx, 'Image', ref, 'Removed');
+    n++;
   }
+  return n;
 }
 
 /** The containers of the named services (all when none are named), one-offs left out. */
@@ -62,11 +92,13 @@ async function selected(ctx: OpsContext, project: Project, services: string[]): 
 }
 
 export async function stop(ctx: OpsContext, project: Project, services: string[], timeout?: number): Promise<void> {
-  for (const c of stopOrder(project, await selected(ctx, project, services))) {
-    if (c.State !== 'running' && c.State !== 'paused' && c.State !== 'restarting') continue;
-    say(ctx, 'Container', containerNameOf(c), 'Stopping');
-    await stopContainer(ctx.api, c.Id, timeout ?? project.services[serviceOf(c)]?.stopGracePeriod);
-    say(ctx, 'Container', containerNameOf(c), 'Stopped');
+  const live = (await selected(ctx, project, services)).filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
+  for (const wave of stopWaves(project, live)) {
+    await Promise.all(wave.map(async (c) => {
+      say(ctx, 'Container', containerNameOf(c), 'Stopping');
+      await stopContainer(ctx.api, c.Id, timeout ?? project.services[serviceOf(c)]?.stopGracePeriod);
+      say(ctx, 'Container', containerNameOf(c), 'Stopped');
+    }));
   }
 }
 

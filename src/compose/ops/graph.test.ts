@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOrder, withDependencies } from './graph.ts';
-import { stopOrder } from './down.ts';
+import { stopOrder, stopWaves } from './down.ts';
 import { testProject, testService } from './testing.ts';
 import { LABEL } from '../types.ts';
 import type { ContainerSummary } from './docker.ts';
@@ -34,5 +34,11 @@ test('a cycle is named', () => {
 
 test('down stops dependents before their dependencies, unknown services first', () => {
   const c = (service: string): ContainerSummary => ({ Id: service, Names: [`/p-${service}-1`], Image: '', ImageID: '', Command: '', Created: 0, State: 'running', Status: '', Labels: { [LABEL.service]: service } });
-  assert.deepEqual(stopOrder(app, [c('db'), c('web'), c('gone'), c('api'), c('cache')]).map((x) => x.Id), ['gone', 'web', 'api', 'cache', 'db']);
+  assert.deepEqual(stopOrder(app, [c('db'), c('web'), c('gone'), c('api'), c('cache')]).map((x) => x.Id), ['gone', 'web', 'api', 'db', 'cache']);
+});
+
+test('down stops in waves: each wave at once, dependents before their dependencies', () => {
+  const c = (service: string, n = 1): ContainerSummary => ({ Id: `${service}${n}`, Names: [`/p-${service}-${n}`], Image: '', ImageID: '', Command: '', Created: 0, State: 'running', Status: '', Labels: { [LABEL.service]: service } });
+  const waves = stopWaves(app, [c('db'), c('web'), c('web', 2), c('tool'), c('api'), c('cache')]).map((w) => w.map((x) => x.Id).sort());
+  assert.deepEqual(waves, [['web1', 'web2'], ['api1'], ['cache1', 'db1', 'tool1']]);
 });

@@ -56,8 +56,8 @@ export function volumeBody(project: Project, key: string, v: VolumeConfig, versi
   };
 }
 
-/** Remove the networks labelled with the project (external ones carry no such label and stay). */
-export async function removeNetworks(ctx: OpsContext, project: string): Promise<void> {
+/** Remove the networks labelled with the project (external ones carry no such label and stay); returns how many. */
+export async function removeNetworks(ctx: OpsContext, project: string): Promise<number> {
   const list = await ctx.api.json<Array<{ Id: string; Name: string }>>('GET', '/networks', { query: { filters: projectFilter(project) } });
   for (const n of list) {
     say(ctx, 'Network', n.Name, 'Removing');
@@ -68,10 +68,11 @@ export async function removeNetworks(ctx: OpsContext, project: string): Promise<
     }
     say(ctx, 'Network', n.Name, 'Removed');
   }
+  return list.length;
 }
 
-/** Remove the volumes labelled with the project (`down -v`; external volumes are not labelled). */
-export async function removeVolumes(ctx: OpsContext, project: string): Promise<void> {
+/** Remove the volumes labelled with the project (`down -v`; external volumes are not labelled); returns how many. */
+export async function removeVolumes(ctx: OpsContext, project: string): Promise<number> {
   const res = await ctx.api.json<{ Volumes: Array<{ Name: string }> | null }>('GET', '/volumes', { query: { filters: projectFilter(project) } });
   for (const v of res.Volumes ?? []) {
     say(ctx, 'Volume', v.Name, 'Removing');
@@ -82,6 +83,7 @@ export async function removeVolumes(ctx: OpsContext, project: string): Promise<v
     }
     say(ctx, 'Volume', v.Name, 'Removed');
   }
+  return (res.Volumes ?? []).length;
 }
 
 /** The network and volume keys the services use. */
