@@ -166,9 +166,9 @@ test('skiff compose: up -d, the counter survives down + up -d, down -v starts ov
     assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] });
 
     let started = Date.now();
-    ok(await compose(['up', '-d'], BUILD_MS));
-    t.diagnostic(`skiff compose up -d: ${Date.now() - started} ms`);
-    assert.equal(await firstVisit(port), 1);
+    ok(await compose(['up', '-d', '--wait'], BUILD_MS));
+    t.diagnostic(`skiff compose up -d --wait: ${Date.now() - started} ms`);
+    assert.equal(await visit(port), 1, 'up --wait returns once web is healthy: the page answers at once');
     assert.equal(await visit(port), 2);
 
     // the two tools list the same containers: names, services, states
@@ -183,7 +183,7 @@ test('skiff compose: up -d, the counter survives down + up -d, down -v starts ov
     const table = await compose(['ps']);
     ok(table);
     assert.match(table.stdout, new RegExp(`^${project}-db-1 .*Up .*\\(healthy\\)`, 'm'));
-    assert.match(table.stdout, new RegExp(`^${project}-web-1 .*0\\.0\\.0\\.0:${port}->8000/tcp`, 'm'));
+    assert.match(table.stdout, new RegExp(`^${project}-web-1 .*Up .*\\(healthy\\) +0\\.0\\.0\\.0:${port}->8000/tcp`, 'm'));
     const logs = await compose(['logs', '--no-color', 'web']);
     ok(logs);
     assert.match(logs.stdout, /web-1 +\| counter listening on :8000/);
@@ -193,14 +193,14 @@ test('skiff compose: up -d, the counter survives down + up -d, down -v starts ov
     t.diagnostic(`skiff compose down: ${Date.now() - started} ms`);
     assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [`${project}_redis-data`] });
     started = Date.now();
-    ok(await compose(['up', '-d']));
-    t.diagnostic(`skiff compose up -d again: ${Date.now() - started} ms`);
-    assert.equal(await firstVisit(port), 3, 'the count goes on from the volume');
+    ok(await compose(['up', '-d', '--wait']));
+    t.diagnostic(`skiff compose up -d --wait again: ${Date.now() - started} ms`);
+    assert.equal(await visit(port), 3, 'the count goes on from the volume');
 
     ok(await compose(['down', '-v']));
     assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] });
-    ok(await compose(['up', '-d']));
-    assert.equal(await firstVisit(port), 1, 'a new volume: the count starts over');
+    ok(await compose(['up', '-d', '--wait']));
+    assert.equal(await visit(port), 1, 'a new volume: the count starts over');
   } finally {
     const down = await compose(['down', '-v']);
     assert.deepEqual(await projectObjects(project), { containers: [], networks: [], volumes: [] }, down.stdout + down.stderr);
