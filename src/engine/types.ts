@@ -12,4 +12,6 @@ export type * from './types/events.ts';
 export type * from './types/engine.ts';
 export type * from './types/build.ts';
 export type * from './types/distribution.ts';
+/** the kubelet's seam (CRI-shaped; names overlap the Docker-shaped ones, hence a namespace) */
+export type * as Cri from './types/runtime.ts';
 export type { Readable, Writable, Duplex } from 'node:stream';
