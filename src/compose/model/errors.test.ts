@@ -199,3 +199,12 @@ test('required properties of long forms; pull_policy values', async () => {
     f.remove();
   }
 });
+
+test('an external volume with a driver; an unknown top-level key', async () => {
+  let e = await failure('services:\n  web: { image: x }\nvolumes:\n  data: { external: true, driver: local }\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: volumes.data: conflicting parameters "external" and "driver" specified');
+  e = await failure('services:\n  web: { image: x }\nvolumes:\n  data: { drivr: local }\n');
+  assert.equal(e.message, "validating DIR/compose.yaml: volumes.data additional properties 'drivr' not allowed (did you mean 'driver'?)");
+  e = await failure('services:\n  web: { image: x }\ninclude: [other.yml]\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: include is not supported by skiff');
+});

@@ -39,9 +39,24 @@ export function prepareFile(path: string, value: Dict, ctx: FileContext): Dict {
   }
   const checkCtx = { file: path, warn: ctx.warn };
   check(top, topShape, '', checkCtx);
+  checkExternal(top, path, ctx.warn);
   for (const [name, s] of Object.entries(isMapping(top.services) ? top.services : {})) {
     if (!serviceName.test(name)) throw keyError(path, `services.${name}`, `invalid service name ${JSON.stringify(name)}: it must match ${serviceName.source}`);
     check(s, serviceShape, `services.${name}`, checkCtx);
   }
   return top;
+}
+
+/** An external volume is only named, never configured (compose-go's checkExternal); a network is warned about */
+function checkExternal(top: Dict, path: string, warn: (m: string) => void): void {
+  for (const kind of ['volumes', 'networks'] as const) {
+    for (const [key, d] of Object.entries(isMapping(top[kind]) ? top[kind] : {})) {
+      if (!isMapping(d) || (d.external !== true && d.external !== 'true')) continue;
+      const extra = Object.keys(d).find((k) => k !== 'name' && k !== 'external' && !k.startsWith('x-'));
+      if (!extra) continue;
+      const message = `${kind}.${key}: conflicting parameters "external" and "${extra}" specified`;
+      if (kind === 'volumes') throw new ComposeError(`validating ${path}: ${message}`, { file: path, key: `${kind}.${key}.${extra}` });
+      warn(`${path}: ${message}; ${extra} is ignored`);
+    }
+  }
 }
