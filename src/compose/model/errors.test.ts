@@ -200,11 +200,11 @@ test('required properties of long forms; pull_policy values', async () => {
   }
 });
 
-test('an external volume with a driver; an unknown top-level key', async () => {
+test('an external volume with a driver; unknown and unsupported top-level keys', async () => {
   let e = await failure('services:\n  web: { image: x }\nvolumes:\n  data: { external: true, driver: local }\n');
   assert.equal(e.message, 'validating DIR/compose.yaml: volumes.data: conflicting parameters "external" and "driver" specified');
   e = await failure('services:\n  web: { image: x }\nvolumes:\n  data: { drivr: local }\n');
   assert.equal(e.message, "validating DIR/compose.yaml: volumes.data additional properties 'drivr' not allowed (did you mean 'driver'?)");
-  e = await failure('services:\n  web: { image: x }\ninclude: [other.yml]\n');
-  assert.equal(e.message, 'validating DIR/compose.yaml: include is not supported by skiff');
+  e = await failure('services:\n  web: { image: x }\nsecrets: { s: { file: x } }\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: secrets is not supported by skiff');
 });

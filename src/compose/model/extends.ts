@@ -57,7 +57,7 @@ function otherFile(path: string, ctx: FileContext, files: Map<string, Dict>): Di
 }
 
 /** A base service's relative paths (build context, env_file, bind sources) made absolute against its file */
-function absolutePaths(s: Dict, dir: string, home: string | undefined): Dict {
+export function absolutePaths(s: Dict, dir: string, home: string | undefined): Dict {
   const at = (p: string): string => hostPath(p, { projectDir: dir, home });
   const out: Dict = { ...s };
   if (isMapping(out.build)) {

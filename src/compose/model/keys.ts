@@ -154,6 +154,7 @@ export const topShape: Shape = obj(
     services: map(any),
     networks: map(networkShape),
     volumes: map(volumeShape),
+    include: list(oneOf(str, obj({ path: strOrList, project_directory: str, env_file: strOrList }, { required: ['path'] }))),
   },
-  { unsupported: ['include', 'secrets', 'configs', 'models'] },
+  { unsupported: ['secrets', 'configs', 'models'] },
 );

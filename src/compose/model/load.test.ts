@@ -346,3 +346,45 @@ test('COMPOSE_FILE from the environment or the .env of the working directory; CO
     f.remove();
   }
 });
+
+test('include: another application imported (its own directory and .env), this file\'s definitions winning', async () => {
+  const f = fixture({
+    'compose.yaml': `
+include:
+  - sub/db.yaml
+  - path: other/cache.yaml
+    env_file: cache.env
+services:
+  web:
+    image: web
+    depends_on: [db, cache]
+  db:
+    environment: { LOCAL: "1" }
+`,
+    'sub/db.yaml': 'services:\n  db:\n    image: "db:${DB_TAG}"\n    volumes: ["./data:/data", "dbdata:/var/lib"]\nvolumes:\n  dbdata: {}\n',
+    'sub/.env': 'DB_TAG=15\n',
+    'other/cache.yaml': 'services:\n  cache:\n    image: "cache:${CACHE_TAG:-none}"\n',
+    'cache.env': 'CACHE_TAG=7\n',
+  });
+  try {
+    const p = await f.load();
+    assert.deepEqual(Object.keys(p.services).sort(), ['cache', 'db', 'web']);
+    assert.equal(p.services.db.image, 'db:15');
+    assert.deepEqual(p.services.db.environment, { LOCAL: '1' });
+    assert.equal(p.services.db.volumes[0].source, join(f.dir, 'sub/data'));
+    assert.equal(p.services.cache.image, 'cache:7');
+    assert.deepEqual(Object.keys(p.volumes), ['dbdata']);
+    assert.equal(p.volumes.dbdata.name, 'proj_dbdata');
+  } finally {
+    f.remove();
+  }
+});
+
+test('include: a cycle is an error', async () => {
+  const f = fixture({ 'compose.yaml': 'include: [a.yaml]\nservices:\n  web: { image: x }\n', 'a.yaml': 'include: [b.yaml]\nservices:\n  a: { image: x }\n', 'b.yaml': 'include: [a.yaml]\nservices:\n  b: { image: x }\n' });
+  try {
+    await assert.rejects(f.load(), (e: Error) => e.message === `include cycle detected:\n${f.dir}/compose.yaml\n include ${f.dir}/a.yaml\n include ${f.dir}/b.yaml\n include ${f.dir}/a.yaml`);
+  } finally {
+    f.remove();
+  }
+});

@@ -10,6 +10,7 @@ import { composeFilePaths, parseYaml, readSources, type ComposeSource } from './
 import { isMapping, type Lookup } from './interpolate.ts';
 import { mergeFiles } from './merge.ts';
 import { resolveExtends } from './extends.ts';
+import { applyIncludes } from './include.ts';
 import { prepareFile, type FileContext } from './prepare.ts';
 import { applyProfiles, checkReferences, checkServiceRules, projectNameOf } from './rules.ts';
 import { checkPortConflicts, networksOf, volumesOf } from './top-level.ts';
@@ -86,13 +87,14 @@ function projectEnvironment(opts: LoadOptions, workingDir: string): Record<strin
   return { ...dot, ...proc };
 }
 
-/** One file: prepared (prepare.ts), `extends` resolved, canonical — and each service typed once on its
+/** One file: prepared (prepare.ts), `extends` resolved, canonical, `include:` imported — and each service typed once on its
  *  own, so a bad value is reported against the file that holds it */
 function processFile(src: ComposeSource, value: Dict, ctx: FileContext): Dict {
   const top = prepareFile(src.path, value, ctx);
-  const services = resolveExtends(isMapping(top.services) ? top.services : {}, src.path, ctx);
-  for (const [name, s] of Object.entries(services)) {
-    normalizeService(name, s, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });
+  const own = { ...top, services: resolveExtends(isMapping(top.services) ? top.services : {}, src.path, ctx) };
+  const dict = applyIncludes(own, src.path, ctx.pathCtx.projectDir, ctx, []);
+  for (const [name, s] of Object.entries(dict.services as Dict)) {
+    normalizeService(name, s as Dict, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });
   }
-  return { ...top, services };
+  return dict;
 }
