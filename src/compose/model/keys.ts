@@ -121,7 +121,7 @@ export const serviceShape: Shape = obj(
     extends: oneOf(str, obj({ service: str, file: str }, { required: ['service'] })),
   },
   {
-    ignored: ['links', 'external_links', 'platform', 'container_name_prefix'],
+    ignored: ['links', 'external_links', 'platform'],
     unsupported: [
       'secrets', 'configs', 'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
       'mac_address', 'annotations', 'attach', 'oom_score_adj', 'oom_kill_disable', 'userns_mode', 'isolation',

@@ -388,3 +388,18 @@ test('include: a cycle is an error', async () => {
     f.remove();
   }
 });
+
+test('booleans: YAML 1.1 words are taken with compose-go\'s warning; restart: no stays a string', async () => {
+  const f = fixture({ 'compose.yaml': 'services:\n  web:\n    image: x\n    init: yes\n    tty: "off"\n    restart: no\n    volumes: [{ type: volume, source: v, target: /v, read_only: "on" }]\nvolumes:\n  v: { external: "yes" }\n' });
+  try {
+    const p = await f.load();
+    assert.equal(p.services.web.init, true);
+    assert.equal(p.services.web.tty, false);
+    assert.equal(p.services.web.restart, 'no');
+    assert.equal(p.services.web.volumes[0].readOnly, true);
+    assert.equal(p.volumes.v.external, true);
+    assert.ok(f.warnings.includes(`${f.dir}/compose.yaml: services.web.init: "yes" for boolean is not supported by YAML 1.2, please use \`true\``), f.warnings.join('\n'));
+  } finally {
+    f.remove();
+  }
+});

@@ -3,7 +3,7 @@
 import { ComposeError, keyError } from './errors.ts';
 import { interpolateTree, isMapping, TemplateError, type Lookup } from './interpolate.ts';
 import { serviceShape, topShape } from './keys.ts';
-import { check } from './schema.ts';
+import { check, yamlBool } from './schema.ts';
 import type { PathContext } from './volumes.ts';
 
 type Dict = Record<string, unknown>;
@@ -51,7 +51,7 @@ export function prepareFile(path: string, value: Dict, ctx: FileContext): Dict {
 function checkExternal(top: Dict, path: string, warn: (m: string) => void): void {
   for (const kind of ['volumes', 'networks'] as const) {
     for (const [key, d] of Object.entries(isMapping(top[kind]) ? top[kind] : {})) {
-      if (!isMapping(d) || (d.external !== true && d.external !== 'true')) continue;
+      if (!isMapping(d) || !yamlBool(d.external)) continue;
       const extra = Object.keys(d).find((k) => k !== 'name' && k !== 'external' && !k.startsWith('x-'));
       if (!extra) continue;
       const message = `${kind}.${key}: conflicting parameters "external" and "${extra}" specified`;

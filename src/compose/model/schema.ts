@@ -30,6 +30,13 @@ export const listOrDict: Shape = oneOf(map(oneOf(scalar, nul)), list(str));
 export const strOrList: Shape = oneOf(str, list(str));
 
 const intText = /^[-+]?\d+$/;
+
+const boolWords: Record<string, boolean> = { true: true, false: false, y: true, yes: true, on: true, n: false, no: false, off: false };
+
+/** A boolean as compose-go casts one (YAML 1.1's yes/no/on/off too, after a warning at the check) */
+export function yamlBool(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && boolWords[v.toLowerCase()] === true);
+}
 const numText = /^[-+]?(\d+\.?\d*|\.\d+)$/;
 
 /** Whether a value is of a shape's own type (its parts are checked after) */
@@ -42,7 +49,7 @@ function rootMatches(shape: Shape, v: unknown): boolean {
     case 'number':
       return typeof v === 'number' || (typeof v === 'string' && numText.test(v));
     case 'bool':
-      return typeof v === 'boolean' || (typeof v === 'string' && /^(true|false)$/i.test(v));
+      return typeof v === 'boolean' || (typeof v === 'string' && v.toLowerCase() in boolWords);
     case 'null':
       return v === null;
     case 'scalar':
@@ -83,6 +90,9 @@ export interface CheckContext {
 /** Check a value against a shape; throws the first problem as a ComposeError naming the file and key */
 export function check(value: unknown, shape: Shape, path: string, ctx: CheckContext): void {
   if (!rootMatches(shape, value)) fail(ctx, path, `${path || '(root)'} must be ${describe(shape)}`);
+  if (shape.kind === 'bool' && typeof value === 'string' && !/^(true|false)$/i.test(value)) {
+    ctx.warn(`${ctx.file}: ${path}: ${JSON.stringify(value)} for boolean is not supported by YAML 1.2, please use \`${yamlBool(value)}\``);
+  }
   switch (shape.kind) {
     case 'list':
       (value as unknown[]).forEach((v, i) => check(v, shape.of, `${path}[${i}]`, ctx));

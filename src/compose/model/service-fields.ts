@@ -4,6 +4,7 @@ import type { Healthcheck, Resources } from '../types.ts';
 import { goDurationError, parseBytes, parseGoDuration } from '../../lib/units.ts';
 import { isMapping } from './interpolate.ts';
 import { keyValueMap } from './merge.ts';
+import { yamlBool } from './schema.ts';
 
 type Dict = Record<string, unknown>;
 
@@ -24,7 +25,7 @@ export function durationNs(v: unknown, key: string, f: FieldContext): number {
 export function healthcheckOf(h: Dict, f: FieldContext): Healthcheck {
   const opt = (k: string): number | undefined => (h[k] === undefined ? undefined : durationNs(h[k], `healthcheck.${k}`, f));
   let test: string[];
-  if (h.disable === true || h.disable === 'true') test = ['NONE'];
+  if (yamlBool(h.disable)) test = ['NONE'];
   else if (typeof h.test === 'string') test = ['CMD-SHELL', h.test];
   else if (Array.isArray(h.test)) test = h.test.map(String);
   else test = [];

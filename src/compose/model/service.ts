@@ -11,6 +11,7 @@ import { parsePort, portRange } from './ports.ts';
 import { hostPath, parseServiceVolume, type PathContext } from './volumes.ts';
 import { splitShellWords } from './shell-words.ts';
 import { serviceDict } from './render.ts';
+import { yamlBool } from './schema.ts';
 import { durationNs, healthcheckOf, resourcesOf, type FieldContext } from './service-fields.ts';
 
 type Dict = Record<string, unknown>;
@@ -112,7 +113,7 @@ function optString(v: unknown): string | undefined {
 }
 
 export function optBool(v: unknown): boolean | undefined {
-  return v === undefined || v === null ? undefined : v === true || /^true$/i.test(String(v));
+  return v === undefined || v === null ? undefined : yamlBool(v);
 }
 
 /** A key-value mapping (list or map form) with bare keys resolved by `bare` (undefined drops the key) */

@@ -5,6 +5,7 @@ import { keyError } from './errors.ts';
 import { isMapping } from './interpolate.ts';
 import { keyValueMap } from './merge.ts';
 import { hostPorts } from './ports.ts';
+import { yamlBool } from './schema.ts';
 
 type Dict = Record<string, unknown>;
 
@@ -12,9 +13,6 @@ function strings(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(keyValueMap(v)).map(([k, val]) => [k, val ?? '']));
 }
 
-function truthy(v: unknown): boolean {
-  return v === true || v === 'true';
-}
 
 /** `<project>_<key>`, or `name:`, or an external object's own name */
 function engineName(project: string, key: string, d: Dict, warn: (m: string) => void, what: string): { name: string; external: boolean } {
@@ -23,7 +21,7 @@ function engineName(project: string, key: string, d: Dict, warn: (m: string) => 
     warn(`${what} ${key}: external.name is deprecated. Please set name and external: true`);
     return { name: String(ext.name), external: true };
   }
-  const external = truthy(ext) || isMapping(ext);
+  const external = yamlBool(ext) || isMapping(ext);
   return { name: d.name !== undefined ? String(d.name) : external ? key : `${project}_${key}`, external };
 }
 
@@ -38,9 +36,9 @@ export function networksOf(project: string, declared: Dict, services: Record<str
       ...engineName(project, key, d, warn, 'network'),
       driver: d.driver === undefined ? undefined : String(d.driver),
       driverOpts: strings(d.driver_opts),
-      internal: truthy(d.internal),
-      attachable: truthy(d.attachable),
-      enableIpv6: truthy(d.enable_ipv6),
+      internal: yamlBool(d.internal),
+      attachable: yamlBool(d.attachable),
+      enableIpv6: yamlBool(d.enable_ipv6),
       ipam: ipam && {
         driver: ipam.driver === undefined ? undefined : String(ipam.driver),
         config: (Array.isArray(ipam.config) ? ipam.config : []).map((c: Dict) => ({

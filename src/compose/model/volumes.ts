@@ -5,6 +5,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import type { ServiceVolume } from '../types.ts';
 import { parseBytes } from '../../lib/units.ts';
 import { isMapping } from './interpolate.ts';
+import { yamlBool } from './schema.ts';
 
 export interface PathContext {
   projectDir: string;
@@ -66,19 +67,19 @@ function longVolume(v: Record<string, unknown>, ctx: PathContext): ServiceVolume
   if (type === undefined) throw new Error('type is required');
   if (v.target === undefined) throw new Error('target is required');
   const target = checkTarget(String(v.target));
-  const readOnly = v.read_only === true || v.read_only === 'true';
+  const readOnly = yamlBool(v.read_only);
   const source = v.source === undefined || v.source === '' ? undefined : String(v.source);
   const sub = (k: string): Record<string, unknown> => (isMapping(v[k]) ? v[k] : {});
   switch (type) {
     case 'volume':
-      return { type: 'volume', source, target, readOnly, volume: { nocopy: truthy(sub('volume').nocopy) } };
+      return { type: 'volume', source, target, readOnly, volume: { nocopy: yamlBool(sub('volume').nocopy) } };
     case 'bind': {
       if (!source) throw new Error('source is required for a bind mount');
       const propagation = sub('bind').propagation === undefined ? undefined : String(sub('bind').propagation);
       if (propagation !== undefined && !propagations.includes(propagation)) throw new Error(`invalid propagation: ${propagation}`);
       // compose-go's OptOut: a long-syntax bind creates a missing host path unless told not to
       const create = sub('bind').create_host_path;
-      return { type: 'bind', source: hostPath(source, ctx), target, readOnly, bind: { propagation, createHostPath: create === undefined || truthy(create) } };
+      return { type: 'bind', source: hostPath(source, ctx), target, readOnly, bind: { propagation, createHostPath: create === undefined || yamlBool(create) } };
     }
     case 'tmpfs': {
       if (source) throw new Error('source is not allowed for a tmpfs mount');
@@ -92,9 +93,6 @@ function longVolume(v: Record<string, unknown>, ctx: PathContext): ServiceVolume
   }
 }
 
-function truthy(v: unknown): boolean {
-  return v === true || v === 'true';
-}
 
 /** An absolute container path, cleaned as compose-go cleans it (`/data/` → `/data`) */
 function checkTarget(target: string | undefined): string {
