@@ -119,9 +119,10 @@ export const serviceShape: Shape = obj(
     pids_limit: int,
     logging: obj({ driver: str, options: map(oneOf(scalar, nul)) }),
     extends: oneOf(str, obj({ service: str, file: str }, { required: ['service'] })),
+    links: list(str),
   },
   {
-    ignored: ['links', 'external_links', 'platform'],
+    ignored: ['external_links', 'platform'],
     unsupported: [
       'secrets', 'configs', 'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
       'mac_address', 'annotations', 'attach', 'oom_score_adj', 'oom_kill_disable', 'userns_mode', 'isolation',

@@ -403,3 +403,14 @@ test('booleans: YAML 1.1 words are taken with compose-go\'s warning; restart: no
     f.remove();
   }
 });
+
+test('links order the start like depends_on (the name resolves on the project network anyway)', async () => {
+  const f = fixture({ 'compose.yaml': 'services:\n  web: { image: x, links: ["db:database"] }\n  db: { image: y }\n' });
+  try {
+    const p = await f.load();
+    assert.deepEqual(p.services.web.dependsOn, { db: { condition: 'service_started', required: true, restart: false } });
+    assert.deepEqual(f.warnings, []);
+  } finally {
+    f.remove();
+  }
+});

@@ -70,7 +70,7 @@ export function normalizeService(name: string, raw: Dict, ctx: ServiceContext): 
     volumes: asList(raw.volumes).map((v, i) => attempt(`volumes[${i}]`, () => parseServiceVolume(v, ctx))),
     networks: networkMode ? {} : networksOf(raw.networks),
     networkMode,
-    dependsOn: dependsOnOf(raw.depends_on, networkMode, f),
+    dependsOn: dependsOnOf(raw, networkMode, f),
     healthcheck: raw.healthcheck === undefined ? undefined : healthcheckOf(raw.healthcheck as Dict, f),
     restart: raw.restart === undefined ? undefined : restartOf(String(raw.restart), f),
     labels: stringMap(raw.labels, () => ''),
@@ -182,9 +182,9 @@ function networksOf(v: unknown): Record<string, ServiceNetwork> {
   return out;
 }
 
-function dependsOnOf(v: unknown, networkMode: string | undefined, f: FieldContext): Record<string, DependsOn> {
+function dependsOnOf(raw: Dict, networkMode: string | undefined, f: FieldContext): Record<string, DependsOn> {
   const out: Record<string, DependsOn> = {};
-  for (const [dep, d] of Object.entries(isMapping(v) ? v : {})) {
+  for (const [dep, d] of Object.entries(isMapping(raw.depends_on) ? raw.depends_on : {})) {
     const c = isMapping(d) ? d : {};
     const condition = String(c.condition ?? 'service_started') as DependsOn['condition'];
     if (!conditions.includes(condition)) f.fail(`depends_on.${dep}.condition`, `invalid condition ${JSON.stringify(condition)}: must be one of ${conditions.join(', ')}`);
@@ -193,6 +193,11 @@ function dependsOnOf(v: unknown, networkMode: string | undefined, f: FieldContex
   // network_mode: service:X needs X running first, as docker compose adds it
   const shared = /^service:(.+)$/.exec(networkMode ?? '')?.[1];
   if (shared && !out[shared]) out[shared] = { condition: 'service_started', required: true, restart: false };
+  // links (`db` or `db:alias`) order the start as docker compose does; the name itself resolves on the network
+  for (const link of asList(raw.links)) {
+    const dep = String(link).split(':')[0];
+    if (!out[dep]) out[dep] = { condition: 'service_started', required: true, restart: false };
+  }
   return out;
 }
 
