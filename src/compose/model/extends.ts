@@ -7,21 +7,22 @@ import { dirname, resolve } from 'node:path';
 import { ComposeError, keyError } from './errors.ts';
 import { parseYaml } from './files.ts';
 import { isMapping } from './interpolate.ts';
-import { canonicalService, mergeService } from './merge.ts';
+import { canonicalService, mergeService, withoutPath } from './merge.ts';
 import { prepareFile, type FileContext } from './prepare.ts';
 import { hostPath, volumeTarget } from './volumes.ts';
 
 type Dict = Record<string, unknown>;
 
-/** Every service of a file (checked, as written) in canonical form with its `extends` resolved */
-export function resolveExtends(services: Dict, file: string, ctx: FileContext): Record<string, Dict> {
+/** Every service of a file (checked, as written) in canonical form with its `extends` resolved; `resets`
+ *  are the file's `!reset`/`!override` key paths, which clear what the base set there */
+export function resolveExtends(services: Dict, file: string, ctx: FileContext, resets: string[][] = []): Record<string, Dict> {
   const out: Record<string, Dict> = {};
   const files = new Map<string, Dict>();
-  for (const name of Object.keys(services)) out[name] = resolveService(name, services, file, ctx, [], files);
+  for (const name of Object.keys(services)) out[name] = resolveService(name, services, file, ctx, [], files, resets);
   return out;
 }
 
-function resolveService(name: string, services: Dict, file: string, ctx: FileContext, chain: string[], files: Map<string, Dict>): Dict {
+function resolveService(name: string, services: Dict, file: string, ctx: FileContext, chain: string[], files: Map<string, Dict>, resets: string[][]): Dict {
   const s = services[name] as Dict;
   const ext = s.extends;
   if (ext === undefined) return canonicalService(s);
@@ -34,8 +35,10 @@ function resolveService(name: string, services: Dict, file: string, ctx: FileCon
   if (!isMapping(baseServices[ref.service])) {
     throw keyError(file, `services.${name}.extends`, `cannot extend service "${name}" in ${baseFile}: service "${ref.service}" not found`);
   }
-  let base = resolveService(ref.service, baseServices, baseFile, ctx, [...chain, where], files);
+  let base = resolveService(ref.service, baseServices, baseFile, ctx, [...chain, where], files, baseFile === file ? resets : []);
   if (baseFile !== file) base = absolutePaths(base, dirname(baseFile), ctx.pathCtx.home);
+  // `!reset` / `!override` in this service clear what its base set there (resets are this file's)
+  for (const path of resets) if (path[0] === 'services' && path[1] === name && path.length > 2) base = withoutPath(base, path.slice(2));
   return mergeService(base, canonicalService(own));
 }
 

@@ -68,7 +68,7 @@ function loadIncluded(path: string, dir: string, ctx: FileContext, chain: string
   }
   const parsed = parseYaml({ path, text });
   const top = prepareFile(path, parsed.value, ctx);
-  const services = resolveExtends(isMapping(top.services) ? top.services : {}, path, ctx);
+  const services = resolveExtends(isMapping(top.services) ? top.services : {}, path, ctx, parsed.resets);
   const absolute = Object.fromEntries(Object.entries(services).map(([n, s]) => [n, absolutePaths(s, dir, ctx.pathCtx.home)]));
   return { dict: applyIncludes({ ...top, services: absolute }, path, dir, ctx, chain), resets: parsed.resets };
 }

@@ -414,3 +414,15 @@ test('links order the start like depends_on (the name resolves on the project ne
     f.remove();
   }
 });
+
+test('extends with !reset and !override; checks only for active services; a disabled required dependency', async () => {
+  const p = await loadText('services:\n  init: { image: a, command: "sleep infinity", ports: ["80"] }\n  base:\n    extends: { service: init }\n    command: !reset\n    ports: !override ["81"]\n');
+  assert.equal(p.services.base.command, undefined);
+  assert.deepEqual(p.services.base.ports.map((x) => x.target), [81]);
+  // a disabled service may be incomplete (no image) or point at what is not there
+  const q = await loadText('services:\n  web: { image: w }\n  tool: { profiles: [x], depends_on: [nothing], volumes: ["undeclared:/v"] }\n');
+  assert.deepEqual(Object.keys(q.disabledServices), ['tool']);
+  await assert.rejects(loadText('services:\n  web: { image: w, depends_on: [db] }\n  db: { image: d, profiles: [x, y] }\n'), {
+    message: 'service "db" is required by "web" but is disabled. Can be enabled by profiles [x y]',
+  });
+});

@@ -117,7 +117,7 @@ export interface MergeInput {
 }
 
 /** A copy of `d` without the value at `path` (copying only along the path) */
-function withoutPath(d: Dict, path: string[]): Dict {
+export function withoutPath(d: Dict, path: string[]): Dict {
   const [head, ...rest] = path;
   if (!(head in d)) return d;
   const out = { ...d };

@@ -42,15 +42,15 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
     if (!unset.has(v)) warn(`The "${v}" variable is not set. Defaulting to a blank string.`);
     unset.add(v);
   };
-  const files = parsed.map((p) => ({ path: p.src.path, resets: p.resets, dict: processFile(p.src, p.value, { lookup, onUnset, warn, pathCtx }) }));
+  const files = parsed.map((p) => ({ path: p.src.path, resets: p.resets, dict: processFile(p.src, p.value, p.resets, { lookup, onUnset, warn, pathCtx }) }));
   const merged = mergeFiles(files);
   const fileOf = lastFileSetting(files);
   const sctx: ServiceContext = { ...pathCtx, lookup, fileOf, warn };
   const all: Record<string, Service> = {};
   for (const [n, raw] of Object.entries(merged.services as Dict)) all[n] = normalizeService(n, raw as Dict, sctx);
-  checkServiceRules(all, merged, fileOf);
-  checkReferences(all, merged, fileOf, warn);
   const { services, disabledServices } = applyProfiles(all, opts, environment);
+  checkServiceRules(services, merged, fileOf);
+  checkReferences({ services, disabledServices }, merged, fileOf, warn);
   checkPortConflicts(services, fileOf);
   return {
     name,
@@ -89,9 +89,9 @@ function projectEnvironment(opts: LoadOptions, workingDir: string): Record<strin
 
 /** One file: prepared (prepare.ts), `extends` resolved, canonical, `include:` imported — and each service typed once on its
  *  own, so a bad value is reported against the file that holds it */
-function processFile(src: ComposeSource, value: Dict, ctx: FileContext): Dict {
+function processFile(src: ComposeSource, value: Dict, resets: string[][], ctx: FileContext): Dict {
   const top = prepareFile(src.path, value, ctx);
-  const own = { ...top, services: resolveExtends(isMapping(top.services) ? top.services : {}, src.path, ctx) };
+  const own = { ...top, services: resolveExtends(isMapping(top.services) ? top.services : {}, src.path, ctx, resets) };
   const dict = applyIncludes(own, src.path, ctx.pathCtx.projectDir, ctx, []);
   for (const [name, s] of Object.entries(dict.services as Dict)) {
     normalizeService(name, s as Dict, { ...ctx.pathCtx, lookup: ctx.lookup, fileOf: () => src.path, warn: () => undefined });

@@ -10,17 +10,22 @@ import { findCycle } from './order.ts';
 type Dict = Record<string, unknown>;
 type FileOf = (service: string, key: string) => string | undefined;
 
-/** An image or a build, known dependencies, declared volumes and networks, no cycle */
-export function checkReferences(all: Record<string, Service>, merged: Dict, fileOf: FileOf, warn: (m: string) => void): void {
+/** The active services' references: an image or a build, known and enabled dependencies (an optional one
+ *  missing or disabled is dropped), declared volumes and networks, no cycle */
+export function checkReferences(project: Pick<Project, 'services' | 'disabledServices'>, merged: Dict, fileOf: FileOf, warn: (m: string) => void): void {
+  const { services: all, disabledServices: disabled } = project;
   const declared = (k: string): Dict => (merged[k] && typeof merged[k] === 'object' ? (merged[k] as Dict) : {});
   for (const [name, s] of Object.entries(all)) {
     if (!s.image && !s.build) throw keyError(fileOf(name, ''), `services.${name}`, `service "${name}" has neither an image nor a build context specified`);
     const shared = /^service:(.+)$/.exec(s.networkMode ?? '')?.[1];
-    if (shared && !all[shared]) throw keyError(fileOf(name, 'network_mode'), `services.${name}.network_mode`, `service "${shared}" not found for network_mode 'service:${shared}'`);
+    if (shared && !all[shared] && !disabled[shared]) throw keyError(fileOf(name, 'network_mode'), `services.${name}.network_mode`, `service "${shared}" not found for network_mode 'service:${shared}'`);
     for (const [dep, d] of Object.entries(s.dependsOn)) {
       if (all[dep]) continue;
+      if (d.required && disabled[dep]) {
+        throw new ComposeError(`service "${dep}" is required by "${name}" but is disabled. Can be enabled by profiles [${disabled[dep].profiles.join(' ')}]`, { service: name, key: `services.${name}.depends_on` });
+      }
       if (d.required) throw keyError(fileOf(name, 'depends_on'), `services.${name}.depends_on`, `service "${name}" depends on undefined service "${dep}"`);
-      warn(`service "${name}": the optional dependency "${dep}" is not defined; it is skipped`);
+      if (!disabled[dep]) warn(`service "${name}": the optional dependency "${dep}" is not defined; it is skipped`);
       delete s.dependsOn[dep];
     }
     for (const v of s.volumes) {
@@ -96,7 +101,7 @@ export function projectNameOf(opts: LoadOptions, env: Record<string, string>, na
 /**
  * Profiles as docker compose applies them: a service is active without profiles or with an enabled one
  * (--profile, else COMPOSE_PROFILES; `*` enables all); the services a command names bring their profiles
- * along. A required dependency left disabled is an error; an optional one is skipped.
+ * along. (checkReferences then refuses a required dependency left disabled.)
  */
 export function applyProfiles(all: Record<string, Service>, opts: LoadOptions, env: Record<string, string>): Pick<Project, 'services' | 'disabledServices'> {
   const enabled = new Set(opts.profiles && opts.profiles.length > 0 ? opts.profiles : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean));
@@ -108,14 +113,5 @@ export function applyProfiles(all: Record<string, Service>, opts: LoadOptions, e
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
   for (const [name, s] of Object.entries(all)) (isActive(s) ? services : disabledServices)[name] = s;
-  for (const [name, s] of Object.entries(services)) {
-    for (const [dep, d] of Object.entries(s.dependsOn)) {
-      if (services[dep]) continue;
-      if (d.required) {
-        throw new ComposeError(`service "${dep}" is required by "${name}" but is disabled. Can be enabled by profiles [${disabledServices[dep].profiles.join(' ')}]`, { service: name, key: `services.${name}.depends_on` });
-      }
-      delete s.dependsOn[dep];
-    }
-  }
   return { services, disabledServices };
 }
