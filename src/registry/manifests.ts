@@ -40,13 +40,22 @@ export async function putManifest(layout: Layout, name: RepoName, reference: str
   // them aside already and this check fails cleanly (gc.ts removeUnlessTouched)
   await touchBlobs(layout, [...parsed.blobs, ...parsed.manifests]);
   await checkReferences(layout, name, parsed.blobs, parsed.manifests);
-  if ((await blobSize(layout, digest)) !== bytes.length) await putBlobBytes(layout, bytes, digest);
-  else await touchBlobs(layout, [digest]);
-  const link = layout.manifestLink(name, digest);
-  if (!(await exists(link))) await writeFileAtomic(link, parsed.mediaType);
+  // the bytes and the repository's link go to disk at once (each synced: a link without its blob reads as
+  // unknown, and gc skips it); the tag, which makes them reachable by name, only once both are there
+  await Promise.all([storeManifestBytes(layout, bytes, digest), linkManifest(layout, name, digest, parsed.mediaType)]);
   if (parsed.subject) await linkReferrer(layout, name, parsed.subject, digest);
   if (!byDigest) await writeFileAtomic(layout.tag(name, reference), digest.text);
   return { digest, subject: parsed.subject };
+}
+
+async function storeManifestBytes(layout: Layout, bytes: Buffer, digest: Digest): Promise<void> {
+  if ((await blobSize(layout, digest)) !== bytes.length) await putBlobBytes(layout, bytes, digest);
+  else await touchBlobs(layout, [digest]);
+}
+
+async function linkManifest(layout: Layout, name: RepoName, digest: Digest, mediaType: string): Promise<void> {
+  const link = layout.manifestLink(name, digest);
+  if (!(await exists(link))) await writeFileAtomic(link, mediaType);
 }
 
 async function checkReferences(layout: Layout, name: RepoName, blobs: Digest[], manifests: Digest[]): Promise<void> {
