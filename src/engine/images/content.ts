@@ -3,12 +3,11 @@
 // its name is its digest. A digest mismatch is an error and leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, mkdir, rename, rm, readFile, readdir, access, chmod } from 'node:fs/promises';
+import { open, mkdir, rename, rm, readFile, readdir, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../types.ts';
 import { invalidArgument, notFound, errnoCode } from '../../lib/errors.ts';
-import { directWrites, writeDirect } from './direct-write.ts';
 
 export interface ContentStore {
   blobPath(digest: Digest): string;
@@ -16,8 +15,7 @@ export interface ContentStore {
   /**
    * stream a blob in; `expected` is checked when given. `created` is false when it was already there.
    * `verified`: the source itself fails unless its bytes are `expected` (readBlob checks as they pass),
-   * so they are not hashed a second time here. `direct`: a large blob written once and read rarely (a
-   * pulled layer) goes around the page cache (direct-write.ts) where the file system allows it.
+   * so they are not hashed a second time here.
    */
   write(source: Readable | Uint8Array, expected?: Digest, o?: WriteOptions): Promise<{ digest: Digest; size: number; created: boolean }>;
   read(digest: Digest): Readable;
@@ -27,7 +25,6 @@ export interface ContentStore {
 
 export interface WriteOptions {
   verified?: boolean;
-  direct?: boolean;
 }
 
 export const isDigest = (s: string): s is Digest => /^sha256:[a-f0-9]{64}$/.test(s);
@@ -54,31 +51,21 @@ export async function createContentStore(dir: string): Promise<ContentStore> {
     const tmp = join(ingest, randomBytes(8).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
-    const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
-    if (o.direct && !(source instanceof Uint8Array) && (await directWrites(ingest))) {
-      try {
-        size = await writeDirect(source, tmp, trusted ? undefined : (c) => hash.update(c));
-        await chmod(tmp, 0o644);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        if (!trusted) hash.update(chunk);
+        size += chunk.length;
+        await fh.write(chunk);
       }
-    } else {
-      const fh = await open(tmp, 'wx', 0o644);
-      try {
-        for await (const chunk of chunks) {
-          if (!trusted) hash.update(chunk);
-          size += chunk.length;
-          await fh.write(chunk);
-        }
-        await fh.sync();
-      } catch (err) {
-        await fh.close();
-        await rm(tmp, { force: true });
-        throw err;
-      }
+      await fh.sync();
+    } catch (err) {
       await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
     const digest = trusted ? expected : (`sha256:${hash.digest('hex')}` as Digest);
     if (expected && digest !== expected) {
       await rm(tmp, { force: true });

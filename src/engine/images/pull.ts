@@ -168,8 +168,7 @@ async function fetchLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, laye
     blob.destroy(err as Error);
     throw err;
   });
-  // written around the page cache: a layer blob is read again only by a push, a save or a re-unpack
-  const storing = d.content.write(toStore, layer.digest as Digest, { verified: true, direct: layer.size >= 1 << 20 }).then((written) => {
+  const storing = d.content.write(toStore, layer.digest as Digest, { verified: true }).then((written) => {
     if (written.created) brought.push({ blob: written.digest });
     progress({ status: 'Verifying Checksum', id });
     progress({ status: 'Download complete', id });
