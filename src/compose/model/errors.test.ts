@@ -29,8 +29,8 @@ test('unknown keys: docker compose wording, the file, and the nearest key', asyn
   assert.equal(e.message, "validating DIR/compose.yaml: services.web.healthcheck additional properties 'tets' not allowed (did you mean 'test'?)");
   e = await failure('services:\n  web:\n    image: x\n    zzzqqq: 1\n');
   assert.equal(e.message, "validating DIR/compose.yaml: services.web additional properties 'zzzqqq' not allowed");
-  e = await failure('services:\n  web:\n    image: x\n    secrets: [a]\n');
-  assert.equal(e.message, 'validating DIR/compose.yaml: services.web.secrets is not supported by skiff');
+  e = await failure('services:\n  web:\n    image: x\n    devices: [/dev/fuse]\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: services.web.devices is not supported by skiff');
 });
 
 test('wrong types name the key and the type wanted', async () => {
@@ -205,6 +205,6 @@ test('an external volume with a driver; unknown and unsupported top-level keys',
   assert.equal(e.message, 'validating DIR/compose.yaml: volumes.data: conflicting parameters "external" and "driver" specified');
   e = await failure('services:\n  web: { image: x }\nvolumes:\n  data: { drivr: local }\n');
   assert.equal(e.message, "validating DIR/compose.yaml: volumes.data additional properties 'drivr' not allowed (did you mean 'driver'?)");
-  e = await failure('services:\n  web: { image: x }\nsecrets: { s: { file: x } }\n');
-  assert.equal(e.message, 'validating DIR/compose.yaml: secrets is not supported by skiff');
+  e = await failure('services:\n  web: { image: x }\nmodels: { m: { model: x } }\n');
+  assert.equal(e.message, 'validating DIR/compose.yaml: models is not supported by skiff');
 });

@@ -1,7 +1,7 @@
 // `include:` — other compose applications pulled into this one (the Compose spec's include, as compose-go
 // applies it): each entry's files are loaded as their own little project (their directory, their .env or
 // env_file under this project's variables, their relative paths made absolute there), merged, and their
-// services, networks and volumes imported; where this file defines the same one, its keys win.
+// services, networks, volumes, secrets and configs imported; where this file defines the same one, its keys win.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ComposeError } from './errors.ts';
@@ -76,7 +76,7 @@ function loadIncluded(path: string, dir: string, ctx: FileContext, chain: string
 /** services, networks and volumes of `imported` under `target`'s own (which win where both define one) */
 function importResources(imported: Dict, target: Dict): Dict {
   const out: Dict = { ...target };
-  for (const kind of ['services', 'networks', 'volumes'] as const) {
+  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs'] as const) {
     const mine = isMapping(target[kind]) ? target[kind] : {};
     const theirs = isMapping(imported[kind]) ? imported[kind] : {};
     const merged: Dict = { ...theirs };

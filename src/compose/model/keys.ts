@@ -67,6 +67,9 @@ const deploy = obj(
   { ignored: ['mode', 'labels', 'restart_policy', 'update_config', 'rollback_config', 'placement', 'endpoint_mode'] },
 );
 
+/** a service's secrets/configs entry: a name, or { source, target, uid, gid, mode } */
+const fileRef = oneOf(str, obj({ source: str, target: str, uid: str, gid: str, mode: oneOf(num, str) }, { required: ['source'] }));
+
 const envFile = oneOf(str, list(oneOf(str, obj({ path: str, required: bool, format: str }, { required: ['path'] }))));
 
 export const serviceShape: Shape = obj(
@@ -120,11 +123,13 @@ export const serviceShape: Shape = obj(
     logging: obj({ driver: str, options: map(oneOf(scalar, nul)) }),
     extends: oneOf(str, obj({ service: str, file: str }, { required: ['service'] })),
     links: list(str),
+    secrets: list(fileRef),
+    configs: list(fileRef),
   },
   {
     ignored: ['external_links', 'platform'],
     unsupported: [
-      'secrets', 'configs', 'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
+      'devices', 'security_opt', 'ipc', 'pid', 'group_add', 'cgroup_parent', 'cgroup',
       'mac_address', 'annotations', 'attach', 'oom_score_adj', 'oom_kill_disable', 'userns_mode', 'isolation',
       'volumes_from', 'device_cgroup_rules', 'blkio_config', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota',
       'cpu_rt_runtime', 'cpu_rt_period', 'cpuset', 'credential_spec', 'dns_opt', 'gpus', 'label_file', 'mem_swappiness',
@@ -148,6 +153,9 @@ export const networkShape: Shape = oneOf(
 
 export const volumeShape: Shape = oneOf(nul, obj({ name: str, external, driver: str, driver_opts: map(oneOf(str, num)), labels: listOrDict }));
 
+/** a top-level secret or config: skiff mounts file ones; the others are refused when a service uses them */
+const fileSource = obj({ file: str, environment: str, content: str, external: bool, name: str }, { ignored: ['labels', 'driver', 'driver_opts', 'template_driver'] });
+
 export const topShape: Shape = obj(
   {
     version: any,
@@ -156,6 +164,8 @@ export const topShape: Shape = obj(
     networks: map(networkShape),
     volumes: map(volumeShape),
     include: list(oneOf(str, obj({ path: strOrList, project_directory: str, env_file: strOrList }, { required: ['path'] }))),
+    secrets: map(fileSource),
+    configs: map(fileSource),
   },
-  { unsupported: ['secrets', 'configs', 'models'] },
+  { unsupported: ['models'] },
 );

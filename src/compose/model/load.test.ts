@@ -426,3 +426,34 @@ test('extends with !reset and !override; checks only for active services; a disa
     message: 'service "db" is required by "web" but is disabled. Can be enabled by profiles [x y]',
   });
 });
+
+test('secrets and configs from files are read-only bind mounts (/run/secrets/<name>, /<name>, or the target)', async () => {
+  const f = fixture({
+    'compose.yaml': `
+services:
+  db:
+    image: postgres
+    secrets: [db_password, { source: api_key, target: key.txt }]
+    configs: [{ source: conf, target: /etc/app.conf }, conf]
+secrets:
+  db_password: { file: ./secrets/pw.txt }
+  api_key: { file: /abs/key }
+configs:
+  conf: { file: app.conf }
+`,
+  });
+  try {
+    const p = await f.load();
+    assert.deepEqual(p.services.db.volumes, [
+      { type: 'bind', source: join(f.dir, 'secrets/pw.txt'), target: '/run/secrets/db_password', readOnly: true, bind: { propagation: undefined, createHostPath: false } },
+      { type: 'bind', source: '/abs/key', target: '/run/secrets/key.txt', readOnly: true, bind: { propagation: undefined, createHostPath: false } },
+      { type: 'bind', source: join(f.dir, 'app.conf'), target: '/etc/app.conf', readOnly: true, bind: { propagation: undefined, createHostPath: false } },
+      { type: 'bind', source: join(f.dir, 'app.conf'), target: '/conf', readOnly: true, bind: { propagation: undefined, createHostPath: false } },
+    ]);
+    assert.equal((p.services.db.raw.volumes as unknown[]).length, 4);
+  } finally {
+    f.remove();
+  }
+  await assert.rejects(loadText('services:\n  a: { image: x, secrets: [nope] }\n'), /services\.a\.secrets\[0\]: service "a" refers to undefined secret nope: declare it under the top-level secrets:$/);
+  await assert.rejects(loadText('services:\n  a: { image: x, secrets: [s] }\nsecrets:\n  s: { environment: PW }\n'), /services\.a\.secrets\[0\]: secret s: only file-based secrets are supported by skiff \(this one is environment\)$/);
+});

@@ -137,8 +137,8 @@ export function mergeFiles(files: MergeInput[]): Dict {
       services[name] = isMapping(services[name]) ? mergeService(services[name], s as Dict) : s;
     }
     out.services = services;
-    for (const k of ['networks', 'volumes'] as const) {
-      const target = { ...(out[k] as Dict) };
+    for (const k of ['networks', 'volumes', 'secrets', 'configs'] as const) {
+      const target = { ...((out[k] as Dict | undefined) ?? {}) };
       for (const [name, v] of Object.entries(isMapping(f[k]) ? f[k] : {})) target[name] = name in target ? mergeValue(target[name], v) : v;
       out[k] = target;
     }

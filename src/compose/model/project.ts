@@ -11,6 +11,7 @@ import { isMapping, type Lookup } from './interpolate.ts';
 import { mergeFiles } from './merge.ts';
 import { resolveExtends } from './extends.ts';
 import { applyIncludes } from './include.ts';
+import { mountFileRefs } from './secrets.ts';
 import { prepareFile, type FileContext } from './prepare.ts';
 import { applyProfiles, checkReferences, checkServiceRules, projectNameOf } from './rules.ts';
 import { checkPortConflicts, networksOf, volumesOf } from './top-level.ts';
@@ -51,6 +52,7 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   const { services, disabledServices } = applyProfiles(all, opts, environment);
   checkServiceRules(services, merged, fileOf);
   checkReferences({ services, disabledServices }, merged, fileOf, warn);
+  mountFileRefs(services, merged, pathCtx, fileOf);
   checkPortConflicts(services, fileOf);
   return {
     name,

@@ -57,6 +57,12 @@ services:
   net:
     image: busybox
     networks: [back]
+    secrets: [pw]
+    configs: [{ source: conf, target: /etc/c.conf }]
+secrets:
+  pw: { file: ./pw.txt }
+configs:
+  conf: { file: ./c.conf }
 networks:
   front: { driver: bridge, ipam: { config: [{ subnet: 10.5.0.0/24 }] } }
   back: { external: true, name: shared-back }
