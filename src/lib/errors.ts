@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'InvalidArgument'
   | 'FailedPrecondition'
   | 'Unavailable'
+  | 'DeadlineExceeded'
   | 'PermissionDenied'
   | 'Internal';
 
@@ -26,6 +27,8 @@ export const conflict = (msg: string, cause?: unknown) => new SkiffError('Confli
 export const invalidArgument = (msg: string, cause?: unknown) => new SkiffError('InvalidArgument', msg, { cause });
 export const failedPrecondition = (msg: string, cause?: unknown) => new SkiffError('FailedPrecondition', msg, { cause });
 export const unavailable = (msg: string, cause?: unknown) => new SkiffError('Unavailable', msg, { cause });
+/** a deadline passed (a probe's exec past its timeout: CRI's DeadlineExceeded) */
+export const deadlineExceeded = (msg: string, cause?: unknown) => new SkiffError('DeadlineExceeded', msg, { cause });
 export const internal = (msg: string, cause?: unknown) => new SkiffError('Internal', msg, { cause });
 
 export function isKind(err: unknown, kind: ErrorKind): err is SkiffError {

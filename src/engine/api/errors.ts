@@ -10,6 +10,7 @@ const statusByKind: Record<ErrorKind, number> = {
   InvalidArgument: 400,
   FailedPrecondition: 409,
   Unavailable: 503,
+  DeadlineExceeded: 504,
   PermissionDenied: 403,
   Internal: 500,
 };

@@ -1,5 +1,6 @@
 // `docker create`: the image's config merged with the user's (docker's rules), validated, recorded.
 import { mkdir, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, normalize } from 'node:path';
 import type { ContainerRecord, ContainerSpec, ImageRecord } from '../types.ts';
 import { invalidArgument, isKind, notFound } from '../../lib/errors.ts';
 import { newId, randomName } from '../../lib/ids.ts';
@@ -53,6 +54,9 @@ function validate(spec: ContainerSpec, ctx: Ctx): void {
   }
   if (h.cpuPeriod && (h.cpuPeriod < 1000 || h.cpuPeriod > 1000000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   if (h.cpuQuota && h.cpuQuota > 0 && h.cpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (spec.logPath !== undefined && (!isAbsolute(spec.logPath) || normalize(spec.logPath) !== spec.logPath || spec.logPath.endsWith('/'))) {
+    throw invalidArgument(`invalid log path ${JSON.stringify(spec.logPath)}: it must be an absolute, clean file path`);
+  }
   if (h.restartPolicy.name === 'on-failure' && h.restartPolicy.maximumRetryCount < 0) throw invalidArgument('maximum retry count cannot be negative');
   if (h.autoRemove && h.restartPolicy.name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
 }
@@ -109,14 +113,14 @@ export async function createContainer(ctx: Ctx, input: ContainerSpec): Promise<C
     args: argv.slice(1),
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, error: '', startedAt: zeroTime, finishedAt: zeroTime, restartCount: 0, stoppedByUser: false },
     runtime: (input.host.runtime as RuntimeName | undefined) ?? ctx.runtime.name,
-    logPath: p.log,
+    logPath: spec.logPath ?? p.log,
     hostnamePath: p.hostname,
   };
   try {
     await mkdir(p.dir, { recursive: true });
     // everything a record refers to exists before the record does
     // the /etc files are written at start (the network room knows the addresses then)
-    await Promise.all([mkdir(p.bundle), mkdir(p.userdata)]);
+    await Promise.all([mkdir(p.bundle), mkdir(p.userdata), spec.logPath ? mkdir(dirname(spec.logPath), { recursive: true }) : undefined]);
     await ctx.store.save(rec);
   } catch (err) {
     // a failed create leaves nothing: no dir, no record, no name

@@ -121,9 +121,10 @@ export function checkHostOptions(spec: ContainerSpec, deps: HostOptionChecks): v
   }
   namespaceMode(h.pidMode, ['host'], 'PID');
   namespaceMode(h.ipcMode, ['private', 'shareable', 'host', 'none'], 'IPC');
-  if (h.utsMode && h.utsMode !== 'host') throw invalidArgument(`invalid UTS mode: ${h.utsMode}`);
-  if (h.utsMode === 'host' && spec.hostname) throw invalidArgument('Conflicting options: hostname and the UTS mode');
-  for (const mode of [h.pidMode, h.ipcMode]) {
+  // `container:<ref>` for UTS is skiff's (docker has only host): a pod's containers share its sandbox's
+  namespaceMode(h.utsMode, ['host'], 'UTS');
+  if (h.utsMode && spec.hostname) throw invalidArgument('Conflicting options: hostname and the UTS mode');
+  for (const mode of [h.pidMode, h.ipcMode, h.utsMode]) {
     // not NotFound: the docker CLI takes a 404 from create for a missing image and tries to pull it
     if (mode?.startsWith('container:') && !deps.findContainer(mode.slice('container:'.length))) {
       throw invalidArgument(`No such container: ${mode.slice('container:'.length)}`);
@@ -164,7 +165,7 @@ export interface ResolvedHostOptions {
 }
 
 /** The container's namespace to join for `container:<ref>` (docker: the donor must be running). */
-function donorPid(ref: string, what: 'PID' | 'IPC', find: HostOptionChecks['findContainer']): { pid: number; rec: ContainerRecord } {
+function donorPid(ref: string, what: 'PID' | 'IPC' | 'UTS', find: HostOptionChecks['findContainer']): { pid: number; rec: ContainerRecord } {
   const rec = find(ref);
   if (!rec) throw notFound(`No such container: ${ref}`);
   if (rec.state.status !== 'running' || !rec.state.pid) throw conflict(`cannot join ${what} of a non running container: ${rec.id}`);
@@ -175,6 +176,7 @@ export async function resolveHostOptions(rec: ContainerRecord, rootfs: string, f
   const h = rec.spec.host;
   const out: ResolvedHostOptions = { joins: {}, additionalGids: [], devices: [] };
   if (h.pidMode?.startsWith('container:')) out.joins.pid = `/proc/${donorPid(h.pidMode.slice(10), 'PID', find).pid}/ns/pid`;
+  if (h.utsMode?.startsWith('container:')) out.joins.uts = `/proc/${donorPid(h.utsMode.slice(10), 'UTS', find).pid}/ns/uts`;
   if (h.ipcMode?.startsWith('container:')) {
     const donor = donorPid(h.ipcMode.slice(10), 'IPC', find);
     const mode = donor.rec.spec.host.ipcMode;
@@ -213,9 +215,9 @@ export function applyHostOptions(spec: OciSpec, rec: ContainerRecord, r: Resolve
   const dropNs = (type: string) => (spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== type));
   if (h.pidMode === 'host') dropNs('pid');
   if (h.ipcMode === 'host' && !r?.joins.ipc) dropNs('ipc');
-  if (h.utsMode === 'host') {
-    dropNs('uts');
-    // no UTS namespace: the runtime may not set a hostname
+  if (h.utsMode === 'host' || r?.joins.uts) {
+    if (h.utsMode === 'host') dropNs('uts');
+    // no UTS namespace of its own: the runtime may not set a hostname (a joined one keeps the donor's)
     delete (spec as Partial<OciSpec>).hostname;
     delete spec.domainname;
   }

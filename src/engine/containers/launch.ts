@@ -20,7 +20,7 @@ function launch(ctx: Ctx, rec: ContainerRecord): ConmonHandle {
   const p = paths(ctx, rec.id);
   return spawnConmon(ctx.conmonPath, {
     id: rec.id, uuid: rec.id, name: rec.name, runtime: ctx.runtimeFor(rec), bundle: p.bundle, pidFile: p.pidFile,
-    conmonPidFile: p.conmonPidFile, logPath: p.log, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`,
+    conmonPidFile: p.conmonPidFile, logPath: rec.logPath, exitDir: `${ctx.runRoot}/exits`, socketDir: `${ctx.runRoot}/socket`,
     persistDir: p.userdata, cwd: p.userdata, ...(rec.spec.host.logConfig?.type === 'none' ? { logDriver: 'none' as const } : {}),
     terminal: rec.spec.tty, stdin: rec.spec.openStdin, leaveStdinOpen: !rec.spec.stdinOnce || rec.spec.tty,
   }, { deferStart: true });

@@ -12,6 +12,9 @@ function labelMatches(labels: Record<string, string>, want: string): boolean {
   return i < 0 ? want in labels : labels[want.slice(0, i)] === want.slice(i + 1);
 }
 
+/** an image with this label is never pruned */
+export const PINNED_LABEL = 'io.skiff.pinned';
+
 /** Which images a prune with these filters takes (docker's ImagesPrune selection). */
 export function pruneSelection(images: ImageRecord[], filters: Record<string, string[]>, inUse: (id: Digest) => boolean, now = Date.now()): ImageRecord[] {
   for (const key of Object.keys(filters)) if (!accepted.has(key)) throw invalidArgument(`invalid filter '${key}'`);
@@ -31,6 +34,8 @@ export function pruneSelection(images: ImageRecord[], filters: Record<string, st
     // dangling means a head: an untagged image others build on (a build step's) is not dangling
     if (danglingOnly && children.has(i.id)) return false;
     if (inUse(i.id)) return false;
+    // the pod sandbox image (engine/runtime) stays, as containerd's pinned images
+    if (labels[PINNED_LABEL] === 'true') return false;
     if (until !== undefined && Date.parse(i.created) >= until) return false;
     if (!(filters.label ?? []).every((l) => labelMatches(labels, l))) return false;
     return !(not.length && not.every((l) => labelMatches(labels, l)));

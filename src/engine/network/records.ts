@@ -5,6 +5,9 @@ import { conflict, invalidArgument, notFound } from '../../lib/errors.ts';
 import { intToIp, cidrContains, findFreeSubnet, firstHost, formatCidr, ipToInt, isIPv4, overlaps, parseAddressPrefix, parseCidr, type Cidr } from './subnet.ts';
 
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+/** skiff's: the network's resolv.conf lists only the asked (or the host's) servers, not the embedded resolver
+ *  (a pod network: the kubelet's DNS config is the whole of it) */
+export const NO_EMBEDDED_DNS_OPTION = 'io.skiff.network.no-embedded-dns';
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 /** user networks without --subnet get a /24 from here */
 export const USER_POOL = '10.100.0.0/14';

@@ -10,7 +10,7 @@ import { bridgeConf, execPlugin, loopbackConf, type CniResult } from './cni.ts';
 import { defaultBridge, findNetwork, isUserNetwork, syncRules, type NetCtx } from './context.ts';
 import { addNetns, deleteNetns, exists, netnsPath } from './host.ts';
 import { bindingsToPublish } from './ports.ts';
-import { bridgeOf } from './records.ts';
+import { bridgeOf, NO_EMBEDDED_DNS_OPTION } from './records.ts';
 import { log, type SandboxEndpoint, type SandboxRecord } from './store.ts';
 import { extraHostLine, renderHosts, renderResolvConf } from './etc.ts';
 import { normalizeMode } from './spec-check.ts';
@@ -224,7 +224,7 @@ async function writeEtcFiles(ctx: NetCtx, rec: ContainerRecord, files: EtcFilePa
     const first = sb?.endpoints[0];
     const links = await resolveLinks(ctx, rec);
     hosts = renderHosts({ ip: first?.ipv4Address ?? '', hostname, domainname: rec.spec.domainname, extraHosts, links });
-    const userNet = sb?.endpoints.map((e) => ctx.networks.get(e.networkId)).find((n) => n && isUserNetwork(n));
+    const userNet = sb?.endpoints.map((e) => ctx.networks.get(e.networkId)).find((n) => n && isUserNetwork(n) && n.Options[NO_EMBEDDED_DNS_OPTION] !== 'true');
     resolv = renderResolvConf({ host: ctx.hostResolv, embedded: userNet?.IPAM.Config[0]?.Gateway, dns: h.dns, dnsSearch: h.dnsSearch, dnsOptions: h.dnsOptions });
   }
   // regenerable files: no fsync on the hot path of run

@@ -52,6 +52,9 @@ export interface ContainerSpec {
   attachStderr: boolean;
   stopSignal?: string;
   stopTimeout?: number;
+  /** absolute path of the container's log file (k8s-file = CRI's log format; the kubelet's runtime names it
+   *  `<pod log dir>/<name>/<attempt>.log`); default: container.log in the container's dir. Checked at create. */
+  logPath?: string;
   /** the user's healthcheck; after create, merged with the image's (issue 8, see HealthConfig) */
   healthcheck?: HealthConfig;
   host: FidelityHostOptions & {
