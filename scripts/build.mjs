@@ -86,3 +86,7 @@ execFileSync('gcc', ['-O2', '-Wall', '-o', 'dist/skiff-attach-relay', 'src/engin
   cwd: root,
   stdio: 'inherit',
 });
+// a pod sandbox's pause process (engine/runtime: the skiff/pause:1 image is this one static file), and the
+// relay that opens a TCP connection inside a pod's network namespace for port-forward
+execFileSync('gcc', ['-O2', '-Wall', '-static', '-s', '-o', 'dist/skiff-pause', 'src/engine/runtime/pause.c'], { cwd: root, stdio: 'inherit' });
+execFileSync('gcc', ['-O2', '-Wall', '-o', 'dist/skiff-netns-connect', 'src/engine/runtime/netns-connect.c'], { cwd: root, stdio: 'inherit' });

@@ -2,3 +2,6 @@
 export { createEngine } from './engine.ts';
 export type { EngineOptions } from './engine.ts';
 export type * from './types.ts';
+/** the kubelet's seam over an engine (CRI-shaped; `skiff agent` composes engine + runtime + kubelet) */
+export { createRuntimeService, PAUSE_IMAGE } from './runtime/index.ts';
+export type { RuntimeOptions, CriServices } from './runtime/index.ts';

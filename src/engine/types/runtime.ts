@@ -4,6 +4,8 @@
 //
 //   kubelet ──RuntimeService──► engine/runtime ──► containers / network / volumes / images rooms
 //
+// Made by `createRuntimeService(engine, { podCIDR, bridge? })` (src/engine/index.ts) → { runtime, images }.
+//
 // A pod sandbox is an infrastructure ("pause") container holding the pod's network, IPC and UTS
 // namespaces; the pod's containers join them. Settings are checked once, in the engine (the runtime only
 // maps CRI shapes onto ContainerSpec); mounts are typed. Names follow CRI's field names in camelCase.
