@@ -152,6 +152,17 @@ test('bad tags and unsupported settings are refused before anything is built', a
   assert.match(arm.stderr, /Error response from daemon: platform "linux\/arm64" is not supported/);
 });
 
+test('--add-host and --shm-size reach the RUN steps (docker CLI; docker-compose 1.29 sends a service\'s build.extra_hosts and shm_size)', async () => {
+  const dir = context('step-host', { Dockerfile: 'FROM busybox\nRUN grep somehost /etc/hosts && df -k /dev/shm | tail -1\n' });
+  const r = await d.docker(['build', '--add-host', 'somehost:10.1.2.3', '--shm-size', '64m', '--no-cache', '.'], { cwd: dir, env: legacy, timeoutMs: 120_000 });
+  ok(r);
+  assert.match(r.stdout, /^10\.1\.2\.3\s+somehost$/m);
+  assert.match(r.stdout, /^shm\s+65536\s/m, 'a 64 MiB /dev/shm');
+  const bad = await d.docker(['build', '--add-host', 'nocolon', '--no-cache', '.'], { cwd: dir, env: legacy });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid argument "nocolon" for "--add-host" flag/);
+});
+
 test('docker SDK for Python: client.images.build(path=, tag=)', async () => {
   const tag = uniqueName('py');
   const dir = context('python', app('from-python'));

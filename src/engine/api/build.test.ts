@@ -35,6 +35,13 @@ test('defaults: Dockerfile, rm on, nothing else (the docker SDK sends q/nocache 
   assert.deepEqual(q('').buildArgs, {});
 });
 
+test('--add-host and --shm-size for the RUN steps (docker-compose 1.29 sends a service\'s build.extra_hosts and shm_size)', () => {
+  const r = q('t=app&extrahosts=somehost%3A10.1.2.3&extrahosts=other%3A10.1.2.4&shmsize=67108864&cachefrom=%5B%22busybox%22%5D');
+  assert.deepEqual([r.extraHosts, r.shmSize], [['somehost:10.1.2.3', 'other:10.1.2.4'], 64 * 1024 * 1024]);
+  assert.ok(!('extraHosts' in q('extrahosts=')) && !('shmSize' in q('shmsize=0')));
+  refused('shmsize=64m', 'invalid value for shmsize: "64m" is not a number of bytes');
+});
+
 test('what this builder does not do is refused by name', () => {
   refused('version=2', 'buildkit is not enabled on daemon');
   refused('version=3', 'invalid version 3');

@@ -24,6 +24,8 @@ export function buildQueryFromDocker(q: URLSearchParams): BuildQuery {
   const forceRm = queryBool(q, 'forcerm');
   const dockerfile = q.get('dockerfile') ?? '';
   const network = q.get('networkmode') ?? '';
+  const extraHosts = q.getAll('extrahosts').filter((h) => h !== '');
+  const shmSize = queryBytes(q, 'shmsize');
   return {
     dockerfile: dockerfile || 'Dockerfile',
     dockerfileGiven: dockerfile !== '',
@@ -37,8 +39,18 @@ export function buildQueryFromDocker(q: URLSearchParams): BuildQuery {
     rm: forceRm || queryBool(q, 'rm', true),
     forceRm,
     networkMode: network === '' || network === 'default' ? undefined : network,
+    ...(extraHosts.length ? { extraHosts } : {}),
+    ...(shmSize !== undefined ? { shmSize } : {}),
     quiet: queryBool(q, 'q'),
   };
+}
+
+/** a byte count in the query (docker's Int64ValueOrZero): absent, empty or 0 → unset */
+function queryBytes(q: URLSearchParams, name: string): number | undefined {
+  const raw = q.get(name) ?? '';
+  if (raw === '' || raw === '0') return undefined;
+  if (!/^\d+$/.test(raw)) throw invalidArgument(`invalid value for ${name}: ${JSON.stringify(raw)} is not a number of bytes`);
+  return Number(raw);
 }
 
 /** `{"K":"V"}` (build args may also say `{"K":null}`: declared without a value) */
@@ -67,12 +79,11 @@ function refuseUnsupported(q: URLSearchParams): void {
   checkPlatform(q.get('platform') ?? '');
   if (q.getAll('securityopt').some((s) => s !== '')) throw invalidArgument('The daemon on this platform does not support setting security options on build');
   if (queryBool(q, 'squash')) throw invalidArgument('squash is only supported with experimental mode');
-  if (q.getAll('extrahosts').some((s) => s !== '')) throw invalidArgument('--add-host is not supported for builds yet');
   if (q.get('outputs')) throw invalidArgument('outputs are only supported with BuildKit (buildkit is not enabled on daemon)');
   const isolation = q.get('isolation') ?? '';
   if (isolation !== '' && isolation !== 'default') throw invalidArgument(`Unsupported isolation: ${JSON.stringify(isolation)}`);
   // the docker CLI always sends these, as zeros when unset; a limit for RUN steps is not applied yet
-  for (const name of ['memory', 'memswap', 'cpushares', 'cpuquota', 'cpuperiod', 'shmsize']) {
+  for (const name of ['memory', 'memswap', 'cpushares', 'cpuquota', 'cpuperiod']) {
     const v = q.get(name);
     if (v !== null && v !== '' && v !== '0') throw invalidArgument(`${name} is not supported for builds yet: RUN steps run without resource limits`);
   }

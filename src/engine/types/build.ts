@@ -27,6 +27,10 @@ export interface BuildRequest {
   forceRm: boolean;
   /** `--network` for RUN steps (docker's networkmode): default → the default bridge */
   networkMode?: string;
+  /** `--add-host` for RUN steps (docker's extrahosts), `host:ip` as `run --add-host` takes them; checked when a step's container is created */
+  extraHosts?: string[];
+  /** `--shm-size` for RUN steps, bytes (docker's shmsize); unset: the engine's default */
+  shmSize?: number;
   /** `-q`: the caller shows only the id (and the held-back output when the build fails); the builder emits all the same */
   quiet: boolean;
   /**

@@ -6,6 +6,7 @@ import type { ContainerService, ContainerSpec, Digest, ImageConfig } from '../..
 import { invalidArgument, isKind } from '../../../lib/errors.ts';
 import { logger } from '../../../lib/log.ts';
 import { shortId } from '../../../lib/ids.ts';
+import type { StepHost } from './state.ts';
 
 const log = logger('build');
 
@@ -18,6 +19,8 @@ export interface RunStepOptions {
   argEnv: string[];
   createdBy: string;
   networkMode: string;
+  /** the build's --add-host and --shm-size */
+  host: StepHost;
   rm: boolean;
   forceRm: boolean;
   say(text: string): void;
@@ -40,7 +43,7 @@ function stepSpec(o: RunStepOptions): ContainerSpec {
     healthcheck: { test: ['NONE'] },
     host: {
       restartPolicy: { name: 'no' }, autoRemove: false, networkMode: o.networkMode, readonlyRootfs: false,
-      capAdd: [], capDrop: [], privileged: false, mounts: [],
+      capAdd: [], capDrop: [], privileged: false, mounts: [], ...o.host,
     },
   };
 }

@@ -37,6 +37,7 @@ export async function runBuild(
     images: o.images, containers: o.containers, snapshotter: o.snapshotter, cache: o.cache,
     context: openBuildContext(req.contextDir, file), file: name, buildArgs,
     noCache: req.noCache, pull: req.pull, registryAuth: req.registryAuth ?? {}, rm: req.rm, forceRm: req.forceRm, networkMode: req.networkMode && req.networkMode !== 'default' ? req.networkMode : 'bridge',
+    stepHost: { ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}), ...(req.shmSize ? { shmSize: req.shmSize } : {}) },
     say, signal, later: (work) => void pending.push(work),
     fsStep: (st, createdBy, fn) => fsStep(o, st, createdBy, fn),
     stageOf: (from) => {

@@ -22,6 +22,8 @@ export interface BuildDeps {
   rm: boolean;
   forceRm: boolean;
   networkMode: string;
+  /** what RUN steps' containers get besides (--add-host, --shm-size) */
+  stepHost: StepHost;
   /** step output, in order (the API holds it back for -q) */
   say(text: string): void;
   signal?: AbortSignal;
@@ -33,6 +35,12 @@ export interface BuildDeps {
   stageOf(from: string): number | undefined;
   /** the image a finished stage produced (COPY --from=<stage>) */
   stageImage(index: number): Digest | null;
+}
+
+/** `--add-host` and `--shm-size` of a build: its RUN steps' containers take them, the step cache does not (as docker's) */
+export interface StepHost {
+  extraHosts?: string[];
+  shmSize?: number;
 }
 
 export interface StageState {

@@ -156,7 +156,7 @@ async function runInstruction(d: BuildDeps, st: StageState, x: CommandInstructio
   if (!(await fromCache(d, st, key))) {
     const id = await runStep(d.containers, {
       parent: st.image, config: structuredClone(st.config), argv, argEnv: [...declared, ...proxies], createdBy,
-      networkMode: d.networkMode, rm: d.rm, forceRm: d.forceRm, say: d.say, later: d.later, signal: d.signal,
+      networkMode: d.networkMode, host: d.stepHost, rm: d.rm, forceRm: d.forceRm, say: d.say, later: d.later, signal: d.signal,
     });
     moved(d, st, id, key, `RUN ${argv.join(' ')}`);
   }
