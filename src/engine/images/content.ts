@@ -18,9 +18,20 @@ export interface ContentStore {
    * so they are not hashed a second time here.
    */
   write(source: Readable | Uint8Array, expected?: Digest, o?: WriteOptions): Promise<{ digest: Digest; size: number; created: boolean }>;
+  /** a blob written in pieces (a pull's layer, while its bytes are also unpacked), put in place by commit */
+  ingest(): Promise<Ingest>;
   read(digest: Digest): Readable;
   readJson<T>(digest: Digest): Promise<T>;
   remove(digest: Digest): Promise<void>;
+}
+
+export interface Ingest {
+  /** append the chunks, in one write */
+  write(chunks: Uint8Array[]): Promise<void>;
+  /** sync, and put the blob in place as `digest`, which the caller has checked (readBlob's sha256) */
+  commit(digest: Digest): Promise<{ digest: Digest; size: number; created: boolean }>;
+  /** remove what was written (a failed pull) */
+  abort(): Promise<void>;
 }
 
 export interface WriteOptions {
@@ -79,10 +90,52 @@ export async function createContentStore(dir: string): Promise<ContentStore> {
     return { digest, size, created: true };
   }
 
+  async function ingestBlob(): Promise<Ingest> {
+    const tmp = join(ingest, randomBytes(8).toString('hex'));
+    const fh = await open(tmp, 'wx', 0o644);
+    let size = 0;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    };
+    return {
+      async write(chunks) {
+        let want = 0;
+        for (const c of chunks) want += c.length;
+        let done = (await fh.writev(chunks)).bytesWritten;
+        // a short write (a full disk fails on the next call): the rest, from where it stopped
+        if (done < want) {
+          const rest = Buffer.concat(chunks).subarray(done);
+          for (let off = 0; off < rest.length; ) off += (await fh.write(rest, off)).bytesWritten;
+          done = want;
+        }
+        size += done;
+      },
+      async commit(digest) {
+        blobPath(digest); // validates
+        await fh.sync();
+        await close();
+        if (await has(digest)) {
+          await rm(tmp, { force: true });
+          return { digest, size, created: false };
+        }
+        await rename(tmp, blobPath(digest));
+        return { digest, size, created: true };
+      },
+      async abort() {
+        await close();
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
   return {
     blobPath,
     has,
     write,
+    ingest: ingestBlob,
     read: (digest) => createReadStream(blobPath(digest)),
     async readJson<T>(digest: Digest): Promise<T> {
       try {

@@ -153,36 +153,37 @@ async function fetchLayer(d: TransferDeps, s: RegistrySession, r: ImageRef, laye
   const id = shortDigest(layer.digest);
   const onBytes = byteReporter(progress, id, 'Downloading', layer.size);
   const blob = readBlob(s, r.path, layer.digest, { size: layer.size, onBytes });
-  // stored and unpacked from the same pass: the unpack is the slow half, it need not wait for the store
-  const [toStore, toUnpack] = tee(blob);
+  // each piece is written to the content store, then handed to the unpack (the worker takes it over, no copy)
+  const toUnpack = new PassThrough({ highWaterMark: 8 << 20 });
+  // the unpack sees an error through its own reading; before it starts (its temp dir) nothing listens
+  toUnpack.on('error', () => {});
   let opened = false;
   let plainBytes = 0;
   const unpacking = d.unpackLayer(diffId, () => {
     opened = true;
     brought.push({ diffId }); // an unpack of unverified bytes: undone if the pull fails
     return toUnpack;
-  }, { verify: true, unpacked: (n) => (plainBytes = n) }).then(async () => {
+  }, { verify: true, handOver: true, unpacked: (n) => (plainBytes = n) }).then(async () => {
     // unpacked already (another image's layer): the bytes' diff id is checked here instead
     if (!opened) plainBytes = await plainDigest(toUnpack, diffId);
   }, (err: unknown) => {
     blob.destroy(err as Error);
     throw err;
   });
-  const storing = d.content.write(toStore, layer.digest as Digest, { verified: true }).then((written) => {
+  const storing = storeAndFeed(d, blob, toUnpack, layer.digest as Digest).then((written) => {
     if (written.created) brought.push({ blob: written.digest });
     progress({ status: 'Verifying Checksum', id });
     progress({ status: 'Download complete', id });
-  }, (err: unknown) => {
-    blob.destroy(err as Error);
-    throw err;
   });
   const [st, un] = await Promise.allSettled([storing, unpacking]);
-  if (st.status === 'rejected') throw st.reason;
+  // the unpack's own error first when it stopped the feed (the feed then only knows that it stopped)
+  if (st.status === 'rejected' && !(st.reason instanceof UnpackStopped)) throw st.reason;
   if (un.status === 'rejected') {
     const err = un.reason as unknown;
     if (err instanceof SkiffError && /^digest mismatch/.test(err.message)) throw invalidArgument(`layers from manifest don't match image configuration: layer ${layer.digest} is not ${diffId}`, err);
     throw err;
   }
+  if (st.status === 'rejected') throw st.reason;
   const size = plainBytes;
   progress({ status: 'Extracting', id, progressDetail: { current: size, total: size } });
   progress({ status: 'Pull complete', id });
@@ -210,36 +211,59 @@ function localMediaType(mediaType: string): string {
   return c === 'gzip' ? OCI_LAYER_GZIP : c === 'zstd' ? OCI_LAYER_ZSTD : mediaType;
 }
 
-/** Two readers of one stream, each getting every chunk; the source waits for the slower one. */
-function tee(source: Readable): [PassThrough, PassThrough] {
-  const a = new PassThrough({ highWaterMark: 4 << 20 });
-  const b = new PassThrough({ highWaterMark: 4 << 20 });
-  source.on('data', (chunk: Buffer) => {
-    const okA = a.write(chunk);
-    const okB = b.write(chunk);
-    if (okA && okB) return;
-    source.pause();
-    let waiting = (okA ? 0 : 1) + (okB ? 0 : 1);
-    const go = () => {
-      if (--waiting === 0) source.resume();
+/** the feed found the unpack gone (its error is the one to report) */
+class UnpackStopped extends Error {}
+
+const BATCH = 1 << 20;
+
+/**
+ * The blob's pieces into the content store, ~1 MiB per write, and each batch, once written, on to the
+ * unpack: the store is done with those buffers, so the unpack may take them over (handOver).
+ */
+async function storeAndFeed(d: TransferDeps, blob: Readable, toUnpack: PassThrough, digest: Digest): Promise<{ digest: Digest; size: number; created: boolean }> {
+  const ingest = await d.content.ingest();
+  try {
+    let batch: Buffer[] = [];
+    let n = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      await ingest.write(batch);
+      for (const c of batch) {
+        if (toUnpack.destroyed) throw new UnpackStopped('the unpack stopped');
+        if (!toUnpack.write(c)) await drained(toUnpack);
+      }
+      batch = [];
+      n = 0;
     };
-    if (!okA) a.once('drain', go);
-    if (!okB) b.once('drain', go);
+    for await (const chunk of blob) {
+      batch.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n >= BATCH || batch.length >= 256) await flush();
+    }
+    await flush();
+    toUnpack.end();
+    return await ingest.commit(digest);
+  } catch (err) {
+    if (!(err instanceof UnpackStopped)) toUnpack.destroy(err as Error);
+    blob.destroy();
+    await ingest.abort();
+    throw err;
+  }
+}
+
+/** room again in `w`; an UnpackStopped when it closed meanwhile */
+function drained(w: PassThrough): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (w.destroyed) return reject(new UnpackStopped('the unpack stopped'));
+    const done = (err?: Error) => {
+      w.off('drain', onDrain).off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new UnpackStopped('the unpack stopped'));
+    w.once('drain', onDrain).once('close', onClose);
   });
-  source.once('end', () => {
-    a.end();
-    b.end();
-  });
-  source.once('error', (err) => {
-    a.destroy(err);
-    b.destroy(err);
-  });
-  // a reader sees the error through its own iteration; a reader not started yet (the unpack waits for its
-  // temp dir, the store for its file) must not turn it into an unhandled 'error' that stops the daemon
-  const seen = () => {};
-  a.on('error', seen);
-  b.on('error', seen);
-  return [a, b];
 }
 
 /** a failed pull takes away the blobs and unpacked layers it brought that no image uses */

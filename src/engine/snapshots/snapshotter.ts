@@ -39,6 +39,8 @@ export interface LayerStore {
 
 export interface UnpackOptions {
   verify?: boolean;
+  /** the stream's buffers are the unpack's to take (moved to the worker without a copy) */
+  handOver?: boolean;
   unpacked?: (plainBytes: number) => void;
 }
 
@@ -98,7 +100,7 @@ function newSnapshotter(root: string): OverlaySnapshotter {
     await ready;
     const tmp = await mkdtemp(join(tmpDir, `${layerHex(diffId).slice(0, 12)}-`));
     try {
-      const got = await unpackInWorker(open(), tmp);
+      const got = await unpackInWorker(open(), tmp, { handOver: o.handOver });
       if (o.verify && got.digest !== diffId) throw invalidArgument(`digest mismatch: expected ${diffId}, got ${got.digest}`);
       o.unpacked?.(got.bytes);
       await chmod(tmp, 0o755);

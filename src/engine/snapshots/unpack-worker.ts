@@ -51,10 +51,14 @@ port.on('message', (m: ToWorker) => {
       void unpack(m.dest);
       return;
     case 'chunk': {
-      const buf = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-      const n = buf.length;
-      // the ack frees the sender's window once this chunk moved on (backpressure across the threads)
-      if (input?.write(buf) === false) input.once('drain', () => send({ type: 'ack', n }));
+      let n = 0;
+      let room = true;
+      for (const d of m.data) {
+        n += d.byteLength;
+        if (input) room = input.write(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+      }
+      // the ack frees the sender's window once these bytes moved on (backpressure across the threads)
+      if (input && !room) input.once('drain', () => send({ type: 'ack', n }));
       else send({ type: 'ack', n });
       return;
     }
