@@ -18,7 +18,7 @@ before(async () => {
 });
 after(async () => {
   await d?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 afterEach((t) => d?.reportFailure(t));
 
@@ -177,5 +177,65 @@ test('attached up: Ctrl-C stops the services (not removed) and ends the command'
   const state = await d.docker(['inspect', '-f', '{{.State.Status}}', `${project}-srv-1`]);
   assert.equal(state.stdout.trim(), 'exited');
   ok(await compose(cwd, ['down']));
+  assert.deepEqual(await leftovers(project), []);
+});
+
+test('build, images, top, up --wait, stop/start/restart, run with its dependencies, rm -s -f', async () => {
+  const project = uniqueName('cmore').toLowerCase();
+  const cwd = projectDir(project, {
+    'compose.yaml': `services:
+  api:
+    build:
+      context: ./api
+      args:
+        FLAVOUR: plain
+    init: true
+    command: ["sleep", "600"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/flavour"]
+      interval: 300ms
+  job:
+    image: busybox
+    depends_on: [api]
+    command: ["cat", "/etc/hostname"]
+`,
+    'api/Dockerfile': 'FROM busybox\nARG FLAVOUR\nRUN echo $FLAVOUR > /flavour\n',
+  });
+  const built = await compose(cwd, ['build']);
+  ok(built);
+  assert.ok(built.stderr.includes(' Service api  Built'), built.stderr);
+  assert.equal((await d.docker(['run', '--rm', `${project}-api`, 'cat', '/flavour'])).stdout, 'plain\n');
+
+  const waited = await compose(cwd, ['up', '--wait', 'api']);
+  ok(waited);
+  assert.ok(waited.stderr.includes(` Container ${project}-api-1  Healthy`), waited.stderr);
+  assert.ok(!waited.stderr.includes('job'), 'only the named service');
+
+  const images = await compose(cwd, ['images']);
+  ok(images);
+  assert.match(images.stdout, new RegExp(`^CONTAINER\\s+REPOSITORY\\s+TAG\\s+IMAGE ID\\s+SIZE\\n${project}-api-1\\s+${project}-api\\s+latest\\s+[0-9a-f]{12}\\s+\\S+\\n$`));
+  const top = await compose(cwd, ['top']);
+  ok(top);
+  assert.match(top.stdout, new RegExp(`^${project}-api-1\\n.*PID.*\\n(.*\\n)*.*sleep 600`));
+
+  // the one-off joins the project network: api resolves by name (nothing listens on port 1: refused, not unknown)
+  const one = await compose(cwd, ['run', '--rm', 'job', 'wget', '-q', '-O-', 'http://api:1/']);
+  assert.notEqual(one.code, 0);
+  assert.match(one.stderr, /refused/, one.stderr);
+
+  ok(await compose(cwd, ['stop']));
+  const stopped = await compose(cwd, ['ps', '-a', '--format', '{{.Name}} {{.State}}']);
+  assert.equal(stopped.stdout, `${project}-api-1 exited\n`);
+  ok(await compose(cwd, ['start']));
+  assert.equal((await compose(cwd, ['ps', '--format', '{{.Name}} {{.State}}'])).stdout, `${project}-api-1 running\n`);
+  const restarted = await compose(cwd, ['restart', '-t', '1']);
+  ok(restarted);
+  assert.ok(restarted.stderr.includes(` Container ${project}-api-1  Started`), restarted.stderr);
+
+  const removed = await compose(cwd, ['rm', '-s', '-f']);
+  ok(removed);
+  assert.ok(removed.stderr.includes(` Container ${project}-api-1  Removed`), removed.stderr);
+  assert.equal((await compose(cwd, ['ps', '-a', '-q'])).stdout, '');
+  ok(await compose(cwd, ['down', '--rmi', 'local']));
   assert.deepEqual(await leftovers(project), []);
 });
