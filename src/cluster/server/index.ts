@@ -8,13 +8,14 @@ import { openStore } from '../store/index.ts';
 import { createRest } from '../apiserver/rest/index.ts';
 import { createPatcher } from '../apiserver/patch/index.ts';
 import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
-import { createApiHandler } from '../apiserver/http/index.ts';
+import { createApiHandler, createApiUpgradeHandler } from '../apiserver/http/index.ts';
+import { createKubeletStreams } from '../apiserver/streams/index.ts';
 import { createInformerFactory, createEventRecorder } from '../client/index.ts';
 import type { ApiClient, ControllerContext } from '../client/types.ts';
 import { createControllers } from '../controllers/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
-import { ensureServingTls } from './tls.ts';
+import { ensureKubeletClientTls, ensureServingTls } from './tls.ts';
 import { loadTokens } from './tokens.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 import { runLeaderElected } from './leader.ts';
@@ -72,6 +73,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await mkdir(root, { recursive: true, mode: 0o700 });
 
   const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), opts.tlsSANs), loadTokens(join(root, 'tokens'))]);
+  const kubeletClient = await ensureKubeletClientTls(join(root, 'tls'));
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
   const openapi = createOpenApiDocs();
   const metrics = createApiMetrics();
@@ -79,7 +81,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await rest.start();
 
   const authenticate = (req: IncomingMessage) => tokens.authenticate(req);
-  const handler = createApiHandler({ rest, resources, openapi, authenticate });
+  const streams = createKubeletStreams(rest, kubeletClient);
+  const handler = createApiHandler({ rest, resources, openapi, authenticate, streams });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET' && authenticate(req)) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
@@ -87,6 +90,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     }
     handler(req, res);
   });
+  // kubectl exec/attach/port-forward: WebSocket or SPDY upgrades, proxied to the pod's kubelet
+  https.on('upgrade', createApiUpgradeHandler({ rest, resources, authenticate, streams }));
   await new Promise<void>((ok, fail) => {
     https.once('error', fail);
     https.listen(port, bindAddress, () => ok());

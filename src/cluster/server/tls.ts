@@ -119,3 +119,55 @@ export async function ensureServingTls(dir: string, extraNames: string[] = []): 
   await writeFileAtomic(certPath, out.cert, { mode: 0o644 });
   return out;
 }
+
+/** The API server's client certificate for the kubelets (CN kube-apiserver-kubelet-client, O system:masters,
+ *  clientAuth), signed by the cluster CA the kubelets trust; made once under <dir>. */
+export async function ensureKubeletClientTls(dir: string): Promise<{ cert: string; key: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const certPath = join(dir, 'kubelet-client.crt');
+  const keyPath = join(dir, 'kubelet-client.key');
+  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (certPem && keyPem && Date.parse(new NodeX509(certPem).validTo) > Date.now() + 30 * day) return { cert: certPem, key: keyPem };
+  const ca = await ensureCa(dir);
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const keys = await newKeys();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: 'CN=kube-apiserver-kubelet-client, O=system:masters',
+    issuer: caCert.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * day),
+    signingAlgorithm: alg,
+    publicKey: keys.publicKey,
+    signingKey: await importKey(ca.keyPem),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+    ],
+  });
+  const out = { cert: cert.toString('pem') + '\n', key: await keyToPem(keys.privateKey) };
+  await writeFileAtomic(keyPath, out.key, { mode: 0o600 });
+  await writeFileAtomic(certPath, out.cert, { mode: 0o644 });
+  return out;
+}
+
+/** A self-signed serving certificate, in memory (a kubelet's, when it is given none) */
+export async function selfSignedServingTls(commonName: string, names: string[]): Promise<{ cert: string; key: string }> {
+  const keys = await newKeys();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * day),
+    signingAlgorithm: alg,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? 'ip' as const : 'dns' as const, value }))),
+    ],
+  });
+  return { cert: cert.toString('pem') + '\n', key: await keyToPem(keys.privateKey) };
+}

@@ -1,7 +1,10 @@
 // The HTTP face of the API server: authenticates each request, serves health, version, discovery and
 // OpenAPI, and turns resource URLs into ApiClient calls (./resource.ts). It only handles requests; the
 // caller owns the (HTTPS) server. Everything is what kubectl v1.32 sends and expects.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { KubeletStreams } from '../streams/index.ts';
+import { statusOf } from './respond.ts';
 import type { ApiClient } from '../../client/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import type { OpenApiDocs } from '../openapi/types.ts';
@@ -10,7 +13,7 @@ import { pathNotFound, unauthorizedError } from './errors.ts';
 import { contentTypeOf, negotiate, parseAccept } from './negotiate.ts';
 import { sendBytes, sendError, sendJson } from './respond.ts';
 import { indexResources, parseResourcePath, type ResourceIndex } from './route.ts';
-import { serveResource } from './resource.ts';
+import { refuseKubeletSubresource, serveResource } from './resource.ts';
 
 export { warningHeader } from './respond.ts';
 export type { HttpWriteOptions } from './request.ts';
@@ -31,6 +34,8 @@ export interface ApiHandlerOptions {
   version?: object;
   /** the clock tables measure AGE against (tests) */
   now?: () => Date;
+  /** pods/{log,exec,attach,portforward} and nodes/proxy through the kubelets; absent: 503 */
+  streams?: KubeletStreams;
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -79,9 +84,45 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
   const legacy = ctx.discovery.legacy(path);
   if (legacy) return sendDiscovery(req, res, legacy, 'application/json');
   if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return serveOpenApi(req, res, ctx.openapi, path, url, ranges.map((r) => r.type));
+  const nodeProxy = nodeProxyPath.exec(path);
+  if (nodeProxy && ctx.streams) return ctx.streams.nodeProxy(req, res, decodeURIComponent(nodeProxy[1]), nodeProxy[2] ?? '/', url.search);
   const target = parseResourcePath(path, ctx.index);
   if (!target) throw pathNotFound();
-  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now });
+  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams });
+}
+
+/** /api/v1/nodes/{name}/proxy[/{path}] */
+const nodeProxyPath = /^\/api\/v1\/nodes\/([^/]+)\/proxy(\/.*)?$/;
+
+export type ApiUpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** The 'upgrade' requests: pods/exec, pods/attach and pods/portforward (WebSocket or SPDY), proxied to the kubelet */
+export function createApiUpgradeHandler(opts: ApiHandlerOptions): ApiUpgradeHandler {
+  const index = indexResources(opts.resources);
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy()); // kubectl went away; the proxy's own side closes with it
+    upgrade(req, socket, head, opts, index).catch((err: unknown) => refuseUpgrade(socket, err, { method: req.method, url: req.url }));
+  };
+}
+
+async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: ApiHandlerOptions, index: ResourceIndex): Promise<void> {
+  if (!opts.authenticate(req)) throw unauthorizedError();
+  const url = new URL(req.url ?? '/', 'http://apiserver');
+  const target = parseResourcePath(url.pathname.replace(/\/+$/, ''), index);
+  const sub = target?.subresource;
+  if (!target || target.spec.kind !== 'Pod' || target.name === undefined || (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward')) throw pathNotFound();
+  if (!opts.streams) {
+    return refuseKubeletSubresource(opts.rest, target); // no kubelets to proxy to: the answer a plain request gets
+  }
+  await opts.streams.upgrade(req, socket, head, target.namespace!, target.name, sub, url.searchParams);
+}
+
+/** An error before the upgrade: an HTTP answer with the Status, then the connection closes */
+function refuseUpgrade(socket: Duplex, err: unknown, context: Record<string, unknown>): void {
+  const status = statusOf(err, context);
+  const body = Buffer.from(JSON.stringify(status));
+  if (socket.destroyed) return;
+  socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function rootPaths(ctx: Ctx): string[] {

@@ -16,6 +16,7 @@ import { decodeApplyPatch, decodeObject, deleteOptions, listOptions, patchTypeOf
 import { sendJson, setWarnings } from './respond.ts';
 import type { ResourceTarget } from './route.ts';
 import { serveWatch } from './watch.ts';
+import type { KubeletStreams } from '../streams/index.ts';
 
 export interface ResourceRequest {
   req: IncomingMessage;
@@ -25,6 +26,8 @@ export interface ResourceRequest {
   target: ResourceTarget;
   rep: Representation;
   now: () => Date;
+  /** logs, exec, attach, port-forward through the node's kubelet; absent: 503 */
+  streams?: KubeletStreams;
 }
 
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -93,7 +96,7 @@ function includeObjectOf(q: URLSearchParams): IncludeObject {
 /** Streaming subresources are served by the node's kubelet, which this control plane proxies to */
 const kubeletSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
-async function refuseKubeletSubresource(client: ResourceRequest['client'], t: ResourceRequest['target']): Promise<never> {
+export async function refuseKubeletSubresource(client: ResourceRequest['client'], t: ResourceRequest['target']): Promise<never> {
   if (t.spec.kind !== 'Pod') throw unavailableError(`${t.spec.resource}/${t.subresource} needs a node agent: no kubelet answers for ${t.spec.resource} "${t.name}"`);
   const pod = await client.get(gvrOf(t.spec), t.namespace, t.name!);
   const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
@@ -105,7 +108,12 @@ export async function serveResource(r: ResourceRequest): Promise<void> {
   const { req, res, url, client, target: t } = r;
   const q = url.searchParams;
   const spec = t.spec;
-  if (t.subresource && kubeletSubresources.has(t.subresource) && t.name !== undefined) return refuseKubeletSubresource(client, t);
+  if (t.subresource && kubeletSubresources.has(t.subresource) && t.name !== undefined) {
+    if (!r.streams || t.spec.kind !== 'Pod' || t.subresource === 'proxy') return refuseKubeletSubresource(client, t);
+    if (t.subresource !== 'log') throw badRequestError('Upgrade request required');
+    if (req.method !== 'GET') throw verbNotAllowed();
+    return r.streams.serveLog(req, res, t.namespace!, t.name, q);
+  }
   const gvr = gvrOf(spec);
   const verb = verbOf(req.method ?? 'GET', t, q);
   const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
