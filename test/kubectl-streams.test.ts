@@ -133,8 +133,9 @@ after(async () => {
 });
 
 test('kubectl exec: output, exit codes, piped stdin (-i), and the default container by annotation', async () => {
-  const r = await kubectl(['exec', 'web', '--', 'sh', '-c', 'echo hi; echo to-err >&2']);
+  const r = await kubectl(['-v=6', 'exec', 'web', '--', 'sh', '-c', 'echo hi; echo to-err >&2']);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /GET https:\/\/\S+\/pods\/web\/exec\S* 101 Switching Protocols/, 'the WebSocket upgrade (a GET) was the one used');
   assert.equal(r.stdout, 'hi\n');
   assert.match(r.stderr, /to-err/);
   const failing = await kubectl(['exec', 'web', '-c', 'reader', '--', 'sh', '-c', 'exit 3']);
@@ -143,6 +144,16 @@ test('kubectl exec: output, exit codes, piped stdin (-i), and the default contai
   assert.equal(await kubectlOk(['exec', '-i', 'web', '-c', 'httpd', '--', 'sh', '-c', 'tr a-z A-Z; echo done'], { input: 'piped input\nsecond line\n' }), 'PIPED INPUT\nSECOND LINE\ndone\n');
   // the two containers share the pod's network namespace: reader reaches httpd on localhost
   assert.equal(await kubectlOk(['exec', 'web', '-c', 'reader', '--', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']), 'hello-pod\n');
+});
+
+test('kubectl exec over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false): output, exit code, stdin', async () => {
+  const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+  const r = await kubectl(['-v=6', 'exec', 'web', '--', 'sh', '-c', 'echo over-spdy; echo err >&2; exit 5'], { env });
+  assert.match(r.stderr, /POST https:\/\/\S+\/pods\/web\/exec\S* 101 Switching Protocols/, 'the SPDY upgrade (a POST) was the one used');
+  assert.equal(r.stdout, 'over-spdy\n');
+  assert.match(r.stderr, /err\n/);
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(await kubectlOk(['exec', '-i', 'web', '--', 'sh', '-c', 'tr a-z A-Z'], { input: 'spdy stdin\n', env }), 'SPDY STDIN\n');
 });
 
 test('kubectl exec -it sh: a terminal through the pty', async () => {

@@ -66,7 +66,8 @@ export function nodeObject(s: SimNodeSpec, now: Date): Node {
       allocatable: resources,
       conditions: nodeConditions(now),
       addresses: [{ type: 'InternalIP', address: nodeIpOf(s.slot) }, { type: 'Hostname', address: s.name }],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      // no kubelet serves a simulated node: port 0 tells the API server not to proxy logs/exec to it
+      daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
       nodeInfo: {
         machineID: createHash('md5').update(s.name).digest('hex'),
         systemUUID: createHash('md5').update(`uuid-${s.name}`).digest('hex'),

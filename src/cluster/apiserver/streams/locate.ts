@@ -68,6 +68,6 @@ export async function kubeletAddressOf(client: ApiClient, nodeName: string): Pro
   const addresses = node.status?.addresses ?? [];
   const host = (addresses.find((a) => a.type === 'InternalIP') ?? addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'Hostname'))?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw unavailableError(`no kubelet answers for node "${nodeName}": it reports no address or kubelet port (a simulated node has no kubelet)`);
+  if (!host || !port) throw unavailableError(`no kubelet answers for node "${nodeName}": logs, exec, attach and port-forward need a node running a skiff agent (simulated nodes have none)`);
   return { host, port };
 }

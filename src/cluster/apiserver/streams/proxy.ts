@@ -18,6 +18,9 @@ export interface KubeletClientTls {
   key: string;
 }
 
+/** how long a kubelet may take to accept the connection */
+const dialTimeoutMs = 10_000;
+
 const reasons: Record<number, StatusReason> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 500: 'InternalError', 503: 'ServiceUnavailable' };
 
 /** A kubelet's non-2xx answer as a Status carrying its text */
@@ -46,6 +49,8 @@ export function proxyGet(req: IncomingMessage, res: ServerResponse, addr: Kubele
       kres.on('end', () => resolve());
       kres.on('error', () => resolve()); // the answer has begun: all that is left is to end it
     });
+    out.setTimeout(dialTimeoutMs, () => !res.headersSent && out.destroy(new Error(`no answer in ${dialTimeoutMs / 1000} s`)));
+    out.on('response', () => out.setTimeout(0));
     out.on('error', (err) => (res.headersSent ? (res.destroy(), resolve()) : reject(unreachable(addr, err))));
     // kubectl logs -f that goes away: stop the kubelet's follow too
     res.on('close', () => out.destroy());
@@ -61,7 +66,9 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   return new Promise((resolve, reject) => {
     const backend = tlsConnect({ host: addr.host, port: addr.port, cert: tls.cert, key: tls.key, rejectUnauthorized: false, servername: /^[\d.]+$|:/.test(addr.host) ? undefined : addr.host });
     backend.once('error', (err) => reject(unreachable(addr, err)));
+    backend.setTimeout(dialTimeoutMs, () => backend.destroy(new Error(`no answer in ${dialTimeoutMs / 1000} s`)));
     backend.once('secureConnect', () => {
+      backend.setTimeout(0);
       const lines = [`${req.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${addr.host}:${addr.port}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         if (!dropped.has(req.rawHeaders[i].toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);

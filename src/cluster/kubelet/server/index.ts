@@ -1,6 +1,6 @@
 // The kubelet's HTTPS server (port 10250): what the API server proxies kubectl's streams to.
 //   GET  /containerLogs/{ns}/{pod}/{container}?follow&previous&tailLines&sinceSeconds&sinceTime&timestamps&limitBytes
-//   GET|POST /exec/{ns}/{pod}/{container}?command=…&input&output&error&tty   (WebSocket v5/v4.channel.k8s.io)
+//   GET|POST /exec/{ns}/{pod}/{container}?command=…&input&output&error&tty   (WebSocket v5/v4.channel.k8s.io, or SPDY/3.1 v4)
 //   GET|POST /attach/{ns}/{pod}/{container}?input&output&error&tty
 //   GET|POST /portForward/{ns}/{pod}                                      (SPDY/3.1, plain or in a WebSocket)
 // Callers authenticate with a client certificate the cluster CA signed for the API server
@@ -20,6 +20,7 @@ import { lookupByLabels, pickContainer, type PodLookup, type PodRuntimeView } fr
 import { writeCriLog, type LogQuery } from './logs.ts';
 import { pickRemoteCommandProtocol, serveRemoteCommand } from './remotecommand.ts';
 import { servePortForward } from './portforward.ts';
+import { serveSpdyRemoteCommand, wantsSpdyRemoteCommand } from './spdy-remotecommand.ts';
 
 export type { PodLookup, PodRuntimeView, PodContainer } from './lookup.ts';
 export { lookupByLabels, POD_NAME_LABEL, POD_NAMESPACE_LABEL } from './lookup.ts';
@@ -189,14 +190,16 @@ async function serveUpgrade(ctx: Ctx, req: IncomingMessage, socket: Duplex, head
   if (io.tty) io.stderr = false; // a terminal has one output
   const cmd = q.getAll('command');
   if (p.verb === 'exec' && cmd.length === 0) throw new HttpError(400, 'you must specify at least 1 command');
-  if (!isWebSocketRequest(req)) throw new HttpError(400, `${p.verb} needs a WebSocket upgrade with one of the channel protocols v5.channel.k8s.io, v4.channel.k8s.io`);
-  const protocol = pickRemoteCommandProtocol(req);
-  if (!protocol) throw new HttpError(400, `unsupported subprotocol: ${req.headers['sec-websocket-protocol'] ?? '(none)'}; this kubelet speaks v5.channel.k8s.io and v4.channel.k8s.io`);
-  serveRemoteCommand(req, socket, head, protocol, {
+  const rc = {
     cmd,
     reportExit: p.verb === 'exec',
     start: () => (p.verb === 'exec' ? ctx.runtime.exec({ containerId: c.id, cmd, ...io }) : ctx.runtime.attach({ containerId: c.id, ...io })),
-  });
+  };
+  if (wantsSpdyRemoteCommand(req)) return serveSpdyRemoteCommand(socket, head, io, rc);
+  if (!isWebSocketRequest(req)) throw new HttpError(400, `${p.verb} needs an upgrade: WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) or SPDY/3.1 (v4.channel.k8s.io)`);
+  const protocol = pickRemoteCommandProtocol(req);
+  if (!protocol) throw new HttpError(400, `unsupported subprotocol: ${req.headers['sec-websocket-protocol'] ?? '(none)'}; this kubelet speaks v5.channel.k8s.io and v4.channel.k8s.io`);
+  serveRemoteCommand(req, socket, head, protocol, rc);
 }
 
 function refuseUpgrade(socket: Duplex, err: unknown): void {
