@@ -340,6 +340,7 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     execStart: (execId, o) => execs.start(execId, o),
     execInspect: async (execId) => execs.inspect(execId),
     execResize: (execId, h, w) => execs.resize(execId, h, w),
+    execForget: (execId) => execs.forget(execId),
     async close() {
       ctx.health?.close();
       watcher?.close();

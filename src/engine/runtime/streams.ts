@@ -41,23 +41,27 @@ export async function execSync(engine: Engine, containerId: string, cmd: string[
   const ex = await engine.containers.execCreate(containerId, {
     cmd, env: [], tty: false, attachStdin: false, attachStdout: true, attachStderr: true, privileged: false,
   });
-  const att = await engine.containers.execStart(ex.id, { detach: false, tty: false });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let timedOut = false;
-  // CRI: a timeout of 0 is none
-  const timer = timeoutSec > 0 ? setTimeout(() => {
-    timedOut = true;
-    engine.containers.execInspect(ex.id).then((r) => killPid(r.pid), () => {});
-  }, timeoutSec * 1000) : null;
   try {
-    for await (const c of att!.output) (c.stream === 'stderr' ? err : out).push(c.data);
+    const att = await engine.containers.execStart(ex.id, { detach: false, tty: false });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    // CRI: a timeout of 0 is none
+    const timer = timeoutSec > 0 ? setTimeout(() => {
+      timedOut = true;
+      engine.containers.execInspect(ex.id).then((r) => killPid(r.pid), () => {});
+    }, timeoutSec * 1000) : null;
+    try {
+      for await (const c of att!.output) (c.stream === 'stderr' ? err : out).push(c.data);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    if (timedOut) throw deadlineExceeded(`command ${JSON.stringify(cmd.join(' '))} timed out after ${timeoutSec}s`);
+    const r = await engine.containers.execInspect(ex.id);
+    return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode: r.exitCode ?? -1 };
   } finally {
-    if (timer) clearTimeout(timer);
+    engine.containers.execForget(ex.id);
   }
-  if (timedOut) throw deadlineExceeded(`command ${JSON.stringify(cmd.join(' '))} timed out after ${timeoutSec}s`);
-  const r = await engine.containers.execInspect(ex.id);
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode: r.exitCode ?? -1 };
 }
 
 export async function exec(engine: Engine, req: Cri.ExecRequest): Promise<Cri.StreamSession> {
@@ -66,7 +70,11 @@ export async function exec(engine: Engine, req: Cri.ExecRequest): Promise<Cri.St
   });
   const att = (await engine.containers.execStart(ex.id, { detach: false, tty: req.tty }))!;
   const { out, err, ended } = splitOutput(att, req.stdout || req.tty, req.stderr && !req.tty);
-  const done = ended.then(async () => ({ exitCode: (await engine.containers.execInspect(ex.id)).exitCode ?? -1 }));
+  const done = ended.then(async () => {
+    const exitCode = (await engine.containers.execInspect(ex.id)).exitCode ?? -1;
+    engine.containers.execForget(ex.id);
+    return { exitCode };
+  });
   return {
     stdin: req.stdin ? att.input : null,
     stdout: out, stderr: err,
@@ -134,7 +142,8 @@ export function connectInNetns(netns: string, port: number): Promise<Duplex> {
       resolve(duplex);
     });
     child.once('error', (e) => !settled && reject(failedPrecondition(`port-forward: ${e.message}`, e)));
-    child.once('exit', () => {
+    // 'close', not 'exit': the reason on stderr has been read by then
+    child.once('close', () => {
       if (settled) return;
       settled = true;
       reject(unavailable(`port-forward to port ${port}: ${stderr.trim().replace(/^skiff-netns-connect: /, '') || 'the relay exited'}`));

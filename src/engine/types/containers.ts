@@ -292,6 +292,8 @@ export interface ContainerService {
   execStart(execId: string, opts: { detach: boolean; tty: boolean }): Promise<Attachment | null>;
   execInspect(execId: string): Promise<ExecRecord>;
   execResize(execId: string, height: number, width: number): Promise<void>;
+  /** drop a finished exec's record (the kubelet's probes: one every period, never inspected again) */
+  execForget(execId: string): void;
   /** new limits / restart policy; applied to a live container at once, kept for later starts */
   update(id: string, update: ContainerUpdate): Promise<{ warnings: string[] }>;
   /** bytes in the writable layer, and with the image's */

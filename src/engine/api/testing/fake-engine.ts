@@ -300,6 +300,7 @@ export function fakeEngine(): FakeEngine {
         return rec;
       },
       async execResize(execId) { if (!execs.has(execId)) throw notFound(`No such exec instance: ${execId}`); },
+      execForget(execId) { execs.delete(execId); },
     },
   };
   return engine;
