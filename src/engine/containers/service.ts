@@ -1,9 +1,10 @@
 // The ContainerService: containers run under conmon with crun or runc, records on disk, state in memory.
 import { mkdir } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readdir } from 'node:fs/promises';
 import type { ContainerNetworking, ContainerRecord, ContainerService, Digest, EventSink, ImageService, Snapshotter, VolumeService, WaitResult } from '../types.ts';
-import { conflict, failedPrecondition, invalidArgument, isKind } from '../../lib/errors.ts';
+import { conflict, failedPrecondition, internal, invalidArgument, isKind } from '../../lib/errors.ts';
 import { pruneUntil } from '../../lib/units.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
 import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
@@ -20,7 +21,7 @@ import { readLogs } from './logs.ts';
 import { updateContainer } from './update.ts';
 import { dirSize } from '../../lib/disk-usage.ts';
 import { keepsLog, stopLogRotation } from './log-driver.ts';
-import { writeCtl } from './io.ts';
+import { writeCtl, writeReopenLog } from './io.ts';
 import { readStats, top } from './stats.ts';
 import { getArchive, putArchive, statPath } from './archive.ts';
 import { commitContainer, containerChanges, exportContainer } from './commit.ts';
@@ -261,6 +262,14 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
       else l.pending.push(a);
       emitContainer(ctx, rec, 'attach');
       return a.attachment;
+    },
+    async reopenLog(id) {
+      const rec = find(id);
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') return;
+      if (!(await writeReopenLog(paths(ctx, rec.id).ctlFifo))) return;
+      // conmon reopens between two reads of its event loop: answer once the fresh file is there
+      for (let i = 0; i < 100 && !existsSync(rec.logPath); i++) await sleep(10);
+      if (!existsSync(rec.logPath)) throw internal(`conmon did not reopen the log ${rec.logPath}`);
     },
     async resize(id, height, width) {
       const rec = find(id);

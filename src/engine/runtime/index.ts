@@ -73,11 +73,8 @@ export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriS
     listContainers: (f) => pods.listContainers(d, f),
     containerStatus: (id) => pods.containerStatus(d, id),
     updateContainerResources: (id, r) => pods.updateContainerResources(d, id, r),
-    // conmon reopens its log on the engine's rotation only; the kubelet's rotation (rename, then reopen)
-    // is not wired yet: a renamed log keeps being written until the container restarts
-    async reopenContainerLog(id) {
-      await pods.findContainer(d, id);
-    },
+    // the kubelet's rotation: it renames the file, then conmon opens a fresh one at the same path
+    reopenContainerLog: async (id) => engine.containers.reopenLog(await running(id)),
     execSync: async (id, cmd, timeout) => execSync(engine, await running(id), cmd, timeout),
     exec: async (req) => exec(engine, { ...req, containerId: await running(req.containerId) }),
     attach: async (req) => attach(engine, { ...req, containerId: await running(req.containerId) }),

@@ -3,7 +3,7 @@
 // resources and OOMKilled. Needs root and the busybox base image tar.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -159,4 +159,22 @@ test('a container past its memory limit is OOMKilled', async () => {
   const s = await t.exited(c);
   assert.equal(s.reason, 'OOMKilled');
   assert.equal(s.exitCode, 137);
+});
+
+test('reopenContainerLog: after the kubelet renames the log, a fresh file at the same path takes the new lines', async () => {
+  const cfg = t.sandboxConfig('s');
+  const c = await t.rt.createContainer(sb, t.containerConfig('ticker', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.05; done']), cfg);
+  await t.rt.startContainer(c);
+  const { logPath } = await t.rt.containerStatus(c);
+  await until(async () => (await readFile(logPath, 'utf8').catch(() => '')).includes('tick 2'));
+  await rename(logPath, `${logPath}.20261205-000000`);
+  await t.rt.reopenContainerLog(c);
+  const fresh = await until(async () => {
+    const text = await readFile(logPath, 'utf8').catch(() => '');
+    return /stdout F tick \d+\n/.test(text) && text;
+  });
+  const first = Number(/tick (\d+)/.exec(fresh)![1]);
+  const old = await readFile(`${logPath}.20261205-000000`, 'utf8');
+  assert.ok(first > 2 && !old.includes(`tick ${first}\n`), 'the new lines go to the new file only');
+  await t.rt.removeContainer(c);
 });

@@ -266,6 +266,8 @@ export interface ContainerService {
   wait(id: string, condition?: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<WaitResult>;
   attach(id: string, opts: AttachOptions): Promise<Attachment>;
   resize(id: string, height: number, width: number): Promise<void>;
+  /** conmon closes and reopens the log file (CRI's ReopenContainerLog, after the kubelet renamed it) */
+  reopenLog(id: string): Promise<void>;
   logs(id: string, opts: LogOptions, signal?: AbortSignal): AsyncIterable<LogEntry>;
   top(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
   stats(id: string): Promise<ContainerStats>;

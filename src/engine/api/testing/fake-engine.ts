@@ -301,6 +301,7 @@ export function fakeEngine(): FakeEngine {
       },
       async execResize(execId) { if (!execs.has(execId)) throw notFound(`No such exec instance: ${execId}`); },
       execForget(execId) { execs.delete(execId); },
+      async reopenLog() {},
     },
   };
   return engine;
