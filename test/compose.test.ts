@@ -145,6 +145,18 @@ test('attached up prints prefixed logs and exits when the containers have; a fai
   ok(await compose(cwd, ['down']));
   assert.deepEqual(await leftovers(project), []);
 
+  // --exit-code-from: the named service's exit ends everything and is the command's status
+  const ci = projectDir(`${project}-ci`, {
+    'compose.yaml': 'services:\n  srv:\n    image: busybox\n    init: true\n    command: ["sleep", "600"]\n  check:\n    image: busybox\n    command: ["sh", "-c", "sleep 0.5; echo checked; exit 4"]\n',
+  });
+  const checked = await compose(ci, ['-p', `${project}-ci`, 'up', '--exit-code-from', 'check']);
+  assert.equal(checked.code, 4, `${checked.stdout}${checked.stderr}`);
+  assert.ok(checked.stderr.includes('Aborting on container exit...'), checked.stderr);
+  assert.ok(checked.stdout.includes('check-1  | checked\n'), checked.stdout);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.Status}}', `${project}-ci-srv-1`])).stdout.trim(), 'exited');
+  ok(await compose(ci, ['-p', `${project}-ci`, 'down']));
+  assert.deepEqual(await leftovers(`${project}-ci`), []);
+
   const bad = projectDir(`${project}-bad`, { 'compose.yaml': 'services:\n  fine:\n    image: busybox\n    command: ["sleep", "60"]\n  broken:\n    image: nosuch-image-anywhere\n' });
   const failed = await compose(bad, ['-p', `${project}-bad`, 'up', '-d']);
   assert.equal(failed.code, 1, failed.stderr);

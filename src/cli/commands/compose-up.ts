@@ -5,8 +5,10 @@ import { type ComposeCommand, timeoutFlag, timeoutSpec } from './compose.ts';
 import { attach, down as downOp, restart as restartOp, rm as rmOp, start as startOp, stop as stopOp, up as upOp, type UpOptions } from '../../compose/ops/index.ts';
 
 const upFlags = [
+  { name: 'abort-on-container-exit', type: 'bool', help: 'Stops all containers if any container was stopped. Incompatible with -d' },
   { name: 'build', type: 'bool', help: 'Build images before starting containers' },
   { name: 'detach', short: 'd', type: 'bool', help: 'Detached mode: Run containers in the background' },
+  { name: 'exit-code-from', type: 'string', help: 'Return the exit code of the selected service container. Implies --abort-on-container-exit' },
   { name: 'force-recreate', type: 'bool', help: "Recreate containers even if their configuration and image haven't changed" },
   { name: 'no-build', type: 'bool', help: "Don't build an image, even if it's policy" },
   { name: 'no-color', type: 'bool', help: 'Produce monochrome output' },
@@ -45,6 +47,7 @@ export const up: ComposeCommand = {
     const ops = c.ops({ quietPull: p.bool('quiet-pull') });
     const o = upOptions(c, p, p.args);
     const noStart = p.bool('no-start');
+    if ((p.bool('abort-on-container-exit') || p.has('exit-code-from')) && p.bool('detach')) throw new CliError('--abort-on-container-exit and --detach are incompatible', 1);
     const containers = await upOp(ops, project, { ...o, start: !noStart, wait: p.bool('wait') });
     if (p.bool('detach') || p.bool('wait') || noStart) return 0;
     // attached: the logs until every container has exited; Ctrl-C stops the services, a second one kills them
@@ -52,23 +55,38 @@ export const up: ComposeCommand = {
     let interrupted = 0;
     let stopping: Promise<void> | undefined;
     const services = [...new Set(containers.map((x) => x.service))];
+    const stopAll = () => {
+      stopping ??= stopOp(ops, project, services, o.timeout).then(() => abort.abort(), (err: Error) => {
+        process.stderr.write(`${err.message}\n`);
+        abort.abort();
+      });
+    };
     process.on('SIGINT', () => {
       interrupted++;
       if (interrupted === 1) {
         process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
-        stopping = stopOp(ops, project, services, o.timeout).then(() => abort.abort(), (err: Error) => {
-          process.stderr.write(`${err.message}\n`);
-          abort.abort();
-        });
+        stopAll();
         return;
       }
       Promise.all(containers.map((x) => ops.api.request('POST', `/containers/${x.id}/kill`).catch(() => undefined))).finally(() => process.exit(130));
     });
+    // --abort-on-container-exit / --exit-code-from: the first exit stops everything
+    const exitCodeFrom = p.str('exit-code-from');
+    if (exitCodeFrom !== undefined && !services.includes(exitCodeFrom)) throw new CliError(`exit-code-from: no such service: ${exitCodeFrom}`, 1);
+    const abortOnExit = p.bool('abort-on-container-exit') || exitCodeFrom !== undefined;
+    let exitCode: number | undefined;
+    const onExit = (service: string, code: number) => {
+      if (exitCodeFrom === undefined ? exitCode === undefined : service === exitCodeFrom) exitCode = code;
+      if (!abortOnExit || stopping) return;
+      process.stderr.write('Aborting on container exit...\n');
+      stopAll();
+    };
     const color = !p.bool('no-color') && Boolean(process.stdout.isTTY);
-    await attach(ops, containers, { color, signal: abort.signal });
+    await attach(ops, containers, { color, signal: abort.signal, onExit });
     // the containers' exits can end the streams before the stop requests have answered
     await stopping;
-    return interrupted ? 130 : 0;
+    if (interrupted) return 130;
+    return abortOnExit ? (exitCode ?? 0) : 0;
   },
 };
 

@@ -9,6 +9,8 @@ export interface AttachOptions {
   color: boolean;
   /** aborting stops following (the containers keep running) */
   signal?: AbortSignal;
+  /** told of each exit, as it happens (`--abort-on-container-exit`) */
+  onExit?: (service: string, code: number) => void;
 }
 
 /** Returns the exit code of the first container that failed (0 when all ended well). */
@@ -27,6 +29,7 @@ export async function attach(ctx: OpsContext, containers: ServiceContainer[], o:
     if (o.signal?.aborted) return;
     const { StatusCode } = await ctx.api.json<{ StatusCode: number }>('POST', `/containers/${s.Id}/wait`);
     if (StatusCode !== 0 && !firstFailure) firstFailure = StatusCode;
+    o.onExit?.(containers[i].service, StatusCode);
     ctx.out.write(`${o.color ? p.prefix(shortName(s)).replace(/ \| (\x1b\[0m)?$/, '$1') : shortName(s)} exited with code ${StatusCode}\n`);
   }));
   return firstFailure;

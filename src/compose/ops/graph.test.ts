@@ -42,3 +42,26 @@ test('down stops in waves: each wave at once, dependents before their dependenci
   const waves = stopWaves(app, [c('db'), c('web'), c('web', 2), c('tool'), c('api'), c('cache')]).map((w) => w.map((x) => x.Id).sort());
   assert.deepEqual(waves, [['web1', 'web2'], ['api1'], ['cache1', 'db1', 'tool1']]);
 });
+
+test('up starts independent services at once, each after its dependencies; a failure stops its dependents only', async () => {
+  const { startAll } = await import('./up.ts');
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  const events: string[] = [];
+  const start = async (name: string) => {
+    events.push(`+${name}`);
+    await sleep(name === 'db' ? 30 : 5);
+    if (name === 'cache' && fail) throw new Error('cache broke');
+    events.push(`-${name}`);
+  };
+  let fail = false;
+  await startAll(startOrder(app), start, app);
+  // db, cache and tool begin together; api after both of its dependencies, web after api
+  assert.deepEqual(events.slice(0, 3).sort(), ['+cache', '+db', '+tool']);
+  assert.ok(events.indexOf('+api') > events.indexOf('-db') && events.indexOf('+api') > events.indexOf('-cache'));
+  assert.ok(events.indexOf('+web') > events.indexOf('-api'));
+  events.length = 0;
+  fail = true;
+  await assert.rejects(startAll(startOrder(app), start, app), /cache broke/);
+  assert.ok(!events.includes('+api') && !events.includes('+web'), events.join(' '));
+  assert.ok(events.includes('-db') && events.includes('-tool'), 'the others finished');
+});

@@ -43,18 +43,34 @@ export async function up(ctx: OpsContext, project: Project, o: UpOptions): Promi
     byService.set(name, await convergeService(ctx, project, project.services[name], ids[name], o.recreate ?? 'diverged', o.timeout));
   }
   if (o.start === false) return order.flatMap((n) => byService.get(n) ?? []);
-  for (const name of order) {
-    await waitForDependencies(ctx, project, name, new Set(order), o.pollMs ?? 500);
-    for (const c of byService.get(name) ?? []) {
-      if (c.running) continue;
-      say(ctx, 'Container', c.name, 'Starting');
-      await startContainer(ctx.api, c.id);
-      say(ctx, 'Container', c.name, 'Started');
-    }
-  }
+  await startAll(order, (name) => startService(ctx, project, name, byService.get(name) ?? [], new Set(order), o.pollMs ?? 500), project);
   const all = order.flatMap((n) => byService.get(n) ?? []);
-  if (o.wait) for (const c of all) await waitHealthy(ctx, c.name, c.id, o.pollMs ?? 500, 'wait');
+  if (o.wait) await Promise.all(all.map((c) => waitHealthy(ctx, c.name, c.id, o.pollMs ?? 500, 'wait')));
   return all;
+}
+
+/**
+ * Run `start` for every service at once, each only after the services it depends on (among `order`) have
+ * finished theirs — docker compose's graph traversal; the first failure is the result (the rest finish).
+ */
+export async function startAll(order: string[], start: (name: string) => Promise<void>, project: Project): Promise<void> {
+  const done = new Map<string, Promise<void>>();
+  for (const name of order) {
+    const deps = Object.keys(project.services[name]?.dependsOn ?? {}).map((d) => done.get(d)).filter((p) => p !== undefined);
+    done.set(name, Promise.all(deps).then(() => start(name)));
+  }
+  const results = await Promise.allSettled(done.values());
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function startService(ctx: OpsContext, project: Project, name: string, containers: ServiceContainer[], inPlay: Set<string>, pollMs: number): Promise<void> {
+  await waitForDependencies(ctx, project, name, inPlay, pollMs);
+  await Promise.all(containers.filter((c) => !c.running).map(async (c) => {
+    say(ctx, 'Container', c.name, 'Starting');
+    await startContainer(ctx.api, c.id);
+    say(ctx, 'Container', c.name, 'Started');
+  }));
 }
 
 /** Containers of services the project no longer has: removed with --remove-orphans, otherwise docker compose's warning. */
