@@ -15,6 +15,9 @@ import { createEngine, createRuntimeService } from '../src/engine/index.ts';
 import type { Cri, Engine } from '../src/engine/index.ts';
 import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
 import { startKubeletServer, POD_NAME_LABEL, POD_NAMESPACE_LABEL, type KubeletServer } from '../src/cluster/kubelet/server/index.ts';
+import { connect as tlsConnect } from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import { frameWebSocket } from '../src/lib/websocket/index.ts';
 import { BUSYBOX_TAR, run, runPtyDialog, uniqueName, waitFor } from './harness.ts';
 import { startControlPlane, KUBECTL, type ControlPlane } from './cluster-harness.ts';
 
@@ -249,4 +252,64 @@ test('nodes/proxy reaches the kubelet; an unauthenticated caller does not', asyn
   assert.match(await kubectlOk(['get', '--raw', `/api/v1/nodes/${node}/proxy/containerLogs/default/web/reader`]), /got-ping\ngot-pong\n/);
   const res = await run('curl', ['-sk', `https://127.0.0.1:${kubelet.port}/containerLogs/default/web/httpd`], { timeoutMs: 10_000 });
   assert.equal(res.stdout, 'Unauthorized');
+});
+
+/** exec through the API server as a bare WebSocket client speaking `protocol`; returns what each channel carried */
+async function rawExec(protocol: string, cmd: string[], stdin: Buffer): Promise<{ protocol: string; channels: Record<number, string>; closeCode: number }> {
+  const token = /token: (\S+)/.exec(readFileSync(cp.kubeconfig, 'utf8'))![1];
+  const q = new URLSearchParams([...cmd.map((c) => ['command', c]), ['stdin', 'true'], ['stdout', 'true'], ['stderr', 'true'], ['container', 'httpd']]);
+  const sock = tlsConnect({ host: '127.0.0.1', port: cp.port, rejectUnauthorized: false });
+  await new Promise((r) => sock.once('secureConnect', r));
+  sock.write([`GET /api/v1/namespaces/default/pods/web/exec?${q} HTTP/1.1`, `Host: 127.0.0.1:${cp.port}`, `Authorization: Bearer ${token}`, 'Connection: Upgrade', 'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, `Sec-WebSocket-Protocol: ${protocol}`, '', ''].join('\r\n'));
+  let buf = Buffer.alloc(0);
+  while (buf.indexOf('\r\n\r\n') < 0) buf = Buffer.concat([buf, await new Promise<Buffer>((r) => sock.once('data', r))]);
+  const end = buf.indexOf('\r\n\r\n');
+  const head = buf.subarray(0, end).toString();
+  assert.match(head, /^HTTP\/1\.1 101/, head);
+  const base64 = protocol.includes('base64');
+  const channels: Record<number, string> = {};
+  const closed = new Promise<number>((resolve) => {
+    const ws = frameWebSocket(sock, buf.subarray(end + 4), protocol, {
+      message(data, isBinary) {
+        assert.equal(isBinary, !base64, 'base64 protocols send text, the others binary');
+        const id = base64 ? data[0] - 0x30 : data[0];
+        const payload = base64 ? Buffer.from(data.subarray(1).toString(), 'base64') : data.subarray(1);
+        channels[id] = (channels[id] ?? '') + payload.toString();
+      },
+      close: (code) => resolve(code),
+    }, { client: true });
+    ws.send(base64 ? Buffer.from(`0${stdin.toString('base64')}`) : Buffer.concat([Buffer.from([0]), stdin]), !base64);
+    if (protocol.startsWith('v5')) ws.send(Buffer.from([255, 0]));
+  });
+  return { protocol: /Sec-WebSocket-Protocol: (\S+)/i.exec(head)?.[1] ?? '', channels, closeCode: await closed };
+}
+
+test('the channel protocols without kubectl: v5 (stdin closed by 255 0), v4, and the base64 ones', async () => {
+  const v5 = await rawExec('v5.channel.k8s.io', ['sh', '-c', 'cat; echo eof >&2; exit 2'], Buffer.from('abc'));
+  assert.equal(v5.protocol, 'v5.channel.k8s.io');
+  assert.equal(v5.channels[1], 'abc');
+  assert.equal(v5.channels[2], 'eof\n');
+  const status = JSON.parse(v5.channels[3]);
+  assert.equal(status.status, 'Failure');
+  assert.equal(status.reason, 'NonZeroExitCode');
+  assert.deepEqual(status.details.causes, [{ reason: 'ExitCode', message: '2' }]);
+  assert.equal(v5.closeCode, 1000);
+  for (const protocol of ['v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'base64.channel.k8s.io']) {
+    const r = await rawExec(protocol, ['head', '-n1'], Buffer.from('first\nsecond\n'));
+    assert.equal(r.protocol, protocol);
+    assert.equal(r.channels[1], 'first\n', protocol);
+    assert.deepEqual(JSON.parse(r.channels[3]), { metadata: {}, status: 'Success' }, protocol);
+  }
+});
+
+test('port-forward to a port nothing listens on: the error comes back on the error stream', async () => {
+  const pf = startKubectl(['port-forward', 'pod/web', ':9']);
+  try {
+    const m = await pf.waitFor('port-forward to listen', /Forwarding from 127\.0\.0\.1:(\d+) -> 9/);
+    await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${m[1]}/`], { timeoutMs: 20_000 });
+    await waitFor('kubectl to report the error', () => /error forwarding port 9 to pod/.test(pf.errors()), 15_000);
+  } finally {
+    await pf.stop();
+  }
 });

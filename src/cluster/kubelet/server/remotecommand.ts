@@ -1,4 +1,5 @@
-// exec and attach over WebSocket with Kubernetes' channel subprotocols (v5.channel.k8s.io, v4 as fallback):
+// exec and attach over WebSocket with Kubernetes' channel subprotocols (v5.channel.k8s.io; v4 and the
+// base64 variants, for browsers and older clients, as fallbacks):
 // every binary message starts with its channel — 0 stdin, 1 stdout, 2 stderr, 3 error (a metav1.Status
 // once the command ends), 4 resize ({"Width","Height"}); v5 adds 255 <channel>, "the sender closed it"
 // (kubectl's stdin EOF). The process's output is sent as it comes; once it ended and its output is out,
@@ -12,7 +13,10 @@ import { logger } from '../../../lib/log.ts';
 const log = logger('kubelet-streams');
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
-export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'base64.channel.k8s.io'];
+
+/** the base64 protocols send text messages: the channel as an ASCII digit, then the data in base64 */
+const isBase64 = (protocol: string) => protocol.includes('base64');
 
 /** The Status kubectl reads on the error channel: Success, or the exit code as NonZeroExitCode */
 export function exitStatus(exitCode: number, cmd: string[]): object {
@@ -45,7 +49,9 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
   let session: StreamSession | undefined;
   const pendingInput: Buffer[] = [];
   let stdinClosed = false;
+  const base64 = isBase64(protocol);
   const channel = (id: number, data: Buffer) => Buffer.concat([Buffer.from([id]), data]);
+  const send = (id: number, data: Buffer) => (base64 ? ws.send(Buffer.from(`${id}${data.toString('base64')}`), false) : ws.send(channel(id, data)));
   const onInput = (id: number, data: Buffer) => {
     if (!session) return void pendingInput.push(channel(id, data));
     if (id === CHANNEL.stdin) session.stdin?.write(data);
@@ -63,7 +69,9 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
   };
   const ws: WebSocket = acceptWebSocket(req, socket, head, protocol, {
     message(data) {
-      if (data.length) onInput(data[0], data.subarray(1));
+      if (!data.length) return;
+      if (base64) onInput(data[0] - 0x30, Buffer.from(data.subarray(1).toString('latin1'), 'base64'));
+      else onInput(data[0], data.subarray(1));
     },
     close() {
       session?.close();
@@ -73,11 +81,11 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
   const pump = async (stream: Readable | null, id: number) => {
     if (!stream) return;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (!ws.send(channel(id, chunk))) await new Promise((r) => ws.socket.once('drain', r));
+      if (!send(id, chunk)) await new Promise((r) => ws.socket.once('drain', r));
     }
   };
   const finish = (status: object) => {
-    ws.send(channel(CHANNEL.error, Buffer.from(JSON.stringify(status))));
+    send(CHANNEL.error, Buffer.from(JSON.stringify(status)));
     ws.close(1000);
   };
   rc.start().then(async (s) => {
