@@ -53,9 +53,9 @@ async function runPod(name: string, containers: Array<{ name: string; command: s
   return { sandboxId: sb, ids };
 }
 
-const podYaml = (name: string, containers: string[], annotations: Record<string, string> = {}, nodeName: string | null = node) => JSON.stringify({
+const podYaml = (name: string, containers: Array<string | { name: string; stdin?: boolean; tty?: boolean }>, annotations: Record<string, string> = {}, nodeName: string | null = node) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, annotations },
-  spec: { ...(nodeName ? { nodeName } : { nodeSelector: { 'skiff.test/nowhere': 'true' } }), containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
+  spec: { ...(nodeName ? { nodeName } : { nodeSelector: { 'skiff.test/nowhere': 'true' } }), containers: containers.map((c) => ({ image: 'busybox', ...(typeof c === 'string' ? { name: c } : c) })) },
 });
 
 const kubectl = (args: string[], o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) =>
@@ -312,4 +312,18 @@ test('port-forward to a port nothing listens on: the error comes back on the err
   } finally {
     await pf.stop();
   }
+});
+
+test('kubectl attach -it: a terminal on the container\'s own shell (TTY), until it exits', async () => {
+  await kubectlOk(['create', '-f', '-'], { input: podYaml('term', [{ name: 'sh', stdin: true, tty: true }]) });
+  const { ids } = await runPod('term', [{ name: 'sh', command: ['sh'], stdin: true, tty: true }]);
+  await kubectlOk(['patch', 'pod', 'term', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}']);
+  const r = await runPtyDialog([KUBECTL, '--kubeconfig', cp.kubeconfig, 'attach', '-it', 'term'], [
+    { expect: 'press enter', input: '\r' },
+    { expect: '# ', input: 'stty size; echo $((7*6))y\r' },
+    { expect: '42y', input: 'exit 6\r' },
+  ], { timeoutMs: 30_000 });
+  assert.match(r.stdout, /24 80/, r.stdout);
+  assert.match(r.stdout, /42y/, r.stdout);
+  await waitFor('the shell to exit', async () => (await rt.containerStatus(ids[0])).state === 'CONTAINER_EXITED', 15_000);
 });
