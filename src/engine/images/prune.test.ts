@@ -24,3 +24,8 @@ test('image prune selection: dangling by default, all unused with dangling=false
   assert.throws(() => ids({ reference: ['web'] }), /invalid filter 'reference'/);
   assert.throws(() => ids({ dangling: ['maybe'] }), /invalid filter 'dangling=maybe'/);
 });
+
+test('image prune never takes a pinned image (the pod sandbox image)', () => {
+  const list = [img('pause', ['skiff/pause:1'], '2026-05-01T00:00:00Z', { 'io.skiff.pinned': 'true' }), img('other', ['x:1'], '2026-05-01T00:00:00Z')];
+  assert.deepEqual(pruneSelection(list, { dangling: ['false'] }, () => false).map((i) => i.id as unknown as string), ['other']);
+});

@@ -103,6 +103,10 @@ test('hostPort: the pod\'s port published on the host', async () => {
   await t.rt.startContainer(c);
   const body = await until(async () => (await fetch(`http://127.0.0.1:${free}/`).then((r) => r.text(), () => '')) || undefined);
   assert.equal(body, 'hp-ok\n');
+  // a second pod asking for the same hostPort is refused and leaves nothing behind
+  const other = t.sandboxConfig('hp2', { portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: free }] });
+  await assert.rejects(t.rt.runPodSandbox(other), { kind: 'Conflict', message: new RegExp(`${free}`) });
+  assert.deepEqual(await t.rt.listPodSandbox({ labelSelector: { app: 'hp2' } }), []);
   await t.rt.removePodSandbox(p);
   await assert.rejects(fetch(`http://127.0.0.1:${free}/`));
 });
