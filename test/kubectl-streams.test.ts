@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEngine, createRuntimeService } from '../src/engine/index.ts';
@@ -326,4 +326,22 @@ test('kubectl attach -it: a terminal on the container\'s own shell (TTY), until 
   assert.match(r.stdout, /24 80/, r.stdout);
   assert.match(r.stdout, /42y/, r.stdout);
   await waitFor('the shell to exit', async () => (await rt.containerStatus(ids[0])).state === 'CONTAINER_EXITED', 15_000);
+});
+
+test('kubectl logs -f goes on across a log rotation (rename, then the runtime reopens the file)', async () => {
+  await kubectlOk(['create', '-f', '-'], { input: podYaml('ticker', ['main']) });
+  const { ids } = await runPod('ticker', [{ name: 'main', command: ['sh', '-c', 'i=0; while true; do echo n$i; i=$((i+1)); sleep 0.2; done'] }]);
+  const follow = startKubectl(['logs', '-f', 'ticker']);
+  try {
+    await follow.waitFor('a few lines', /n3\n/);
+    const logPath = (await rt.containerStatus(ids[0])).logPath;
+    await rename(logPath, `${logPath}.20261205-000000`);
+    await rt.reopenContainerLog(ids[0]);
+    await follow.waitFor('lines written to the new file', /n20\n/, 20_000);
+    const numbers = follow.output().trim().split('\n').map((l) => Number(l.slice(1)));
+    assert.deepEqual(numbers, numbers.map((_, i) => numbers[0] + i), 'every line once, in order, none lost at the rotation');
+    assert.ok(readFileSync(logPath, 'utf8').length > 0, 'the runtime writes the fresh file');
+  } finally {
+    await follow.stop();
+  }
 });

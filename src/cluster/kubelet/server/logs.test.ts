@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, appendFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
@@ -61,6 +61,30 @@ test('follow reads what is appended until the container stops, then once more', 
     running = false;
     await done;
     assert.equal(text, 'first\nsecond\nhalflast\n');
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('follow goes on in the new file after a rotation (rename, then a fresh file at the path)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cri-log-'));
+  try {
+    const path = join(dir, '0.log');
+    await writeFile(path, '2026-12-05T01:00:00Z stdout F before\n');
+    let running = true;
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d));
+    const done = writeCriLog(path, { follow: true, timestamps: false }, out, async () => running, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 300));
+    await rename(path, `${path}.20261205-010000`);
+    // written to the old file between the rename and the reopen: still read
+    await appendFile(`${path}.20261205-010000`, '2026-12-05T01:00:01Z stdout F late\n');
+    await writeFile(path, '2026-12-05T01:00:02Z stdout F after\n');
+    await new Promise((r) => setTimeout(r, 700));
+    running = false;
+    await done;
+    assert.equal(text, 'before\nlate\nafter\n');
   } finally {
     await rm(dir, { recursive: true });
   }

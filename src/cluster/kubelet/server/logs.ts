@@ -1,10 +1,9 @@
 // Container logs for /containerLogs: the CRI log file the runtime writes (one record a line,
 //   <RFC3339Nano> stdout|stderr F|P <text>   — P a piece of a longer line, F its end)
 // read as the kubelet reads it: since, tailLines, timestamps and limitBytes applied, and with follow the
-// file is read on as it grows until the container stops (or the caller goes away).
-import { open, type FileHandle } from 'node:fs/promises';
+// file is read on as it grows until the container stops (or the caller goes away), across rotations.
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { once } from 'node:events';
 
 export interface LogQuery {
   follow: boolean;
@@ -59,16 +58,39 @@ async function readLines(fh: FileHandle, offset: number): Promise<{ lines: Buffe
   return { lines, offset: pos - rest.length };
 }
 
+/** Resolves when `out` can take more, or is gone, or the caller went away */
+function drained(out: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    signal.addEventListener('abort', done);
+    if (out.destroyed || signal.aborted) done();
+  });
+}
+
+/** True when `path` is now another file than the one open (a new one exists there after a rotation) */
+async function rotatedAway(fh: FileHandle, path: string): Promise<boolean> {
+  const now = await stat(path).catch(() => undefined);
+  return now !== undefined && now.ino !== (await fh.stat()).ino;
+}
+
 /** Writes the log at `path` to `out`; resolves when done (not following, or the container stopped) */
 export async function writeCriLog(path: string, q: LogQuery, out: Writable, running: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
-  const fh = await open(path, 'r');
+  let fh = await open(path, 'r');
   let budget = q.limitBytes ?? Infinity;
   const emit = async (r: LogRecord): Promise<boolean> => {
     if (budget <= 0) return false;
     let b = render(r, q.timestamps);
     if (b.length > budget) b = b.subarray(0, budget);
     budget -= b.length;
-    if (!out.write(b)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    if (out.destroyed) return false;
+    if (!out.write(b)) await drained(out, signal);
     return budget > 0 && !out.destroyed;
   };
   const keep = (r: LogRecord | undefined): r is LogRecord => r !== undefined && (q.since === undefined || r.seconds >= q.since);
@@ -95,7 +117,17 @@ export async function writeCriLog(path: string, q: LogQuery, out: Writable, runn
       ({ lines, offset } = await readLines(fh, offset));
       for (const r of lines.map(parseCriLine).filter(keep)) if (!(await emit(r))) return;
       if (!isRunning) return; // read once more after it stopped: nothing written before the stop is lost
-      if (lines.length === 0) await new Promise((r) => setTimeout(r, 200));
+      if (lines.length) continue;
+      if (await rotatedAway(fh, path)) {
+        // the kubelet rotated the log (rename, then the runtime reopens): finish the old file, go on with the new
+        ({ lines } = await readLines(fh, offset));
+        for (const r of lines.map(parseCriLine).filter(keep)) if (!(await emit(r))) return;
+        await fh.close();
+        fh = await open(path, 'r');
+        offset = 0;
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
     await fh.close();
