@@ -182,3 +182,26 @@ test('reopenContainerLog: after the kubelet renames the log, a fresh file at the
   assert.ok(first > 2 && !old.includes(`tick ${first}\n`), 'the new lines go to the new file only');
   await t.rt.removeContainer(c);
 });
+
+test('a pod sharing one PID namespace sees the pause process as PID 1; pod sysctls apply in its namespaces', async () => {
+  const cfg = t.sandboxConfig('pid', {
+    linux: {
+      sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80', 'kernel.shm_rmid_forced': '1' },
+      securityContext: { namespaceOptions: { network: 'POD', pid: 'POD', ipc: 'POD' } },
+    },
+  });
+  const p = await t.rt.runPodSandbox(cfg);
+  assert.equal((await t.rt.podSandboxStatus(p)).linux?.namespaces.options.pid, 'POD');
+  const c = await t.rt.createContainer(p, t.containerConfig('c', ['sleep', '600']), cfg);
+  await t.rt.startContainer(c);
+  const run = async (sh: string) => (await t.rt.execSync(c, ['sh', '-c', sh], 5)).stdout.toString().trim();
+  assert.equal(await run('cat /proc/1/cmdline | tr "\\0" " "'), '/pause');
+  assert.equal(await run('cat /proc/sys/net/ipv4/ip_unprivileged_port_start'), '80');
+  assert.equal(await run('cat /proc/sys/kernel/shm_rmid_forced'), '1');
+  // a pod that does not share has its own PID 1
+  const own = await t.rt.createContainer(sb, t.containerConfig('own', ['sleep', '600']), t.sandboxConfig('s'));
+  await t.rt.startContainer(own);
+  assert.equal((await t.rt.execSync(own, ['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "'], 5)).stdout.toString().trim(), 'sleep 600');
+  await t.rt.removeContainer(own);
+  await t.rt.removePodSandbox(p);
+});
