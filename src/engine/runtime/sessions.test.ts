@@ -205,3 +205,17 @@ test('a pod sharing one PID namespace sees the pause process as PID 1; pod sysct
   await t.rt.removeContainer(own);
   await t.rt.removePodSandbox(p);
 });
+
+test('attach to a TTY container: one stream, resize reaches the terminal, the session ends with the shell', async () => {
+  const cfg = t.sandboxConfig('s');
+  const c = await t.rt.createContainer(sb, t.containerConfig('tty', ['sh'], { stdin: true, tty: true }), cfg);
+  await t.rt.startContainer(c);
+  const s = await t.rt.attach({ containerId: c, tty: true, stdin: true, stdout: true, stderr: true });
+  assert.equal(s.stderr, null);
+  await s.resize(120, 40);
+  const out = readAll(s.stdout);
+  s.stdin!.write('stty size; exit 3\n');
+  assert.equal((await s.done).exitCode, 3);
+  assert.match(await out, /40 120/);
+  await t.rt.removeContainer(c);
+});

@@ -90,13 +90,26 @@ export async function exec(engine: Engine, req: Cri.ExecRequest): Promise<Cri.St
 export async function attach(engine: Engine, req: Cri.AttachRequest): Promise<Cri.StreamSession> {
   const att = await engine.containers.attach(req.containerId, { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, stream: true, logs: false });
   const { out, err, ended } = splitOutput(att, req.stdout, req.stderr && !req.tty);
-  const done = ended.then(async () => ({ exitCode: (await engine.containers.get(req.containerId)).state.exitCode }));
+  let closed = false;
+  // the output ends as the process does, a little before the engine has recorded its exit: wait for that
+  // (unless the caller closed the session on a container that goes on)
+  const done = ended.then(async () => {
+    if (!closed) {
+      // an attachment cut for another reason (its relay gone) does not hold the session for the container's life
+      const r = await engine.containers.wait(req.containerId, 'not-running', AbortSignal.timeout(5000)).catch(() => null);
+      if (r) return { exitCode: r.StatusCode };
+    }
+    return { exitCode: (await engine.containers.get(req.containerId)).state.exitCode };
+  });
   return {
     stdin: req.stdin ? att.input : null,
     stdout: out, stderr: err,
     resize: (w, h) => engine.containers.resize(req.containerId, h, w),
     done,
-    close: () => att.close(),
+    close: () => {
+      closed = true;
+      att.close();
+    },
   };
 }
 
