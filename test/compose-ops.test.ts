@@ -30,15 +30,16 @@ const healthy = { condition: 'service_healthy' as const, required: true, restart
 const httpCheck = { test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1/'], interval: 300e6, timeout: 2e9, retries: 20 };
 
 /** db: busybox httpd serving a token it writes once onto the named volume; web: depends on db being healthy */
-function app(name: string, webEnv: Record<string, string> = {}): Project {
+function app(name: string, webEnv: Record<string, string> = {}, dbEnv: Record<string, string> = {}): Project {
   const db = testService('db', {
+    environment: dbEnv,
     image: 'busybox',
     command: ['sh', '-c', '[ -f /www/index.html ] || echo "token-$RANDOM$RANDOM" > /www/index.html; exec httpd -f -p 80 -h /www'],
     volumes: [{ type: 'volume', source: 'data', target: '/www', readOnly: false }],
     healthcheck: httpCheck,
     stopGracePeriod: 1,
   });
-  const web = testService('web', { image: 'busybox', command: ['sleep', '600'], environment: webEnv, dependsOn: { db: healthy }, stopGracePeriod: 1 });
+  const web = testService('web', { image: 'busybox', command: ['sleep', '600'], environment: webEnv, dependsOn: { db: { ...healthy, restart: true } }, stopGracePeriod: 1 });
   return testProject(name, [db, web], { volumes: { data: { name: `${name}_data`, external: false, driverOpts: {}, labels: {} } } });
 }
 
@@ -73,7 +74,7 @@ test('up: dependency order with a healthy wait, names resolve, idempotent, one e
   assert.equal(web.Config.Labels[LABEL.service], 'web');
   assert.equal(web.Config.Labels[LABEL.number], '1');
   assert.equal(web.Config.Labels[LABEL.oneoff], 'False');
-  assert.equal(web.Config.Labels[LABEL.dependsOn], 'db:service_healthy:false');
+  assert.equal(web.Config.Labels[LABEL.dependsOn], 'db:service_healthy:true');
   assert.match(web.Config.Labels[LABEL.configHash], /^[0-9a-f]{64}$/);
   assert.ok(web.NetworkSettings.Networks[`${name}_default`], 'on the project network');
 
@@ -96,6 +97,17 @@ test('up: dependency order with a healthy wait, names resolve, idempotent, one e
   assert.notEqual(after1[`${name}-web-1`], before[`${name}-web-1`], 'web recreated');
   assert.ok(edit.lines().includes(` Container ${name}-web-1  Recreated`));
   assert.ok(!edit.lines().some((l) => l.includes(`${name}-db-1  Recreate`)));
+
+  // db edited: db recreated, web (depends_on db with restart: true) kept and restarted
+  const startedAt = async (c: string) => JSON.parse((await d.docker(['inspect', c])).stdout)[0].State.StartedAt as string;
+  const webStarted = await startedAt(`${name}-web-1`);
+  const dbEdit = context();
+  await up(dbEdit.ctx, app(name, { EDITED: '1' }, { DB_EDITED: '1' }), { services: [], pollMs: 200 });
+  const after2 = await ids(ctx, name);
+  assert.notEqual(after2[`${name}-db-1`], after1[`${name}-db-1`], 'db recreated');
+  assert.equal(after2[`${name}-web-1`], after1[`${name}-web-1`], 'web kept');
+  assert.ok(dbEdit.lines().includes(` Container ${name}-web-1  Restarting`), dbEdit.lines().join('\n'));
+  assert.notEqual(await startedAt(`${name}-web-1`), webStarted, 'web restarted');
 
   await down(ctx, app(name, { EDITED: '1' }), { timeout: 1 });
   assert.deepEqual(await leftovers(name), [`volume ${name}_data`], 'down keeps the named volume');

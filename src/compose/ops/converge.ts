@@ -16,6 +16,8 @@ export interface ServiceContainer {
   service: string;
   /** running before this `up` and left alone */
   running: boolean;
+  /** made again by this `up` (its configuration or image changed) */
+  recreated?: boolean;
 }
 
 export function existingOf(c: ContainerSummary): Existing {
@@ -48,7 +50,7 @@ export async function convergeService(ctx: OpsContext, project: Project, service
       await removeContainer(ctx.api, a.old.id, { force: true });
       const id = await createContainer(ctx, project, service, { number: a.old.number, hash, imageId });
       say(ctx, 'Container', a.old.name, 'Recreated');
-      out.push({ id, name: a.old.name, service: service.name, running: false });
+      out.push({ id, name: a.old.name, service: service.name, running: false, recreated: true });
     } else {
       const name = containerName(project.name, service, a.number);
       say(ctx, 'Container', name, 'Creating');

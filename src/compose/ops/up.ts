@@ -43,7 +43,14 @@ export async function up(ctx: OpsContext, project: Project, o: UpOptions): Promi
     byService.set(name, await convergeService(ctx, project, project.services[name], ids[name], o.recreate ?? 'diverged', o.timeout));
   }
   if (o.start === false) return order.flatMap((n) => byService.get(n) ?? []);
-  await startAll(order, (name) => startService(ctx, project, name, byService.get(name) ?? [], new Set(order), o.pollMs ?? 500), project);
+  const recreated = new Set(order.filter((n) => byService.get(n)?.some((c) => c.recreated)));
+  const start = async (name: string) => {
+    await startService(ctx, project, name, byService.get(name) ?? [], new Set(order), o.pollMs ?? 500);
+    // depends_on.restart: a dependency made again restarts the containers of this service left running
+    const deps = Object.entries(project.services[name].dependsOn).filter(([d, x]) => x.restart && recreated.has(d));
+    if (deps.length) await restartRunning(ctx, byService.get(name) ?? [], project.services[name].stopGracePeriod);
+  };
+  await startAll(order, start, project);
   const all = order.flatMap((n) => byService.get(n) ?? []);
   if (o.wait) await Promise.all(all.map((c) => waitHealthy(ctx, c.name, c.id, o.pollMs ?? 500, 'wait')));
   return all;
@@ -71,6 +78,14 @@ async function startService(ctx: OpsContext, project: Project, name: string, con
     await startContainer(ctx.api, c.id);
     say(ctx, 'Container', c.name, 'Started');
   }));
+}
+
+async function restartRunning(ctx: OpsContext, containers: ServiceContainer[], timeout?: number): Promise<void> {
+  for (const c of containers.filter((x) => x.running)) {
+    say(ctx, 'Container', c.name, 'Restarting');
+    await ctx.api.json('POST', `/containers/${c.id}/restart`, { query: { t: timeout } });
+    say(ctx, 'Container', c.name, 'Started');
+  }
 }
 
 /** Containers of services the project no longer has: removed with --remove-orphans, otherwise docker compose's warning. */
