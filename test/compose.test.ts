@@ -192,7 +192,7 @@ test('attached up: Ctrl-C stops the services (not removed) and ends the command'
   assert.deepEqual(await leftovers(project), []);
 });
 
-test('build, images, top, up --wait, stop/start/restart, run with its dependencies, rm -s -f', async () => {
+test('build, images, top, port, ls, up --wait, pause/unpause, stop/start/restart, kill, run on the project network, rm -s -f', async () => {
   const project = uniqueName('cmore').toLowerCase();
   const cwd = projectDir(project, {
     'compose.yaml': `services:
@@ -203,6 +203,7 @@ test('build, images, top, up --wait, stop/start/restart, run with its dependenci
         FLAVOUR: plain
     init: true
     command: ["sleep", "600"]
+    ports: ["127.0.0.1::7"]
     healthcheck:
       test: ["CMD", "test", "-f", "/flavour"]
       interval: 300ms
@@ -223,6 +224,9 @@ test('build, images, top, up --wait, stop/start/restart, run with its dependenci
   assert.ok(waited.stderr.includes(` Container ${project}-api-1  Healthy`), waited.stderr);
   assert.ok(!waited.stderr.includes('job'), 'only the named service');
 
+  const port = await compose(cwd, ['port', 'api', '7']);
+  ok(port);
+  assert.match(port.stdout, /^127\.0\.0\.1:\d+\n$/);
   const images = await compose(cwd, ['images']);
   ok(images);
   assert.match(images.stdout, new RegExp(`^CONTAINER\\s+REPOSITORY\\s+TAG\\s+IMAGE ID\\s+SIZE\\n${project}-api-1\\s+${project}-api\\s+latest\\s+[0-9a-f]{12}\\s+\\S+\\n$`));
@@ -235,6 +239,14 @@ test('build, images, top, up --wait, stop/start/restart, run with its dependenci
   assert.notEqual(one.code, 0);
   assert.match(one.stderr, /refused/, one.stderr);
 
+  const listed = await compose(cwd, ['ls']);
+  ok(listed);
+  assert.match(listed.stdout, new RegExp(`^NAME\\s+STATUS\\s+CONFIG FILES\\n(.*\\n)*${project}\\s+running\\(1\\)\\s+${cwd}/compose.yaml\\n`));
+  ok(await compose(cwd, ['pause', 'api']));
+  assert.equal((await compose(cwd, ['ps', '--format', '{{.State}}'])).stdout, 'paused\n');
+  ok(await compose(cwd, ['unpause']));
+  assert.equal((await compose(cwd, ['ps', '--format', '{{.State}}'])).stdout, 'running\n');
+
   ok(await compose(cwd, ['stop']));
   const stopped = await compose(cwd, ['ps', '-a', '--format', '{{.Name}} {{.State}}']);
   assert.equal(stopped.stdout, `${project}-api-1 exited\n`);
@@ -244,6 +256,9 @@ test('build, images, top, up --wait, stop/start/restart, run with its dependenci
   ok(restarted);
   assert.ok(restarted.stderr.includes(` Container ${project}-api-1  Started`), restarted.stderr);
 
+  const killed = await compose(cwd, ['kill', '-s', 'KILL']);
+  ok(killed);
+  assert.ok(killed.stderr.includes(` Container ${project}-api-1  Killed`), killed.stderr);
   const removed = await compose(cwd, ['rm', '-s', '-f']);
   ok(removed);
   assert.ok(removed.stderr.includes(` Container ${project}-api-1  Removed`), removed.stderr);

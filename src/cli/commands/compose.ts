@@ -31,6 +31,7 @@ const lifecycle = () => import('./compose-up.ts');
 const query = () => import('./compose-ps.ts');
 const running = () => import('./compose-exec.ts');
 const images = () => import('./compose-images.ts');
+const more = () => import('./compose-more.ts');
 
 const commands: Record<string, { summary: string; load: Loader }> = {
   build: { summary: 'Build or rebuild services', load: () => images().then((m) => m.build) },
@@ -39,7 +40,11 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   down: { summary: 'Stop and remove containers, networks', load: () => lifecycle().then((m) => m.down) },
   exec: { summary: 'Execute a command in a running container', load: () => running().then((m) => m.exec) },
   images: { summary: 'List images used by the created containers', load: () => query().then((m) => m.images) },
+  kill: { summary: 'Force stop service containers', load: () => more().then((m) => m.kill) },
   logs: { summary: 'View output from containers', load: () => import('./compose-logs.ts').then((m) => m.logs) },
+  ls: { summary: 'List running compose projects', load: () => more().then((m) => m.ls) },
+  pause: { summary: 'Pause services', load: () => more().then((m) => m.pause) },
+  port: { summary: 'Print the public port for a port binding', load: () => more().then((m) => m.port) },
   ps: { summary: 'List containers', load: () => query().then((m) => m.ps) },
   pull: { summary: 'Pull service images', load: () => images().then((m) => m.pull) },
   push: { summary: 'Push service images', load: () => images().then((m) => m.push) },
@@ -49,7 +54,9 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   start: { summary: 'Start services', load: () => lifecycle().then((m) => m.start) },
   stop: { summary: 'Stop services', load: () => lifecycle().then((m) => m.stop) },
   top: { summary: 'Display the running processes', load: () => query().then((m) => m.top) },
+  unpause: { summary: 'Unpause services', load: () => more().then((m) => m.unpause) },
   up: { summary: 'Create and start containers', load: () => lifecycle().then((m) => m.up) },
+  version: { summary: 'Show the skiff compose version information', load: () => more().then((m) => m.version) },
 };
 
 const groupFlags: FlagSpec[] = [
