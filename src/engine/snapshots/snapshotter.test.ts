@@ -164,3 +164,30 @@ test('an opaque directory hides everything below it', { skip: (!isRoot || !hasSe
   assert.equal(await readFile(join(merged, 'keep'), 'utf8'), 'k');
   await snap.remove(key);
 });
+
+test('an unpack gets replaced entries, implicit dirs named again, setgid dirs, owners and a whiteout\'s path written again right', { skip: !isRoot && 'needs root for chown' }, async (t) => {
+  const root = await tmp(t);
+  const snap = createSnapshotter({ root });
+  const pack = tarStream.pack();
+  const e = (h: tarStream.Headers, body = '') => pack.entry({ mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, ...h }, body);
+  e({ name: 'a/b/c', uid: 1000, gid: 1000 }, 'c');   // a, a/b made implicitly
+  e({ name: 'a/b', type: 'directory', mode: 0o750 }); // the implicit dir again, as an entry
+  e({ name: 'dup' }, 'first');
+  e({ name: 'dup' }, 'second');                        // the same path twice: the second wins
+  e({ name: 'mail', type: 'directory', mode: 0o2775, gid: 8 });
+  e({ name: 'mail/box' }, 'root-owned');               // in a setgid dir: still gid 0, as the header says
+  e({ name: 'x/.wh.gone' });
+  e({ name: 'x/gone' }, 'back');                       // a whiteout's path written again
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const tar = Buffer.concat(chunks);
+  const id = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+  const dir = await snap.unpackLayer(id, () => Readable.from([tar]), { verify: true });
+  assert.equal(await readFile(join(dir, 'a/b/c'), 'utf8'), 'c');
+  assert.deepEqual([(await lstat(join(dir, 'a/b/c'))).uid, (await lstat(join(dir, 'a/b'))).mode & 0o7777], [1000, 0o750]);
+  assert.equal(await readFile(join(dir, 'dup'), 'utf8'), 'second');
+  const box = await lstat(join(dir, 'mail/box'));
+  assert.deepEqual([box.uid, box.gid, (await lstat(join(dir, 'mail'))).gid], [0, 0, 8]);
+  assert.equal(await readFile(join(dir, 'x/gone'), 'utf8'), 'back');
+});
