@@ -7,7 +7,8 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { startDaemon, uniqueName, ok, waitFor, SKIFF, type Daemon } from './harness.ts';
+import { existsSync } from 'node:fs';
+import { startDaemon, uniqueName, ok, run, waitFor, SKIFF, type Daemon } from './harness.ts';
 import { LABEL } from '../src/compose/types.ts';
 
 let d: Daemon;
@@ -264,5 +265,23 @@ test('build, images, top, port, ls, up --wait, pause/unpause, stop/start/restart
   assert.ok(removed.stderr.includes(` Container ${project}-api-1  Removed`), removed.stderr);
   assert.equal((await compose(cwd, ['ps', '-a', '-q'])).stdout, '');
   ok(await compose(cwd, ['down', '--rmi', 'local']));
+  assert.deepEqual(await leftovers(project), []);
+});
+
+test('one project, two tools: Debian\'s docker-compose lists, recreates and takes down what skiff compose made, and skiff compose sees its containers', { skip: !existsSync('/usr/bin/docker-compose') && 'docker-compose is not installed (scripts/setup installs it)' }, async () => {
+  const project = uniqueName('cmix').toLowerCase();
+  const cwd = projectDir(project, {
+    'compose.yaml': 'services:\n  web:\n    image: busybox\n    init: true\n    command: ["sleep", "600"]\n    depends_on: [db]\n  db:\n    image: busybox\n    init: true\n    command: ["sleep", "600"]\n    volumes: [data:/data]\nvolumes:\n  data:\n',
+  });
+  const dc = (args: string[]) => run('/usr/bin/docker-compose', ['-p', project, ...args], { cwd, env: { ...process.env, ...d.env } as Record<string, string>, timeoutMs: 90_000 });
+  ok(await compose(cwd, ['-p', project, 'up', '-d']));
+  const listed = await dc(['ps']);
+  ok(listed);
+  assert.match(listed.stdout, new RegExp(`${project}-db-1\\s+sleep 600\\s+Up`));
+  assert.match(listed.stdout, new RegExp(`${project}-web-1\\s+sleep 600\\s+Up`));
+  ok(await dc(['up', '-d'])); // its own config hash: it recreates them, under its names
+  const seen = await compose(cwd, ['-p', project, 'ps', '--format', '{{.Name}} {{.Service}} {{.State}}']);
+  assert.equal(seen.stdout, `${project}_db_1 db running\n${project}_web_1 web running\n`);
+  ok(await dc(['down', '-v']));
   assert.deepEqual(await leftovers(project), []);
 });
