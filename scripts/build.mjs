@@ -35,6 +35,15 @@ await build({
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
 });
+// the node agent (engine + runtime + kubelet in one process), imported by `skiff agent` only
+await build({
+  ...common,
+  entryPoints: { agent: 'src/agent/index.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
+});
 // vendored data, found next to the module that reads it (import.meta.dirname + '/data' or '/proto'): the
 // OpenAPI documents and the Kubernetes .proto files (for the protobuf request bodies kubectl sends)
 for (const [from, to] of [['openapi/data', 'data'], ['protobuf/proto', 'proto']]) {
@@ -61,6 +70,7 @@ await build({
       setup(b) {
         b.onResolve({ filter: /\/engine\/daemon\.ts$/ }, () => ({ path: './daemon.mjs', external: true }));
         b.onResolve({ filter: /\/cluster\/entry\.ts$/ }, () => ({ path: './cluster.mjs', external: true }));
+        b.onResolve({ filter: /\/agent\/index\.ts$/ }, () => ({ path: './agent.mjs', external: true }));
       },
     },
   ],

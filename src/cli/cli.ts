@@ -98,6 +98,7 @@ const common: Record<string, Verb> = {
 };
 
 const others: Record<string, Verb> = {
+  agent: verb('Run a node (engine + kubelet) joined to a control plane, in the foreground', () => import('./commands/agent.ts').then((m) => m.agent)),
   attach: container.attach,
   commit: container.commit,
   cp: container.cp,

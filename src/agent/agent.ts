@@ -1,0 +1,102 @@
+// `skiff agent`: a node in one process — an engine on the agent's root, the runtime (CRI-shaped seam) over
+// it, and the kubelet joined to a control plane. The engine also serves the Docker API on <root>/docker.sock
+// (what `skiff nodes load` and a curious `docker ps` on the node use). Stopping the agent leaves the pods
+// running; the next agent on the same root adopts them.
+import { networkInterfaces, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createEngine, createRuntimeService } from '../engine/index.ts';
+import { serveDockerApi } from '../engine/api/index.ts';
+import { runKubelet } from '../cluster/kubelet/index.ts';
+import { createClientFromKubeconfig, createHttpClient } from '../cluster/client/index.ts';
+import type { ApiClient } from '../cluster/client/index.ts';
+import { R } from '../cluster/types/gvr.ts';
+import { invalidArgument } from '../lib/errors.ts';
+import { logger } from '../lib/log.ts';
+
+const log = logger('agent');
+
+export const DEFAULT_AGENT_ROOT = '/var/lib/skiff/agent';
+
+export interface AgentOptions {
+  /** the control plane: a kubeconfig, or a server URL and a token (with the server's CA, else unverified) */
+  kubeconfig?: string;
+  server?: string;
+  token?: string;
+  caFile?: string;
+  root?: string;
+  nodeName?: string;
+  nodeIP?: string;
+  /** the node's pod addresses; absent: the Node's spec.podCIDR when it has one */
+  podCIDR?: string;
+  runtime?: 'crun' | 'runc' | 'auto';
+  /** the pod network's bridge (one per agent sharing a network namespace) */
+  podBridge?: string;
+  /** the engine's default Docker bridge network (for `docker run` on the node's socket) */
+  bridge?: string;
+  bip?: string;
+  /** serve the Docker API on this unix socket (default <root>/docker.sock; '' for none) */
+  dockerSocket?: string;
+  kubeletPort?: number;
+  signal: AbortSignal;
+  /** test knobs passed to the kubelet */
+  relistIntervalMs?: number;
+}
+
+/** the host's first non-loopback IPv4 (the kubelet's default node IP), else 127.0.0.1 */
+export function defaultNodeIP(): string {
+  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+async function apiClient(o: AgentOptions): Promise<ApiClient> {
+  if (o.kubeconfig) return createClientFromKubeconfig(o.kubeconfig);
+  if (!o.server || !o.token) throw invalidArgument('skiff agent needs --server and --token (or --kubeconfig) to join a control plane');
+  if (!/^https?:\/\//.test(o.server)) throw invalidArgument(`invalid --server "${o.server}": use https://HOST:PORT`);
+  const ca = o.caFile ? await readFile(o.caFile) : undefined;
+  if (!ca) log.warn('no --ca-file: the server\'s certificate is not verified');
+  return createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' });
+}
+
+async function podCidrOf(client: ApiClient, nodeName: string, signal: AbortSignal): Promise<string> {
+  for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 5000)) {
+    try {
+      const n = await client.get<{ spec?: { podCIDR?: string } } & { metadata?: object }>(R.nodes, undefined, nodeName);
+      if (n.spec?.podCIDR) return n.spec.podCIDR;
+      break;
+    } catch (err) {
+      if ((err as { reason?: string }).reason === 'NotFound' || (err as { status?: { reason?: string } }).status?.reason === 'NotFound') break;
+      log.warn('waiting for the API server', { err: (err as Error).message });
+      await new Promise((ok) => setTimeout(ok, delay));
+    }
+  }
+  throw invalidArgument(`node ${nodeName} has no podCIDR yet: pass --pod-cidr`);
+}
+
+export async function runAgent(o: AgentOptions): Promise<void> {
+  const root = resolve(o.root ?? DEFAULT_AGENT_ROOT);
+  const nodeName = o.nodeName ?? hostname().toLowerCase();
+  const nodeIP = o.nodeIP ?? defaultNodeIP();
+  const client = await apiClient(o);
+  const podCIDR = o.podCIDR ?? (await podCidrOf(client, nodeName, o.signal));
+  await mkdir(root, { recursive: true, mode: 0o711 });
+  const engine = await createEngine({ root: join(root, 'engine'), runRoot: join(root, 'run'), runtime: o.runtime ?? 'auto', bridge: o.bridge, bip: o.bip });
+  const socketPath = o.dockerSocket === undefined ? join(root, 'docker.sock') : o.dockerSocket;
+  let docker: Awaited<ReturnType<typeof serveDockerApi>> | undefined;
+  try {
+    const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
+    if (socketPath) {
+      await rm(socketPath, { force: true });
+      docker = await serveDockerApi(engine, { socketPath });
+    }
+    log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
+    await runKubelet({
+      client, runtime: cri.runtime, images: cri.images, nodeName, nodeIP, podCIDR,
+      root: join(root, 'kubelet'), signal: o.signal, kubeletPort: o.kubeletPort, relistIntervalMs: o.relistIntervalMs,
+    });
+  } finally {
+    await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));
+    if (socketPath) await rm(socketPath, { force: true });
+    await engine.close();
+  }
+}

@@ -1,0 +1,50 @@
+// `skiff agent`: a node — engine + runtime + kubelet in the foreground, joined to a control plane, until
+// SIGINT/SIGTERM (the pods keep running; the next agent on the same root adopts them).
+import { type Command, CliError } from '../core.ts';
+
+export const agent: Command = {
+  usage: '--server URL --token TOKEN [OPTIONS]',
+  summary: 'Run a node (engine + kubelet) joined to a control plane, in the foreground',
+  flags: [
+    { name: 'server', type: 'string', help: 'URL of the Kubernetes API server, e.g. https://10.0.0.1:6443' },
+    { name: 'token', type: 'string', help: 'Bearer token to join with' },
+    { name: 'ca-file', type: 'string', help: "The server's CA certificate (PEM); without it the server is not verified" },
+    { name: 'kubeconfig', type: 'string', help: 'Kubeconfig of the control plane (instead of --server/--token)' },
+    { name: 'root', type: 'string', help: 'Directory of the node state (engine, pods, logs); Docker API on ROOT/docker.sock', def: '/var/lib/skiff/agent' },
+    { name: 'node-name', type: 'string', help: 'Name of the Node', def: 'the host name' },
+    { name: 'node-ip', type: 'string', help: 'InternalIP of the Node (probes and pod traffic reach pods from here)', def: 'the first non-loopback IPv4' },
+    { name: 'pod-cidr', type: 'string', help: "Addresses of this node's pods, e.g. 10.42.1.0/24", def: "the Node's spec.podCIDR" },
+    { name: 'pod-bridge', type: 'string', help: 'Linux bridge of the pod network', def: 'skpods0' },
+    { name: 'bridge', type: 'string', help: "Linux bridge of the engine's default Docker network", def: 'skiff0' },
+    { name: 'bip', type: 'string', help: "Gateway address and prefix of the engine's default Docker network", def: '10.99.0.1/16' },
+    { name: 'docker-socket', type: 'string', help: "Unix socket of the node engine's Docker API ('' for none)", def: 'ROOT/docker.sock' },
+    { name: 'kubelet-port', type: 'string', value: 'int', help: "Port of the kubelet's HTTPS server (logs, exec)", def: '10250' },
+    { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
+  ],
+  args: { max: 0 },
+  async run(_ctx, p) {
+    const runtime = p.str('runtime') ?? 'auto';
+    if (runtime !== 'crun' && runtime !== 'runc' && runtime !== 'auto') throw new CliError(`invalid --runtime ${JSON.stringify(runtime)}: use crun, runc or auto`, 125);
+    if (!p.str('kubeconfig') && (!p.str('server') || !p.str('token'))) throw new CliError('skiff agent needs --server URL and --token TOKEN (or --kubeconfig FILE)', 125);
+    const cidr = p.str('pod-cidr');
+    if (cidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new CliError(`invalid --pod-cidr "${cidr}": use an IPv4 CIDR like 10.42.1.0/24`, 125);
+    const port = p.str('kubelet-port');
+    if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) > 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 1-65535`, 125);
+    const abort = new AbortController();
+    let signals = 0;
+    const stop = () => {
+      // a second signal means "now"
+      if (++signals > 1) process.exit(130);
+      abort.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const { runAgent } = await import('../../agent/index.ts');
+    await runAgent({
+      server: p.str('server'), token: p.str('token'), caFile: p.str('ca-file'), kubeconfig: p.str('kubeconfig'),
+      root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr,
+      podBridge: p.str('pod-bridge'), bridge: p.str('bridge'), bip: p.str('bip'), dockerSocket: p.str('docker-socket'),
+      kubeletPort: port ? Number(port) : undefined, runtime, signal: abort.signal,
+    });
+  },
+};

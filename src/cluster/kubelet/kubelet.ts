@@ -1,0 +1,201 @@
+// The kubelet: registers the Node and keeps its Lease and status, watches the pods bound to this node
+// (a field-selected informer) and syncs each in its own turn of a work queue; a relist of the runtime every
+// second (the kubelet's PLEG) wakes the pods whose containers changed, and sweeps what no pod owns any more.
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Pod as KPod } from 'kubernetes-types/core/v1.js';
+import type { ImageService, RuntimeService } from '../../engine/types/runtime.ts';
+import type { ApiClient } from '../client/types.ts';
+import { createInformerFactory } from '../client/informer.ts';
+import { createWorkQueue, runWorkers } from '../client/workqueue.ts';
+import { createEventRecorder } from '../client/events.ts';
+import { R } from '../types/gvr.ts';
+import { objectKey, type KObject } from '../types/meta.ts';
+import { isStatusError } from '../types/status-error.ts';
+import { logger } from '../../lib/log.ts';
+import { createBackoff } from './backoff.ts';
+import { createProber, probeLabel } from './probes.ts';
+import { L } from './labels.ts';
+import { hostCapacity, nodeConditions, nodeObject, registerNode, renewLease } from './node.ts';
+import { syncPod, type WorkerDeps } from './pod-worker.ts';
+import { removePodDir } from './volumes.ts';
+import type { SourceLookup } from './env.ts';
+import type { Waiting } from './status.ts';
+
+type Pod = KPod & KObject;
+const log = logger('kubelet');
+
+export interface KubeletOptions {
+  client: ApiClient;
+  runtime: RuntimeService;
+  images: ImageService;
+  nodeName: string;
+  nodeIP: string;
+  podCIDR?: string;
+  /** the kubelet's own state: <root>/pods/<uid>/…, <root>/logs/pods/<ns>_<name>_<uid>/… */
+  root: string;
+  signal: AbortSignal;
+  /** the port its HTTPS server (logs, exec, stats) listens on, written into the Node */
+  kubeletPort?: number;
+  maxPods?: number;
+  resolvConf?: string;
+  clusterDNS?: string[];
+  clusterDomain?: string;
+  leaseIntervalMs?: number;
+  statusIntervalMs?: number;
+  relistIntervalMs?: number;
+  resyncIntervalMs?: number;
+  /** pods synced at once */
+  workers?: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((ok) => {
+  if (signal.aborted) return ok();
+  const t = setTimeout(done, ms);
+  function done() { clearTimeout(t); signal.removeEventListener('abort', done); ok(); }
+  signal.addEventListener('abort', done, { once: true });
+});
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** the API client with list/watch of pods narrowed to this node (the informer lists all it is given) */
+function podsOfNode(client: ApiClient, nodeName: string): ApiClient {
+  const sel = `spec.nodeName=${nodeName}`;
+  const isPods = (r: { group: string; resource: string }) => r.group === '' && r.resource === 'pods';
+  return {
+    ...client,
+    list: (r, ns, o) => client.list(r, ns, isPods(r) ? { ...o, fieldSelector: sel } : o),
+    watch: (r, ns, o, s) => client.watch(r, ns, isPods(r) ? { ...o, fieldSelector: sel } : o, s),
+  };
+}
+
+/** what of a pod the kubelet acts on (not its status, which it writes itself) */
+const wants = (p: Pod) => JSON.stringify([p.metadata?.uid, p.spec, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds]);
+
+function sourceLookup(client: ApiClient): SourceLookup {
+  const get = async (r: typeof R.configmaps, ns: string, name: string, decode: boolean) => {
+    try {
+      const o = await client.get<KObject & { data?: Record<string, string>; binaryData?: Record<string, string> }>(r, ns, name);
+      const data = Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, decode ? Buffer.from(v, 'base64').toString('utf8') : v]));
+      if (!decode) for (const [k, v] of Object.entries(o.binaryData ?? {})) data[k] = Buffer.from(v, 'base64').toString('latin1');
+      if (decode) for (const [k, v] of Object.entries((o as { stringData?: Record<string, string> }).stringData ?? {})) data[k] = v;
+      return data;
+    } catch (err) {
+      if (isStatusError(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  };
+  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true) };
+}
+
+export async function runKubelet(o: KubeletOptions): Promise<void> {
+  const { client, runtime, signal } = o;
+  const podsDir = join(o.root, 'pods');
+  const logRoot = join(o.root, 'logs', 'pods');
+  await mkdir(podsDir, { recursive: true });
+  await mkdir(logRoot, { recursive: true });
+  const cap = await hostCapacity(o.root, o.maxPods ?? 110);
+  const spec = { name: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, root: o.root, kubeletPort: o.kubeletPort ?? 10250, maxPods: o.maxPods ?? 110 };
+  const since = new Map<string, string>();
+
+  // register, retrying until the API server answers
+  for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date());
+      log.info('node registered', { node: o.nodeName, ip: o.nodeIP, podCIDR: o.podCIDR });
+      break;
+    } catch (err) {
+      log.warn('registering the node failed (retrying)', { node: o.nodeName, err: message(err), in_ms: delay });
+      await sleep(delay, signal);
+    }
+  }
+  if (signal.aborted) return;
+
+  async function every(ms: number, what: string, fn: () => Promise<unknown>) {
+    while (!signal.aborted) {
+      await sleep(ms, signal);
+      if (signal.aborted) return;
+      try {
+        await fn();
+      } catch (err) {
+        if (isStatusError(err, 'NotFound')) {
+          // the Node (or its Lease) was deleted: register again
+          await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date()).catch((e: unknown) => log.warn('re-registering failed', { err: message(e) }));
+        } else log.warn(`${what} failed`, { err: message(err) });
+      }
+    }
+  }
+  const lease = every(o.leaseIntervalMs ?? 10_000, 'lease renewal', () => renewLease(client, o.nodeName, new Date()));
+  const status = every(o.statusIntervalMs ?? 10_000, 'node status', async () =>
+    client.patch(R.nodes, undefined, o.nodeName, 'merge', { status: { conditions: await nodeConditions(runtime, since, new Date()) } }, { subresource: 'status' }));
+
+  const informers = createInformerFactory(podsOfNode(client, o.nodeName));
+  const pods = informers.informer<Pod>(R.pods);
+  const queue = createWorkQueue({ name: 'kubelet' });
+  const recorder = createEventRecorder(client, 'kubelet', () => new Date());
+  const byUid = new Map<string, string>();
+  pods.addIndex('uid', (p) => [p.metadata?.uid ?? '']);
+  pods.on({
+    add: (p) => queue.add(objectKey(p)),
+    // our own status writes come back as updates: only a change of what the pod asks for wakes its worker
+    update: (old, p) => { if (wants(old) !== wants(p)) queue.add(objectKey(p)); },
+    delete: (p) => queue.add(objectKey(p)),
+  });
+  const prober = createProber({
+    runtime,
+    onChange: (key) => queue.add(key),
+    onFailure: (key, container, kind, r) => {
+      const p = pods.get(key);
+      if (p && !r.ok) recorder.event(p, 'Warning', 'Unhealthy', `${probeLabel(kind)} probe failed: ${r.output}`);
+    },
+  });
+  const waiting = new Map<string, Map<string, Waiting>>();
+  const deps: WorkerDeps = {
+    client, runtime, images: o.images, recorder, lookup: sourceLookup(client), prober,
+    restartBackoff: createBackoff(), pullBackoff: createBackoff(),
+    nodeIP: o.nodeIP, node: { cpu: cap.cpu, memory: cap.memory }, memoryCapacity: cap.memoryBytes,
+    podsDir, logRoot, waiting,
+    dns: { resolvConf: o.resolvConf ?? '/etc/resolv.conf', clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local' },
+  };
+
+  async function sync(key: string) {
+    const pod = pods.get(key);
+    if (!pod || pod.spec?.nodeName !== o.nodeName) return; // gone: the relist sweeps what it left
+    byUid.set(pod.metadata?.uid ?? '', key);
+    return syncPod(deps, pod);
+  }
+
+  /** PLEG: which pods' containers changed since the last look; and pods no API object owns any more */
+  let last = new Map<string, string>();
+  async function relist() {
+    const [sandboxes, containers] = await Promise.all([runtime.listPodSandbox(), runtime.listContainers()]);
+    const now = new Map<string, string>();
+    for (const s of sandboxes) { const u = s.labels[L.podUid]; if (u) now.set(u, `${now.get(u) ?? ''}|${s.id}:${s.state}`); }
+    for (const c of containers) { const u = c.labels[L.podUid]; if (u) now.set(u, `${now.get(u) ?? ''}|${c.id}:${c.state}`); }
+    if (!pods.hasSynced()) return;
+    for (const [uid, fp] of now) {
+      if (last.get(uid) === fp) continue;
+      const owner = pods.byIndex('uid', uid)[0];
+      if (owner) queue.add(objectKey(owner));
+      else await sweepOrphan(uid, sandboxes.filter((s) => s.labels[L.podUid] === uid).map((s) => s.id));
+    }
+    last = now;
+  }
+  async function sweepOrphan(uid: string, sandboxIds: string[]) {
+    log.info('removing the containers of a pod that no longer exists', { uid });
+    for (const id of sandboxIds) {
+      await runtime.stopPodSandbox(id);
+      await runtime.removePodSandbox(id);
+    }
+    await removePodDir(join(podsDir, uid));
+    waiting.delete(uid);
+  }
+  const pleg = every(o.relistIntervalMs ?? 1000, 'runtime relist', relist);
+  // periodic resync: volumes follow their sources, waiting containers are looked at again
+  const resync = every(o.resyncIntervalMs ?? 10_000, 'resync', async () => { for (const p of pods.list()) queue.add(objectKey(p)); });
+
+  informers.start(signal);
+  await Promise.all([runWorkers(queue, o.workers ?? 8, sync, signal, 'kubelet'), lease, status, pleg, resync]);
+  prober.stop();
+  await recorder.flush().catch(() => {}); // best effort on the way out
+  log.info('kubelet stopped (pods keep running)', { node: o.nodeName });
+}
