@@ -38,7 +38,7 @@ export async function startNode(kubeconfig: string): Promise<TestNode> {
     name, root, podCIDR, socket, running: undefined,
     start() {
       abort = new AbortController();
-      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR, podBridge, bridge: net.bridge, bip: net.bip, signal: abort.signal, relistIntervalMs: 500 });
+      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {

@@ -94,6 +94,9 @@ spec:
     assert.match(p.status.containerStatuses[0].containerID, /^skiff:\/\//);
     assert.equal(await httpGet(`http://${p.status.podIP}:8080/`), `hello from ${p.metadata.name}\n`);
   }
+  // the agent's kubelet server answers the API server's streams
+  const ex = await cp.kubectl(['exec', ready[0].metadata.name, '--', 'cat', '/www/index.html']);
+  assert.equal(ex.stdout, `hello from ${ready[0].metadata.name}\n`, ex.stderr);
   const table = await cp.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
   assert.match(table.stdout, /1\/1\s+Running\s+0/);
   const events = await cp.kubectl(['get', 'events', '--field-selector', `involvedObject.name=${ready[0].metadata.name}`]);
@@ -118,6 +121,8 @@ spec:
   assert.equal(cs.lastState.terminated.exitCode, 3);
   assert.equal(cs.lastState.terminated.reason, 'Error');
   await waitFor('a later restart', async () => (await pod('crash')).status.containerStatuses[0].restartCount > cs.restartCount, 45_000, 500);
+  const logs = await cp.kubectl(['logs', 'crash', '--previous']);
+  assert.equal(logs.stdout, 'dying\n', logs.stderr);
   const d = await cp.kubectl(['describe', 'pod', 'crash']);
   assert.match(d.stdout, /Back-off restarting failed container c in pod crash_default/);
   assert.match(d.stdout, /Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+3/);

@@ -8,7 +8,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createEngine, createRuntimeService } from '../engine/index.ts';
 import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
-import { createClientFromKubeconfig, createHttpClient } from '../cluster/client/index.ts';
+import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
+import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { R } from '../cluster/types/gvr.ts';
 import { invalidArgument } from '../lib/errors.ts';
@@ -37,6 +38,7 @@ export interface AgentOptions {
   bip?: string;
   /** serve the Docker API on this unix socket (default <root>/docker.sock; '' for none) */
   dockerSocket?: string;
+  /** the kubelet server's port (default 10250; 0 picks a free one) */
   kubeletPort?: number;
   signal: AbortSignal;
   /** test knobs passed to the kubelet */
@@ -49,13 +51,17 @@ export function defaultNodeIP(): string {
   return '127.0.0.1';
 }
 
-async function apiClient(o: AgentOptions): Promise<ApiClient> {
-  if (o.kubeconfig) return createClientFromKubeconfig(o.kubeconfig);
+/** the client, and the cluster CA (the kubelet server accepts the API server's client certificate by it) */
+async function apiClient(o: AgentOptions): Promise<{ client: ApiClient; ca?: string }> {
+  if (o.kubeconfig) {
+    const cfg = await loadKubeconfig(o.kubeconfig);
+    return { client: createHttpClient({ ...cfg, userAgent: 'skiff-agent' }), ca: cfg.ca?.toString() };
+  }
   if (!o.server || !o.token) throw invalidArgument('skiff agent needs --server and --token (or --kubeconfig) to join a control plane');
   if (!/^https?:\/\//.test(o.server)) throw invalidArgument(`invalid --server "${o.server}": use https://HOST:PORT`);
   const ca = o.caFile ? await readFile(o.caFile) : undefined;
   if (!ca) log.warn('no --ca-file: the server\'s certificate is not verified');
-  return createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' });
+  return { client: createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' }), ca: ca?.toString() };
 }
 
 async function podCidrOf(client: ApiClient, nodeName: string, signal: AbortSignal): Promise<string> {
@@ -77,14 +83,17 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const root = resolve(o.root ?? DEFAULT_AGENT_ROOT);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   const nodeIP = o.nodeIP ?? defaultNodeIP();
-  const client = await apiClient(o);
+  const { client, ca } = await apiClient(o);
   const podCIDR = o.podCIDR ?? (await podCidrOf(client, nodeName, o.signal));
   await mkdir(root, { recursive: true, mode: 0o711 });
   const engine = await createEngine({ root: join(root, 'engine'), runRoot: join(root, 'run'), runtime: o.runtime ?? 'auto', bridge: o.bridge, bip: o.bip });
   const socketPath = o.dockerSocket === undefined ? join(root, 'docker.sock') : o.dockerSocket;
   let docker: Awaited<ReturnType<typeof serveDockerApi>> | undefined;
+  let streams: Awaited<ReturnType<typeof startKubeletServer>> | undefined;
   try {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
+    // logs, exec, attach, port-forward: the API server dials this with its client certificate
+    streams = await startKubeletServer({ runtime: cri.runtime, port: o.kubeletPort ?? 10250, clientCa: ca });
     if (socketPath) {
       await rm(socketPath, { force: true });
       docker = await serveDockerApi(engine, { socketPath });
@@ -92,9 +101,10 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, nodeName, nodeIP, podCIDR,
-      root: join(root, 'kubelet'), signal: o.signal, kubeletPort: o.kubeletPort, relistIntervalMs: o.relistIntervalMs,
+      root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs,
     });
   } finally {
+    await streams?.close().catch((err: Error) => log.warn('closing the kubelet server failed', { err: err.message }));
     await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));
     if (socketPath) await rm(socketPath, { force: true });
     await engine.close();

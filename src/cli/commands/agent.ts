@@ -29,7 +29,7 @@ export const agent: Command = {
     const cidr = p.str('pod-cidr');
     if (cidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new CliError(`invalid --pod-cidr "${cidr}": use an IPv4 CIDR like 10.42.1.0/24`, 125);
     const port = p.str('kubelet-port');
-    if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) > 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 1-65535`, 125);
+    if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 0-65535 (0: any free port)`, 125);
     const abort = new AbortController();
     let signals = 0;
     const stop = () => {
