@@ -107,7 +107,7 @@ export async function processExit(ctx: Ctx, rec: ContainerRecord, run: number): 
   // waiters hear of the exit as soon as it is recorded; runtime state and rootfs are cleaned up after,
   // still within this container's turn, so a following start waits for them
   const cleanup = () => Promise.all([
-    deleteStopped(ctx.runtimeFor(rec), rec.id).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
+    deleteStopped(ctx.runtimeFor(rec), rec).catch((err) => log.warn('runtime delete failed', { id: rec.id, err })),
     ctx.snapshotter.unmount(rec.id).catch((err) => log.warn('unmount failed', { id: rec.id, err })),
     releaseMounts(ctx, rec).catch((err) => log.warn('could not release volumes', { id: rec.id, err })),
     ctx.network?.tearDown(rec).catch((err) => log.warn('network teardown failed', { id: rec.id, err })),

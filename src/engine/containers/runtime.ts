@@ -3,6 +3,7 @@
 import { readFileSync, existsSync, constants, openSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { readdir, rmdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ContainerRecord } from '../types.ts';
 import { errnoCode, failedPrecondition, internal, notFound } from '../../lib/errors.ts';
 import { runProgram } from '../../lib/spawn.ts';
 import { libc, sealedMemfd } from '../../lib/syscalls.ts';
@@ -170,10 +171,13 @@ const hierarchies = () =>
     .then((ents) => ents.filter((e) => e.isDirectory()).map((e) => join('/sys/fs/cgroup', e.name)))
     .catch(() => []));
 
-/** Remove the container's cgroup directories (`/skiff/<id>` in every hierarchy); false if one is still busy. */
-export async function removeCgroups(id: string): Promise<boolean> {
+/** The container's cgroup, relative to each hierarchy's root: `<cgroupParent or skiff>/<id>`. */
+export const cgroupPathOf = (rec: Pick<ContainerRecord, 'id' | 'spec'>): string => `${rec.spec.host.cgroupParent || 'skiff'}/${rec.id}`;
+
+/** Remove a cgroup's directories (`path` in every hierarchy); false if one is still busy. */
+export async function removeCgroups(path: string): Promise<boolean> {
   const results = await Promise.all((await hierarchies()).map((h) =>
-    rmdir(join(h, 'skiff', id)).then(() => true, (err) => errnoCode(err) === 'ENOENT')));
+    rmdir(join(h, path)).then(() => true, (err) => errnoCode(err) === 'ENOENT')));
   return results.every(Boolean);
 }
 
@@ -181,11 +185,12 @@ export async function removeCgroups(id: string): Promise<boolean> {
  * `delete` of a stopped container: for crun its cgroups and state dir (container_delete_internal without
  * hooks); anything unexpected (a cgroup still busy) goes to `crun delete --force`.
  */
-export async function deleteStopped(rt: Runtime, id: string): Promise<void> {
-  if (rt.name === 'crun' && (await removeCgroups(id))) {
+export async function deleteStopped(rt: Runtime, rec: Pick<ContainerRecord, 'id' | 'spec'>): Promise<void> {
+  const id = rec.id;
+  if (rt.name === 'crun' && (await removeCgroups(cgroupPathOf(rec)))) {
     await rm(join(rt.root, id), { recursive: true, force: true });
     return;
   }
   await runtimeDelete(rt, id);
-  if (rt.name === 'crun') await removeCgroups(id);
+  if (rt.name === 'crun') await removeCgroups(cgroupPathOf(rec));
 }

@@ -7,7 +7,7 @@ import type { ContainerNetworking, ContainerRecord, ContainerService, Digest, Ev
 import { conflict, failedPrecondition, internal, invalidArgument, isKind } from '../../lib/errors.ts';
 import { pruneUntil } from '../../lib/units.ts';
 import { createContainerStore, checkName, nameConflict } from './store.ts';
-import { chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
+import { cgroupPathOf, chooseRuntime, findBinary, runtimeByName, runtimeVerb, type Runtime, type RuntimeName } from './runtime.ts';
 import { log, paths, readHostInfo, type Ctx, type HostInfo } from './context.ts';
 import { createContainer } from './create.ts';
 import {
@@ -285,14 +285,14 @@ export async function createContainerService(opts: ContainerServiceOptions): Pro
     async top(id, psArgs) {
       const rec = find(id);
       if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
-      return top(rec.id, psArgs);
+      return top(cgroupPathOf(rec), psArgs);
     },
     async stats(id) {
       const rec = find(id);
       // its own network namespace only: with host, none or another container's there is nothing of its own
       const mode = String(rec.spec.host.networkMode ?? '');
       const ownNet = mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
-      return readStats(rec.id, ownNet ? rec.state.pid : 0);
+      return readStats(cgroupPathOf(rec), ownNet ? rec.state.pid : 0);
     },
     getArchive: async (id, path) => getArchive(ctx, find(id), path),
     changes: async (id) => containerChanges(ctx, find(id)),

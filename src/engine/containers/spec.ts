@@ -1,6 +1,7 @@
 // The OCI runtime bundle config (runtime-spec 1.0.2) of a container, generated from its record the way
 // moby's daemon/oci_linux.go does: docker's default mounts, capabilities, masked/readonly paths, devices,
 // cgroup limits and seccomp profile. Pure: everything read from the host comes in through `HostFacts`.
+import { cgroupPathOf } from './runtime.ts';
 import type { ContainerRecord, ExecSpec, MountSpec } from '../types.ts';
 import { containerCapabilities } from './caps.ts';
 import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.ts';
@@ -245,7 +246,7 @@ export function buildOciSpec(rec: ContainerRecord, facts: HostFacts): OciSpec {
     mounts: defaultMounts(rec, facts),
     linux: {
       namespaces,
-      cgroupsPath: `/skiff/${rec.id}`,
+      cgroupsPath: `/${cgroupPathOf(rec)}`,
       resources: resources(rec, facts),
       maskedPaths: h.privileged ? [] : maskedPaths,
       readonlyPaths: h.privileged ? [] : readonlyPaths,

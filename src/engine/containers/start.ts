@@ -10,7 +10,7 @@ import { buildOciSpec } from './spec.ts';
 import { resolveUserInRootfs } from './user.ts';
 import { startFailure } from './conmon.ts';
 import { conmonForStart } from './launch.ts';
-import { fastStart, removeCgroups, runtimeDelete } from './runtime.ts';
+import { cgroupPathOf, fastStart, removeCgroups, runtimeDelete } from './runtime.ts';
 import { bpfAnnotation } from './seccomp-cache.ts';
 import { emitContainer } from './events.ts';
 import { prepareMounts, releaseMounts } from './volume-use.ts';
@@ -154,7 +154,7 @@ async function afterFailedStart(ctx: Ctx, rec: ContainerRecord, netReady: Promis
 async function cleanupFailedStart(ctx: Ctx, rec: ContainerRecord, exitCode: number, message: string): Promise<void> {
   // a failed create can leave crun's cgroups behind
   await Promise.all([
-    runtimeDelete(ctx.runtimeFor(rec), rec.id).then(() => removeCgroups(rec.id)).catch((err) => log.debug('runtime cleanup after a failed create', { id: rec.id, err })),
+    runtimeDelete(ctx.runtimeFor(rec), rec.id).then(() => removeCgroups(cgroupPathOf(rec))).catch((err) => log.debug('runtime cleanup after a failed create', { id: rec.id, err })),
     ctx.snapshotter.unmount(rec.id).catch((err) => log.debug('unmount after a failed create', { id: rec.id, err })),
   ]);
   rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, exitCode, error: message, finishedAt: rec.state.status === 'created' ? zeroTime : nowNano() };

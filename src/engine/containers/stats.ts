@@ -1,4 +1,5 @@
-// Resource usage and processes of a container, from its cgroup v1 directories (/sys/fs/cgroup/<ctrl>/skiff/<id>)
+// Resource usage and processes of a container, from its cgroup v1 directories (/sys/fs/cgroup/<ctrl>/<cgroup path>,
+// skiff/<id> unless the container has a cgroup parent)
 // and the host's /proc, as docker reports them (`docker stats`, `docker top`).
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
@@ -7,7 +8,7 @@ import type { ContainerStats, InterfaceStats } from '../types.ts';
 import { internal, invalidArgument } from '../../lib/errors.ts';
 
 const cgroupRoot = process.env.SKIFF_CGROUP_ROOT ?? '/sys/fs/cgroup';
-const cg = (ctrl: string, id: string, file: string) => `${cgroupRoot}/${ctrl}/skiff/${id}/${file}`;
+const cg = (ctrl: string, path: string, file: string) => `${cgroupRoot}/${ctrl}/${path}/${file}`;
 const readNum = async (p: string) => Number((await readFile(p, 'utf8').catch(() => '0')).trim()) || 0;
 
 /** Sum of the host's cpu time in nanoseconds (/proc/stat's first line, in USER_HZ = 100). */
@@ -49,14 +50,14 @@ export async function readNetworkStats(pid: number): Promise<Record<string, Inte
   return text === null ? undefined : parseNetDev(text);
 }
 
-export async function readStats(id: string, netPid = 0): Promise<ContainerStats> {
+export async function readStats(cgPath: string, netPid = 0): Promise<ContainerStats> {
   const [usage, limit, memStat, cpuTotal, percpu, pids, procStat, networks] = await Promise.all([
-    readNum(cg('memory', id, 'memory.usage_in_bytes')),
-    readNum(cg('memory', id, 'memory.limit_in_bytes')),
-    readFile(cg('memory', id, 'memory.stat'), 'utf8').catch(() => ''),
-    readNum(cg('cpuacct', id, 'cpuacct.usage')),
-    readFile(cg('cpuacct', id, 'cpuacct.usage_percpu'), 'utf8').catch(() => ''),
-    readNum(cg('pids', id, 'pids.current')),
+    readNum(cg('memory', cgPath, 'memory.usage_in_bytes')),
+    readNum(cg('memory', cgPath, 'memory.limit_in_bytes')),
+    readFile(cg('memory', cgPath, 'memory.stat'), 'utf8').catch(() => ''),
+    readNum(cg('cpuacct', cgPath, 'cpuacct.usage')),
+    readFile(cg('cpuacct', cgPath, 'cpuacct.usage_percpu'), 'utf8').catch(() => ''),
+    readNum(cg('pids', cgPath, 'pids.current')),
     readFile('/proc/stat', 'utf8'),
     readNetworkStats(netPid),
   ]);
@@ -76,9 +77,9 @@ export async function readStats(id: string, netPid = 0): Promise<ContainerStats>
 }
 
 /** Pids in the container's cgroup (any v1 controller that has it). */
-export async function containerPids(id: string): Promise<Set<number>> {
+export async function containerPids(cgPath: string): Promise<Set<number>> {
   for (const ctrl of ['pids', 'memory', 'cpu', 'freezer']) {
-    const text = await readFile(cg(ctrl, id, 'cgroup.procs'), 'utf8').catch(() => null);
+    const text = await readFile(cg(ctrl, cgPath, 'cgroup.procs'), 'utf8').catch(() => null);
     if (text !== null) return new Set(text.split('\n').filter(Boolean).map(Number));
   }
   return new Set();
@@ -102,8 +103,8 @@ export function parsePs(output: string, pids: Set<number>): { Titles: string[]; 
   return { Titles: titles, Processes: processes };
 }
 
-export async function top(id: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
-  const pids = await containerPids(id);
+export async function top(cgPath: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+  const pids = await containerPids(cgPath);
   const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
   const output = await new Promise<string>((resolve, reject) => {
     execFile('ps', args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

@@ -21,7 +21,7 @@ function baseSpec(name: string, image: string, labels: Record<string, string>, h
   };
 }
 
-export function sandboxFacts(config: Cri.PodSandboxConfig, runtimeHandler: string): SandboxFacts {
+export function sandboxFacts(config: Cri.PodSandboxConfig, runtimeHandler: string, cgroupParent = ''): SandboxFacts {
   const ns = config.linux.securityContext?.namespaceOptions;
   return {
     hostname: config.hostname,
@@ -31,6 +31,7 @@ export function sandboxFacts(config: Cri.PodSandboxConfig, runtimeHandler: strin
     hostPid: ns?.pid === 'NODE',
     hostIpc: ns?.ipc === 'NODE',
     runtimeHandler,
+    ...(cgroupParent ? { cgroupParent } : {}),
   };
 }
 
@@ -62,6 +63,7 @@ export function sandboxSpec(config: Cri.PodSandboxConfig, facts: SandboxFacts, i
     ...(dns?.options.length ? { dnsOptions: dns.options } : {}),
     ...(facts.hostNetwork ? {} : { portBindings: portBindings(config.portMappings) }),
     ...(Object.keys(config.linux.sysctls ?? {}).length ? { sysctls: { ...config.linux.sysctls } } : {}),
+    ...(facts.cgroupParent ? { cgroupParent: facts.cgroupParent } : {}),
   });
   if (!facts.hostNetwork && config.hostname) spec.hostname = config.hostname;
   spec.attachStdout = spec.attachStderr = false;
@@ -116,6 +118,7 @@ export function podContainerSpec(sandboxId: string, pod: Cri.PodSandboxMetadata,
   const pidMode = sc?.namespaceOptions?.pid ?? (sb.hostPid ? 'NODE' : sb.sharedPid ? 'POD' : 'CONTAINER');
   const spec = baseSpec(containerName(cfg.metadata, pod), cfg.image.image, labels, {
     networkMode: `container:${sandboxId}`,
+    ...(sb.cgroupParent ? { cgroupParent: sb.cgroupParent } : {}),
     ipcMode: sb.hostIpc ? 'host' : `container:${sandboxId}`,
     utsMode: sb.hostNetwork ? 'host' : `container:${sandboxId}`,
     ...(pidMode === 'NODE' ? { pidMode: 'host' } : pidMode === 'POD' ? { pidMode: `container:${sandboxId}` } : {}),

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   bridge?: string;
   /** the pod network's engine name (default k8s-pods) */
   networkName?: string;
+  /** the cgroup pods' cgroups go under, relative to each hierarchy's root (default kubepods) */
+  cgroupRoot?: string;
 }
 
 export interface CriServices {
@@ -38,6 +40,7 @@ export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriS
   const d: pods.PodDeps = {
     engine,
     podNetwork: podNetwork(engine.networks, { name: opts.networkName ?? 'k8s-pods', podCIDR: opts.podCIDR, bridge: opts.bridge ?? 'skpods0' }),
+    cgroupRoot: opts.cgroupRoot ?? 'kubepods',
   };
   const cpu: CpuReadings = new Map();
   const running = async (id: string) => (await pods.findContainer(d, id)).id;

@@ -30,6 +30,8 @@ export interface SandboxFacts {
   hostPid: boolean;
   hostIpc: boolean;
   runtimeHandler: string;
+  /** the pod's cgroup (pod-cgroup.ts); '' on sandboxes made before pods had one */
+  cgroupParent?: string;
 }
 
 /** The parts of a ContainerConfig its status reports. */

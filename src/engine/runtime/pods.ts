@@ -8,6 +8,7 @@ import { logger } from '../../lib/log.ts';
 import { KIND, SANDBOX_ID, criLabels, matchesSelector } from './labels.ts';
 import { PAUSE_IMAGE, ensurePauseImage } from './pause-image.ts';
 import { podContainerSpec, sandboxFacts, sandboxSpec } from './container-spec.ts';
+import { podCgroupPath, removePodCgroup, setUpPodCgroup } from './pod-cgroup.ts';
 import { podMetadataOf, sandboxFactsOf, sandboxState, toContainer, toContainerStatus, toPodSandbox, toPodSandboxStatus } from './status.ts';
 
 const log = logger('runtime');
@@ -16,6 +17,8 @@ export interface PodDeps {
   engine: Engine;
   /** the pod network's name, made on first use */
   podNetwork(): Promise<string>;
+  /** the cgroup the pods' cgroups sit under (`kubepods`) */
+  cgroupRoot: string;
 }
 
 const orNull = <T>(p: Promise<T>): Promise<T | null> => p.catch((err) => {
@@ -44,19 +47,24 @@ const idMatches = (rec: ContainerRecord, id: string | undefined) => !id || rec.i
 
 export async function runPodSandbox(d: PodDeps, config: Cri.PodSandboxConfig, runtimeHandler = ''): Promise<string> {
   if (runtimeHandler && !['crun', 'runc'].includes(runtimeHandler)) throw invalidArgument(`unknown runtime handler ${JSON.stringify(runtimeHandler)}: crun or runc`);
-  const facts = sandboxFacts(config, runtimeHandler);
-  const [, network] = await Promise.all([ensurePauseImage(d.engine.images), facts.hostNetwork ? 'host' : d.podNetwork()]);
+  const cgroup = podCgroupPath(d.cgroupRoot, config);
+  const facts = sandboxFacts(config, runtimeHandler, cgroup);
+  const [, network] = await Promise.all([
+    ensurePauseImage(d.engine.images), facts.hostNetwork ? 'host' : d.podNetwork(), setUpPodCgroup(cgroup, config.linux.resources),
+  ]);
   const spec = sandboxSpec(config, facts, PAUSE_IMAGE, network);
   if (runtimeHandler) spec.host.runtime = runtimeHandler;
-  const rec = await d.engine.containers.create(spec);
+  let id = '';
   try {
-    await d.engine.containers.start(rec.id);
+    id = (await d.engine.containers.create(spec)).id;
+    await d.engine.containers.start(id);
   } catch (err) {
     // a sandbox that did not come up leaves nothing behind (its name is free for the retry)
-    await d.engine.containers.remove(rec.id, { force: true }).catch((e) => log.warn('could not remove a sandbox that failed to start', { id: rec.id, err: e }));
+    if (id) await d.engine.containers.remove(id, { force: true }).catch((e) => log.warn('could not remove a sandbox that failed to start', { id, err: e }));
+    await removePodCgroup(cgroup);
     throw err;
   }
-  return rec.id;
+  return id;
 }
 
 /** The pod's containers (by the sandbox-id label). */
@@ -76,6 +84,8 @@ export async function removePodSandbox(d: PodDeps, id: string): Promise<void> {
   if (!sb) return;
   await Promise.all((await podContainers(d, sb.id)).map((c) => orNull(d.engine.containers.remove(c.id, { force: true }))));
   await orNull(d.engine.containers.remove(sb.id, { force: true }));
+  const cgroup = sandboxFactsOf(sb).cgroupParent;
+  if (cgroup) await removePodCgroup(cgroup);
 }
 
 export async function podSandboxStatus(d: PodDeps, id: string): Promise<Cri.PodSandboxStatus> {

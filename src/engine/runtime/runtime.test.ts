@@ -14,7 +14,16 @@ before(async () => {
 after(() => t?.cleanup());
 
 test('a pod: sandbox on the pod CIDR, two containers sharing its network, IPC and UTS; reachable from the host', async () => {
-  const sb = await t.rt.runPodSandbox(t.sandboxConfig('web', { dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] } }));
+  const sb = await t.rt.runPodSandbox(t.sandboxConfig('web', {
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+    linux: { sysctls: {}, resources: { memoryLimitInBytes: 256 * 1024 * 1024, cpuQuota: 150000, cpuPeriod: 100000, cpuShares: 1536 } },
+  }));
+  // the pod's cgroup holds its limits; the sandbox sits under it
+  const podCg = (ctrl: string) => `/sys/fs/cgroup/${ctrl}/${t.cgroupRoot}/poduid-web`;
+  assert.equal((await readFile(`${podCg('memory')}/memory.limit_in_bytes`, 'utf8')).trim(), String(256 * 1024 * 1024));
+  assert.equal((await readFile(`${podCg('cpu')}/cpu.cfs_quota_us`, 'utf8')).trim(), '150000');
+  assert.equal((await readFile(`${podCg('cpu')}/cpu.shares`, 'utf8')).trim(), '1536');
+  assert.ok(existsSync(`${podCg('memory')}/${sb}`), 'the pause container in the pod cgroup');
   const st = await t.rt.podSandboxStatus(sb);
   assert.equal(st.state, 'SANDBOX_READY');
   assert.deepEqual(st.metadata, { name: 'web', uid: 'uid-web', namespace: 'default', attempt: 0 });
@@ -27,6 +36,8 @@ test('a pod: sandbox on the pod CIDR, two containers sharing its network, IPC an
   await t.rt.startContainer(httpd);
   const client = await t.rt.createContainer(sb, t.containerConfig('client', ['sleep', '600']), t.sandboxConfig('web'));
   await t.rt.startContainer(client);
+  assert.ok(existsSync(`${podCg('memory')}/${client}`) && existsSync(`${podCg('pids')}/${client}`), 'containers in the pod cgroup');
+  assert.ok((await t.rt.containerStats(client)).memory.workingSetBytes > 0, 'stats read the container where it is');
   assert.equal((await t.rt.containerStatus(client)).state, 'CONTAINER_RUNNING');
 
   // the other container reaches httpd on localhost: one network namespace
@@ -67,6 +78,7 @@ test('a pod: sandbox on the pod CIDR, two containers sharing its network, IPC an
   await assert.rejects(t.rt.podSandboxStatus(sb), { kind: 'NotFound' });
   await assert.rejects(t.rt.containerStatus(httpd), { kind: 'NotFound' });
   assert.equal(existsSync(`/run/netns/skiff-${sb}`), false);
+  assert.equal(existsSync(podCg('memory')), false, 'the pod cgroup goes with the pod');
 });
 
 test('container statuses: exit codes, Completed/Error, a command that is not there, a restart as attempt 1; logs in CRI format', async () => {

@@ -146,11 +146,11 @@ test('security context, mounts and resources reach the process', async () => {
   assert.notEqual((await run('echo x > /rootfile')).exitCode, 0, 'read-only root');
   assert.match((await run('grep CapEff /proc/self/status')).stdout.toString(), /CapEff:\s+0+\n/);
   assert.match((await run('grep NoNewPrivs /proc/self/status')).stdout.toString(), /NoNewPrivs:\s+1/);
-  assert.equal((await readFile(`/sys/fs/cgroup/memory/skiff/${c}/memory.limit_in_bytes`, 'utf8')).trim(), String(64 * 1024 * 1024));
-  assert.equal((await readFile(`/sys/fs/cgroup/cpu/skiff/${c}/cpu.cfs_quota_us`, 'utf8')).trim(), '50000');
-  assert.equal((await readFile(`/sys/fs/cgroup/cpu/skiff/${c}/cpu.shares`, 'utf8')).trim(), '256');
+  assert.equal((await readFile(`/sys/fs/cgroup/memory/${t.cgroupRoot}/poduid-s/${c}/memory.limit_in_bytes`, 'utf8')).trim(), String(64 * 1024 * 1024));
+  assert.equal((await readFile(`/sys/fs/cgroup/cpu/${t.cgroupRoot}/poduid-s/${c}/cpu.cfs_quota_us`, 'utf8')).trim(), '50000');
+  assert.equal((await readFile(`/sys/fs/cgroup/cpu/${t.cgroupRoot}/poduid-s/${c}/cpu.shares`, 'utf8')).trim(), '256');
   await t.rt.updateContainerResources(c, { memoryLimitInBytes: 96 * 1024 * 1024 });
-  assert.equal((await readFile(`/sys/fs/cgroup/memory/skiff/${c}/memory.limit_in_bytes`, 'utf8')).trim(), String(96 * 1024 * 1024));
+  assert.equal((await readFile(`/sys/fs/cgroup/memory/${t.cgroupRoot}/poduid-s/${c}/memory.limit_in_bytes`, 'utf8')).trim(), String(96 * 1024 * 1024));
   await t.rt.removeContainer(c);
 });
 

@@ -1,7 +1,7 @@
 // For the runtime's tests only: a real engine on a private root with the busybox image, a runtime over it
 // on a pod CIDR and bridge of its own, CRI configs with test defaults, and the sweep that removes it all.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +17,8 @@ export interface TestRuntime {
   rt: Cri.RuntimeService;
   images: Cri.ImageService;
   podCIDR: string;
+  /** where this runtime's pod cgroups go (kubepods-<unique>) */
+  cgroupRoot: string;
   /** a new engine and runtime on the same root (the old engine closed) */
   reopen(): Promise<void>;
   sandboxConfig(name: string, o?: Partial<Cri.PodSandboxConfig>): Cri.PodSandboxConfig;
@@ -25,6 +27,8 @@ export interface TestRuntime {
   exited(id: string): Promise<Cri.ContainerStatus>;
   cleanup(): Promise<void>;
 }
+
+const rmdirQuiet = (p: string) => rmdir(p).catch(() => {}); // absent, or shared by another engine
 
 export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -45,13 +49,13 @@ export async function startTestRuntime(): Promise<TestRuntime> {
   // a pod CIDR of its own: another free /24, and a bridge name no other test uses
   const pod = testNetworkOptions();
   const podCIDR = pod.bip.replace(/\.1\/24$/, '.0/24');
-  const opts = { podCIDR, bridge: `kp${pod.bridge.slice(2)}`, networkName: `pods-${pod.bridge}` };
+  const opts = { podCIDR, bridge: `kp${pod.bridge.slice(2)}`, networkName: `pods-${pod.bridge}`, cgroupRoot: `kubepods-${pod.bridge}` };
   const engine = await createEngine({ root, runRoot, ...net });
   await engine.images.importRootfs(createReadStream(BUSYBOX_TAR), {
     ref: 'busybox:latest', changes: ['CMD ["sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
   });
   const t: TestRuntime = {
-    dir, engine, podCIDR,
+    dir, engine, podCIDR, cgroupRoot: opts.cgroupRoot,
     rt: undefined as unknown as Cri.RuntimeService,
     images: undefined as unknown as Cri.ImageService,
     async reopen() {
@@ -104,7 +108,19 @@ export async function startTestRuntime(): Promise<TestRuntime> {
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));
       for (const m of mounts.reverse()) try { execFileSync('umount', ['-l', m]); } catch { /* gone */ }
       for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-        for (const id of await readdir(cdir).catch(() => [] as string[])) await rm(`/sys/fs/cgroup/${ctrl}/skiff/${id}`, { recursive: false }).catch(() => {});
+        for (const id of await readdir(cdir).catch(() => [] as string[])) await rmdirQuiet(`/sys/fs/cgroup/${ctrl}/skiff/${id}`);
+      }
+      // pod cgroups (and any container cgroup left in them), deepest first
+      for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+        const base = `/sys/fs/cgroup/${ctrl}/${opts.cgroupRoot}`;
+        for (const pod of await readdir(base, { withFileTypes: true }).catch(() => [])) {
+          if (!pod.isDirectory()) continue;
+          for (const c of await readdir(`${base}/${pod.name}`, { withFileTypes: true }).catch(() => [])) {
+            if (c.isDirectory()) await rmdirQuiet(`${base}/${pod.name}/${c.name}`);
+          }
+          await rmdirQuiet(`${base}/${pod.name}`);
+        }
+        await rmdirQuiet(base);
       }
       await sweepNetwork(root, net.bridge);
       await rm(dir, { recursive: true, force: true });

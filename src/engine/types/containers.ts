@@ -65,6 +65,9 @@ export interface ContainerSpec {
     cpuQuota?: number;
     cpuPeriod?: number;
     pidsLimit?: number;
+    /** the cgroup the container's sits under, relative to each hierarchy's root (`kubepods/pod<uid>`: a pod's
+     *  containers share one); default `skiff`. docker's CgroupParent with the cgroupfs driver */
+    cgroupParent?: string;
     restartPolicy: RestartPolicy;
     autoRemove: boolean;
     networkMode: NetworkMode;
