@@ -82,6 +82,8 @@ test('stats: cpu and memory of a container and of its pod', async () => {
   assert.ok(s.writableLayer && s.writableLayer.usedBytes > 0, 'the written index.html counts');
   const again = await t.rt.containerStats(main);
   assert.ok(again.cpu.usageNanoCores !== undefined);
+  // traffic on the pod's eth0 (the host asks httpd at the pod IP)
+  assert.match(await (await fetch(`http://${(await t.rt.podSandboxStatus(sb)).network.ip}:8081/`)).text(), /pf-ok/);
   const p = await t.rt.podSandboxStats(sb);
   assert.ok(p.cpu.usageCoreNanoSeconds >= s.cpu.usageCoreNanoSeconds);
   assert.ok(p.containers.some((c) => c.id === main));

@@ -18,7 +18,8 @@ interface Reading {
 
 async function readContainer(engine: Engine, rec: ContainerRecord, prev: CpuReadings): Promise<Reading> {
   const s = await engine.containers.stats(rec.id);
-  const timestamp = Date.now() * 1e6;
+  // sub-ms: two readings in a row still give a rate
+  const timestamp = Math.round((performance.timeOrigin + performance.now()) * 1e6);
   const inactive = s.memoryStats.total_inactive_file ?? s.memoryStats.inactive_file ?? 0;
   const last = prev.get(rec.id);
   prev.set(rec.id, { ns: timestamp, usage: s.cpuTotalNs });
