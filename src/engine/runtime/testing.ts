@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEngine, createRuntimeService } from '../index.ts';
 import type { Cri, Engine } from '../index.ts';
 import { sweepNetwork, testNetworkOptions } from '../network/testing.ts';
+import { sweepCgroups } from '../containers/testing.ts';
 
 const BUSYBOX_TAR = '/var/cache/skiff/base-images/busybox.tar';
 
@@ -107,9 +108,7 @@ export async function startTestRuntime(): Promise<TestRuntime> {
       }
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));
       for (const m of mounts.reverse()) try { execFileSync('umount', ['-l', m]); } catch { /* gone */ }
-      for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-        for (const id of await readdir(cdir).catch(() => [] as string[])) await rmdirQuiet(`/sys/fs/cgroup/${ctrl}/skiff/${id}`);
-      }
+      await sweepCgroups(root);
       // pod cgroups (and any container cgroup left in them), deepest first
       for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
         const base = `/sys/fs/cgroup/${ctrl}/${opts.cgroupRoot}`;
