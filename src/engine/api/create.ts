@@ -61,6 +61,7 @@ export function containerSpecFromDocker(body: unknown, name: string | null, ncpu
       cpuQuota: positive(optInt(hc.CpuQuota, 'CpuQuota')),
       cpuPeriod: positive(optInt(hc.CpuPeriod, 'CpuPeriod')),
       pidsLimit: positive(optInt(hc.PidsLimit, 'PidsLimit')), // 0 and -1 mean unlimited, as docker
+      cgroupParent: optString(hc.CgroupParent, 'CgroupParent') || undefined,
       restartPolicy: restartPolicy(hc.RestartPolicy),
       autoRemove: optBool(hc.AutoRemove),
       networkMode: 'bridge',

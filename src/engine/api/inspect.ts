@@ -123,7 +123,7 @@ export function containerInspect(r: ContainerRecord, image?: ImageConfig, net?: 
       CpuShares: h.cpuShares ?? 0,
       Memory: h.memory ?? 0,
       NanoCpus: h.nanoCpus ?? 0,
-      CgroupParent: '',
+      CgroupParent: h.cgroupParent ?? '',
       CpuPeriod: h.cpuPeriod ?? 0,
       CpuQuota: h.cpuQuota ?? 0,
       CpusetCpus: '',

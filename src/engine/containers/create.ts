@@ -54,8 +54,8 @@ function validate(spec: ContainerSpec, ctx: Ctx): void {
   }
   if (h.cpuPeriod && (h.cpuPeriod < 1000 || h.cpuPeriod > 1000000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   if (h.cpuQuota && h.cpuQuota > 0 && h.cpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
-  if (h.cgroupParent !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/.test(h.cgroupParent)) {
-    throw invalidArgument(`invalid cgroup parent ${JSON.stringify(h.cgroupParent)}: a relative path of names`);
+  if (h.cgroupParent !== undefined && !/^\/?[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/.test(h.cgroupParent)) {
+    throw invalidArgument(`invalid cgroup parent ${JSON.stringify(h.cgroupParent)}: a path of names under the cgroup root`);
   }
   if (spec.logPath !== undefined && (!isAbsolute(spec.logPath) || normalize(spec.logPath) !== spec.logPath || spec.logPath.endsWith('/'))) {
     throw invalidArgument(`invalid log path ${JSON.stringify(spec.logPath)}: it must be an absolute, clean file path`);

@@ -172,7 +172,7 @@ const hierarchies = () =>
     .catch(() => []));
 
 /** The container's cgroup, relative to each hierarchy's root: `<cgroupParent or skiff>/<id>`. */
-export const cgroupPathOf = (rec: Pick<ContainerRecord, 'id' | 'spec'>): string => `${rec.spec.host.cgroupParent || 'skiff'}/${rec.id}`;
+export const cgroupPathOf = (rec: Pick<ContainerRecord, 'id' | 'spec'>): string => `${rec.spec.host.cgroupParent?.replace(/^\//, '') || 'skiff'}/${rec.id}`;
 
 /** Remove a cgroup's directories (`path` in every hierarchy); false if one is still busy. */
 export async function removeCgroups(path: string): Promise<boolean> {
