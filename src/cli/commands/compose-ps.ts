@@ -41,7 +41,7 @@ export const ps: ComposeCommand = {
     const status = p.list('status');
     if (status.length) list = list.filter((x) => status.includes(x.State));
     else if (!p.bool('all')) list = list.filter((x) => x.State === 'running' || x.State === 'restarting' || x.State === 'paused');
-    const order = new Map(startOrder({ ...project, services: project.services }).map((n, i) => [n, i]));
+    const order = new Map(startOrder(project).map((n, i) => [n, i]));
     list.sort((a, b) => containerNameOf(a).localeCompare(containerNameOf(b)));
     if (p.bool('services')) {
       const names = [...new Set(list.map(serviceOf))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));

@@ -30,7 +30,7 @@ export async function attach(ctx: OpsContext, containers: ServiceContainer[], o:
     const { StatusCode } = await ctx.api.json<{ StatusCode: number }>('POST', `/containers/${s.Id}/wait`);
     if (StatusCode !== 0 && !firstFailure) firstFailure = StatusCode;
     o.onExit?.(containers[i].service, StatusCode);
-    ctx.out.write(`${o.color ? p.prefix(shortName(s)).replace(/ \| (\x1b\[0m)?$/, '$1') : shortName(s)} exited with code ${StatusCode}\n`);
+    ctx.out.write(`${shortName(s)} exited with code ${StatusCode}\n`);
   }));
   return firstFailure;
 }
