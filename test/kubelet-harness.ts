@@ -1,7 +1,8 @@
 // An in-process `skiff agent` (engine + runtime + kubelet on a private root, its own pod CIDR and bridges)
 // joined to a test control plane; stop/start it on the same root (pods outlive it); cleanup takes down
 // every pod, process, mount, cgroup and network it left, by what its root records.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,10 @@ export interface TestNode {
   cleanup(): Promise<void>;
 }
 
-export async function startNode(kubeconfig: string): Promise<TestNode> {
+/** join as `skiff agent --server --token --ca-file` in a process of its own (else in-process, with the kubeconfig) */
+export interface JoinFlags { server: string; token: string; caFile: string }
+
+export async function startNode(kubeconfig: string, join_?: JoinFlags): Promise<TestNode> {
   const root = await mkdtemp('/var/tmp/skiff-kubelet-test-');
   const net = testNetworkOptions();
   const pods = testNetworkOptions();
@@ -34,15 +38,26 @@ export async function startNode(kubeconfig: string): Promise<TestNode> {
   const name = uniqueName('node');
   const socket = join(root, 'docker.sock');
   let abort: AbortController | undefined;
+  let child: ChildProcess | undefined;
   const node: TestNode = {
     name, root, podCIDR, socket, running: undefined,
     start() {
+      if (join_) {
+        const fd = openSync(join(root, 'agent.log'), 'a');
+        child = spawn(SKIFF, ['agent', '--server', join_.server, '--token', join_.token, '--ca-file', join_.caFile, '--root', root, '--node-name', name,
+          '--pod-cidr', podCIDR, '--node-ip', '127.0.0.1', '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
+        closeSync(fd);
+        const c = child;
+        node.running = new Promise((ok, fail) => c.once('exit', (code, sig) => (code === 0 ? ok() : fail(new Error(`skiff agent exited ${code ?? sig}`)))));
+        return;
+      }
       abort = new AbortController();
       node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {
       abort?.abort();
+      child?.kill('SIGTERM');
       await node.running?.catch(() => {});
       node.running = undefined;
     },
