@@ -41,7 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cp?.kubectl(['delete', 'pods,deployments,configmaps', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await cp?.kubectl(['delete', 'pods,deployments,configmaps,secrets', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
   await node?.cleanup();
   await cp?.cleanup();
 });
@@ -186,6 +186,55 @@ metadata: { name: settings }
 data: { page: "second", mode: "fast" }
 `);
   await waitFor('the volume updated in place', async () => (await httpGet(`http://${ip}:8080/cfg/page`)) === 'second', 60_000, 500);
+});
+
+test('probes (startup httpGet, readiness tcpSocket, liveness exec) and volumes (emptyDir Memory, downwardAPI, secret)', async () => {
+  const r = await cp.kubectl(['create', 'secret', 'generic', 'creds', '--from-literal=password=hunter2']);
+  assert.equal(r.code, 0, r.stderr);
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: { name: probed, labels: { app: probed } }
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: app
+    image: ${IMAGE}
+    command: ["sh", "-c", "touch /tmp/healthy && exec httpd -f -p 8080 -h /"]
+    startupProbe: { httpGet: { path: /tmp/healthy, port: 8080 }, periodSeconds: 1 }
+    readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }
+    livenessProbe: { exec: { command: ["test", "-e", "/tmp/healthy"] }, periodSeconds: 1, failureThreshold: 2 }
+    resources: { limits: { cpu: 200m, memory: 32Mi } }
+    volumeMounts:
+    - { name: mem, mountPath: /mem }
+    - { name: info, mountPath: /info }
+    - { name: sec, mountPath: /sec }
+  volumes:
+  - { name: mem, emptyDir: { medium: Memory, sizeLimit: 4Mi } }
+  - name: info
+    downwardAPI:
+      items:
+      - { path: labels, fieldRef: { fieldPath: metadata.labels } }
+      - { path: cpu, resourceFieldRef: { containerName: app, resource: limits.cpu, divisor: 1m } }
+  - { name: sec, secret: { secretName: creds } }
+`);
+  const p = await waitFor('probed Ready', async () => {
+    const x = await pod('probed');
+    return x.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && x;
+  }, 60_000, 300);
+  assert.equal(p.status.qosClass, 'Guaranteed');
+  const ip = p.status.podIP;
+  assert.equal(await httpGet(`http://${ip}:8080/info/labels`), 'app="probed"');
+  assert.equal(await httpGet(`http://${ip}:8080/info/cpu`), '200');
+  assert.equal(await httpGet(`http://${ip}:8080/sec/password`), 'hunter2');
+  const dd = await cp.kubectl(['exec', 'probed', '--', 'sh', '-c', 'dd if=/dev/zero of=/mem/big bs=1M count=8 2>&1; echo rc=$?']);
+  assert.match(dd.stdout, /No space left on device[\s\S]*rc=1/, 'the tmpfs holds sizeLimit');
+  // liveness: the file goes, two failures, the container is killed and restarted
+  await cp.kubectl(['exec', 'probed', '--', 'rm', '/tmp/healthy']);
+  await waitFor('a liveness restart', async () => (await pod('probed')).status.containerStatuses[0].restartCount >= 1, 60_000, 500);
+  const events = (await cp.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=probed'])).stdout;
+  assert.match(events, /Unhealthy.*Liveness probe failed/);
+  assert.match(events, /Killing.*Container app failed liveness probe, will be restarted/);
+  await waitFor('probed Ready again', async () => (await pod('probed')).status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 60_000, 300);
 });
 
 test('delete: preStop runs, SIGTERM stops the container, then the pod object goes', async () => {

@@ -229,11 +229,12 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
       const history = obs.containers.get(spec.name) ?? [];
       const latest = history[0];
       if (latest?.state === 'CONTAINER_RUNNING') {
-        const live = d.prober.result(latest.id, 'liveness') === false;
+        // a failed liveness or startup probe, or a changed spec: killed, then restarted by the policy below
+        const failed = d.prober.result(latest.id, 'liveness') === false ? 'liveness' : d.prober.result(latest.id, 'startup') === false ? 'startup' : undefined;
         const changed = latest.annotations[A.hash] && latest.annotations[A.hash] !== specHash(spec);
-        if (!live && !changed) continue;
+        if (!failed && !changed) continue;
         await killContainer(d, pod, latest, pod.spec?.terminationGracePeriodSeconds ?? 30,
-          live ? `Container ${spec.name} failed liveness probe, will be restarted` : `Container ${spec.name} definition changed, will be restarted`, podIP);
+          failed ? `Container ${spec.name} failed ${failed} probe, will be restarted` : `Container ${spec.name} definition changed, will be restarted`, podIP);
         const st = await d.runtime.containerStatus(latest.id);
         history[0] = st;
       }
