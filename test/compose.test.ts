@@ -248,6 +248,14 @@ test('build, images, top, port, ls, up --wait, pause/unpause, stop/start/restart
   ok(await compose(cwd, ['unpause']));
   assert.equal((await compose(cwd, ['ps', '--format', '{{.State}}'])).stdout, 'running\n');
 
+  // --scale: three replicas, numbered, all behind the service's name; back to one removes the highest
+  ok(await compose(cwd, ['up', '-d', '--scale', 'api=3', 'api']));
+  assert.equal((await compose(cwd, ['ps', '--format', '{{.Name}}'])).stdout, `${project}-api-1\n${project}-api-2\n${project}-api-3\n`);
+  const down1 = await compose(cwd, ['up', '-d', 'api']);
+  ok(down1);
+  assert.ok(down1.stderr.includes(` Container ${project}-api-3  Removed`) && down1.stderr.includes(` Container ${project}-api-2  Removed`), down1.stderr);
+  assert.equal((await compose(cwd, ['ps', '--format', '{{.Name}}'])).stdout, `${project}-api-1\n`);
+
   ok(await compose(cwd, ['stop']));
   const stopped = await compose(cwd, ['ps', '-a', '--format', '{{.Name}} {{.State}}']);
   assert.equal(stopped.stdout, `${project}-api-1 exited\n`);

@@ -1,6 +1,7 @@
 // `skiff compose up | create | down | start | stop | restart | rm`: the project's lifecycle, as docker
 // compose's commands take their flags and print their progress.
 import { CliError, type Parsed } from '../core.ts';
+import type { Project } from '../../compose/types.ts';
 import { type ComposeCommand, timeoutFlag, timeoutSpec } from './compose.ts';
 import { attach, down as downOp, restart as restartOp, rm as rmOp, start as startOp, stop as stopOp, up as upOp, type UpOptions } from '../../compose/ops/index.ts';
 
@@ -18,6 +19,7 @@ const upFlags = [
   { name: 'pull', type: 'string', help: 'Pull image before running ("always"|"missing"|"never")', def: '"policy"' },
   { name: 'quiet-pull', type: 'bool', help: 'Pull without printing progress information' },
   { name: 'remove-orphans', type: 'bool', help: 'Remove containers for services not defined in the Compose file' },
+  { name: 'scale', type: 'list', value: 'scale', help: 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.' },
   { name: 'wait', type: 'bool', help: 'Wait for services to be running|healthy. Implies detached mode.' },
   timeoutSpec,
 ] as const;
@@ -38,12 +40,26 @@ function upOptions(c: { path: string }, p: Parsed, services: string[]): UpOption
   };
 }
 
+/** `--scale web=3`: the services' `scale` overridden (docker compose's `up --scale`) */
+function applyScale(project: Project, values: string[]): Project {
+  if (!values.length) return project;
+  const services = { ...project.services };
+  for (const v of values) {
+    const m = /^([^=]+)=(\d+)$/.exec(v);
+    if (!m) throw new CliError(`invalid --scale value ${JSON.stringify(v)}: expected SERVICE=NUM`, 1);
+    const s = services[m[1]];
+    if (!s) throw new CliError(`no such service: ${m[1]}`, 1);
+    services[m[1]] = { ...s, scale: Number(m[2]) };
+  }
+  return { ...project, services };
+}
+
 export const up: ComposeCommand = {
   usage: '[OPTIONS] [SERVICE...]',
   summary: 'Create and start containers',
   flags: [...upFlags],
   async run(c, p) {
-    const project = await c.project({ services: p.args });
+    const project = applyScale(await c.project({ services: p.args }), p.list('scale'));
     const ops = c.ops({ quietPull: p.bool('quiet-pull') });
     const o = upOptions(c, p, p.args);
     const noStart = p.bool('no-start');
@@ -93,9 +109,9 @@ export const up: ComposeCommand = {
 export const create: ComposeCommand = {
   usage: '[OPTIONS] [SERVICE...]',
   summary: 'Creates containers for a service',
-  flags: upFlags.filter((f) => ['build', 'force-recreate', 'no-build', 'no-recreate', 'pull', 'quiet-pull', 'remove-orphans'].includes(f.name)),
+  flags: upFlags.filter((f) => ['build', 'force-recreate', 'no-build', 'no-recreate', 'pull', 'quiet-pull', 'remove-orphans', 'scale'].includes(f.name)),
   async run(c, p) {
-    const project = await c.project({ services: p.args });
+    const project = applyScale(await c.project({ services: p.args }), p.list('scale'));
     await upOp(c.ops({ quietPull: p.bool('quiet-pull') }), project, { ...upOptions(c, p, p.args), start: false });
   },
 };
