@@ -28,3 +28,9 @@ test('ruleset: DNAT per published port, masquerade, networks kept apart', () => 
   assert.match(text, /ip daddr 10\.100\.0\.1 udp dport 53 iifname != "sk-aaa" reject/);
   assert.ok(text.indexOf('ct status dnat accept') < text.indexOf('iifname "skiff0" oifname { "sk-aaa" } drop'));
 });
+
+test('ruleset: a pod network keeps its source address towards the cluster CIDR, and is masqueraded elsewhere', () => {
+  const text = renderRuleset('skiff_t', [{ bridge: 'skpods0', subnet: '10.244.1.0/24', internal: false, keepSourceTo: '10.244.0.0/16' }], []);
+  assert.match(text, /ip saddr 10\.244\.1\.0\/24 ip daddr != 10\.244\.0\.0\/16 oifname != "skpods0" masquerade/);
+  assert.doesNotMatch(text, /ip saddr 10\.244\.1\.0\/24 oifname != "skpods0" masquerade/);
+});

@@ -11,6 +11,8 @@ export interface NftNetwork {
   bridge: string;
   subnet: string;
   internal: boolean;
+  /** traffic to this CIDR is not masqueraded (io.skiff.network.no-masquerade-to) */
+  keepSourceTo?: string;
   /** the embedded resolver listens here (user networks): only this network may ask it */
   dnsAddress?: string;
 }
@@ -63,7 +65,7 @@ function postroutingRules(nets: NftNetwork[]): string[] {
     rules.push(`ip saddr 127.0.0.0/8 oifname ${br} masquerade`);
     // hairpin: a container reaching its own network through a published port
     rules.push(`oifname ${br} ip saddr ${n.subnet} ct status dnat masquerade`);
-    if (!n.internal) rules.push(`ip saddr ${n.subnet} oifname != ${br} masquerade`);
+    if (!n.internal) rules.push(`ip saddr ${n.subnet} ${n.keepSourceTo ? `ip daddr != ${n.keepSourceTo} ` : ''}oifname != ${br} masquerade`);
   }
   return rules;
 }

@@ -8,6 +8,9 @@ export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 /** skiff's: the network's resolv.conf lists only the asked (or the host's) servers, not the embedded resolver
  *  (a pod network: the kubelet's DNS config is the whole of it) */
 export const NO_EMBEDDED_DNS_OPTION = 'io.skiff.network.no-embedded-dns';
+/** skiff's: traffic of the network to this CIDR keeps its source address (a pod network: other nodes' pods
+ *  see pod IPs, Kubernetes' model); everything else going out is masqueraded as usual */
+export const NO_MASQUERADE_TO_OPTION = 'io.skiff.network.no-masquerade-to';
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 /** user networks without --subnet get a /24 from here */
 export const USER_POOL = '10.100.0.0/14';
@@ -74,6 +77,7 @@ export function newNetworkRecord(req: NetworkCreateRequest, id: string, created:
     if (!/^[a-zA-Z0-9_.-]+$/.test(bridge) || bridge.length > IFNAMSIZ) throw invalidArgument(`invalid bridge name "${bridge}": at most ${IFNAMSIZ} characters of [a-zA-Z0-9_.-]`);
     if (existing.some((n) => n.Driver === 'bridge' && bridgeOf(n) === bridge)) throw conflict(`bridge name ${bridge} is already used by another network`);
   }
+  if (options[NO_MASQUERADE_TO_OPTION] !== undefined) options[NO_MASQUERADE_TO_OPTION] = formatCidr(parseCidr(options[NO_MASQUERADE_TO_OPTION]));
   const taken = existing.map(subnetOf).filter((c): c is Cidr => !!c);
   const ipam = ipamConfig(req, taken, hostRoutes);
   const n = baseRecord(id, name, created, 'bridge');

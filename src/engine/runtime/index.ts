@@ -25,6 +25,9 @@ export interface RuntimeOptions {
   podCIDR: string;
   /** the pod network's Linux bridge (default skpods0): one per agent on a host */
   bridge?: string;
+  /** the cluster's pod CIDR (every node's, e.g. 10.244.0.0/16): pod traffic to it is not masqueraded, so
+   *  pods on other nodes see pod IPs; traffic elsewhere is */
+  clusterCIDR?: string;
   /** the pod network's engine name (default k8s-pods) */
   networkName?: string;
   /** the cgroup pods' cgroups go under, relative to each hierarchy's root (default kubepods) */
@@ -39,7 +42,7 @@ export interface CriServices {
 export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriServices {
   const d: pods.PodDeps = {
     engine,
-    podNetwork: podNetwork(engine.networks, { name: opts.networkName ?? 'k8s-pods', podCIDR: opts.podCIDR, bridge: opts.bridge ?? 'skpods0' }),
+    podNetwork: podNetwork(engine.networks, { name: opts.networkName ?? 'k8s-pods', podCIDR: opts.podCIDR, bridge: opts.bridge ?? 'skpods0', clusterCIDR: opts.clusterCIDR }),
     cgroupRoot: opts.cgroupRoot ?? 'kubepods',
   };
   const cpu: CpuReadings = new Map();

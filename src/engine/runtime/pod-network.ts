@@ -4,7 +4,7 @@
 // kubelet's DNS config (no embedded resolver). Published hostPorts are the engine's port publishing.
 import type { NetworkService } from '../types.ts';
 import { failedPrecondition, isKind } from '../../lib/errors.ts';
-import { BRIDGE_NAME_OPTION, NO_EMBEDDED_DNS_OPTION } from '../network/records.ts';
+import { BRIDGE_NAME_OPTION, NO_EMBEDDED_DNS_OPTION, NO_MASQUERADE_TO_OPTION } from '../network/records.ts';
 import { formatCidr, parseCidr } from '../network/subnet.ts';
 
 export interface PodNetworkOptions {
@@ -14,6 +14,8 @@ export interface PodNetworkOptions {
   podCIDR: string;
   /** the Linux bridge (default skpods0) */
   bridge: string;
+  /** the cluster's pod CIDR (all nodes'): pod traffic to it keeps the pod's address (no masquerade) */
+  clusterCIDR?: string;
 }
 
 const LABEL = 'io.skiff.cri.pod-network';
@@ -37,17 +39,18 @@ async function ensure(networks: NetworkService, o: PodNetworkOptions): Promise<s
     throw err;
   });
   if (have) {
-    const same = have.IPAM.Config[0]?.Subnet === subnet && have.Options[BRIDGE_NAME_OPTION] === o.bridge;
+    const keep = o.clusterCIDR ? formatCidr(parseCidr(o.clusterCIDR)) : undefined;
+    const same = have.IPAM.Config[0]?.Subnet === subnet && have.Options[BRIDGE_NAME_OPTION] === o.bridge && have.Options[NO_MASQUERADE_TO_OPTION] === keep;
     if (same) return have.Name;
     // the node's CIDR changed (a node re-registered): a network nobody uses is made again
     if (Object.keys(have.Containers).length) {
-      throw failedPrecondition(`pod network ${o.name} is ${have.IPAM.Config[0]?.Subnet} on ${have.Options[BRIDGE_NAME_OPTION]}, not ${subnet} on ${o.bridge}, and pods still use it`);
+      throw failedPrecondition(`pod network ${o.name} is ${have.IPAM.Config[0]?.Subnet} on ${have.Options[BRIDGE_NAME_OPTION]} (unmasqueraded to ${have.Options[NO_MASQUERADE_TO_OPTION] ?? 'nothing'}), not ${subnet} on ${o.bridge} (${o.clusterCIDR ?? 'nothing'}), and pods still use it`);
     }
     await networks.remove(have.Id);
   }
   await networks.create({
     name: o.name, subnet,
-    options: { [BRIDGE_NAME_OPTION]: o.bridge, [NO_EMBEDDED_DNS_OPTION]: 'true' },
+    options: { [BRIDGE_NAME_OPTION]: o.bridge, [NO_EMBEDDED_DNS_OPTION]: 'true', ...(o.clusterCIDR ? { [NO_MASQUERADE_TO_OPTION]: o.clusterCIDR } : {}) },
     labels: { [LABEL]: 'true' },
   });
   return o.name;

@@ -41,7 +41,7 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15
   }
 }
 
-export async function startTestRuntime(): Promise<TestRuntime> {
+export async function startTestRuntime(extra: { clusterCIDR?: string } = {}): Promise<TestRuntime> {
   assert.ok(existsSync(BUSYBOX_TAR), `missing ${BUSYBOX_TAR}: run scripts/base-images busybox`);
   const dir = await mkdtemp('/var/tmp/skiff-runtime-test-');
   const root = `${dir}/root`;
@@ -50,7 +50,7 @@ export async function startTestRuntime(): Promise<TestRuntime> {
   // a pod CIDR of its own: another free /24, and a bridge name no other test uses
   const pod = testNetworkOptions();
   const podCIDR = pod.bip.replace(/\.1\/24$/, '.0/24');
-  const opts = { podCIDR, bridge: `kp${pod.bridge.slice(2)}`, networkName: `pods-${pod.bridge}`, cgroupRoot: `kubepods-${pod.bridge}` };
+  const opts = { podCIDR, bridge: `kp${pod.bridge.slice(2)}`, networkName: `pods-${pod.bridge}`, cgroupRoot: `kubepods-${pod.bridge}`, ...extra };
   const engine = await createEngine({ root, runRoot, ...net });
   await engine.images.importRootfs(createReadStream(BUSYBOX_TAR), {
     ref: 'busybox:latest', changes: ['CMD ["sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
