@@ -69,6 +69,9 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
     backend.setTimeout(dialTimeoutMs, () => backend.destroy(new Error(`no answer in ${dialTimeoutMs / 1000} s`)));
     backend.once('secureConnect', () => {
       backend.setTimeout(0);
+      // small frames both ways (SPDY SYN/REPLY round trips, keystrokes): Nagle would hold each for an ACK
+      backend.setNoDelay(true);
+      if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
       const lines = [`${req.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${addr.host}:${addr.port}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         if (!dropped.has(req.rawHeaders[i].toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);

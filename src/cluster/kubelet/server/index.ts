@@ -90,6 +90,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug('stream socket failed', { err: String(err) }));
+    (socket as TLSSocket).setNoDelay?.(true); // small frames (keystrokes, SPDY replies) go at once
     if (!isAllowed(req)) return refuseUpgrade(socket, new HttpError(401, 'Unauthorized'));
     serveUpgrade(ctx, req, socket, head).catch((err: unknown) => refuseUpgrade(socket, err));
   });
