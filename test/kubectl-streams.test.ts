@@ -320,7 +320,8 @@ test('kubectl attach -it: a terminal on the container\'s own shell (TTY), until 
   await kubectlOk(['patch', 'pod', 'term', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}']);
   const r = await runPtyDialog([KUBECTL, '--kubeconfig', cp.kubeconfig, 'attach', '-it', 'term'], [
     { expect: 'press enter', input: '\r' },
-    { expect: '# ', input: 'stty size; echo $((7*6))y\r' },
+    // kubectl sends the size + 1, then the size (a redraw): let both land
+    { expect: '# ', input: 'sleep 1; stty size; echo $((7*6))y\r' },
     { expect: '42y', input: 'exit 6\r' },
   ], { timeoutMs: 30_000 });
   assert.match(r.stdout, /24 80/, r.stdout);

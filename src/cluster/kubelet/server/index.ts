@@ -147,7 +147,17 @@ async function serveRequest(ctx: Ctx, req: IncomingMessage, res: ServerResponse,
   res.on('close', () => abort.abort());
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
-  const running = async () => (await ctx.runtime.containerStatus(c.id).catch(() => undefined))?.state === 'CONTAINER_RUNNING';
+  // a status that cannot be read right now is not a stop: only a container known to be gone or stopped ends -f
+  const running = async () => {
+    try {
+      const st = await ctx.runtime.containerStatus(c.id);
+      return st.state === 'CONTAINER_RUNNING' || st.state === 'CONTAINER_CREATED';
+    } catch (err) {
+      if (isKind(err, 'NotFound')) return false;
+      log.debug('container status unreadable while following its log', { err: String(err) });
+      return true;
+    }
+  };
   try {
     await writeCriLog(status.logPath, query, res, running, abort.signal);
   } catch (err) {

@@ -31,6 +31,35 @@ export function exitStatus(exitCode: number, cmd: string[]): object {
 
 export const failureStatus = (message: string): object => ({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
 
+/** how long resizes are gathered before the last one is applied */
+const RESIZE_GATHER_MS = 30;
+
+/**
+ * A session's resize, applied at once, then at most one per window with what came meanwhile folded into its
+ * last size: kubectl attach sends the
+ * size + 1 and then the size at once (to force a redraw), and two resizes that reach conmon in one read of
+ * its control fifo leave the first size (seen with conmon 2.1.6: the terminal stayed at the +1 size).
+ */
+export function coalescedResize(session: StreamSession): (width: number, height: number) => void {
+  let pending: { width: number; height: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  const apply = (size: { width: number; height: number }) => {
+    chain = chain.then(() => session.resize(size.width, size.height)).catch((err: unknown) => log.debug('resize failed', { err: String(err) }));
+    // the next one waits out the window; the last of those that came meanwhile is applied then
+    timer = setTimeout(() => {
+      timer = undefined;
+      const next = pending;
+      pending = undefined;
+      if (next) apply(next);
+    }, RESIZE_GATHER_MS);
+  };
+  return (width, height) => {
+    if (timer) pending = { width, height };
+    else apply({ width, height });
+  };
+}
+
 /** The channel subprotocol this server would pick for the request, or undefined */
 export const pickRemoteCommandProtocol = (req: IncomingMessage): string | undefined =>
   requestedProtocols(req).find((p) => REMOTECOMMAND_PROTOCOLS.includes(p));
@@ -49,6 +78,7 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
   let session: StreamSession | undefined;
   const pendingInput: Buffer[] = [];
   let stdinClosed = false;
+  let resize: (width: number, height: number) => void = () => undefined;
   const base64 = isBase64(protocol);
   const channel = (id: number, data: Buffer) => Buffer.concat([Buffer.from([id]), data]);
   const send = (id: number, data: Buffer) => (base64 ? ws.send(Buffer.from(`${id}${data.toString('base64')}`), false) : ws.send(channel(id, data)));
@@ -58,7 +88,7 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
     else if (id === CHANNEL.resize) {
       try {
         const size = JSON.parse(data.toString('utf8')) as { Width: number; Height: number };
-        session.resize(size.Width, size.Height).catch((err: unknown) => log.debug('resize failed', { err: String(err) }));
+        resize(size.Width, size.Height);
       } catch (err) {
         log.debug('a resize message that is not JSON', { err: String(err) });
       }
@@ -90,6 +120,7 @@ export function serveRemoteCommand(req: IncomingMessage, socket: Duplex, head: B
   };
   rc.start().then(async (s) => {
     session = s;
+    resize = coalescedResize(s);
     for (const m of pendingInput.splice(0)) onInput(m[0], m.subarray(1));
     const [{ exitCode }] = await Promise.all([s.done, pump(s.stdout, CHANNEL.stdout), pump(s.stderr, CHANNEL.stderr)]);
     finish(rc.reportExit ? exitStatus(exitCode, rc.cmd) : exitStatus(0, rc.cmd));

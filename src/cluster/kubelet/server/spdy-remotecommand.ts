@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { createSpdySession, type SpdyStream } from '../../../lib/spdy/index.ts';
 import type { StreamSession } from '../../../engine/types/runtime.ts';
-import { exitStatus, failureStatus, type RemoteCommand } from './remotecommand.ts';
+import { coalescedResize, exitStatus, failureStatus, type RemoteCommand } from './remotecommand.ts';
 import { logger } from '../../../lib/log.ts';
 
 const log = logger('kubelet-streams');
@@ -76,12 +76,13 @@ async function run(streams: Map<string, SpdyStream>, rc: RemoteCommand, close: (
   const resize = streams.get('resize');
   if (resize) {
     let text = '';
+    const resizeTo = coalescedResize(session);
     resize.on('data', (d: Buffer) => {
       text += d.toString('utf8');
       for (const m of text.matchAll(/\{[^{}]*\}/g)) {
         try {
           const size = JSON.parse(m[0]) as { Width: number; Height: number };
-          session.resize(size.Width, size.Height).catch((err: unknown) => log.debug('resize failed', { err: String(err) }));
+          resizeTo(size.Width, size.Height);
         } catch (err) {
           log.debug('a resize message that is not JSON', { err: String(err) });
         }
