@@ -42,7 +42,7 @@ export function createCriImageService(engine: Engine): Cri.ImageService {
             identitytoken: auth.identityToken, registrytoken: auth.registryToken,
           },
         } : {}),
-      }, () => {});
+      }, () => {}); // CRI's pull reports no progress
       return rec.id;
     },
     async removeImage(image) {

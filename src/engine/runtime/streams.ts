@@ -49,7 +49,7 @@ export async function execSync(engine: Engine, containerId: string, cmd: string[
     // CRI: a timeout of 0 is none
     const timer = timeoutSec > 0 ? setTimeout(() => {
       timedOut = true;
-      engine.containers.execInspect(ex.id).then((r) => killPid(r.pid), () => {});
+      engine.containers.execInspect(ex.id).then((r) => killPid(r.pid), () => {}); // forgotten: it ended already
     }, timeoutSec * 1000) : null;
     try {
       for await (const c of att!.output) (c.stream === 'stderr' ? err : out).push(c.data);
@@ -82,7 +82,7 @@ export async function exec(engine: Engine, req: Cri.ExecRequest): Promise<Cri.St
     done,
     close: () => {
       att.close();
-      engine.containers.execInspect(ex.id).then((r) => r.running && killPid(r.pid), () => {});
+      engine.containers.execInspect(ex.id).then((r) => r.running && killPid(r.pid), () => {}); // forgotten: it ended already
     },
   };
 }

@@ -87,9 +87,10 @@ export async function startTestRuntime(extra: { clusterCIDR?: string } = {}): Pr
       const step = (what: string) => process.env.SKIFF_TEST_DEBUG && console.error(`cleanup: ${what}`);
       step('pods');
       // pods outlive engines by design: take down what is left through the runtime, then by pid
+      // best effort: whatever is left after this is taken down by pid and path below
       for (const p of await t.rt.listPodSandbox().catch(() => [])) await t.rt.removePodSandbox(p.id).catch(() => {});
       step('engine');
-      await t.engine.close().catch(() => {});
+      await t.engine.close().catch(() => {}); // closed already (a failed reopen)
       step('processes');
       const cdir = `${root}/containers`;
       for (const id of await readdir(cdir).catch(() => [] as string[])) {
