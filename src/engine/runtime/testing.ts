@@ -48,7 +48,8 @@ export async function startTestRuntime(extra: { clusterCIDR?: string } = {}): Pr
   const runRoot = `${dir}/run`;
   const net = testNetworkOptions();
   // a pod CIDR of its own: another free /24, and a bridge name no other test uses
-  const pod = testNetworkOptions();
+  let pod = testNetworkOptions();
+  while (pod.bip === net.bip) pod = testNetworkOptions(); // two picks of the same free /24
   const podCIDR = pod.bip.replace(/\.1\/24$/, '.0/24');
   const opts = { podCIDR, bridge: `kp${pod.bridge.slice(2)}`, networkName: `pods-${pod.bridge}`, cgroupRoot: `kubepods-${pod.bridge}`, ...extra };
   const engine = await createEngine({ root, runRoot, ...net });
