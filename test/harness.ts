@@ -114,6 +114,8 @@ export interface Daemon {
   /** the default bridge network's Linux bridge (unique per daemon) and gateway/prefix */
   bridge: string;
   bip: string;
+  /** its `--default-address-pool` (base=CIDR,size=24): where its user networks get their subnets */
+  addressPool: string;
   /** the daemon's nftables table (ip family) */
   nftTable: string;
   /** PID of the daemon process (bin/skiff execs node, so this is the engine itself) */
@@ -164,7 +166,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   Object.assign(childEnv, env, opts.env);
 
   // every daemon its own default bridge and subnet, so daemons side by side never share one
-  const { bridge, bip } = testNetworkOptions();
+  const { bridge, bip, addressPool } = testNetworkOptions();
   const nftTable = nftTableName(root);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -181,7 +183,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
 
   const spawnDaemon = async (): Promise<void> => {
     const fd = openSync(logPath, 'a');
-    child = spawn(SKIFF, ['daemon', '--root', root, '-H', host, '--bridge', bridge, '--bip', bip], { env: childEnv, stdio: ['ignore', fd, fd] });
+    child = spawn(SKIFF, ['daemon', '--root', root, '-H', host, '--bridge', bridge, '--bip', bip, '--default-address-pool', addressPool], { env: childEnv, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     running = true;
     const c = child;
@@ -209,7 +211,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
 
   const cliEnv = (extra?: Record<string, string>) => ({ ...childEnv, ...extra });
   const d: Daemon = {
-    root, socket, host, env, logPath, bridge, bip, nftTable,
+    root, socket, host, env, logPath, bridge, bip, addressPool, nftTable,
     get pid() { return child?.pid ?? -1; },
     skiff: (args, o = {}) => run(SKIFF, args, { ...o, env: cliEnv(o.env) }),
     docker: (args, o = {}) => run(DOCKER, args, { ...o, env: cliEnv(o.env) }),

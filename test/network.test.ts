@@ -197,7 +197,10 @@ test('user networks: subnets, isolation from the default bridge, errors in docke
   const created = await d.docker(['network', 'create', '--label', 'purpose=test', net]);
   ok(created);
   const subnet = (await d.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', net])).stdout.trim();
-  assert.match(subnet, /^10\.10[0-3]\.\d+\.0\/24$/);
+  // from the daemon's own --default-address-pool (the harness gives each daemon one)
+  const base = /base=(\d+\.\d+)\.(\d+)\.0\/19/.exec(d.addressPool)!;
+  const [, prefix, third] = new RegExp(`^(${base[1].replace('.', '\\.')})\\.(\\d+)\\.0/24$`).exec(subnet) ?? [];
+  assert.ok(prefix && Number(third) >= Number(base[2]) && Number(third) < Number(base[2]) + 32, `${subnet} is not in ${d.addressPool}`);
   const overlap = await d.docker(['network', 'create', '--subnet', subnet.replace('/24', '/16'), uniqueName('bad')]);
   assert.notEqual(overlap.code, 0);
   assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);

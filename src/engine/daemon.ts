@@ -28,6 +28,8 @@ export interface DaemonOptions {
   /** how pushed layers travel (`--push-compression`; default gzip) */
   pushCompression?: 'gzip' | 'zstd' | 'none';
   bip?: string;
+  /** `--default-address-pool base=CIDR,size=N` (checked by the engine, before anything starts) */
+  addressPool?: string;
   /** stop serving when aborted (tests; the command line uses SIGTERM/SIGINT) */
   signal?: AbortSignal;
 }
@@ -50,7 +52,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   await clearStaleSocket(socketPath, pidPath);
 
-  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip, registries: { insecure: opts.insecureRegistries, certsDir: opts.certsDir, pushCompression: opts.pushCompression } });
+  const engine = await createEngine({ root, runRoot, runtime: opts.runtime ?? 'auto', bridge: opts.bridge, bip: opts.bip, addressPool: opts.addressPool, registries: { insecure: opts.insecureRegistries, certsDir: opts.certsDir, pushCompression: opts.pushCompression } });
   let server: Awaited<ReturnType<typeof serveDockerApi>>;
   try {
     // created 0660 from the start: no moment where others could connect

@@ -9,7 +9,7 @@ import { createSnapshotter } from './snapshots/index.ts';
 import { createContainerService, type ContainerEngine } from './containers/index.ts';
 import { createEventBus } from './events/index.ts';
 import { createVolumeService } from './volumes/index.ts';
-import { createNetworkService } from './network/index.ts';
+import { createNetworkService, parseAddressPool } from './network/index.ts';
 import { removeStaleContexts, createBuildService } from './build/index.ts';
 import { writeFileAtomic } from '../lib/atomic.ts';
 import { newId } from '../lib/ids.ts';
@@ -24,6 +24,8 @@ export interface EngineOptions {
   /** the default bridge network's Linux bridge (default skiff0) and gateway/prefix (default 10.99.0.1/16) */
   bridge?: string;
   bip?: string;
+  /** where user networks without --subnet get theirs: docker's `--default-address-pool base=CIDR,size=N` */
+  addressPool?: string;
   /** registry client settings: insecure registries, certs dir, push compression (issue 10) */
   registries?: RegistrySettings;
 }
@@ -54,6 +56,7 @@ async function packageVersion(): Promise<string> {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const addressPool = opts.addressPool ? parseAddressPool(opts.addressPool) : undefined; // a bad setting stops us before anything is made
   await mkdir(opts.root, { recursive: true });
   await mkdir(opts.runRoot, { recursive: true });
   await removeStaleContexts(opts.root); // a build the last daemon never finished left its context behind
@@ -68,7 +71,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   let ready!: (c: ContainerEngine) => void;
   const containersReady = new Promise<ContainerEngine>((r) => (ready = r));
   const networks = await createNetworkService({
-    root: opts.root, bridge: opts.bridge, bip: opts.bip, events,
+    root: opts.root, bridge: opts.bridge, bip: opts.bip, addressPool, events,
     containers: {
       get: async (x) => (await containersReady).get(x),
       list: async () => (await containersReady).list({ all: true }),

@@ -10,6 +10,7 @@ export const daemon: Command = {
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
     { name: 'bridge', type: 'string', help: 'Linux bridge of the default bridge network', def: 'skiff0' },
     { name: 'bip', type: 'string', help: 'Gateway address and prefix of the default bridge network', def: '10.99.0.1/16' },
+    { name: 'default-address-pool', type: 'string', help: 'Where user networks without --subnet get theirs: base=CIDR,size=N', def: 'base=10.100.0.0/14,size=24' },
     { name: 'insecure-registry', type: 'list', help: 'Registry reached over plain HTTP (loopback ones are, unless certs-dir has a CA for them)' },
     { name: 'certs-dir', type: 'string', help: 'Registry CAs: DIR/<registry>/*.crt (the registry is then reached over TLS)', def: '/etc/docker/certs.d' },
     { name: 'push-compression', type: 'string', help: 'How pushed layers travel: gzip (every client reads it), zstd (faster, smaller; docker 23+), none', def: 'gzip' },
@@ -32,6 +33,6 @@ export const daemon: Command = {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const { runDaemon } = await import('../../engine/daemon.ts');
-    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), insecureRegistries: p.list('insecure-registry'), certsDir: p.str('certs-dir'), pushCompression: compression, signal: abort.signal });
+    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), addressPool: p.str('default-address-pool'), insecureRegistries: p.list('insecure-registry'), certsDir: p.str('certs-dir'), pushCompression: compression, signal: abort.signal });
   },
 };

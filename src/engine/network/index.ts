@@ -3,3 +3,4 @@ export { createNetworkService, DEFAULT_BIP, DEFAULT_BRIDGE } from './service.ts'
 export type { NetworkEngine, NetworkServiceOptions } from './service.ts';
 export type { ContainerAccess, DnsControl } from './context.ts';
 export { nftTableName } from './nft.ts';
+export { parseAddressPool, type AddressPool } from './records.ts';

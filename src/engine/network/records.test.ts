@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultBridgeRecord, filterNetworks, newNetworkRecord, predefinedRecord, pruneCandidates } from './records.ts';
+import { defaultBridgeRecord, filterNetworks, newNetworkRecord, parseAddressPool, predefinedRecord, pruneCandidates } from './records.ts';
 import { parseCidr } from './subnet.ts';
 
 const id = (c: string) => c.repeat(64);
@@ -58,4 +58,17 @@ test('network prune filters: label and label! as docker\'s matchLabels; ls-only 
   assert.deepEqual(names({ label: ['team=blue'], 'label!': ['keep'] }), ['blue']);
   assert.deepEqual(names({ until: ['1h'] }), ['keep', 'blue', 'bare']);
   assert.throws(() => names({ name: ['keep'] }), /invalid filter 'name'/);
+});
+
+test('--default-address-pool: user networks without --subnet get theirs from it; bad specs are refused', () => {
+  const pool = parseAddressPool('base=10.130.64.0/19, size=26');
+  assert.deepEqual(pool, { base: '10.130.64.0/19', size: 26 });
+  const first = newNetworkRecord({ name: 'a' } as never, 'id1', 'now', [], [], pool);
+  assert.equal(first.IPAM.Config[0].Subnet, '10.130.64.0/26');
+  const second = newNetworkRecord({ name: 'b' } as never, 'id2', 'now', [first], [parseCidr('10.130.64.64/26')], pool);
+  assert.equal(second.IPAM.Config[0].Subnet, '10.130.64.128/26');
+  assert.throws(() => parseAddressPool('size=24'), /base=CIDR is required/);
+  assert.throws(() => parseAddressPool('base=10.0.0.0/16,size=8'), /size must be a prefix length between 16 and 30/);
+  assert.throws(() => parseAddressPool('base=10.0.0.0/16,sise=24'), /unknown field "sise"/);
+  assert.throws(() => parseAddressPool('base=nonsense,size=24'), /--default-address-pool base=nonsense,size=24/);
 });

@@ -15,6 +15,27 @@ export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 /** user networks without --subnet get a /24 from here */
 export const USER_POOL = '10.100.0.0/14';
 
+/** where user networks without --subnet get theirs: docker's `--default-address-pool base=CIDR,size=N` */
+export interface AddressPool { base: string; size: number }
+export const DEFAULT_POOL: AddressPool = { base: USER_POOL, size: 24 };
+
+/** `base=10.10.0.0/16,size=24`, checked: a size inside 1..30 and not wider than the base */
+export function parseAddressPool(spec: string): AddressPool {
+  const fields = new Map(spec.split(',').map((kv) => kv.split('=', 2).map((s) => s.trim()) as [string, string]));
+  const base = fields.get('base');
+  const size = Number(fields.get('size') ?? 24);
+  for (const k of fields.keys()) if (k !== 'base' && k !== 'size') throw invalidArgument(`--default-address-pool ${spec}: unknown field "${k}" (base=CIDR,size=N)`);
+  if (!base) throw invalidArgument(`--default-address-pool ${spec}: base=CIDR is required`);
+  let cidr: Cidr;
+  try {
+    cidr = parseCidr(base);
+  } catch (err) {
+    throw invalidArgument(`--default-address-pool ${spec}: ${(err as Error).message}`, err);
+  }
+  if (!Number.isInteger(size) || size < cidr.prefix || size > 30) throw invalidArgument(`--default-address-pool ${spec}: size must be a prefix length between ${cidr.prefix} and 30`);
+  return { base: formatCidr(cidr), size };
+}
+
 const IFNAMSIZ = 15;
 
 function baseRecord(id: string, name: string, created: string, driver: NetworkRecord['Driver']): NetworkRecord {
@@ -62,7 +83,7 @@ export function subnetOf(n: NetworkRecord): Cidr | undefined {
  * A new user network, checked: name free, driver bridge, subnet/gateway/ip-range consistent and
  * overlapping neither our networks nor the host's routes (without --subnet: a free /24 of USER_POOL).
  */
-export function newNetworkRecord(req: NetworkCreateRequest, id: string, created: string, existing: NetworkRecord[], hostRoutes: Cidr[]): NetworkRecord {
+export function newNetworkRecord(req: NetworkCreateRequest, id: string, created: string, existing: NetworkRecord[], hostRoutes: Cidr[], pool: AddressPool = DEFAULT_POOL): NetworkRecord {
   const name = req.name;
   if (!name) throw invalidArgument('network name is required');
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw invalidArgument(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -79,7 +100,7 @@ export function newNetworkRecord(req: NetworkCreateRequest, id: string, created:
   }
   if (options[NO_MASQUERADE_TO_OPTION] !== undefined) options[NO_MASQUERADE_TO_OPTION] = formatCidr(parseCidr(options[NO_MASQUERADE_TO_OPTION]));
   const taken = existing.map(subnetOf).filter((c): c is Cidr => !!c);
-  const ipam = ipamConfig(req, taken, hostRoutes);
+  const ipam = ipamConfig(req, taken, hostRoutes, pool);
   const n = baseRecord(id, name, created, 'bridge');
   n.IPAM = { Driver: 'default', Options: {}, Config: [ipam] };
   n.Internal = !!req.internal;
@@ -89,10 +110,10 @@ export function newNetworkRecord(req: NetworkCreateRequest, id: string, created:
   return n;
 }
 
-function ipamConfig(req: NetworkCreateRequest, taken: Cidr[], hostRoutes: Cidr[]): NetworkIpamConfig {
+function ipamConfig(req: NetworkCreateRequest, taken: Cidr[], hostRoutes: Cidr[], pool: AddressPool): NetworkIpamConfig {
   if (!req.subnet) {
     if (req.gateway || req.ipRange) throw invalidArgument('every ip-range or gateway must have a corresponding subnet');
-    const free = findFreeSubnet(parseCidr(USER_POOL), 24, [...taken, ...hostRoutes]);
+    const free = findFreeSubnet(parseCidr(pool.base), pool.size, [...taken, ...hostRoutes]);
     if (!free) throw invalidArgument('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
     return { Subnet: formatCidr(free), Gateway: firstHost(free) };
   }

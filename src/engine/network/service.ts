@@ -12,7 +12,7 @@ import { createEmbeddedDns } from './embedded-dns.ts';
 import { createPortAllocator } from './ports.ts';
 import { nftTableName } from './nft.ts';
 import { deleteBridge, deleteNetns, ensureBridge, hostRoutes, setSysctl } from './host.ts';
-import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord, pruneCandidates } from './records.ts';
+import { bridgeOf, defaultBridgeRecord, filterNetworks, isPredefined, newNetworkRecord, predefinedRecord, pruneCandidates, type AddressPool } from './records.ts';
 import { pruneUntil } from '../../lib/units.ts';
 import { attachLive, detachLive, renameEndpoints, setUpSandbox, tearDownSandbox } from './sandbox.ts';
 import { checkEndpoint, checkNetworkSpec, normalizeMode } from './spec-check.ts';
@@ -23,6 +23,8 @@ export interface NetworkServiceOptions {
   bridge?: string;
   /** the default bridge's gateway/prefix (`--bip`, default 10.99.0.1/16) */
   bip?: string;
+  /** where user networks without --subnet get one (`--default-address-pool`; default 10.100.0.0/14, /24s) */
+  addressPool?: AddressPool;
   containers: ContainerAccess;
   events?: EventSink;
   dns?: DnsControl;
@@ -134,7 +136,7 @@ export async function createNetworkService(opts: NetworkServiceOptions): Promise
     },
     inspect: async (idOrName) => inspectNetwork(ctx, findNetwork(ctx, idOrName)),
     create: (req) => serialized(async () => {
-      const n = newNetworkRecord(req, newId(), created(), [...ctx.networks.values()], await hostRoutes());
+      const n = newNetworkRecord(req, newId(), created(), [...ctx.networks.values()], await hostRoutes(), opts.addressPool);
       await ensureBridge(bridgeOf(n), gatewayCidr(n), mtuOf(n));
       try {
         await store.saveNetwork(n);

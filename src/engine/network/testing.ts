@@ -6,14 +6,23 @@ import { join } from 'node:path';
 import { runProgram } from '../../lib/spawn.ts';
 import { nftTableName } from './nft.ts';
 
-/** `--bridge sk<8 hex>` and a /24 `--bip` in 10.160.0.0/11 that no route of this host covers. */
-export function testNetworkOptions(): { bridge: string; bip: string } {
+/**
+ * `--bridge sk<8 hex>`, a /24 `--bip` in 10.160.0.0/11 that no route of this host covers, and a
+ * `--default-address-pool` of its own (a /19 of 10.128.0.0/11): two daemons creating user networks at the same
+ * moment would otherwise both read the host's routes before either bridge exists and take the same /24.
+ */
+export function testNetworkOptions(): { bridge: string; bip: string; addressPool: string } {
   const routes = JSON.parse(execFileSync('/usr/sbin/ip', ['-j', '-4', 'route', 'show', 'table', 'all']).toString() || '[]') as Array<{ dst: string }>;
   const taken = new Set(routes.map((r) => r.dst.split('/')[0].split('.').slice(0, 3).join('.')));
-  for (;;) {
-    const net = `10.${160 + Math.floor(Math.random() * 32)}.${Math.floor(Math.random() * 256)}`;
-    if (!taken.has(net)) return { bridge: `sk${Math.random().toString(16).slice(2, 10)}`, bip: `${net}.1/24` };
+  const pick = (n: number) => Math.floor(Math.random() * n);
+  let bip = '';
+  while (!bip) {
+    const net = `10.${160 + pick(32)}.${pick(256)}`;
+    if (!taken.has(net)) bip = `${net}.1/24`;
   }
+  const pool = pick(256); // 256 /19s in 10.128.0.0/11
+  const addressPool = `base=10.${128 + (pool >> 3)}.${(pool & 7) << 5}.0/19,size=24`;
+  return { bridge: `sk${Math.random().toString(16).slice(2, 10)}`, bip, addressPool };
 }
 
 function readJsons(dir: string): Array<Record<string, unknown>> {
