@@ -31,14 +31,15 @@ export function exitStatus(exitCode: number, cmd: string[]): object {
 
 export const failureStatus = (message: string): object => ({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
 
-/** how long resizes are gathered before the last one is applied */
-const RESIZE_GATHER_MS = 30;
+/** the least time between two resizes reaching conmon (see coalescedResize) */
+const RESIZE_GATHER_MS = 250;
 
 /**
  * A session's resize, applied at once, then at most one per window with what came meanwhile folded into its
  * last size: kubectl attach sends the
  * size + 1 and then the size at once (to force a redraw), and two resizes that reach conmon in one read of
- * its control fifo leave the first size (seen with conmon 2.1.6: the terminal stayed at the +1 size).
+ * its control (or window-size) fifo leave the first size: conmon 2.1's read_from_ctrl_buffer hands every line
+ * the buffer's start. Seen here: the terminal stayed at the +1 size with 30 ms between them under load.
  */
 export function coalescedResize(session: StreamSession): (width: number, height: number) => void {
   let pending: { width: number; height: number } | undefined;
