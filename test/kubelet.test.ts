@@ -108,7 +108,7 @@ test('a crashing container: CrashLoopBackOff with the back-off message, restartC
 kind: Pod
 metadata: { name: crash }
 spec:
-  containers: [{ name: c, image: ${IMAGE}, command: ["sh", "-c", "echo dying; exit 3"] }]
+  containers: [{ name: c, image: ${IMAGE}, command: ["sh", "-c", "echo dying; echo out of cheese > /dev/termination-log; exit 3"] }]
 `);
   const p = await waitFor('CrashLoopBackOff', async () => {
     const x = await pod('crash');
@@ -120,12 +120,13 @@ spec:
   assert.match(cs.state.waiting.message, /^back-off (10|20)s restarting failed container=c pod=crash_default\(/);
   assert.equal(cs.lastState.terminated.exitCode, 3);
   assert.equal(cs.lastState.terminated.reason, 'Error');
+  assert.equal(cs.lastState.terminated.message, 'out of cheese\n', 'the termination-log');
   await waitFor('a later restart', async () => (await pod('crash')).status.containerStatuses[0].restartCount > cs.restartCount, 45_000, 500);
   const logs = await cp.kubectl(['logs', 'crash', '--previous']);
   assert.equal(logs.stdout, 'dying\n', logs.stderr);
   const d = await cp.kubectl(['describe', 'pod', 'crash']);
   assert.match(d.stdout, /Back-off restarting failed container c in pod crash_default/);
-  assert.match(d.stdout, /Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+3/);
+  assert.match(d.stdout, /Last State:\s+Terminated\s+Reason:\s+Error\s+Message:\s+out of cheese\s+Exit Code:\s+3/);
 });
 
 test('a bad image: ErrImagePull with the registry error, then ImagePullBackOff', async () => {

@@ -1,7 +1,9 @@
 // Starting and stopping one container of a pod (kuberuntime_container.go): the image, the config (env,
 // command, mounts, resources, security), create + start with their events, the postStart hook; and the
 // graceful stop: preStop hook, then the stop signal with what is left of the grace period, then SIGKILL.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerConfig, ContainerStatus as CriContainerStatus, ImageService, PodSandboxConfig, RuntimeService } from '../../engine/types/runtime.ts';
 import type { EventRecorder } from '../client/types.ts';
@@ -42,6 +44,8 @@ export interface StartInput {
   restartCount: number;
   volumes: Map<string, PreparedVolume>;
   etcHosts: string | undefined;
+  /** the pod's directory on the node (termination message files live under it) */
+  podDir: string;
 }
 
 export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Promise<{ config: ContainerConfig; skipped: string[] }> {
@@ -50,6 +54,11 @@ export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Pro
   const img = await d.images.imageStatus({ image: spec.image ?? '' });
   const security = containerSecurity(pod, spec, img?.uid, img?.username ?? '');
   const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+  // the file the container may write its last words to, read back into terminated.message
+  const messagePath = spec.terminationMessagePath ?? '/dev/termination-log';
+  const messageFile = join(x.podDir, 'containers', spec.name, randomBytes(4).toString('hex'));
+  await mkdir(dirname(messageFile), { recursive: true });
+  await writeFile(messageFile, '', { mode: 0o666 });
   const config: ContainerConfig = {
     metadata: { name: spec.name, attempt: x.restartCount },
     image: { image: spec.image ?? '' },
@@ -57,13 +66,14 @@ export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Pro
     args: expandCommand(spec.args, env),
     ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
     envs: env.map((e) => ({ key: e.name, value: e.value })),
-    mounts: containerMounts(spec, x.volumes, x.etcHosts),
+    mounts: [...containerMounts(spec, x.volumes, x.etcHosts), { containerPath: messagePath, hostPath: messageFile, readonly: false }],
     labels: { [L.podName]: pod.metadata?.name ?? '', [L.podNamespace]: pod.metadata?.namespace ?? '', [L.podUid]: pod.metadata?.uid ?? '', [L.containerName]: spec.name },
     annotations: {
       [A.hash]: specHash(spec),
       [A.restartCount]: String(x.restartCount),
       [A.terminationGrace]: String(grace),
-      [A.terminationMessagePath]: spec.terminationMessagePath ?? '/dev/termination-log',
+      [A.terminationMessagePath]: messagePath,
+      ...(spec.terminationMessagePolicy === 'FallbackToLogsOnError' ? { [A.terminationMessagePolicy]: 'FallbackToLogsOnError' } : {}),
       ...(spec.lifecycle?.preStop ? { [A.preStop]: JSON.stringify(spec.lifecycle.preStop) } : {}),
     },
     logPath: `${spec.name}/${x.restartCount}.log`,

@@ -13,6 +13,7 @@ export const A = {
   terminationGrace: 'io.kubernetes.pod.terminationGracePeriod',
   preStop: 'io.kubernetes.container.preStopHandler',
   terminationMessagePath: 'io.kubernetes.container.terminationMessagePath',
+  terminationMessagePolicy: 'io.kubernetes.container.terminationMessagePolicy',
 } as const;
 
 export interface PodRef { name: string; namespace: string; uid: string }

@@ -4,6 +4,7 @@
 // policy and back-off, liveness kills — and patch the status when it changed. A pod being deleted is
 // stopped gracefully and then deleted for good (grace 0).
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus as CriContainerStatus, ImageService, RuntimeService } from '../../engine/types/runtime.ts';
 import type { ApiClient, EventRecorder, ReconcileResult } from '../client/types.ts';
@@ -80,6 +81,7 @@ export async function stopPod(d: WorkerDeps, pod: Pod, obs: Awaited<ReturnType<t
 
 async function writeStatus(d: WorkerDeps, pod: Pod, obs: ObservedPod): Promise<Pod> {
   const uid = pod.metadata?.uid ?? '';
+  await readTerminationMessages(obs);
   const status = computePodStatus({ pod, observed: obs, view: { waiting: d.waiting.get(uid) ?? new Map(), ready: readyMap(d, obs, 'readiness'), started: readyMap(d, obs, 'startup') }, hostIP: d.nodeIP, now: new Date() });
   if (statusFingerprint(status) === statusFingerprint(pod.status)) return pod;
   try {
@@ -88,6 +90,26 @@ async function writeStatus(d: WorkerDeps, pod: Pod, obs: ObservedPod): Promise<P
     if (isStatusError(err, 'NotFound') || isStatusError(err, 'Conflict')) return pod;
     throw err;
   }
+}
+
+/** an exited container's message: what it wrote to its termination-log (or its log's tail, when asked) */
+async function readTerminationMessages(obs: ObservedPod): Promise<void> {
+  for (const cs of obs.containers.values()) {
+    for (const c of cs.slice(0, 2)) {
+      if (c.state !== 'CONTAINER_EXITED' || c.message) continue;
+      const path = c.annotations[A.terminationMessagePath];
+      const file = c.mounts.find((m) => m.containerPath === path)?.hostPath;
+      let text = file ? (await readFile(file, 'utf8').catch(() => '')).slice(0, 4096) : '';
+      if (!text && c.exitCode !== 0 && c.annotations[A.terminationMessagePolicy] === 'FallbackToLogsOnError') text = await logTail(c.logPath);
+      if (text) c.message = text;
+    }
+  }
+}
+
+/** the last 80 lines (at most 2 KiB) of a CRI log, messages only */
+async function logTail(path: string): Promise<string> {
+  const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean).slice(-80);
+  return lines.map((l) => l.split(' ').slice(3).join(' ')).join('\n').slice(-2048);
 }
 
 function readyMap(d: WorkerDeps, obs: ObservedPod, kind: 'readiness' | 'startup'): Map<string, boolean> {
@@ -183,7 +205,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
       }
       d.restartBackoff.next(bkey, finished);
     }
-    const x: StartInput = { pod: live, spec, sandboxId: sb!.id, sandboxConfig: sbConfig, restartCount: latest ? restartCountOf(latest) + 1 : 0, volumes, etcHosts };
+    const x: StartInput = { pod: live, spec, sandboxId: sb!.id, sandboxConfig: sbConfig, restartCount: latest ? restartCountOf(latest) + 1 : 0, volumes, etcHosts, podDir };
     try {
       await ensureImage(d, live, spec);
       await startContainer(d, x, podIP);

@@ -28,7 +28,7 @@ export const restartCountOf = (c: { annotations: Record<string, string> }) => Nu
 
 function terminated(c: CriContainerStatus): ContainerState {
   const reason = c.reason || (c.exitCode === 0 ? 'Completed' : 'Error');
-  return { terminated: { exitCode: c.exitCode, reason, ...(c.message ? { message: c.message } : {}), startedAt: c.startedAt ? fromNs(c.startedAt) : undefined, finishedAt: fromNs(c.finishedAt || c.createdAt), containerID: containerIdOf(c.id) } };
+  return { terminated: { exitCode: c.exitCode, reason, ...(c.message ? { message: c.message } : {}), startedAt: fromNs(c.startedAt), finishedAt: fromNs(c.finishedAt || c.createdAt), containerID: containerIdOf(c.id) } };
 }
 
 function stateOf(c: CriContainerStatus): ContainerState {
@@ -113,7 +113,8 @@ export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInp
   ];
   const scheduled = conds?.find((c) => c.type === 'PodScheduled');
   if (scheduled) conditions.push(scheduled);
-  const ip = observed.sandbox?.ip || prev.podIP;
+  // a hostNetwork pod has the node's address
+  const ip = pod.spec?.hostNetwork ? hostIP : observed.sandbox?.ip || prev.podIP;
   const status: PodStatus = {
     phase,
     conditions,
