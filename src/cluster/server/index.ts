@@ -10,6 +10,7 @@ import { createPatcher } from '../apiserver/patch/index.ts';
 import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
 import { createApiHandler, createApiUpgradeHandler } from '../apiserver/http/index.ts';
 import { createKubeletStreams } from '../apiserver/streams/index.ts';
+import { createMetricsApi, createMetricsScraper, httpsSummaryFetcher } from '../metrics/index.ts';
 import { createInformerFactory, createEventRecorder } from '../client/index.ts';
 import type { ApiClient, ControllerContext } from '../client/types.ts';
 import { createControllers } from '../controllers/index.ts';
@@ -82,7 +83,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
 
   const authenticate = (req: IncomingMessage) => tokens.authenticate(req);
   const streams = createKubeletStreams(rest, kubeletClient);
-  const handler = createApiHandler({ rest, resources, openapi, authenticate, streams });
+  // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
+  const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
+  const handler = createApiHandler({ rest, resources, openapi, authenticate, streams, metrics: createMetricsApi({ client: rest, scraper }) });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET' && authenticate(req)) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
@@ -106,6 +109,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await writeFileAtomic(join(root, 'server.pid'), `${process.pid}\n`);
 
   const loops = new AbortController();
+  const scraping = scraper.run(loops.signal);
   // one term of leadership: its own informers, scheduler and controllers, all stopped when the term ends
   const running: Promise<unknown>[] = [];
   const lead = (term: AbortSignal) => {
@@ -134,7 +138,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       loops.abort();
       https.closeAllConnections();
       await new Promise<void>((closed) => https.close(() => closed()));
-      await Promise.allSettled(running);
+      await Promise.allSettled([...running, scraping]);
       await rest.close();
       await store.close();
       await rm(join(root, 'server.pid'), { force: true });

@@ -4,13 +4,14 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KubeletStreams } from '../streams/index.ts';
+import { METRICS_PREFIX, type MetricsApi } from '../../metrics/index.ts';
 import { statusOf } from './respond.ts';
 import type { ApiClient } from '../../client/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import type { OpenApiDocs } from '../openapi/types.ts';
 import { createDiscovery, type Discovery, type DiscoveryDoc } from '../discovery.ts';
-import { pathNotFound, unauthorizedError } from './errors.ts';
-import { contentTypeOf, negotiate, parseAccept } from './negotiate.ts';
+import { pathNotFound, unauthorizedError, verbNotAllowed } from './errors.ts';
+import { contentTypeOf, negotiate, parseAccept, type Representation } from './negotiate.ts';
 import { sendBytes, sendError, sendJson } from './respond.ts';
 import { indexResources, parseResourcePath, type ResourceIndex } from './route.ts';
 import { refuseKubeletSubresource, serveResource } from './resource.ts';
@@ -36,6 +37,8 @@ export interface ApiHandlerOptions {
   now?: () => Date;
   /** pods/{log,exec,attach,portforward} and nodes/proxy through the kubelets; absent: 503 */
   streams?: KubeletStreams;
+  /** metrics.k8s.io (kubectl top), served in-process; absent: the group is not discovered */
+  metrics?: MetricsApi;
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -49,7 +52,7 @@ const defaultVersion = {
 const isHealthPath = (p: string) => /^\/(healthz|livez|readyz)(\/.*)?$/.test(p);
 
 export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
-  const discovery = createDiscovery(opts.resources);
+  const discovery = createDiscovery([...opts.resources, ...(opts.metrics?.resources ?? [])]);
   const index = indexResources(opts.resources);
   const version = { ...defaultVersion, ...opts.version };
   const now = opts.now ?? (() => new Date());
@@ -84,11 +87,20 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
   const legacy = ctx.discovery.legacy(path);
   if (legacy) return sendDiscovery(req, res, legacy, 'application/json');
   if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return serveOpenApi(req, res, ctx.openapi, path, url, ranges.map((r) => r.type));
+  if (ctx.metrics && path.startsWith(METRICS_PREFIX)) return serveMetrics(req, res, ctx.metrics, path, url, negotiate(ranges, { table: true }), ctx.now());
   const nodeProxy = nodeProxyPath.exec(path);
   if (nodeProxy && ctx.streams) return ctx.streams.nodeProxy(req, res, decodeURIComponent(nodeProxy[1]), nodeProxy[2] ?? '/', url.search);
   const target = parseResourcePath(path, ctx.index);
   if (!target) throw pathNotFound();
   return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams });
+}
+
+/** GET metrics.k8s.io/v1beta1 nodes and pods (read-only: any other verb is 405, as metrics-server answers) */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: MetricsApi, path: string, url: URL, rep: Representation, now: Date): Promise<void> {
+  if (req.method !== 'GET') throw verbNotAllowed();
+  const body = await metrics.get({ path: path.slice(METRICS_PREFIX.length), query: url.searchParams, table: rep.as === 'table', now });
+  if (!body) throw pathNotFound();
+  sendJson(res, 200, body, { contentType: contentTypeOf(rep), pretty: url.searchParams.get('pretty') === 'true' });
 }
 
 /** /api/v1/nodes/{name}/proxy[/{path}] */
