@@ -9,6 +9,7 @@ import { createEngine, createRuntimeService } from '../engine/index.ts';
 import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
 import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
+import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
 import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { R } from '../cluster/types/gvr.ts';
@@ -92,8 +93,9 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   let streams: Awaited<ReturnType<typeof startKubeletServer>> | undefined;
   try {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
-    // logs, exec, attach, port-forward: the API server dials this with its client certificate
-    streams = await startKubeletServer({ runtime: cri.runtime, port: o.kubeletPort ?? 10250, clientCa: ca });
+    // logs, exec, attach, port-forward, and the stats kubectl top reads: the API server dials this with its client certificate
+    const stats = createKubeletStats({ runtime: cri.runtime, nodeName, fsPath: root });
+    streams = await startKubeletServer({ runtime: cri.runtime, port: o.kubeletPort ?? 10250, clientCa: ca, extraRoutes: stats.routes });
     if (socketPath) {
       await rm(socketPath, { force: true });
       docker = await serveDockerApi(engine, { socketPath });
