@@ -34,6 +34,9 @@ before(async () => {
   cp = await startControlPlane();
   node = await startNode(cp.kubeconfig);
   await loadBusybox(node, IMAGE);
+  // a Service made before the pods: their containers get its link variables
+  const svc = await cp.kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+  assert.equal(svc.code, 0, svc.stderr);
   await waitFor('the node Ready', async () => {
     const n = await cp.kjson(['get', 'node', node.name]).catch(() => undefined);
     return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
@@ -41,7 +44,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cp?.kubectl(['delete', 'pods,deployments,configmaps,secrets', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await cp?.kubectl(['delete', 'pods,deployments,configmaps,secrets,services', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
   await node?.cleanup();
   await cp?.cleanup();
 });
@@ -97,6 +100,9 @@ spec:
   // the agent's kubelet server answers the API server's streams
   const ex = await cp.kubectl(['exec', ready[0].metadata.name, '--', 'cat', '/www/index.html']);
   assert.equal(ex.stdout, `hello from ${ready[0].metadata.name}\n`, ex.stderr);
+  const clusterIP = (await cp.kjson(['get', 'service', 'web'])).spec.clusterIP;
+  const links = await cp.kubectl(['exec', ready[0].metadata.name, '--', 'sh', '-c', 'echo $WEB_SERVICE_HOST $WEB_SERVICE_PORT $WEB_PORT']);
+  assert.equal(links.stdout, `${clusterIP} 80 tcp://${clusterIP}:80\n`, links.stderr);
   const table = await cp.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
   assert.match(table.stdout, /1\/1\s+Running\s+0/);
   const events = await cp.kubectl(['get', 'events', '--field-selector', `involvedObject.name=${ready[0].metadata.name}`]);

@@ -4,7 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Container, LifecycleHandler, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, LifecycleHandler, Pod, Service } from 'kubernetes-types/core/v1.js';
+import { serviceEnvVars } from './service-env.ts';
 import type { ContainerConfig, ContainerStatus as CriContainerStatus, ImageService, PodSandboxConfig, RuntimeService } from '../../engine/types/runtime.ts';
 import type { EventRecorder } from '../client/types.ts';
 import type { KObject } from '../types/meta.ts';
@@ -22,6 +23,8 @@ export interface ContainerDeps {
   lookup: SourceLookup;
   node: NodeAllocatable;
   memoryCapacity: number;
+  /** the Services of a namespace and default/kubernetes (for the service-link variables) */
+  services(namespace: string): Service[];
 }
 
 /** a container failed to create or start: the waiting reason it shows (CreateContainerError, RunContainerError) */
@@ -50,7 +53,7 @@ export interface StartInput {
 
 export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Promise<{ config: ContainerConfig; skipped: string[] }> {
   const { pod, spec } = x;
-  const { env, skipped } = await containerEnv(pod, spec, d.lookup, d.node);
+  const { env, skipped } = await containerEnv(pod, spec, d.lookup, d.node, serviceEnvVars(pod, d.services(pod.metadata?.namespace ?? 'default')));
   const img = await d.images.imageStatus({ image: spec.image ?? '' });
   const security = containerSecurity(pod, spec, img?.uid, img?.username ?? '');
   const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;

@@ -86,9 +86,10 @@ const validEnvName = (k: string) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k);
 export interface EnvResult { env: Array<{ name: string; value: string }>; skipped: string[] }
 
 /** The container's environment in the order Kubernetes gives it (first definition's position, last value). */
-export async function containerEnv(pod: Pod, container: Container, lookup: SourceLookup, node: NodeAllocatable): Promise<EnvResult> {
+export async function containerEnv(pod: Pod, container: Container, lookup: SourceLookup, node: NodeAllocatable, serviceEnv: Array<{ name: string; value: string }> = []): Promise<EnvResult> {
   const ns = pod.metadata?.namespace ?? 'default';
-  const vars = new Map<string, string>();
+  // service links first: anything the pod sets itself wins
+  const vars = new Map<string, string>(serviceEnv.map((e) => [e.name, e.value]));
   const skipped: string[] = [];
   for (const from of container.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;

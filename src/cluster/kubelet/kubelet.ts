@@ -3,7 +3,7 @@
 // second (the kubelet's PLEG) wakes the pods whose containers changed, and sweeps what no pod owns any more.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Pod as KPod } from 'kubernetes-types/core/v1.js';
+import type { Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
 import type { ImageService, RuntimeService } from '../../engine/types/runtime.ts';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
@@ -130,6 +130,7 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
 
   const informers = createInformerFactory(podsOfNode(client, o.nodeName));
   const pods = informers.informer<Pod>(R.pods);
+  const services = informers.informer<Service & KObject>(R.services);
   const queue = createWorkQueue({ name: 'kubelet' });
   const recorder = createEventRecorder(client, 'kubelet', () => new Date());
   const byUid = new Map<string, string>();
@@ -154,6 +155,10 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
     restartBackoff: createBackoff(), pullBackoff: createBackoff(),
     nodeIP: o.nodeIP, node: { cpu: cap.cpu, memory: cap.memory }, memoryCapacity: cap.memoryBytes,
     podsDir, logRoot, waiting,
+    services: (ns) => {
+      const master = services.get('default/kubernetes');
+      return [...services.list(ns), ...(master && ns !== 'default' ? [master] : [])];
+    },
     dns: { resolvConf: o.resolvConf ?? '/etc/resolv.conf', clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local' },
   };
 

@@ -61,7 +61,7 @@ async function setup(t: { after(fn: () => unknown): void }, pod: Pod, exitCodes:
     lookup: { configMap: async (_ns, n) => (n === 'cfg' ? { a: '1' } : undefined), secret: async () => undefined },
     prober: createProber({ runtime: rt.runtime, onChange: () => {}, onFailure: () => {} }),
     restartBackoff: createBackoff({ now: () => clock }), pullBackoff: createBackoff(),
-    nodeIP: '10.0.0.2', node: { cpu: '2', memory: '4Gi' }, memoryCapacity: 4 * 1024 ** 3,
+    services: () => [], nodeIP: '10.0.0.2', node: { cpu: '2', memory: '4Gi' }, memoryCapacity: 4 * 1024 ** 3,
     podsDir: join(dir, 'pods'), logRoot: join(dir, 'logs'), waiting: new Map<string, Map<string, Waiting>>(),
     dns: { resolvConf: '/etc/resolv.conf', clusterDNS: [], clusterDomain: 'cluster.local' },
   };

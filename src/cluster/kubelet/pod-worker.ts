@@ -6,17 +6,17 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { ContainerStatus as CriContainerStatus, ImageService, RuntimeService } from '../../engine/types/runtime.ts';
-import type { ApiClient, EventRecorder, ReconcileResult } from '../client/types.ts';
+import type { ContainerStatus as CriContainerStatus, RuntimeService } from '../../engine/types/runtime.ts';
+import type { ApiClient, ReconcileResult } from '../client/types.ts';
 import type { KObject } from '../types/meta.ts';
 import { R } from '../types/gvr.ts';
 import { isStatusError } from '../types/status-error.ts';
 import { logger } from '../../lib/log.ts';
 import { goDuration, type Backoff } from './backoff.ts';
 import { A, L } from './labels.ts';
-import { ContainerConfigError, type NodeAllocatable, type SourceLookup } from './env.ts';
+import { ContainerConfigError } from './env.ts';
 import { ImageError, ensureImage } from './images.ts';
-import { StartError, killContainer, specHash, startContainer, type StartInput } from './containers.ts';
+import { StartError, killContainer, specHash, startContainer, type ContainerDeps, type StartInput } from './containers.ts';
 import { sandboxConfig, type DnsSettings } from './sandbox.ts';
 import { VolumeError, prepareVolumes, removePodDir, writeEtcHosts } from './volumes.ts';
 import { computePodStatus, restartCountOf, statusFingerprint, type ObservedPod, type Waiting } from './status.ts';
@@ -24,18 +24,13 @@ import type { Prober } from './probes.ts';
 
 const log = logger('kubelet');
 
-export interface WorkerDeps {
+/** what a pod's sync needs: the container deps (runtime, images, recorder, lookups) and the pod-level ones */
+export interface WorkerDeps extends ContainerDeps {
   client: ApiClient;
-  runtime: RuntimeService;
-  images: ImageService;
-  recorder: EventRecorder;
-  lookup: SourceLookup;
   prober: Prober;
   restartBackoff: Backoff;
   pullBackoff: Backoff;
   nodeIP: string;
-  node: NodeAllocatable;
-  memoryCapacity: number;
   /** <root>/pods (pod dirs) and the pods' log root */
   podsDir: string;
   logRoot: string;
