@@ -163,3 +163,17 @@ test('a restarted kubelet adopts what runs (no new containers), and deletion sto
   assert.equal(s.rt.sandboxes.size, 0);
   await assert.rejects(s.get());
 });
+
+test('activeDeadlineSeconds: past it the containers stop and the pod fails with DeadlineExceeded', async (t) => {
+  const p = pod('late', { activeDeadlineSeconds: 1, containers: [{ name: 'c', image: 'busybox:1' }] });
+  const s = await setup(t, p);
+  const r = await s.sync();
+  assert.ok(r && r.requeueAfterMs <= 1100, 'woken at the deadline');
+  await s.d.client.patch(R.pods, 'default', 'late', 'merge', { status: { startTime: new Date(Date.now() - 2000).toISOString() } }, { subresource: 'status' });
+  await s.sync();
+  const st = (await s.get()).status!;
+  assert.equal(st.phase, 'Failed');
+  assert.equal(st.reason, 'DeadlineExceeded');
+  assert.equal(st.containerStatuses?.[0].state?.terminated?.exitCode, 137);
+  assert.ok(s.events.some((e) => e.startsWith('Warning DeadlineExceeded Pod was active on the node longer')));
+});

@@ -118,6 +118,21 @@ function readyMap(d: WorkerDeps, obs: ObservedPod, kind: 'readiness' | 'startup'
   return m;
 }
 
+/** the kubelet fails a pod itself (DeadlineExceeded): its containers stop, its phase is Failed with the reason */
+async function failPod(d: WorkerDeps, pod: Pod, obs: Awaited<ReturnType<typeof observePod>>, reason: string, message: string): Promise<void> {
+  d.recorder.event(pod as KObject, 'Warning', reason, message);
+  d.prober.forget(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
+  await stopPod(d, pod, obs, graceOf(pod), false);
+  const after = await observePod(d.runtime, pod.metadata?.uid ?? '');
+  const uid = pod.metadata?.uid ?? '';
+  const status = computePodStatus({ pod, observed: after, view: { waiting: d.waiting.get(uid) ?? new Map(), ready: new Map(), started: new Map() }, hostIP: d.nodeIP, now: new Date() });
+  try {
+    await d.client.patch(R.pods, pod.metadata?.namespace, pod.metadata?.name ?? '', 'merge', { status: { ...status, phase: 'Failed', reason, message } }, { subresource: 'status' });
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+}
+
 /** deletion: stop gracefully, clean up, then delete the object for good */
 async function finishDeletion(d: WorkerDeps, pod: Pod): Promise<void> {
   const uid = pod.metadata?.uid ?? '';
@@ -145,6 +160,12 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
     if (obs.sandbox) await stopPod(d, pod, obs, graceOf(pod), false);
     return;
   }
+  // activeDeadlineSeconds: past it, everything stops and the pod fails (Jobs rely on it)
+  const deadline = pod.spec?.activeDeadlineSeconds;
+  // the clock starts with the pod's startTime (this sync writes it when there is none yet)
+  const since = pod.status?.startTime ? Date.parse(pod.status.startTime) : Date.now();
+  const deadlineLeft = deadline !== undefined ? since + deadline * 1000 - Date.now() : undefined;
+  if (deadlineLeft !== undefined && deadlineLeft <= 0) return failPod(d, pod, obs, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
   const waiting = d.waiting.get(uid) ?? new Map<string, Waiting>();
   d.waiting.set(uid, waiting);
   const ev = (type: 'Normal' | 'Warning', reason: string, msg: string) => d.recorder.event(pod as KObject, type, reason, msg);
@@ -260,6 +281,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
     }
   }
 
+  if (deadlineLeft !== undefined) soon(deadlineLeft + 50);
   obs = await observePod(d.runtime, uid);
   d.prober.sync(key, [...(pod.spec?.containers ?? [])].flatMap((spec) => {
     const c = obs.containers.get(spec.name)?.[0];
