@@ -133,7 +133,6 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const services = informers.informer<Service & KObject>(R.services);
   const queue = createWorkQueue({ name: 'kubelet' });
   const recorder = createEventRecorder(client, 'kubelet', () => new Date());
-  const byUid = new Map<string, string>();
   pods.addIndex('uid', (p) => [p.metadata?.uid ?? '']);
   pods.on({
     add: (p) => queue.add(objectKey(p)),
@@ -165,7 +164,6 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   async function sync(key: string) {
     const pod = pods.get(key);
     if (!pod || pod.spec?.nodeName !== o.nodeName) return; // gone: the relist sweeps what it left
-    byUid.set(pod.metadata?.uid ?? '', key);
     return syncPod(deps, pod);
   }
 

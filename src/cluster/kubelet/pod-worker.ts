@@ -142,6 +142,7 @@ async function finishDeletion(d: WorkerDeps, pod: Pod): Promise<void> {
   await removePodDir(join(d.podsDir, uid));
   d.waiting.delete(uid);
   d.restartBackoff.retain((k) => !k.startsWith(`${uid}/`));
+  d.pullBackoff.retain((k) => !k.startsWith(`${uid}/`));
   try {
     await d.client.delete(R.pods, pod.metadata?.namespace, pod.metadata?.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
   } catch (err) {
