@@ -125,7 +125,7 @@ test('the kubelet summary through nodes/proxy: the node, the pod and its contain
   assert.match(text, /^node_memory_working_set_bytes [\d.e+]+ \d+$/m);
 });
 
-test('kubectl top pods: the busy loop near its 0.2-core quota, the held memory, per container too', async () => {
+test('kubectl top pods: the busy loop within its 0.2-core quota, the held memory, per container too', async () => {
   // the first rate is the average since the container started: wait for a window after the quota settles
   const rows = await waitFor('kubectl top pod busy to show the quota', async () => {
     const out = await kubectlOk(['top', 'pod', '--containers', '-l', 'app=busy']);
@@ -135,12 +135,13 @@ test('kubectl top pods: the busy loop near its 0.2-core quota, the held memory, 
     const spin = cells.get('busy/spin');
     const hold = cells.get('busy/hold');
     // hold wrote its file at start: idle once the window no longer reaches back to that
-    return spin && spin.cpu >= 100 && spin.cpu <= 260 && hold && hold.cpu <= 10 ? cells : undefined;
+    // never above its quota (+ rounding); the lower bound only says it is measured: a shared, loaded machine may give it less
+    return spin && spin.cpu >= 30 && spin.cpu <= 220 && hold && hold.cpu <= 10 ? cells : undefined;
   }, 60_000, 2_000);
   assert.ok(rows.get('busy/hold')!.mem >= 20 * 1024 * 1024, `hold keeps ~24 MiB: ${rows.get('busy/hold')!.mem}`);
   const total = (await kubectlOk(['top', 'pod', 'busy', '--no-headers'])).trim().split(/\s+/);
   assert.equal(total[0], 'busy');
-  assert.ok(millis(total[1]) >= 100, total.join(' '));
+  assert.ok(millis(total[1]) >= 30, total.join(' '));
   // a pod with no metrics (not running anywhere) is what kubectl reports as not available
   await kubectlOk(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'idle' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] } }));
   const r = await cp.kubectl(['top', 'pod', 'idle']);
