@@ -295,8 +295,8 @@ function lstatOrNull(p: string): Stats | null {
 }
 
 /** The plain tar inside `source`: gunzipped (or zstd-decompressed) on the fly when its magic bytes say so. */
-export async function plainTar(source: Readable): Promise<Readable> {
-  const decompress = await decompressor(source);
+export async function plainTar(source: Readable, o: { inProcess?: boolean } = {}): Promise<Readable> {
+  const decompress = await decompressor(source, o);
   if (!decompress) return source;
   return pipeline(source, decompress, () => {}) as unknown as Readable;
 }
@@ -306,9 +306,9 @@ function ignoreEnoent(err: unknown): void {
 }
 
 /** Sniff the first bytes: a gzip/zstd decompressor to put in the pipeline, or null for a plain tar. */
-async function decompressor(source: Readable): Promise<NodeJS.ReadWriteStream | null> {
+async function decompressor(source: Readable, o: { inProcess?: boolean } = {}): Promise<NodeJS.ReadWriteStream | null> {
   const head = await peek(source, 4);
-  if (head[0] === 0x1f && head[1] === 0x8b) return gunzipStage();
+  if (head[0] === 0x1f && head[1] === 0x8b) return gunzipStage(o);
   if (head.readUInt32LE(0) === 0xfd2fb528) return process.getBuiltinModule('node:zlib').createZstdDecompress();
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return spawnDecompressor('bzip2');
   if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a) return spawnDecompressor('xz');

@@ -1,7 +1,8 @@
 // The unpack worker (a worker_thread; unpack.ts drives it): a layer's bytes arrive as messages, are
-// decompressed (igzip, a child of this thread), hashed (the diff id) and written by extractTar's synchronous
-// file calls here, so neither the writes nor the hashing hold up the daemon's event loop (the downloads of
-// the other layers, the API). One layer at a time; the worker is reused for the next one.
+// decompressed (zlib, in libuv's pool: an igzip child forked the whole daemon, ~55,000 copy-on-write page
+// faults per pull on its threads), hashed (the diff id) and written by extractTar's synchronous file calls
+// here, so neither the writes nor the hashing hold up the daemon's event loop (the downloads of the other
+// layers, the API). One layer at a time; the worker is reused for the next one.
 import { parentPort } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
@@ -20,7 +21,7 @@ async function unpack(dest: string): Promise<void> {
   const source = new PassThrough({ highWaterMark: 1 << 20 });
   input = source;
   try {
-    const tar = await plainTar(source);
+    const tar = await plainTar(source, { inProcess: true }); // zlib here: an igzip child would fork the daemon
     const hash = createHash('sha256');
     let bytes = 0;
     const hashing = new Transform({
