@@ -13,6 +13,7 @@ const lifecycle = () => import('./commands/lifecycle.ts');
 const images = () => import('./commands/images.ts');
 const inspect = () => import('./commands/inspect.ts');
 const cluster = () => import('./commands/cluster.ts');
+const nodes = () => import('./commands/nodes.ts');
 const networks = () => import('./commands/network.ts');
 const registry = () => import('./commands/registry.ts');
 
@@ -92,8 +93,8 @@ const common: Record<string, Verb> = {
   logout: verb('Log out from a registry', () => import('./commands/login.ts').then((m) => m.logout)),
   version: verb('Show the skiff version information', () => import('./commands/system.ts').then((m) => m.version)),
   info: verb('Display system-wide information', () => import('./commands/system.ts').then((m) => m.info)),
-  up: verb('Start the engine (if needed) and a sample web app', () => import('./commands/up.ts').then((m) => m.up)),
-  down: verb('Remove the sample web app and stop the engine that `skiff up` started', () => import('./commands/up.ts').then((m) => m.down)),
+  up: verb('Start the engine, a sample web app and a cluster of node hosts', () => import('./commands/up.ts').then((m) => m.up)),
+  down: verb('Remove what `skiff up` started: node hosts, cluster network, server, sample app, engine', () => import('./commands/up.ts').then((m) => m.down)),
   compose: verb('Define and run multi-container applications', () => import('./commands/compose.ts').then((m) => m.compose)),
 };
 
@@ -163,6 +164,17 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
       gc: verb('Remove blobs that no manifest references', () => import('./commands/registry-serve.ts').then((m) => m.registryGc)),
     },
     aliases: {},
+  },
+  nodes: {
+    summary: 'Manage the node hosts of a cluster `skiff up` made',
+    verbs: {
+      ls: verb("List the cluster's node hosts", () => nodes().then((m) => m.nodesLs)),
+      stop: verb("Kill a node host's agent and its pods' processes", () => nodes().then((m) => m.nodesStop)),
+      start: verb("Start a node host's agent again", () => nodes().then((m) => m.nodesStart)),
+      load: verb("Copy images from the local engine to every node's engine", () => nodes().then((m) => m.nodesLoad)),
+      import: verb("Load an image archive into one node's engine", () => nodes().then((m) => m.nodesImport)),
+    },
+    aliases: { list: 'ls' },
   },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };

@@ -1,13 +1,18 @@
 // `skiff up`: make sure an engine answers (starting `skiff daemon` in the background if not), that
 // busybox:latest exists (building it from busybox-static if not), and that the sample web app runs (its image
 // built from examples/hello/Dockerfile by the engine's builder).
-// `skiff down` removes the sample and stops the engine `up` started (by the pid file next to the socket).
+// With the cluster (unless --no-cluster): `skiff server` on --root and node hosts — an agent on this host
+// (node-1) and --nodes more, each in its own network namespace (src/cluster/nodes).
+// `skiff down` removes the cluster's node hosts and network, stops its server, removes the sample and stops
+// the engine `up` started (by the pid file next to the socket).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { type Command, type Context, ApiError, CliError, readAll, socketPath, type Client } from '../core.ts';
+import { dirname, join, resolve } from 'node:path';
+import { type Command, type Context, type Parsed, ApiError, CliError, readAll, socketPath, type Client } from '../core.ts';
 import { makeBuildContext } from '../build-context.ts';
+import { SkiffError } from '../../lib/errors.ts';
+import { DEFAULT_CLUSTER_ROOT, selfArgv } from './nodes.ts';
 
 export const SAMPLE = 'skiff-hello';
 const SAMPLE_PORT = 8080;
@@ -15,7 +20,7 @@ const DEFAULT_ROOT = '/var/lib/skiff/engine';
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
 const pidFile = (host: string) => `${socketPath(host)}.pid`;
-const CLUSTER_ROOT = '/var/lib/skiff/server';
+const CLUSTER_ROOT = DEFAULT_CLUSTER_ROOT;
 const CLUSTER_PORT = 6443;
 
 /** the pid in a pid file, when that process is alive and its command line has `verb` (pids get reused) */
@@ -30,36 +35,21 @@ function runningPid(file: string, verb: string): number | undefined {
   }
 }
 
-/** `skiff server` in the background (its own session), unless one already runs on this root. */
-async function ensureControlPlane(root: string): Promise<void> {
-  const kubeconfig = join(root, 'admin.kubeconfig');
-  const running = runningPid(join(root, 'server.pid'), 'server');
-  if (running) {
-    say(`A skiff control plane runs (pid ${running}); kubeconfig: ${kubeconfig}`);
-    return;
+/** the cluster: server, network and node hosts (src/cluster/nodes), each part started unless it runs */
+async function ensureCluster(p: Parsed): Promise<string> {
+  const root = resolve(p.str('root') ?? CLUSTER_ROOT);
+  const port = Number(p.str('port') ?? CLUSTER_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`invalid --port "${p.str('port')}": use 1-65535`, 125);
+  const nodes = Number(p.str('nodes') ?? '0');
+  if (!Number.isInteger(nodes) || nodes < 0) throw new CliError(`invalid --nodes "${p.str('nodes')}": use a whole number, 0 or more`, 125);
+  const { upCluster } = await import('../../cluster/entry.ts');
+  try {
+    await upCluster({ root, port, nodes, self: selfArgv(), nodeMonitorGracePeriod: p.str('node-monitor-grace-period'), say });
+  } catch (err) {
+    if (err instanceof SkiffError) throw new CliError(err.message, 1);
+    throw err;
   }
-  if (await portOpen(CLUSTER_PORT)) {
-    process.stderr.write(`warning: port ${CLUSTER_PORT} is taken by something else; not starting the control plane\n`);
-    return;
-  }
-  mkdirSync(root, { recursive: true, mode: 0o700 });
-  const log = join(root, 'server.log');
-  const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'server', '--root', root, '--port', String(CLUSTER_PORT)], { detached: true, stdio: ['ignore', fd, fd] });
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? 1));
-  for (let i = 0; i < 300; i++) {
-    if (exited !== null) throw new CliError(`the control plane exited (status ${exited}) before answering; see ${log}`, 1);
-    // the server writes the pid file after it listens and has bootstrapped the cluster's namespaces
-    if (runningPid(join(root, 'server.pid'), 'server') && (await portOpen(CLUSTER_PORT))) {
-      child.unref();
-      say(`Started the skiff control plane (pid ${child.pid}) on https://127.0.0.1:${CLUSTER_PORT}; its log is ${log}`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new CliError(`the control plane did not answer within 30 seconds; see ${log}`, 1);
+  return root;
 }
 
 async function answers(api: Client): Promise<boolean> {
@@ -189,31 +179,38 @@ export const up: Command = {
   usage: '[OPTIONS]',
   summary: 'Start the engine (if needed) and a sample web app',
   flags: [
-    { name: 'root', type: 'string', help: 'Engine state directory, when up has to start the engine', def: DEFAULT_ROOT },
+    { name: 'root', type: 'string', help: 'Cluster directory (server state, node hosts under ROOT/nodes, logs)', def: CLUSTER_ROOT },
+    { name: 'port', type: 'string', value: 'int', help: 'HTTPS port of the API server', def: String(CLUSTER_PORT) },
+    { name: 'nodes', type: 'string', value: 'int', help: 'Node hosts besides this host, each in its own network namespace', def: '0' },
+    { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: "A node without heartbeat this long is NotReady (the server's flag)", def: '40s' },
+    { name: 'engine-root', type: 'string', help: 'Engine state directory, when up has to start the engine', def: DEFAULT_ROOT },
     { name: 'runtime', type: 'string', help: 'OCI runtime for a started engine: crun, runc or auto' },
-    { name: 'cluster-root', type: 'string', help: 'Control plane state directory', def: CLUSTER_ROOT },
-    { name: 'no-cluster', type: 'bool', help: 'Do not start the control plane (Kubernetes API)' },
+    { name: 'no-cluster', type: 'bool', help: 'Do not start the control plane and node hosts (Kubernetes)' },
+    { name: 'no-sample', type: 'bool', help: 'Do not start the local engine and the sample app (only the cluster)' },
   ],
   args: { max: 0 },
   async run(ctx, p) {
     const api = ctx.api();
-    if (await answers(api)) say(`A skiff engine answers on ${ctx.host}.`);
-    else await startEngine(ctx, p.str('root') ?? DEFAULT_ROOT, p.str('runtime'));
-    await ensureBusybox(ctx);
-    await ensureSample(api);
-    let open = false;
-    for (let i = 0; i < 30 && !(open = await portOpen(SAMPLE_PORT)); i++) await new Promise((r) => setTimeout(r, 100));
-    if (!open) process.stderr.write(`warning: nothing listens on 127.0.0.1:${SAMPLE_PORT} yet; see 'skiff logs ${SAMPLE}'\n`);
-    const clusterRoot = p.str('cluster-root') ?? CLUSTER_ROOT;
-    if (!p.bool('no-cluster')) await ensureControlPlane(clusterRoot);
+    const sample = !p.bool('no-sample');
+    if (sample) {
+      if (await answers(api)) say(`A skiff engine answers on ${ctx.host}.`);
+      else await startEngine(ctx, p.str('engine-root') ?? DEFAULT_ROOT, p.str('runtime'));
+      await ensureBusybox(ctx);
+      await ensureSample(api);
+      let open = false;
+      for (let i = 0; i < 30 && !(open = await portOpen(SAMPLE_PORT)); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!open) process.stderr.write(`warning: nothing listens on 127.0.0.1:${SAMPLE_PORT} yet; see 'skiff logs ${SAMPLE}'\n`);
+    }
+    const clusterRoot = p.bool('no-cluster') ? undefined : await ensureCluster(p);
     const h = ctx.hostFlag ? `-H ${ctx.host} ` : '';
-    say(`
+    const r = clusterRoot && clusterRoot !== CLUSTER_ROOT ? ` --root ${clusterRoot}` : '';
+    say(`${sample ? `
 Try it:        curl http://127.0.0.1:${SAMPLE_PORT}/
-Containers:    skiff ${h}ps       (the docker CLI works too: DOCKER_HOST=${ctx.host} docker ps)${p.bool('no-cluster') ? '' : `
-Kubernetes:    export KUBECONFIG=${join(clusterRoot, 'admin.kubeconfig')}; kubectl get ns
-               skiff sim nodes --count 3 &   (simulated nodes until real ones come)`}
-Stop the app:  skiff ${h}rm -f ${SAMPLE}
-Stop it all:   skiff ${h}down`);
+Containers:    skiff ${h}ps       (the docker CLI works too: DOCKER_HOST=${ctx.host} docker ps)` : ''}${clusterRoot ? `
+Kubernetes:    export KUBECONFIG=${join(clusterRoot, 'admin.kubeconfig')}; kubectl get nodes
+Nodes:         skiff nodes ls${r}; images to the nodes: skiff ${h}nodes load${r} IMAGE` : ''}${sample ? `
+Stop the app:  skiff ${h}rm -f ${SAMPLE}` : ''}
+Stop it all:   skiff ${h}down${r}`);
   },
 };
 
@@ -227,43 +224,56 @@ function alive(pid: number): boolean {
 }
 
 export const down: Command = {
-  usage: '',
-  summary: 'Remove the sample web app and stop the engine and control plane that `skiff up` started',
-  flags: [{ name: 'cluster-root', type: 'string', help: 'Control plane state directory', def: CLUSTER_ROOT }],
+  usage: '[OPTIONS]',
+  summary: 'Remove the cluster `skiff up` made (node hosts, network, server), the sample web app, and stop the engine',
+  flags: [
+    { name: 'root', type: 'string', help: 'The cluster directory `skiff up` was given', def: CLUSTER_ROOT },
+    { name: 'no-sample', type: 'bool', help: 'Leave the local engine and the sample app alone' },
+  ],
   args: { max: 0 },
   async run(ctx, p) {
-    const server = runningPid(join(p.str('cluster-root') ?? CLUSTER_ROOT, 'server.pid'), 'server');
-    if (server) {
-      process.kill(server, 'SIGTERM');
-      for (let i = 0; i < 300 && alive(server); i++) await new Promise((r) => setTimeout(r, 100));
-      say(`Stopped the skiff control plane (pid ${server}); its state stays in ${p.str('cluster-root') ?? CLUSTER_ROOT}.`);
-    }
-    const api = ctx.api();
-    if (await answers(api)) {
-      try {
-        await readAll((await api.request('DELETE', `/containers/${SAMPLE}`, { query: { force: true } })).body);
-        say(`Removed ${SAMPLE}.`);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
+    const root = resolve(p.str('root') ?? CLUSTER_ROOT);
+    const { downCluster } = await import('../../cluster/entry.ts');
+    if (!(await downCluster(root, say))) {
+      // a control plane from before node hosts (no cluster.json): stop it by its pid file
+      const server = runningPid(join(root, 'server.pid'), 'server');
+      if (server) {
+        process.kill(server, 'SIGTERM');
+        for (let i = 0; i < 300 && alive(server); i++) await new Promise((r) => setTimeout(r, 100));
+        say(`Stopped the skiff control plane (pid ${server}); its state stays in ${root}.`);
       }
     }
-    const file = pidFile(ctx.host);
-    if (!existsSync(file)) {
-      say(`No engine started by 'skiff up' on ${ctx.host} (no ${file}).`);
-      return;
-    }
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    // only stop what is still our daemon: the pid may have been reused since
-    const cmdline = alive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
-    if (!cmdline.includes('daemon')) {
-      rmSync(file, { force: true });
-      say(`The engine recorded in ${file} (pid ${pid}) is not running.`);
-      return;
-    }
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) throw new CliError(`the engine (pid ${pid}) did not stop within 30 seconds`, 1);
-    rmSync(file, { force: true });
-    say(`Stopped the skiff engine (pid ${pid}). Containers it ran keep running under conmon and are re-adopted on the next start.`);
+    if (p.bool('no-sample')) return;
+    await stopSampleAndEngine(ctx);
   },
 };
+
+async function stopSampleAndEngine(ctx: Context): Promise<void> {
+  const api = ctx.api();
+  if (await answers(api)) {
+    try {
+      await readAll((await api.request('DELETE', `/containers/${SAMPLE}`, { query: { force: true } })).body);
+      say(`Removed ${SAMPLE}.`);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  }
+  const file = pidFile(ctx.host);
+  if (!existsSync(file)) {
+    say(`No engine started by 'skiff up' on ${ctx.host} (no ${file}).`);
+    return;
+  }
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  // only stop what is still our daemon: the pid may have been reused since
+  const cmdline = alive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
+  if (!cmdline.includes('daemon')) {
+    rmSync(file, { force: true });
+    say(`The engine recorded in ${file} (pid ${pid}) is not running.`);
+    return;
+  }
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) throw new CliError(`the engine (pid ${pid}) did not stop within 30 seconds`, 1);
+  rmSync(file, { force: true });
+  say(`Stopped the skiff engine (pid ${pid}). Containers it ran keep running under conmon and are re-adopted on the next start.`);
+}

@@ -52,3 +52,20 @@ export async function loadTokens(path: string): Promise<TokenFile> {
     },
   };
 }
+
+/** The token of `user` in the token file at `path`, added (with a fresh token) if the file has none yet.
+ * `skiff up` makes the nodes' join token this way before it starts the server (which reads the file once). */
+export async function ensureToken(path: string, user: TokenUser): Promise<string> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  const have = text.split('\n').map(parseLine).find((e) => e?.user.name === user.name);
+  if (have) return have.token;
+  const token = `K10${randomBytes(24).toString('hex')}`;
+  const line = `${token},${user.name},${user.uid},"${user.groups.join(',')}"\n`;
+  await writeFileAtomic(path, (text && !text.endsWith('\n') ? `${text}\n` : text) + line, { mode: 0o600 });
+  return token;
+}

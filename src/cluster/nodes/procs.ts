@@ -1,0 +1,175 @@
+// The cluster's processes: plain background processes (their own session), a pid file each under
+// <root>/run, logs under <root>/logs. Pids get reused, so a pid counts as ours only while its command
+// line still says what we started.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runProgram } from '../../lib/spawn.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** the pid in `file` while that process lives and its command line has every one of `words` */
+export function runningPid(file: string, words: string[]): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return undefined;
+  const args = cmdline(pid);
+  return words.every((w) => args.includes(w)) ? pid : undefined;
+}
+
+/** Start `argv` in the background (own session, output to `log`), its pid in `pidFile`. Resolves after
+ * `settleMs` if it still runs; rejects with the log's tail if it exited. */
+export async function startDetached(argv: string[], log: string, pidFile: string, settleMs = 300): Promise<number> {
+  mkdirSync(dirname(log), { recursive: true });
+  mkdirSync(dirname(pidFile), { recursive: true });
+  const fd = openSync(log, 'a');
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let exited: number | null = null;
+  child.once('exit', (code, signal) => (exited = code ?? (signal ? 128 : 1)));
+  await new Promise<void>((ok, fail) => {
+    child.once('spawn', () => ok());
+    child.once('error', fail);
+  });
+  writeFileSync(pidFile, `${child.pid}\n`);
+  await sleep(settleMs);
+  if (exited !== null) {
+    const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-10).join('\n');
+    throw new Error(`${argv.slice(0, 4).join(' ')}… exited (status ${exited}); the end of ${log}:\n${tail}`);
+  }
+  child.unref();
+  return child.pid!;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone */
+export async function stopPid(pid: number, graceMs: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  for (let t = 0; t < graceMs && alive(pid); t += 100) await sleep(100);
+  if (alive(pid)) killPids([pid]);
+  for (let t = 0; t < 10_000 && alive(pid); t += 50) await sleep(50);
+}
+
+function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/** true when `arg` names `dir` or something under it (so node-1 does not match node-10) */
+function namesDir(arg: string, dir: string): boolean {
+  const i = arg.indexOf(dir);
+  return i >= 0 && (arg.length === i + dir.length || arg[i + dir.length] === '/');
+}
+
+/** processes of a node host: its agent and everything it left running — conmon (its command line names the
+ * node's root), the containers (their root directory lies under it) and whatever runs in its netns */
+export async function nodeProcesses(nodeRoot: string, netns: string): Promise<number[]> {
+  const pids = new Set<number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    if (cmdline(pid).some((a) => namesDir(a, nodeRoot))) pids.add(pid);
+    else {
+      try {
+        if (namesDir(readlinkSync(`/proc/${pid}/root`), nodeRoot)) pids.add(pid);
+      } catch {
+        // gone, or a kernel thread
+      }
+    }
+  }
+  if (netns && existsSync(`/run/netns/${netns}`)) {
+    const r = await runProgram('/usr/sbin/ip', ['netns', 'pids', netns], { timeoutMs: 10_000 });
+    for (const l of r.stdout.split('\n')) if (Number(l) > 1 && Number(l) !== process.pid) pids.add(Number(l));
+  }
+  return [...pids];
+}
+
+/** the node as good as dead: the agent and every process of its pods killed at once */
+export async function killNode(agentPid: number | undefined, nodeRoot: string, netns: string): Promise<number> {
+  const pids = new Set(await nodeProcesses(nodeRoot, netns));
+  if (agentPid) pids.add(agentPid);
+  // twice: conmon may have been about to start something when the first volley landed
+  for (let round = 0; round < 2; round++) {
+    killPids([...pids]);
+    for (let t = 0; t < 10_000 && [...pids].some(alive); t += 50) await sleep(50);
+    for (const p of await nodeProcesses(nodeRoot, netns)) pids.add(p);
+  }
+  return pids.size;
+}
+
+/** mount points at or under `dir` in this mount namespace, deepest first */
+export function mountsUnder(dir: string): string[] {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)
+    .map((l) => unescape(l.split(' ')[4]))
+    .filter((mp) => namesDir(mp, dir))
+    .sort((a, b) => b.split('/').length - a.split('/').length || b.length - a.length);
+}
+
+export async function unmountUnder(dir: string): Promise<void> {
+  for (let pass = 0; pass < 3; pass++) {
+    const mps = mountsUnder(dir);
+    if (!mps.length) return;
+    for (const mp of mps) {
+      const r = await runProgram('/usr/bin/umount', [mp], { timeoutMs: 10_000 });
+      if (r.code !== 0) await runProgram('/usr/bin/umount', ['-l', mp], { timeoutMs: 10_000 });
+    }
+  }
+}
+
+/** the engine's container ids under a node's root (its containers/ directory) */
+export function containerIds(nodeRoot: string): string[] {
+  try {
+    return readdirSync(`${nodeRoot}/containers`).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
+/** what killed containers leave on the host: their netns files (/run/netns/skiff-<id>) and cgroups */
+export async function removeContainerLeftovers(ids: string[]): Promise<void> {
+  for (const id of ids) {
+    if (existsSync(`/run/netns/skiff-${id}`)) {
+      const r = await runProgram('/usr/sbin/ip', ['netns', 'del', `skiff-${id}`], { timeoutMs: 10_000 });
+      // a node netns's engine mounted it in that node's mount namespace: here it is only an empty file
+      if (r.code !== 0) rmSync(`/run/netns/skiff-${id}`, { force: true });
+    }
+  }
+  const roots = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}`) : [];
+  for (const base of ['/sys/fs/cgroup', ...roots]) {
+    for (const id of ids) {
+      const dir = `${base}/skiff/${id}`;
+      if (!existsSync(dir)) continue;
+      try {
+        rmdirSync(dir);
+      } catch {
+        // a process still in it, or not a cgroup directory: left for the engine's own cleanup
+      }
+    }
+  }
+}
