@@ -32,6 +32,8 @@ export interface UpOptions {
 export const JOIN_USER = { name: 'skiff-node-join', uid: 'skiff-node-join', groups: ['system:nodes', 'system:authenticated'] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const serverPidFile = (root: string) => join(root, 'server.pid');
+/** the agent keeps its engine in <node root>/engine */
+const nodeEngineRoot = (root: string, name: string) => join(nodeRoot(root, name), 'engine');
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -210,9 +212,9 @@ export async function downCluster(root: string, say: (line: string) => void): Pr
   }
   const extraBridges: string[] = [];
   for (const n of l.nodes) {
-    const ids = containerIds(nodeRoot(l.root, n.name));
+    const ids = containerIds(nodeEngineRoot(l.root, n.name));
     await removeContainerLeftovers(ids);
-    if (!n.netns) extraBridges.push(...engineBridges(nodeRoot(l.root, n.name)));
+    if (!n.netns) extraBridges.push(...engineBridges(nodeEngineRoot(l.root, n.name)));
   }
   await unmountUnder(l.root);
   await removeClusterNetwork(l, extraBridges);

@@ -2,8 +2,8 @@
 // <root>/run, logs under <root>/logs. Pids get reused, so a pid counts as ours only while its command
 // line still says what we started.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runProgram } from '../../lib/spawn.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,21 +86,26 @@ function namesDir(arg: string, dir: string): boolean {
   return i >= 0 && (arg.length === i + dir.length || arg[i + dir.length] === '/');
 }
 
+/** true when the process sits in the cgroup of one of the containers `ids` (crun puts each in …/<id>) */
+function inContainerCgroup(pid: number, ids: Set<string>): boolean {
+  if (!ids.size) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').some((l) => l.split('/').some((part) => ids.has(part)));
+  } catch {
+    return false;
+  }
+}
+
 /** processes of a node host: its agent and everything it left running — conmon (its command line names the
- * node's root), the containers (their root directory lies under it) and whatever runs in its netns */
-export async function nodeProcesses(nodeRoot: string, netns: string): Promise<number[]> {
+ * node's root), the containers (in the cgroups of the node engine's containers: after pivot_root their root
+ * says nothing) and whatever runs in its netns */
+export async function nodeProcesses(nodeRoot: string, netns: string, containerIds: string[]): Promise<number[]> {
   const pids = new Set<number>();
+  const ids = new Set(containerIds);
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    if (cmdline(pid).some((a) => namesDir(a, nodeRoot))) pids.add(pid);
-    else {
-      try {
-        if (namesDir(readlinkSync(`/proc/${pid}/root`), nodeRoot)) pids.add(pid);
-      } catch {
-        // gone, or a kernel thread
-      }
-    }
+    if (cmdline(pid).some((a) => namesDir(a, nodeRoot)) || inContainerCgroup(pid, ids)) pids.add(pid);
   }
   if (netns && existsSync(`/run/netns/${netns}`)) {
     const r = await runProgram('/usr/sbin/ip', ['netns', 'pids', netns], { timeoutMs: 10_000 });
@@ -111,13 +116,14 @@ export async function nodeProcesses(nodeRoot: string, netns: string): Promise<nu
 
 /** the node as good as dead: the agent and every process of its pods killed at once */
 export async function killNode(agentPid: number | undefined, nodeRoot: string, netns: string): Promise<number> {
-  const pids = new Set(await nodeProcesses(nodeRoot, netns));
+  const ids = () => containerIds(join(nodeRoot, 'engine'));
+  const pids = new Set(await nodeProcesses(nodeRoot, netns, ids()));
   if (agentPid) pids.add(agentPid);
   // twice: conmon may have been about to start something when the first volley landed
   for (let round = 0; round < 2; round++) {
     killPids([...pids]);
     for (let t = 0; t < 10_000 && [...pids].some(alive); t += 50) await sleep(50);
-    for (const p of await nodeProcesses(nodeRoot, netns)) pids.add(p);
+    for (const p of await nodeProcesses(nodeRoot, netns, ids())) pids.add(p);
   }
   return pids.size;
 }
@@ -142,7 +148,7 @@ export async function unmountUnder(dir: string): Promise<void> {
   }
 }
 
-/** the engine's container ids under a node's root (its containers/ directory) */
+/** the container ids of an engine (its root's containers/ directory; an agent's engine is <node root>/engine) */
 export function containerIds(nodeRoot: string): string[] {
   try {
     return readdirSync(`${nodeRoot}/containers`).filter((n) => /^[0-9a-f]{64}$/.test(n));

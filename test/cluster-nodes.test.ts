@@ -1,0 +1,171 @@
+// `skiff up --nodes 2`: three real nodes on this machine (the host and two network namespaces), each a `skiff
+// agent`; a Deployment spread over them, pods reaching each other across nodes by pod IP without NAT, a node
+// killed (its pods Running elsewhere within the grace period + 30 s), and `skiff down` leaving nothing behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, startDaemon, waitFor, ok, mountsUnder, type Daemon } from './harness.ts';
+import { KUBECTL, freePort } from './cluster-harness.ts';
+
+const GRACE_S = 10;
+
+interface Pod { name: string; node: string; ip: string; ready: boolean; phase: string }
+
+/** what a cluster may leave on the host: its netns (the nodes' and the pods'), links, nft tables, mounts,
+ * processes (by command line or by a container's cgroup), routes, the containers' cgroups */
+function hostState(root: string, id: string, containers: Set<string>): string[] {
+  const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
+  const ours = (p: string) => {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(root)) return true;
+      return readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').some((l) => containers.has(l.split('/').pop() ?? ''));
+    } catch {
+      return false;
+    }
+  };
+  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter(ours);
+  const nft = runSync('/usr/sbin/nft', ['list', 'tables']);
+  return [
+    ...netns.filter((n) => n.includes(id) || containers.has(n.replace(/^skiff-/, ''))).map((n) => `netns ${n}`),
+    ...readdirSync('/sys/class/net').filter((n) => n.startsWith(`skc${id}`)).map((n) => `link ${n}`),
+    ...nft.split('\n').filter((l) => l.includes(id)).map((l) => `nft ${l}`),
+    ...runSync('/usr/sbin/ip', ['-4', 'route']).split('\n').filter((l) => l.includes(`skc${id}`)).map((l) => `route ${l}`),
+    ...mountsUnder(root).map((m) => `mount ${m}`),
+    ...[...containers].flatMap((c) => readdirSync('/sys/fs/cgroup').map((ctl) => `/sys/fs/cgroup/${ctl}/skiff/${c}`)).filter((d) => existsSync(d)).map((d) => `cgroup ${d}`),
+    ...procs.map((p) => `process ${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`),
+  ];
+}
+
+const runSync = (cmd: string, args: string[]) => execFileSync(cmd, args).toString();
+
+test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed, skiff down leaves nothing', { timeout: 600_000 }, async (t) => {
+  const root = await mkdtemp('/var/tmp/skiff-nodes-test-');
+  const port = await freePort();
+  let engine: Daemon | undefined;
+  const containers = new Set<string>();
+  const collect = () => {
+    for (const n of ['node-1', 'node-2', 'node-3']) {
+      const dir = join(root, 'nodes', n, 'engine', 'containers');
+      if (existsSync(dir)) for (const c of readdirSync(dir)) containers.add(c);
+    }
+  };
+  let id = '';
+  const skiff = (args: string[], timeoutMs = 120_000) => engine!.skiff(args, { timeoutMs });
+  const kubectl = (args: string[], timeoutMs = 60_000) => run(KUBECTL, ['--kubeconfig', join(root, 'admin.kubeconfig'), ...args], { timeoutMs });
+  try {
+    engine = await startDaemon(); // the local engine `skiff nodes load` copies from (busybox imported)
+    const up = await skiff(['up', '--no-sample', '--nodes', '2', '--root', root, '--port', String(port), '--node-monitor-grace-period', `${GRACE_S}s`], 180_000);
+    ok(up);
+    const layout = JSON.parse(readFileSync(join(root, 'cluster.json'), 'utf8')) as { id: string; nodes: Array<{ name: string; ip: string; podCIDR: string; netns: string }> };
+    id = layout.id;
+    assert.deepEqual(layout.nodes.map((n) => n.name), ['node-1', 'node-2', 'node-3']);
+
+    // 3 Ready nodes, each with its address on the cluster link and its own pod CIDR
+    await waitFor('3 Ready nodes', async () => {
+      const r = await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.spec.podCIDR}{"\\n"}{end}']);
+      const lines = r.stdout.trim().split('\n').filter((l) => l.includes(' True '));
+      return lines.length === 3 ? lines : undefined;
+    }, 90_000, 1000);
+    const ls = await skiff(['nodes', 'ls', '--root', root]);
+    ok(ls);
+    assert.match(ls.stdout, /^NAME\s+STATUS/);
+    for (const n of layout.nodes) assert.match(ls.stdout, new RegExp(`${n.name}\\s+Ready\\s+running \\(pid \\d+\\)\\s+${n.ip.replaceAll('.', '\\.')}`));
+
+    ok(await skiff(['nodes', 'load', '--root', root, 'busybox']));
+    const manifest = join(root, 'web.yaml');
+    await writeFile(manifest, deployment());
+    ok(await kubectl(['apply', '-f', manifest]));
+    const pods = async (): Promise<Pod[]> => {
+      const r = await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json']);
+      const items = (JSON.parse(r.stdout) as { items: Array<{ metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> } }> }).items;
+      return items.filter((p) => !p.metadata.deletionTimestamp).map((p) => ({
+        name: p.metadata.name, node: p.spec.nodeName ?? '', ip: p.status.podIP ?? '', phase: p.status.phase ?? '',
+        ready: p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      }));
+    };
+    const ready = await waitFor('6 Ready web pods', async () => {
+      const ps = await pods();
+      return ps.length === 6 && ps.every((p) => p.ready) ? ps : undefined;
+    }, 120_000, 1000);
+    const nodesUsed = new Set(ready.map((p) => p.node));
+    assert.equal(nodesUsed.size, 3, `pods spread over all three nodes: ${ready.map((p) => `${p.name}@${p.node}`).join(' ')}`);
+    for (const p of ready) assert.ok(layout.nodes.find((n) => n.name === p.node)!.podCIDR.startsWith(p.ip.split('.').slice(0, 3).join('.') + '.'), `${p.name}'s IP ${p.ip} is in ${p.node}'s pod CIDR`);
+
+    // a pod on node-2 fetches a page from a pod on node-3 and one on node-1 by pod IP; the page names the
+    // peer's address as the server saw it: the client pod's own IP (no NAT between nodes)
+    const client = ready.find((p) => p.node === 'node-2')!;
+    const nodeSock = join(root, 'nodes', 'node-2', 'docker.sock');
+    const listed = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'ps', '-q', '--filter', `name=k8s_httpd_${client.name}_`]);
+    ok(listed);
+    const container = listed.stdout.trim();
+    for (const target of ['node-3', 'node-1']) {
+      const server = ready.find((p) => p.node === target)!;
+      const page = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'exec', container, 'wget', '-qO-', `http://${server.ip}:8080/`]);
+      ok(page);
+      assert.equal(page.stdout.trim(), `hello from ${server.name}`);
+      const peer = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'exec', container, 'wget', '-qO-', `http://${server.ip}:8080/cgi-bin/peer`]);
+      ok(peer);
+      assert.equal(peer.stdout.trim().replace(/^\[::ffff:(.*)\]$/, '$1'), client.ip, `the server on ${target} saw the client pod's own IP`);
+    }
+    // the host reaches every pod
+    for (const p of ready) {
+      const r = await fetch(`http://${p.ip}:8080/`, { signal: AbortSignal.timeout(5000) });
+      assert.equal((await r.text()).trim(), `hello from ${p.name}`);
+    }
+
+    // node-2 killed: its pods Running and Ready elsewhere within the grace period + 30 s
+    collect();
+    const stoppedAt = Date.now();
+    ok(await skiff(['nodes', 'stop', '--root', root, 'node-2']));
+    await waitFor('6 Ready web pods off node-2', async () => {
+      const ps = await pods();
+      return ps.length === 6 && ps.every((p) => p.ready && p.phase === 'Running' && p.node !== 'node-2') ? ps : undefined;
+    }, (GRACE_S + 30) * 1000, 1000);
+    t.diagnostic(`pods of the killed node Running elsewhere after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s (grace ${GRACE_S} s)`);
+    const after = await skiff(['nodes', 'ls', '--root', root]);
+    assert.match(after.stdout, /node-2\s+(NotReady|Unknown)\s+stopped/);
+
+    // the node comes back
+    ok(await skiff(['nodes', 'start', '--root', root, 'node-2']));
+    await waitFor('node-2 Ready again', async () => /node-2\s+Ready\s+running/.test((await skiff(['nodes', 'ls', '--root', root])).stdout), 60_000, 1000);
+    collect();
+
+    const before = hostState(root, id, containers);
+    assert.ok(before.some((l) => l.startsWith('netns')) && before.some((l) => l.startsWith('link')) && before.some((l) => l.startsWith('nft')) && before.some((l) => l.startsWith('process')) && before.some((l) => l.startsWith('mount')) && before.some((l) => l.startsWith('route')), `the cluster shows on the host before down:\n${before.join('\n')}`);
+    const down = await skiff(['down', '--no-sample', '--root', root], 120_000);
+    ok(down);
+    assert.deepEqual(hostState(root, id, containers), [], 'skiff down leaves no netns, link, nft table, route, mount or process');
+  } finally {
+    collect();
+    if (id && hostState(root, id, containers).length) await engine?.skiff(['down', '--no-sample', '--root', root], { timeoutMs: 120_000 });
+    await engine?.cleanup();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+function deployment(): string {
+  // busybox httpd with a page naming the pod and a CGI naming the client's address as the server saw it
+  const script = 'mkdir -p /www/cgi-bin && echo hello from $(hostname) > /www/index.html && ' +
+    "printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/peer && chmod +x /www/cgi-bin/peer && exec httpd -f -p 8080 -h /www";
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 6
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: httpd
+        image: busybox:latest
+        imagePullPolicy: Never
+        command: ["sh", "-c", ${JSON.stringify(script)}]
+        ports: [{ containerPort: 8080 }]
+        readinessProbe: { httpGet: { path: /, port: 8080 }, periodSeconds: 2 }
+`;
+}
