@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, startDaemon, waitFor, ok, mountsUnder, type Daemon } from './harness.ts';
 import { KUBECTL, freePort } from './cluster-harness.ts';
+import { containerCgroupDirs } from '../src/cluster/nodes/procs.ts';
 
 const GRACE_S = 10;
 
@@ -34,7 +35,7 @@ function hostState(root: string, id: string, containers: Set<string>): string[] 
     ...nft.split('\n').filter((l) => l.includes(id)).map((l) => `nft ${l}`),
     ...runSync('/usr/sbin/ip', ['-4', 'route']).split('\n').filter((l) => l.includes(`skc${id}`)).map((l) => `route ${l}`),
     ...mountsUnder(root).map((m) => `mount ${m}`),
-    ...[...containers].flatMap((c) => readdirSync('/sys/fs/cgroup').map((ctl) => `/sys/fs/cgroup/${ctl}/skiff/${c}`)).filter((d) => existsSync(d)).map((d) => `cgroup ${d}`),
+    ...containerCgroupDirs([...containers]).map((d) => `cgroup ${d}`),
     ...procs.map((p) => `process ${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`),
   ];
 }
@@ -94,19 +95,15 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     assert.equal(nodesUsed.size, 3, `pods spread over all three nodes: ${ready.map((p) => `${p.name}@${p.node}`).join(' ')}`);
     for (const p of ready) assert.ok(layout.nodes.find((n) => n.name === p.node)!.podCIDR.startsWith(p.ip.split('.').slice(0, 3).join('.') + '.'), `${p.name}'s IP ${p.ip} is in ${p.node}'s pod CIDR`);
 
-    // a pod on node-2 fetches a page from a pod on node-3 and one on node-1 by pod IP; the page names the
+    // kubectl exec into a pod on node-2: it fetches a page from a pod on node-3 and one on node-1 by pod IP; the page names the
     // peer's address as the server saw it: the client pod's own IP (no NAT between nodes)
     const client = ready.find((p) => p.node === 'node-2')!;
-    const nodeSock = join(root, 'nodes', 'node-2', 'docker.sock');
-    const listed = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'ps', '-q', '--filter', `name=k8s_httpd_${client.name}_`]);
-    ok(listed);
-    const container = listed.stdout.trim();
     for (const target of ['node-3', 'node-1']) {
       const server = ready.find((p) => p.node === target)!;
-      const page = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'exec', container, 'wget', '-qO-', `http://${server.ip}:8080/`]);
+      const page = await kubectl(['exec', client.name, '--', 'wget', '-qO-', `http://${server.ip}:8080/`]);
       ok(page);
       assert.equal(page.stdout.trim(), `hello from ${server.name}`);
-      const peer = await run('/usr/local/bin/docker', ['-H', `unix://${nodeSock}`, 'exec', container, 'wget', '-qO-', `http://${server.ip}:8080/cgi-bin/peer`]);
+      const peer = await kubectl(['exec', client.name, '--', 'wget', '-qO-', `http://${server.ip}:8080/cgi-bin/peer`]);
       ok(peer);
       assert.equal(peer.stdout.trim().replace(/^\[::ffff:(.*)\]$/, '$1'), client.ip, `the server on ${target} saw the client pod's own IP`);
     }

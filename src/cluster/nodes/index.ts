@@ -106,8 +106,10 @@ export const serverUrl = (l: ClusterLayout) => `https://${addressIn(l.linkSubnet
 
 async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   const running = runningPid(serverPidFile(l.root), ['server']);
-  if (running) return o.say(`The control plane runs (pid ${running}) on ${serverUrl(l)}.`);
   const ip = addressIn(l.linkSubnet, 1);
+  if (running && (await portOpen(ip, l.port))) return o.say(`The control plane runs (pid ${running}) on ${serverUrl(l)}.`);
+  // one started before node hosts listens on 127.0.0.1 only, out of the nodes' reach
+  if (running) throw unavailable(`a control plane runs on ${l.root} (pid ${running}) but not on ${serverUrl(l)} where the nodes reach it: stop it with 'skiff down --root ${l.root}' and run up again`);
   if (await portOpen(ip, l.port)) throw unavailable(`port ${l.port} on ${ip} is taken by something else`);
   const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip,
     ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];

@@ -166,16 +166,40 @@ export async function removeContainerLeftovers(ids: string[]): Promise<void> {
       if (r.code !== 0) rmSync(`/run/netns/skiff-${id}`, { force: true });
     }
   }
-  const roots = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}`) : [];
-  for (const base of ['/sys/fs/cgroup', ...roots]) {
-    for (const id of ids) {
-      const dir = `${base}/skiff/${id}`;
-      if (!existsSync(dir)) continue;
+  // deepest first: a container's cgroup, then its pod's (kubepods/pod<uid>) once empty
+  for (const dir of containerCgroupDirs(ids)) {
+    for (const d of [dir, ...(/\/pod[^/]+$/.test(dirname(dir)) ? [dirname(dir)] : [])]) {
       try {
-        rmdirSync(dir);
+        rmdirSync(d);
       } catch {
-        // a process still in it, or not a cgroup directory: left for the engine's own cleanup
+        // a process still in it, or (a pod's) other containers' cgroups: left for the engine's own cleanup
       }
     }
   }
+}
+
+/** the cgroup directories of containers `ids` in every hierarchy: …/<id> within three levels of a
+ * controller's root (skiff/<id>, kubepods/pod<uid>/<id>) */
+export function containerCgroupDirs(ids: string[]): string[] {
+  const want = new Set(ids);
+  if (!want.size || !existsSync('/sys/fs/cgroup')) return [];
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (want.has(e.name)) found.push(`${dir}/${e.name}`);
+      else if (depth < 3) walk(`${dir}/${e.name}`, depth + 1);
+    }
+  };
+  const roots = readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `/sys/fs/cgroup/${e.name}`);
+  // cgroup v2: the root itself is the hierarchy; v1: each controller directory is
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) walk('/sys/fs/cgroup', 1);
+  else for (const r of roots) walk(r, 1);
+  return found;
 }
