@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { run, startDaemon, waitFor, ok, mountsUnder, type Daemon } from './harness.ts';
 import { KUBECTL, freePort } from './cluster-harness.ts';
 import { containerCgroupDirs } from '../src/cluster/nodes/procs.ts';
+import { nftTableName } from '../src/engine/network/nft.ts';
 
 const GRACE_S = 10;
 
@@ -32,7 +33,8 @@ function hostState(root: string, id: string, containers: Set<string>): string[] 
   return [
     ...netns.filter((n) => n.includes(id) || containers.has(n.replace(/^skiff-/, ''))).map((n) => `netns ${n}`),
     ...readdirSync('/sys/class/net').filter((n) => n.startsWith(`skc${id}`)).map((n) => `link ${n}`),
-    ...nft.split('\n').filter((l) => l.includes(id)).map((l) => `nft ${l}`),
+    // the cluster's table and the host node engine's own (named after its root)
+    ...nft.split('\n').filter((l) => l.includes(id) || l.endsWith(` ${nftTableName(join(root, 'nodes', 'node-1', 'engine'))}`)).map((l) => `nft ${l}`),
     ...runSync('/usr/sbin/ip', ['-4', 'route']).split('\n').filter((l) => l.includes(`skc${id}`)).map((l) => `route ${l}`),
     ...mountsUnder(root).map((m) => `mount ${m}`),
     ...containerCgroupDirs([...containers]).map((d) => `cgroup ${d}`),
@@ -64,11 +66,14 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     id = layout.id;
     assert.deepEqual(layout.nodes.map((n) => n.name), ['node-1', 'node-2', 'node-3']);
 
-    // 3 Ready nodes, each with its address on the cluster link and its own pod CIDR
-    await waitFor('3 Ready nodes', async () => {
-      const r = await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.spec.podCIDR}{"\\n"}{end}']);
-      const lines = r.stdout.trim().split('\n').filter((l) => l.includes(' True '));
-      return lines.length === 3 ? lines : undefined;
+    // 3 Ready nodes without taints (the not-ready taint goes a moment after Ready: pods applied before would
+    // all land on the first node)
+    await waitFor('3 Ready untainted nodes', async () => {
+      const r = await kubectl(['get', 'nodes', '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      const items = (JSON.parse(r.stdout) as { items: Array<{ spec: { taints?: unknown[] }; status: { conditions?: Array<{ type: string; status: string }> } }> }).items;
+      const good = items.filter((n) => !n.spec.taints?.length && n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return good.length === 3 ? good : undefined;
     }, 90_000, 1000);
     const ls = await skiff(['nodes', 'ls', '--root', root]);
     ok(ls);
@@ -91,14 +96,21 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
       const ps = await pods();
       return ps.length === 6 && ps.every((p) => p.ready) ? ps : undefined;
     }, 120_000, 1000);
+    // the scheduler spreads a Deployment as kube-scheduler does by default (maxSkew 3, ScheduleAnyway): over
+    // at least two nodes, not always three
     const nodesUsed = new Set(ready.map((p) => p.node));
-    assert.equal(nodesUsed.size, 3, `pods spread over all three nodes: ${ready.map((p) => `${p.name}@${p.node}`).join(' ')}`);
+    const placement = ready.map((p) => `${p.name}@${p.node}`).join(' ');
+    t.diagnostic(`placement: ${placement}`);
+    assert.ok(nodesUsed.size >= 2, `pods spread over the nodes: ${placement}`);
+    // the node to kill and the client: a node host in its own netns that runs some of them
+    const victim = ['node-2', 'node-3'].find((n) => nodesUsed.has(n));
+    assert.ok(victim, `a netns node runs pods: ${placement}`);
     for (const p of ready) assert.ok(layout.nodes.find((n) => n.name === p.node)!.podCIDR.startsWith(p.ip.split('.').slice(0, 3).join('.') + '.'), `${p.name}'s IP ${p.ip} is in ${p.node}'s pod CIDR`);
 
-    // kubectl exec into a pod on node-2: it fetches a page from a pod on node-3 and one on node-1 by pod IP; the page names the
+    // kubectl exec into a pod on that node: it fetches a page from a pod on each other node by pod IP; the page names the
     // peer's address as the server saw it: the client pod's own IP (no NAT between nodes)
-    const client = ready.find((p) => p.node === 'node-2')!;
-    for (const target of ['node-3', 'node-1']) {
+    const client = ready.find((p) => p.node === victim)!;
+    for (const target of [...nodesUsed].filter((n) => n !== victim)) {
       const server = ready.find((p) => p.node === target)!;
       const page = await kubectl(['exec', client.name, '--', 'wget', '-qO-', `http://${server.ip}:8080/`]);
       ok(page);
@@ -113,21 +125,21 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
       assert.equal((await r.text()).trim(), `hello from ${p.name}`);
     }
 
-    // node-2 killed: its pods Running and Ready elsewhere within the grace period + 30 s
+    // the node killed: its pods Running and Ready elsewhere within the grace period + 30 s
     collect();
     const stoppedAt = Date.now();
-    ok(await skiff(['nodes', 'stop', '--root', root, 'node-2']));
-    await waitFor('6 Ready web pods off node-2', async () => {
+    ok(await skiff(['nodes', 'stop', '--root', root, victim]));
+    await waitFor(`6 Ready web pods off ${victim}`, async () => {
       const ps = await pods();
-      return ps.length === 6 && ps.every((p) => p.ready && p.phase === 'Running' && p.node !== 'node-2') ? ps : undefined;
+      return ps.length === 6 && ps.every((p) => p.ready && p.phase === 'Running' && p.node !== victim) ? ps : undefined;
     }, (GRACE_S + 30) * 1000, 1000);
     t.diagnostic(`pods of the killed node Running elsewhere after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s (grace ${GRACE_S} s)`);
     const after = await skiff(['nodes', 'ls', '--root', root]);
-    assert.match(after.stdout, /node-2\s+(NotReady|Unknown)\s+stopped/);
+    assert.match(after.stdout, new RegExp(`${victim}\\s+(NotReady|Unknown)\\s+stopped`));
 
     // the node comes back
-    ok(await skiff(['nodes', 'start', '--root', root, 'node-2']));
-    await waitFor('node-2 Ready again', async () => /node-2\s+Ready\s+running/.test((await skiff(['nodes', 'ls', '--root', root])).stdout), 60_000, 1000);
+    ok(await skiff(['nodes', 'start', '--root', root, victim]));
+    await waitFor(`${victim} Ready again`, async () => new RegExp(`${victim}\\s+Ready\\s+running`).test((await skiff(['nodes', 'ls', '--root', root])).stdout), 60_000, 1000);
     collect();
 
     const before = hostState(root, id, containers);

@@ -3,7 +3,7 @@
 // joined to the `skiff server` this starts; `skiff down` removes all of it; `skiff nodes stop|start` kill and
 // revive one node host. The layout (addresses, CIDRs, names) is kept in <root>/cluster.json.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { invalidArgument, notFound, unavailable } from '../../lib/errors.ts';
 import { ensureToken } from '../server/tokens.ts';
@@ -34,17 +34,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const serverPidFile = (root: string) => join(root, 'server.pid');
 /** the agent keeps its engine in <node root>/engine */
 const nodeEngineRoot = (root: string, name: string) => join(nodeRoot(root, name), 'engine');
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -79,7 +68,8 @@ async function planLayout(root: string, port: number, total: number): Promise<Cl
     };
   }
   if (total > 254) throw invalidArgument(`--nodes ${total - 1} is too many: a cluster's link has room for 253 node hosts`);
-  for (let i = l.nodes.length + 1; i <= total; i++) l.nodes.push(makeNode(l, i, i === 1 ? await freePort() : 10250));
+  // the host node's kubelet takes a free port (0: the agent picks one and writes it into its Node)
+  for (let i = l.nodes.length + 1; i <= total; i++) l.nodes.push(makeNode(l, i, i === 1 ? 0 : 10250));
   return l;
 }
 
@@ -151,6 +141,8 @@ export async function upCluster(o: UpOptions): Promise<ClusterLayout> {
   const root = resolve(o.root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const l = await planLayout(root, o.port, o.nodes + 1);
+  // a stopped cluster takes the port given now; a running server keeps its own
+  if (l.port !== o.port && !runningPid(serverPidFile(root), ['server'])) l.port = o.port;
   await writeLayout(l);
   registerCluster(l, true);
   await ensureBridge(l);

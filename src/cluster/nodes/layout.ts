@@ -18,6 +18,7 @@ export interface ClusterNode {
   netns: string;
   /** the host end of its veth ('' for the host node) */
   veth: string;
+  /** 0 on the host: the agent picks a free one */
   kubeletPort: number;
 }
 
