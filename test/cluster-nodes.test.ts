@@ -20,15 +20,19 @@ interface Pod { name: string; node: string; ip: string; ready: boolean; phase: s
  * processes (by command line or by a container's cgroup), routes, the containers' cgroups */
 function hostState(root: string, id: string, containers: Set<string>): string[] {
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
-  const ours = (p: string) => {
+  // one read per process (it may exit meanwhile); zombies are gone for our purposes
+  const procs: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(root)) return true;
-      return readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').some((l) => containers.has(l.split('/').pop() ?? ''));
+      if (/\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'))) continue;
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      const inCgroup = readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').some((l) => containers.has(l.split('/').pop() ?? ''));
+      if (cmd.includes(root) || inCgroup) procs.push(`${p}: ${cmd.replaceAll('\0', ' ').slice(0, 120)}`);
     } catch {
-      return false;
+      // exited while we looked
     }
-  };
-  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter(ours);
+  }
   const nft = runSync('/usr/sbin/nft', ['list', 'tables']);
   return [
     ...netns.filter((n) => n.includes(id) || containers.has(n.replace(/^skiff-/, ''))).map((n) => `netns ${n}`),
@@ -38,7 +42,7 @@ function hostState(root: string, id: string, containers: Set<string>): string[] 
     ...runSync('/usr/sbin/ip', ['-4', 'route']).split('\n').filter((l) => l.includes(`skc${id}`)).map((l) => `route ${l}`),
     ...mountsUnder(root).map((m) => `mount ${m}`),
     ...containerCgroupDirs([...containers]).map((d) => `cgroup ${d}`),
-    ...procs.map((p) => `process ${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`),
+    ...procs.map((p) => `process ${p}`),
   ];
 }
 
@@ -143,15 +147,24 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     collect();
 
     const before = hostState(root, id, containers);
-    assert.ok(before.some((l) => l.startsWith('netns')) && before.some((l) => l.startsWith('link')) && before.some((l) => l.startsWith('nft')) && before.some((l) => l.startsWith('process')) && before.some((l) => l.startsWith('mount')) && before.some((l) => l.startsWith('route')), `the cluster shows on the host before down:\n${before.join('\n')}`);
+    // (mounts under the root only when the host node runs pods: the netns nodes' are in their own mount namespaces)
+    for (const kind of ['netns', 'link', 'nft', 'route', 'process', 'cgroup']) {
+      assert.ok(before.some((l) => l.startsWith(kind)), `the cluster's ${kind}s show on the host before down:\n${before.join('\n')}`);
+    }
     const down = await skiff(['down', '--no-sample', '--root', root], 120_000);
     ok(down);
     assert.deepEqual(hostState(root, id, containers), [], 'skiff down leaves no netns, link, nft table, route, mount or process');
   } finally {
-    collect();
-    if (id && hostState(root, id, containers).length) await engine?.skiff(['down', '--no-sample', '--root', root], { timeoutMs: 120_000 });
-    await engine?.cleanup();
-    await rm(root, { recursive: true, force: true });
+    try {
+      collect();
+      if (id && hostState(root, id, containers).length) {
+        const r = await engine?.skiff(['down', '--no-sample', '--root', root], { timeoutMs: 120_000 });
+        t.diagnostic(`cleanup: skiff down: ${r?.code} ${r?.stdout}${r?.stderr}; left: ${hostState(root, id, containers).join('; ')}`);
+      }
+    } finally {
+      await engine?.cleanup();
+      await rm(root, { recursive: true, force: true });
+    }
   }
 });
 

@@ -86,6 +86,15 @@ function namesDir(arg: string, dir: string): boolean {
   return i >= 0 && (arg.length === i + dir.length || arg[i + dir.length] === '/');
 }
 
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** true when the process sits in the cgroup of one of the containers `ids` (crun puts each in …/<id>) */
 function inContainerCgroup(pid: number, ids: Set<string>): boolean {
   if (!ids.size) return false;
@@ -102,10 +111,23 @@ function inContainerCgroup(pid: number, ids: Set<string>): boolean {
 export async function nodeProcesses(nodeRoot: string, netns: string, containerIds: string[]): Promise<number[]> {
   const pids = new Set<number>();
   const ids = new Set(containerIds);
+  const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    const ppid = parentOf(pid);
+    if (ppid) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
     if (cmdline(pid).some((a) => namesDir(a, nodeRoot)) || inContainerCgroup(pid, ids)) pids.add(pid);
+  }
+  // and what they started: a container whose record is already gone is still conmon's child
+  const queue = [...pids];
+  while (queue.length) {
+    for (const c of children.get(queue.pop()!) ?? []) {
+      if (!pids.has(c) && c !== process.pid) {
+        pids.add(c);
+        queue.push(c);
+      }
+    }
   }
   if (netns && existsSync(`/run/netns/${netns}`)) {
     const r = await runProgram('/usr/sbin/ip', ['netns', 'pids', netns], { timeoutMs: 10_000 });
