@@ -177,7 +177,7 @@ function portOpen(port: number): Promise<boolean> {
 
 export const up: Command = {
   usage: '[OPTIONS]',
-  summary: 'Start the engine (if needed) and a sample web app',
+  summary: 'Start the engine, a sample web app and a cluster of node hosts',
   flags: [
     { name: 'root', type: 'string', help: 'Cluster directory (server state, node hosts under ROOT/nodes, logs)', def: CLUSTER_ROOT },
     { name: 'port', type: 'string', value: 'int', help: 'HTTPS port of the API server', def: String(CLUSTER_PORT) },
