@@ -171,9 +171,16 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
   d.waiting.set(uid, waiting);
   const ev = (type: 'Normal' | 'Warning', reason: string, msg: string) => d.recorder.event(pod as KObject, type, reason, msg);
   const podDir = join(d.podsDir, uid);
+  // where a sync's time goes (SKIFF_LOG=debug): one line per sync that did something
+  const t0 = performance.now();
+  const spent: Record<string, number> = {};
+  const lap = async <T>(what: string, p: Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try { return await p; } finally { spent[what] = (spent[what] ?? 0) + Math.round(performance.now() - t); }
+  };
   let volumes: Awaited<ReturnType<typeof prepareVolumes>>;
   try {
-    volumes = await prepareVolumes(pod, podDir, d.lookup, d.node);
+    volumes = await lap('volumes', prepareVolumes(pod, podDir, d.lookup, d.node));
   } catch (err) {
     if (!(err instanceof VolumeError)) throw err;
     ev('Warning', 'FailedMount', err.message);
@@ -190,7 +197,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
     }
     sbConfig = await sandboxConfig(pod, obs.attempt, d.logRoot, d.dns);
     try {
-      await d.runtime.runPodSandbox(sbConfig);
+      await lap('sandbox', d.runtime.runPodSandbox(sbConfig));
     } catch (err) {
       ev('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
       throw err;
@@ -224,8 +231,8 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
     }
     const x: StartInput = { pod: live, spec, sandboxId: sb!.id, sandboxConfig: sbConfig, restartCount: latest ? restartCountOf(latest) + 1 : 0, volumes, etcHosts, podDir };
     try {
-      await ensureImage(d, live, spec);
-      await startContainer(d, x, podIP);
+      await lap('image', ensureImage(d, live, spec));
+      await lap('start', startContainer(d, x, podIP));
       waiting.delete(spec.name);
       // the previous instance stays for lastState and `logs --previous`; older ones go
       for (const old of history.slice(1)) await d.runtime.removeContainer(old.id).catch((err: Error) => log.warn('removing an old container failed', { id: old.id, err: err.message }));
@@ -290,6 +297,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
   }));
   // a container that just exited and will restart: drop a stale waiting reason so its status shows it
   for (const [name, w] of [...waiting]) if (obs.containers.get(name)?.[0]?.state === 'CONTAINER_RUNNING' && w.reason === 'CrashLoopBackOff') waiting.delete(name);
-  await writeStatus(d, pod, obs);
+  await lap('status', writeStatus(d, pod, obs));
+  if (spent.sandbox || spent.start) log.debug('pod synced', { pod: key, ms: Math.round(performance.now() - t0), ...spent });
   return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
 }
