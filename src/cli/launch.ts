@@ -26,7 +26,8 @@ function load(): CliModule {
   // the daemon, the control plane and simulated nodes run for hours (a cache buys them nothing) and import
   // their own ESM bundles, which a vm.Script can only do through an experimental hook that prints a
   // warning: plain require
-  if (verb === 'daemon' || verb === 'server' || verb === 'sim') return require(bundle) as CliModule;
+  if (verb === 'daemon' || verb === 'server' || verb === 'sim' || verb === 'agent') return require(bundle) as CliModule;
+  quietImportHookWarning();
   const cacheFile = `${__dirname}/cache/${verb}-${SKIFF_BUILD_ID}.bin`;
   let cachedData: Buffer | undefined;
   try {
@@ -62,6 +63,20 @@ function load(): CliModule {
   const mod = { exports: {} as CliModule };
   (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(mod.exports, require, mod, bundle, __dirname);
   return mod.exports;
+}
+
+/**
+ * Verbs that import an ESM bundle at run time (`up`, `nodes`: the cluster's parts) go through the experimental
+ * hook above, and Node says so on stderr at its first use: noise in a command's output that the user can do
+ * nothing about. Only that one warning is dropped; every other still prints.
+ */
+function quietImportHookWarning(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (text?.includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 load().cli(argv);
