@@ -70,6 +70,7 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags): Promise<
       try {
         const engine = await createEngine({ root: engineRoot, runRoot, ...net });
         const { runtime } = createRuntimeService(engine, { podCIDR, bridge: podBridge });
+        // best effort: the sweeps below take down by pid and path whatever this leaves
         for (const p of await runtime.listPodSandbox().catch(() => [])) await runtime.removePodSandbox(p.id).catch(() => {});
         await engine.close().catch(() => {});
       } catch (err) {

@@ -31,7 +31,8 @@ function conmonAlive(pid: number, id: string): boolean {
 /** At engine start: re-adopt running containers, record exits that happened meanwhile, honour restart policies. */
 export async function adoptAll(ctx: Ctx, records: ContainerRecord[]): Promise<void> {
   for (const rec of await ctx.store.trashed()) {
-    await deleteStopped(ctx.runtimeFor(rec), rec).catch(() => {});
+    // its runtime state may be gone already (the crash came after the delete): purgeRemoved finishes the removal either way
+    await deleteStopped(ctx.runtimeFor(rec), rec).catch((err) => log.debug('runtime state of a removed container', { id: rec.id, err }));
     await purgeRemoved(ctx, rec).catch((err) => log.warn('could not finish removing a container', { id: rec.id, err }));
   }
   const toStart: ContainerRecord[] = [];
