@@ -45,3 +45,16 @@ export async function eachContainer(names: string[], action: (name: string) => P
 }
 
 export const enc = encodeURIComponent;
+
+/** SIGINT/SIGTERM → abort (the long-running verbs' graceful stop); a second signal leaves at once. */
+export function stopSignal(): AbortSignal {
+  const abort = new AbortController();
+  let signals = 0;
+  const stop = () => {
+    if (++signals > 1) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return abort.signal;
+}

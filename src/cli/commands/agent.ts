@@ -1,6 +1,6 @@
 // `skiff agent`: a node — engine + runtime + kubelet in the foreground, joined to a control plane, until
 // SIGINT/SIGTERM (the pods keep running; the next agent on the same root adopts them).
-import { type Command, CliError } from '../core.ts';
+import { type Command, CliError, stopSignal } from '../core.ts';
 
 export const agent: Command = {
   usage: '--server URL --token TOKEN [OPTIONS]',
@@ -30,21 +30,13 @@ export const agent: Command = {
     if (cidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new CliError(`invalid --pod-cidr "${cidr}": use an IPv4 CIDR like 10.42.1.0/24`, 125);
     const port = p.str('kubelet-port');
     if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 0-65535 (0: any free port)`, 125);
-    const abort = new AbortController();
-    let signals = 0;
-    const stop = () => {
-      // a second signal means "now"
-      if (++signals > 1) process.exit(130);
-      abort.abort();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const signal = stopSignal();
     const { runAgent } = await import('../../agent/index.ts');
     await runAgent({
       server: p.str('server'), token: p.str('token'), caFile: p.str('ca-file'), kubeconfig: p.str('kubeconfig'),
       root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr,
       podBridge: p.str('pod-bridge'), bridge: p.str('bridge'), bip: p.str('bip'), dockerSocket: p.str('docker-socket'),
-      kubeletPort: port ? Number(port) : undefined, runtime, signal: abort.signal,
+      kubeletPort: port ? Number(port) : undefined, runtime, signal,
     });
   },
 };

@@ -2,22 +2,9 @@
 // kubeconfig), `skiff sim nodes` (simulated nodes that heartbeat and run bound pods, for tests and benchmarks).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Command, CliError } from '../core.ts';
+import { type Command, CliError, stopSignal } from '../core.ts';
 
 const DEFAULT_ROOT = '/var/lib/skiff/server';
-
-/** SIGINT/SIGTERM → abort; a second signal leaves at once. */
-function stopSignal(): AbortSignal {
-  const abort = new AbortController();
-  let signals = 0;
-  const stop = () => {
-    if (++signals > 1) process.exit(130);
-    abort.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return abort.signal;
-}
 
 function parseDurationMs(s: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);

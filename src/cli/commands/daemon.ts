@@ -1,5 +1,5 @@
 // `skiff daemon`: the engine in the foreground (logs to stderr), until SIGINT/SIGTERM.
-import { type Command, CliError, DEFAULT_HOST } from '../core.ts';
+import { type Command, CliError, DEFAULT_HOST, stopSignal } from '../core.ts';
 
 export const daemon: Command = {
   usage: '[OPTIONS]',
@@ -23,16 +23,8 @@ export const daemon: Command = {
     if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new CliError(`invalid --push-compression ${JSON.stringify(compression)}: use gzip, zstd or none`, 125);
     // where this CLI would connect, but never DOCKER_HOST: that is usually another engine's socket
     const host = p.str('host') ?? ctx.hostFlag ?? process.env.SKIFF_HOST ?? DEFAULT_HOST;
-    const abort = new AbortController();
-    let signals = 0;
-    const stop = () => {
-      // a second signal means "now": leave without the graceful close
-      if (++signals > 1) process.exit(130);
-      abort.abort();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const signal = stopSignal();
     const { runDaemon } = await import('../../engine/daemon.ts');
-    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), addressPool: p.str('default-address-pool'), insecureRegistries: p.list('insecure-registry'), certsDir: p.str('certs-dir'), pushCompression: compression, signal: abort.signal });
+    await runDaemon({ root: p.str('root'), host, runtime, bridge: p.str('bridge'), bip: p.str('bip'), addressPool: p.str('default-address-pool'), insecureRegistries: p.list('insecure-registry'), certsDir: p.str('certs-dir'), pushCompression: compression, signal });
   },
 };
