@@ -9,10 +9,13 @@ import { createEndpointSliceController } from './endpointslice/index.ts';
 import { createGarbageCollector } from './gc/index.ts';
 import { createNamespaceController } from './namespace/index.ts';
 import { createNodeLifecycleController } from './nodelifecycle/index.ts';
+import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
   nodeMonitorGracePeriodMs?: number;
+  /** addresses for LoadBalancer Services (server flag --lb-pool); none: they stay pending */
+  lbPool?: LbPool;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -27,5 +30,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createGarbageCollector(ctx),
     createNamespaceController(ctx),
     createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+    createServiceLbController(ctx, opts.lbPool),
   ];
 }

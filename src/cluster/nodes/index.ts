@@ -101,7 +101,9 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   // one started before node hosts listens on 127.0.0.1 only, out of the nodes' reach
   if (running) throw unavailable(`a control plane runs on ${l.root} (pid ${running}) but not on ${serverUrl(l)} where the nodes reach it: stop it with 'skiff down --root ${l.root}' and run up again`);
   if (await portOpen(ip, l.port)) throw unavailable(`port ${l.port} on ${ip} is taken by something else`);
-  const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip,
+  // LoadBalancer addresses inside the link /24: the host reaches them on-link, the nodes' proxies DNAT them
+  const lbPool = `${addressIn(l.linkSubnet, 200)}-${addressIn(l.linkSubnet, 250)}`;
+  const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip, '--lb-pool', lbPool,
     ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];
   // the server writes server.pid itself once it listens; ours goes to run/ so a failed start is visible
   const pid = await startDetached(args, serverLog(l.root), join(l.root, 'run', 'server.pid'));

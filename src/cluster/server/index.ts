@@ -14,6 +14,7 @@ import { createMetricsApi, createMetricsScraper, httpsSummaryFetcher } from '../
 import { createInformerFactory, createEventRecorder } from '../client/index.ts';
 import type { ApiClient, ControllerContext } from '../client/types.ts';
 import { createControllers } from '../controllers/index.ts';
+import { parseLbPool } from '../controllers/servicelb/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
 import { ensureKubeletClientTls, ensureServingTls } from './tls.ts';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** sqlite:///path/state.db (default <root>/state.db) or etcd://host:port[,host:port] */
   datastore?: string;
   serviceCIDR?: string;
+  /** LoadBalancer addresses: `A-B` or a CIDR, several joined by commas (servicelb); unset: LB Services stay pending */
+  lbPool?: string;
   nodeMonitorGracePeriodMs?: number;
   /** extra names/IPs for the serving certificate */
   tlsSANs?: string[];
@@ -71,6 +74,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const root = resolve(opts.root ?? DEFAULT_SERVER_ROOT);
   const port = opts.port ?? 6443;
   const bindAddress = opts.bindAddress ?? '127.0.0.1';
+  const lbPool = opts.lbPool ? parseLbPool(opts.lbPool) : undefined;
   await mkdir(root, { recursive: true, mode: 0o700 });
 
   const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), opts.tlsSANs), loadTokens(join(root, 'tokens'))]);
@@ -123,7 +127,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     });
     const controllers = [
       createScheduler(contextFor('kube-scheduler')),
-      ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+      ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool }),
     ];
     for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));
     informers.start(term);
