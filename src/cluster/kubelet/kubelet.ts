@@ -21,6 +21,7 @@ import { syncPod, type WorkerDeps } from './pod-worker.ts';
 import { removePodDir } from './volumes.ts';
 import type { SourceLookup } from './env.ts';
 import type { Waiting } from './status.ts';
+import { createEndpointDrain, defaultDrain, podUidsOf, slicesByPodUid, type DrainOptions, type Slice } from './endpoint-drain.ts';
 
 type Pod = KPod & KObject;
 const log = logger('kubelet');
@@ -47,6 +48,8 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
   /** pods synced at once */
   workers?: number;
+  /** how a deleted pod leaves the Services' data path before SIGTERM (false: not at all, as Kubernetes) */
+  endpointDrain?: Partial<DrainOptions> | false;
 }
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((ok) => {
@@ -131,6 +134,8 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const informers = createInformerFactory(podsOfNode(client, o.nodeName));
   const pods = informers.informer<Pod>(R.pods);
   const services = informers.informer<Service & KObject>(R.services);
+  const slices = informers.informer<Slice>(R.endpointslices);
+  slices.addIndex(slicesByPodUid, podUidsOf);
   const queue = createWorkQueue({ name: 'kubelet' });
   const recorder = createEventRecorder(client, 'kubelet', () => new Date());
   pods.addIndex('uid', (p) => [p.metadata?.uid ?? '']);
@@ -154,6 +159,7 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
     restartBackoff: createBackoff(), pullBackoff: createBackoff(),
     nodeIP: o.nodeIP, node: { cpu: cap.cpu, memory: cap.memory }, memoryCapacity: cap.memoryBytes,
     podsDir, logRoot, waiting,
+    drain: o.endpointDrain === false ? undefined : createEndpointDrain(slices, { ...defaultDrain, ...o.endpointDrain }),
     services: (ns) => {
       const master = services.get('default/kubernetes');
       return [...services.list(ns), ...(master && ns !== 'default' ? [master] : [])];

@@ -21,6 +21,7 @@ import { sandboxConfig, type DnsSettings } from './sandbox.ts';
 import { VolumeError, prepareVolumes, removePodDir, writeEtcHosts } from './volumes.ts';
 import { computePodStatus, restartCountOf, statusFingerprint, type ObservedPod, type Waiting } from './status.ts';
 import type { Prober } from './probes.ts';
+import type { EndpointDrain } from './endpoint-drain.ts';
 
 const log = logger('kubelet');
 
@@ -37,6 +38,8 @@ export interface WorkerDeps extends ContainerDeps {
   dns: DnsSettings;
   /** why containers wait, by pod uid → container name */
   waiting: Map<string, Map<string, Waiting>>;
+  /** takes a deleted pod out of the Services' data path before SIGTERM (absent: no wait) */
+  drain?: EndpointDrain;
 }
 
 const terminalPhase = (p: string | undefined) => p === 'Succeeded' || p === 'Failed';
@@ -133,12 +136,27 @@ async function failPod(d: WorkerDeps, pod: Pod, obs: Awaited<ReturnType<typeof o
   }
 }
 
+/**
+ * A running pod that is a ready endpoint waits (half its grace period at most) until the proxies have taken
+ * it out, so no new connection meets a container that got SIGTERM; returns the grace period left.
+ */
+async function drainEndpoint(d: WorkerDeps, pod: Pod, obs: Awaited<ReturnType<typeof observePod>>): Promise<number> {
+  const grace = graceOf(pod);
+  const running = [...obs.containers.values()].some((cs) => cs[0]?.state === 'CONTAINER_RUNNING');
+  if (!d.drain || grace <= 0 || !running) return grace;
+  const r = await d.drain.drain(pod.metadata?.uid ?? '', (grace * 1000) / 2);
+  if (r.outcome !== 'not-an-endpoint') log.debug('endpoint drained before stopping', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...r });
+  // what the wait took comes out of the grace period (as a preStop hook's time does), never all of it
+  return Math.max(1, Math.floor((grace * 1000 - r.waitedMs) / 1000));
+}
+
 /** deletion: stop gracefully, clean up, then delete the object for good */
 async function finishDeletion(d: WorkerDeps, pod: Pod): Promise<void> {
   const uid = pod.metadata?.uid ?? '';
   const obs = await observePod(d.runtime, uid);
+  const grace = await drainEndpoint(d, pod, obs);
   d.prober.forget(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
-  await stopPod(d, pod, obs, graceOf(pod), true);
+  await stopPod(d, pod, obs, grace, true);
   await removePodDir(join(d.podsDir, uid));
   d.waiting.delete(uid);
   d.restartBackoff.retain((k) => !k.startsWith(`${uid}/`));
