@@ -69,6 +69,8 @@ export interface ControlPlaneOptions {
   datastore?: string;
   /** --node-monitor-grace-period, e.g. '8s' */
   grace?: string;
+  /** more `skiff server` flags */
+  args?: string[];
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -76,7 +78,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const port = await freePort();
   const kubeconfig = join(root, 'admin.kubeconfig');
   const procs: Proc[] = [];
-  const serverArgs = ['server', '--root', root, '--port', String(port), ...(opts.datastore ? ['--datastore', opts.datastore] : []), ...(opts.grace ? ['--node-monitor-grace-period', opts.grace] : [])];
+  const serverArgs = ['server', '--root', root, '--port', String(port), ...(opts.datastore ? ['--datastore', opts.datastore] : []), ...(opts.grace ? ['--node-monitor-grace-period', opts.grace] : []), ...(opts.args ?? [])];
   const launch = async () => {
     const p = startProc(serverArgs, join(root, 'server.log'));
     procs.push(p);

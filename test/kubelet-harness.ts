@@ -29,11 +29,13 @@ export interface TestNode {
 /** join as `skiff agent --server --token --ca-file` in a process of its own (else in-process, with the kubeconfig) */
 export interface JoinFlags { server: string; token: string; caFile: string }
 
-export async function startNode(kubeconfig: string, join_?: JoinFlags): Promise<TestNode> {
+/** `allocated`: no --pod-cidr, the Node gets its podCIDR from the server, whose --cluster-cidr hands out
+ * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24) */
+export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string } = {}): Promise<TestNode> {
   const root = await mkdtemp('/var/tmp/skiff-kubelet-test-');
   const net = testNetworkOptions();
   const pods = testNetworkOptions();
-  const podCIDR = pods.bip.replace(/\.1\/24$/, '.0/24');
+  const podCIDR = o.podCIDR ?? pods.bip.replace(/\.1\/24$/, '.0/24');
   const podBridge = `kp${pods.bridge.slice(2)}`;
   const name = uniqueName('node');
   const socket = join(root, 'docker.sock');
@@ -45,14 +47,14 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags): Promise<
       if (join_) {
         const fd = openSync(join(root, 'agent.log'), 'a');
         child = spawn(SKIFF, ['agent', '--server', join_.server, '--token', join_.token, '--ca-file', join_.caFile, '--root', root, '--node-name', name,
-          '--pod-cidr', podCIDR, '--node-ip', '127.0.0.1', '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
+          ...(o.allocated ? [] : ['--pod-cidr', podCIDR]), '--node-ip', '127.0.0.1', '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
         closeSync(fd);
         const c = child;
         node.running = new Promise((ok, fail) => c.once('exit', (code, sig) => (code === 0 ? ok() : fail(new Error(`skiff agent exited ${code ?? sig}`)))));
         return;
       }
       abort = new AbortController();
-      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
+      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {
@@ -104,6 +106,9 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags): Promise<
   node.start();
   return node;
 }
+
+/** a /24 no route on this host covers (for a node's pod CIDR) */
+export const testNetworkPodCIDR = () => testNetworkOptions().bip.replace(/\.1\/24$/, '.0/24');
 
 /** busybox as `ref` in the node's engine (pods use it with IfNotPresent: no registry here) */
 export async function loadBusybox(node: TestNode, ref: string): Promise<void> {

@@ -2,7 +2,7 @@
 // it, and the kubelet joined to a control plane. The engine also serves the Docker API on <root>/docker.sock
 // (what `skiff nodes load` and a curious `docker ps` on the node use). Stopping the agent leaves the pods
 // running; the next agent on the same root adopts them.
-import { networkInterfaces, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createEngine, createRuntimeService } from '../engine/index.ts';
@@ -13,8 +13,11 @@ import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
 import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { R } from '../cluster/types/gvr.ts';
+import type { KObject } from '../cluster/types/meta.ts';
+import { isStatusError } from '../cluster/types/status-error.ts';
 import { invalidArgument } from '../lib/errors.ts';
 import { logger } from '../lib/log.ts';
+import { firstHostIPv4 } from '../lib/ipv4.ts';
 
 const log = logger('agent');
 
@@ -47,10 +50,7 @@ export interface AgentOptions {
 }
 
 /** the host's first non-loopback IPv4 (the kubelet's default node IP), else 127.0.0.1 */
-export function defaultNodeIP(): string {
-  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return '127.0.0.1';
-}
+export const defaultNodeIP = firstHostIPv4;
 
 /** the client, and the cluster CA (the kubelet server accepts the API server's client certificate by it) */
 async function apiClient(o: AgentOptions): Promise<{ client: ApiClient; ca?: string }> {
@@ -65,19 +65,33 @@ async function apiClient(o: AgentOptions): Promise<{ client: ApiClient; ca?: str
   return { client: createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' }), ca: ca?.toString() };
 }
 
+/** the Node's spec.podCIDR: a Node not yet registered is created bare (its kubelet fills it in later) so the
+ * controller manager's node IPAM gives it a subnet, as a real kubelet's registration does; then wait for it */
 async function podCidrOf(client: ApiClient, nodeName: string, signal: AbortSignal): Promise<string> {
-  for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 5000)) {
+  let waited = 0;
+  for (let delay = 200; !signal.aborted; delay = Math.min(delay * 2, 2000)) {
     try {
-      const n = await client.get<{ spec?: { podCIDR?: string } } & { metadata?: object }>(R.nodes, undefined, nodeName);
+      const n = await client.get<{ spec?: { podCIDR?: string } } & KObject>(R.nodes, undefined, nodeName);
       if (n.spec?.podCIDR) return n.spec.podCIDR;
-      break;
     } catch (err) {
-      if ((err as { reason?: string }).reason === 'NotFound' || (err as { status?: { reason?: string } }).status?.reason === 'NotFound') break;
-      log.warn('waiting for the API server', { err: (err as Error).message });
-      await new Promise((ok) => setTimeout(ok, delay));
+      if (!isStatusError(err, 'NotFound')) log.warn('waiting for the API server', { err: (err as Error).message });
+      else await createBareNode(client, nodeName);
     }
+    if ((waited += delay) >= 10_000) {
+      log.warn(`node ${nodeName} has no podCIDR yet: is the server's --cluster-cidr full? (or pass --pod-cidr)`);
+      waited = 0;
+    }
+    await new Promise((ok) => setTimeout(ok, delay));
   }
-  throw invalidArgument(`node ${nodeName} has no podCIDR yet: pass --pod-cidr`);
+  throw signal.reason ?? new Error('stopped');
+}
+
+async function createBareNode(client: ApiClient, nodeName: string): Promise<void> {
+  try {
+    await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } } });
+  } catch (err) {
+    if (!isStatusError(err, 'AlreadyExists')) throw err;
+  }
 }
 
 export async function runAgent(o: AgentOptions): Promise<void> {

@@ -13,7 +13,7 @@ export const agent: Command = {
     { name: 'root', type: 'string', help: 'Directory of the node state (engine, pods, logs); Docker API on ROOT/docker.sock', def: '/var/lib/skiff/agent' },
     { name: 'node-name', type: 'string', help: 'Name of the Node', def: 'the host name' },
     { name: 'node-ip', type: 'string', help: 'InternalIP of the Node (probes and pod traffic reach pods from here)', def: 'the first non-loopback IPv4' },
-    { name: 'pod-cidr', type: 'string', help: "Addresses of this node's pods, e.g. 10.42.1.0/24", def: "the Node's spec.podCIDR" },
+    { name: 'pod-cidr', type: 'string', help: "Addresses of this node's pods, e.g. 10.42.1.0/24", def: "the subnet the server gives the Node (its --cluster-cidr)" },
     { name: 'pod-bridge', type: 'string', help: 'Linux bridge of the pod network', def: 'skpods0' },
     { name: 'bridge', type: 'string', help: "Linux bridge of the engine's default Docker network", def: 'skiff0' },
     { name: 'bip', type: 'string', help: "Gateway address and prefix of the engine's default Docker network", def: '10.99.0.1/16' },

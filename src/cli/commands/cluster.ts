@@ -23,6 +23,9 @@ export const server: Command = {
     { name: 'datastore', type: 'string', help: 'State store: sqlite:///path/state.db or etcd://host:port[,host:port]', def: 'sqlite://<root>/state.db' },
     { name: 'service-cidr', type: 'string', help: 'Range of Service ClusterIPs', def: '10.43.0.0/16' },
     { name: 'lb-pool', type: 'string', help: 'Addresses for LoadBalancer Services: A-B or a CIDR, comma-separated (unset: they stay pending)' },
+    { name: 'cluster-cidr', type: 'string', help: "Pod addresses: Nodes without a podCIDR get a subnet of it", def: '10.42.0.0/16' },
+    { name: 'node-cidr-mask-size', type: 'string', value: 'int', help: "Prefix length of each Node's pod subnet", def: '24' },
+    { name: 'advertise-address', type: 'string', help: 'Address the kubernetes Service sends clients to', def: 'the bind address, or the first IPv4 when bound to all' },
     { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: 'A node without heartbeat this long is NotReady and its pods are evicted', def: '40s' },
     { name: 'tls-san', type: 'list', help: 'Extra name or IP for the serving certificate' },
   ],
@@ -31,6 +34,8 @@ export const server: Command = {
     const port = Number(p.str('port') ?? '6443');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${p.str('port')}": use 0-65535`, 125);
     const grace = p.str('node-monitor-grace-period');
+    const maskSize = p.str('node-cidr-mask-size');
+    if (maskSize !== undefined && !/^\d{1,2}$/.test(maskSize)) throw new CliError(`invalid --node-cidr-mask-size "${maskSize}": use a prefix length like 24`, 125);
     const signal = stopSignal();
     const { runServer } = await import('../../cluster/entry.ts');
     const running = await runServer({
@@ -40,6 +45,9 @@ export const server: Command = {
       datastore: p.str('datastore'),
       serviceCIDR: p.str('service-cidr'),
       lbPool: p.str('lb-pool'),
+      clusterCIDR: p.str('cluster-cidr'),
+      nodeCidrMaskSize: maskSize === undefined ? undefined : Number(maskSize),
+      advertiseAddress: p.str('advertise-address'),
       nodeMonitorGracePeriodMs: grace ? parseDurationMs(grace, '--node-monitor-grace-period') : undefined,
       tlsSANs: p.list('tls-san'),
       signal,

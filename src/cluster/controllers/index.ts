@@ -10,12 +10,17 @@ import { createGarbageCollector } from './gc/index.ts';
 import { createNamespaceController } from './namespace/index.ts';
 import { createNodeLifecycleController } from './nodelifecycle/index.ts';
 import { createServiceLbController, type LbPool } from './servicelb/index.ts';
+import { createNodeIpamController } from './nodeipam/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
   nodeMonitorGracePeriodMs?: number;
   /** addresses for LoadBalancer Services (server flag --lb-pool); none: they stay pending */
   lbPool?: LbPool;
+  /** Nodes without a podCIDR get a subnet of this (default 10.42.0.0/16) */
+  clusterCIDR?: string;
+  /** the size of each node's subnet, in prefix bits (default 24) */
+  nodeCidrMaskSize?: number;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -31,5 +36,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createNamespaceController(ctx),
     createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
     createServiceLbController(ctx, opts.lbPool),
+    createNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeMaskSize: opts.nodeCidrMaskSize }),
   ];
 }

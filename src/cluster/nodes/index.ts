@@ -104,6 +104,7 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   // LoadBalancer addresses inside the link /24: the host reaches them on-link, the nodes' proxies DNAT them
   const lbPool = `${addressIn(l.linkSubnet, 200)}-${addressIn(l.linkSubnet, 250)}`;
   const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip, '--lb-pool', lbPool,
+    '--cluster-cidr', l.clusterCIDR,
     ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];
   // the server writes server.pid itself once it listens; ours goes to run/ so a failed start is visible
   const pid = await startDetached(args, serverLog(l.root), join(l.root, 'run', 'server.pid'));

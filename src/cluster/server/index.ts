@@ -3,6 +3,7 @@
 // loopback HTTP), so they go through the same admission, validation and watch cache as kubectl does.
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdir, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openStore } from '../store/index.ts';
 import { createRest } from '../apiserver/rest/index.ts';
@@ -15,6 +16,7 @@ import { createInformerFactory, createEventRecorder } from '../client/index.ts';
 import type { ApiClient, ControllerContext } from '../client/types.ts';
 import { createControllers } from '../controllers/index.ts';
 import { parseLbPool } from '../controllers/servicelb/index.ts';
+import { createCidrSet, DEFAULT_CLUSTER_CIDR } from '../controllers/nodeipam/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
 import { ensureKubeletClientTls, ensureServingTls } from './tls.ts';
@@ -22,9 +24,12 @@ import { loadTokens } from './tokens.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 import { runLeaderElected } from './leader.ts';
 import { createApiMetrics } from './metrics.ts';
+import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { logger } from '../../lib/log.ts';
+import { firstHostIPv4 } from '../../lib/ipv4.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 
 const log = logger('server');
 
@@ -39,6 +44,11 @@ export interface ServerOptions {
   serviceCIDR?: string;
   /** LoadBalancer addresses: `A-B` or a CIDR, several joined by commas (servicelb); unset: LB Services stay pending */
   lbPool?: string;
+  /** the address the `kubernetes` Service's endpoints name (default: the bind address, or this host's first IPv4 when bound to all) */
+  advertiseAddress?: string;
+  /** Nodes without a podCIDR get a /nodeCidrMaskSize of this (default 10.42.0.0/16, /24) */
+  clusterCIDR?: string;
+  nodeCidrMaskSize?: number;
   nodeMonitorGracePeriodMs?: number;
   /** extra names/IPs for the serving certificate */
   tlsSANs?: string[];
@@ -75,6 +85,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const port = opts.port ?? 6443;
   const bindAddress = opts.bindAddress ?? '127.0.0.1';
   const lbPool = opts.lbPool ? parseLbPool(opts.lbPool) : undefined;
+  // flags the controllers read later are checked now, before anything is made
+  createCidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? 24);
+  if (opts.advertiseAddress !== undefined && !isIP(opts.advertiseAddress)) throw invalidArgument(`invalid advertise address "${opts.advertiseAddress}": use an IP address`);
   await mkdir(root, { recursive: true, mode: 0o700 });
 
   const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), opts.tlsSANs), loadTokens(join(root, 'tokens'))]);
@@ -104,9 +117,11 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     https.listen(port, bindAddress, () => ok());
   });
   const actualPort = (https.address() as { port: number }).port;
-  const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
+  const anyAddress = bindAddress === '0.0.0.0' || bindAddress === '::';
+  const host = anyAddress ? '127.0.0.1' : bindAddress;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  await rest.bootstrap({ address: host, port: actualPort });
+  const advertise = opts.advertiseAddress ?? (anyAddress ? firstHostIPv4() : bindAddress);
+  await rest.bootstrap({ address: advertise, port: actualPort });
 
   const kubeconfigPath = kubeconfigPathOf(root);
   await writeFileAtomic(kubeconfigPath, adminKubeconfig({ server: url, caPem: tls.ca, token: tokens.adminToken }), { mode: 0o600 });
@@ -114,6 +129,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
 
   const loops = new AbortController();
   const scraping = scraper.run(loops.signal);
+  // every server keeps itself in the `kubernetes` Service's endpoints (and takes itself out when it stops)
+  const reconcilingEndpoints = runEndpointReconciler({ rest, address: advertise, port: actualPort }, loops.signal);
   // one term of leadership: its own informers, scheduler and controllers, all stopped when the term ends
   const running: Promise<unknown>[] = [];
   const lead = (term: AbortSignal) => {
@@ -127,7 +144,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     });
     const controllers = [
       createScheduler(contextFor('kube-scheduler')),
-      ...createControllers(contextFor('kube-controller-manager'), { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool }),
+      ...createControllers(contextFor('kube-controller-manager'), {
+        nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize,
+      }),
     ];
     for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));
     informers.start(term);
@@ -142,7 +161,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       loops.abort();
       https.closeAllConnections();
       await new Promise<void>((closed) => https.close(() => closed()));
-      await Promise.allSettled([...running, scraping]);
+      await Promise.allSettled([...running, scraping, reconcilingEndpoints]);
       await rest.close();
       await store.close();
       await rm(join(root, 'server.pid'), { force: true });

@@ -13,7 +13,6 @@ const MANAGER = 'kube-apiserver';
 
 export async function bootstrapCluster(ctx: RestContext, apiServer: { address: string; port: number }): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await ensure(ctx, '', 'Namespace', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, () => false);
-  const port = { name: 'https', port: apiServer.port, protocol: 'TCP' };
   await ensure(ctx, '', 'Service', 'default', {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
@@ -22,19 +21,31 @@ export async function bootstrapCluster(ctx: RestContext, apiServer: { address: s
     const p = ((cur.spec as { ports?: { targetPort?: unknown }[] } | undefined)?.ports ?? [])[0];
     return p?.targetPort !== apiServer.port;
   }, (cur, want) => ({ ...cur, spec: { ...(cur.spec as object), ports: (want.spec as { ports: unknown }).ports } }));
+  await reconcileApiServerEndpoints(ctx, [apiServer.address], apiServer.port);
+}
+
+/**
+ * The `kubernetes` Service's Endpoints and EndpointSlice name exactly `addresses` (every live API server) on
+ * `port` (kube-apiserver's endpoint reconciler: all servers listen on one port). Writes only what differs.
+ */
+export async function reconcileApiServerEndpoints(ctx: RestContext, addresses: string[], port: number): Promise<void> {
+  const ips = [...new Set(addresses)].sort();
+  const ports = [{ name: 'https', port, protocol: 'TCP' }];
+  const subsets = ips.length ? [{ addresses: ips.map((ip) => ({ ip })), ports }] : [];
   await ensure(ctx, '', 'Endpoints', 'default', {
     apiVersion: 'v1', kind: 'Endpoints',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: apiServer.address }], ports: [port] }],
-  }, (cur) => JSON.stringify(cur.subsets) !== JSON.stringify([{ addresses: [{ ip: apiServer.address }], ports: [port] }]),
+    subsets,
+  }, (cur) => JSON.stringify(cur.subsets ?? []) !== JSON.stringify(subsets),
   (cur, want) => ({ ...cur, subsets: want.subsets }));
+  const endpoints = ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } }));
   await ensure(ctx, 'discovery.k8s.io', 'EndpointSlice', 'default', {
     apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
     addressType: 'IPv4',
-    endpoints: [{ addresses: [apiServer.address], conditions: { ready: true } }],
-    ports: [port],
-  }, (cur) => JSON.stringify([cur.endpoints, cur.ports]) !== JSON.stringify([[{ addresses: [apiServer.address], conditions: { ready: true } }], [port]]),
+    endpoints,
+    ports,
+  }, (cur) => JSON.stringify([cur.endpoints ?? [], cur.ports]) !== JSON.stringify([endpoints, ports]),
   (cur, want) => ({ ...cur, endpoints: want.endpoints, ports: want.ports }));
 }
 

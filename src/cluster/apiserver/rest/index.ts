@@ -9,7 +9,7 @@ import { badRequestError, methodNotAllowedError, notFoundError } from '../../typ
 import type { Rest, RestOptions } from './types.ts';
 import type { RestWriteOptions } from './admission.ts';
 import { createServiceAllocators } from './allocators.ts';
-import { bootstrapCluster } from './bootstrap.ts';
+import { bootstrapCluster, reconcileApiServerEndpoints } from './bootstrap.ts';
 import { createContext } from './context.ts';
 import { createObject } from './create.ts';
 import { deleteCollection, deleteObject } from './delete.ts';
@@ -111,6 +111,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     },
 
     bootstrap: (apiServer) => bootstrapCluster(ctx, apiServer),
+    apiServerEndpoints: (addresses, port) => reconcileApiServerEndpoints(ctx, addresses, port),
     currentRevision: () => opts.store.currentRevision(),
     async close() {
       cache.close();

@@ -33,6 +33,8 @@ export interface Rest extends ApiClient {
    * Idempotent; corrects the endpoints when the address changed.
    */
   bootstrap(apiServer: { address: string; port: number }): Promise<void>;
+  /** the `kubernetes` Service's Endpoints/EndpointSlice set to these API server addresses on `port` (the endpoint reconciler's write) */
+  apiServerEndpoints(addresses: string[], port: number): Promise<void>;
   /** the store's current revision */
   currentRevision(): Promise<number>;
   close(): Promise<void>;
