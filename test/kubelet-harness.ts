@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runAgent } from '../src/agent/index.ts';
+import { proxyTableName } from '../src/cluster/proxy/index.ts';
 import { createEngine, createRuntimeService } from '../src/engine/index.ts';
 import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
 import { SKIFF, run, uniqueName, BUSYBOX_CHANGES, BUSYBOX_TAR } from './harness.ts';
@@ -30,8 +31,10 @@ export interface TestNode {
 export interface JoinFlags { server: string; token: string; caFile: string }
 
 /** `allocated`: no --pod-cidr, the Node gets its podCIDR from the server, whose --cluster-cidr hands out
- * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24) */
-export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string } = {}): Promise<TestNode> {
+ * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24); `nodeIP`: the node's
+ * InternalIP (default 127.0.0.1; NodePorts need a real address: the kernel does not DNAT loopback) */
+export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string; nodeIP?: string } = {}): Promise<TestNode> {
+  const nodeIP = o.nodeIP ?? '127.0.0.1';
   const root = await mkdtemp('/var/tmp/skiff-kubelet-test-');
   const net = testNetworkOptions();
   const pods = testNetworkOptions();
@@ -47,14 +50,14 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allo
       if (join_) {
         const fd = openSync(join(root, 'agent.log'), 'a');
         child = spawn(SKIFF, ['agent', '--server', join_.server, '--token', join_.token, '--ca-file', join_.caFile, '--root', root, '--node-name', name,
-          ...(o.allocated ? [] : ['--pod-cidr', podCIDR]), '--node-ip', '127.0.0.1', '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
+          ...(o.allocated ? [] : ['--pod-cidr', podCIDR]), '--node-ip', nodeIP, '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
         closeSync(fd);
         const c = child;
         node.running = new Promise((ok, fail) => c.once('exit', (code, sig) => (code === 0 ? ok() : fail(new Error(`skiff agent exited ${code ?? sig}`)))));
         return;
       }
       abort = new AbortController();
-      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP: '127.0.0.1', podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
+      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP, podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {
@@ -99,6 +102,8 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allo
         for (const id of await readdir(cdir).catch(() => [] as string[])) await rm(`/sys/fs/cgroup/${ctrl}/skiff/${id}`, { recursive: false }).catch(() => {});
       }
       await sweepNetwork(engineRoot, net.bridge);
+      // the service proxy's rules outlive the agent by design
+      await run('nft', ['delete', 'table', 'ip', proxyTableName(root)]).catch(() => undefined);
       try { execFileSync('ip', ['link', 'del', podBridge], { stdio: 'ignore' }); } catch { /* swept already */ }
       if (!process.env.SKIFF_KEEP_TEST_ROOT) await rm(root, { recursive: true, force: true });
     },

@@ -10,6 +10,7 @@ import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
 import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
 import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
+import { runServiceProxy, proxyTableName } from '../cluster/proxy/index.ts';
 import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { R } from '../cluster/types/gvr.ts';
@@ -105,6 +106,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const socketPath = o.dockerSocket === undefined ? join(root, 'docker.sock') : o.dockerSocket;
   let docker: Awaited<ReturnType<typeof serveDockerApi>> | undefined;
   let streams: Awaited<ReturnType<typeof startKubeletServer>> | undefined;
+  const proxyStop = new AbortController();
   try {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
     // logs, exec, attach, port-forward, and the stats kubectl top reads: the API server dials this with its client certificate
@@ -115,11 +117,16 @@ export async function runAgent(o: AgentOptions): Promise<void> {
       docker = await serveDockerApi(engine, { socketPath });
     }
     log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
+    // the proxy logs and retries its own failures; it ends with the signal, as the kubelet does
+    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
+      .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, nodeName, nodeIP, podCIDR,
       root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs,
     });
+    await proxy;
   } finally {
+    proxyStop.abort(); // when the kubelet failed; its rules stay in place
     await streams?.close().catch((err: Error) => log.warn('closing the kubelet server failed', { err: err.message }));
     await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));
     if (socketPath) await rm(socketPath, { force: true });

@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { runProgram } from '../../lib/spawn.ts';
 import { unavailable } from '../../lib/errors.ts';
-import { addressIn, parseCidr, type ClusterLayout, type ClusterNode } from './layout.ts';
+import { addressIn, nodeRoot, parseCidr, type ClusterLayout, type ClusterNode } from './layout.ts';
+import { proxyTableName } from '../proxy/index.ts';
 
 const IP = '/usr/sbin/ip';
 const NFT = '/usr/sbin/nft';
@@ -97,7 +98,9 @@ export async function removeClusterNetwork(l: ClusterLayout, extraBridges: strin
   for (const br of new Set([l.bridge, l.hostPodBridge, l.hostDockerBridge, ...extraBridges])) {
     await attempt(() => !linkExists(br), () => ipIn('', ['link', 'del', br], `removing bridge ${br}`));
   }
-  for (const table of await tablesNaming([l.nftTable], [l.hostPodBridge, l.hostDockerBridge, ...extraBridges])) {
+  // the agents' service proxy tables outlive them (node-1's sits in the host's namespace; the others go with theirs)
+  const proxyTables = l.nodes.map((n) => proxyTableName(nodeRoot(l.root, n.name)));
+  for (const table of await tablesNaming([l.nftTable, ...proxyTables], [l.hostPodBridge, l.hostDockerBridge, ...extraBridges])) {
     await attempt(() => false, () => run(NFT, ['delete', 'table', 'ip', table], `removing nftables table ${table}`));
   }
   if (failures.length) throw unavailable(failures.join('\n'));

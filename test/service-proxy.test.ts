@@ -1,0 +1,137 @@
+// The service proxy in a real agent: two busybox httpd pods behind a NodePort Service with a named
+// targetPort; from the host through the ClusterIP and the NodePort, from a pod (itself included: hairpin);
+// a Service selecting nothing refuses at once; scaling to 1 endpoint moves the traffic; the agent stopped
+// leaves the rules working and its successor resyncs them without duplicates.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
+import { run, waitFor, uniqueName } from './harness.ts';
+import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
+import { defaultNodeIP } from '../src/agent/index.ts';
+import { proxyTableName } from '../src/cluster/proxy/index.ts';
+
+let cp: ControlPlane;
+let node: TestNode;
+const nodeIP = defaultNodeIP();
+const image = 'busybox:svc-proxy-test';
+
+before(async () => {
+  cp = await startControlPlane();
+  node = await startNode(cp.kubeconfig, undefined, { nodeIP });
+  await loadBusybox(node, image);
+});
+
+after(async () => {
+  await cp?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await node?.cleanup();
+  await cp?.cleanup();
+});
+
+/** GET / on ip:port: the body (the pod's hostname), or the error's code */
+function get(ip: string, port: number, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host: ip, port, path: '/', timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(`error:${err.code}`));
+    req.end();
+  });
+}
+
+/** how a TCP connect ends and how long it took */
+function connectResult(ip: string, port: number): Promise<{ code: string; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const s = connect({ host: ip, port, timeout: 5000 });
+    const done = (code: string) => { s.destroy(); resolve({ code, ms: performance.now() - t0 }); };
+    s.on('connect', () => done('connected'));
+    s.on('timeout', () => done('TIMEOUT'));
+    s.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
+  });
+}
+
+function podYaml(name: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, labels: { app: web } }
+spec:
+  nodeName: ${node.name}
+  containers:
+  - name: httpd
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    ports: [{ name: http, containerPort: 8080 }]
+    command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
+`;
+}
+
+const svcYaml = (name: string, selector: string, type = 'NodePort') => `apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  type: ${type}
+  selector: { app: ${selector} }
+  ports: [{ name: web, port: 80, targetPort: http }]
+`;
+
+async function hostnamesSeen(ip: string, port: number, want: string[], tries = 60): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < tries && want.some((w) => !seen.has(w)); i++) seen.add(await get(ip, port));
+  return seen;
+}
+
+const chainCount = async (table: string) => (await run('nft', ['list', 'table', 'ip', table])).stdout.split('\n').filter((l) => /^\s*chain /.test(l)).length;
+
+test('ClusterIP and NodePort reach ready pods end to end; no endpoints refuse at once; the rules outlive the agent', async () => {
+  const web = uniqueName('web');
+  const nobody = uniqueName('none');
+  for (const p of ['web-1', 'web-2']) assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: podYaml(p) })).code, 0);
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: svcYaml(web, 'web') })).code, 0);
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: svcYaml(nobody, nobody, 'ClusterIP') })).code, 0);
+  for (const p of ['web-1', 'web-2']) await waitFor(`${p} Running`, async () => (await cp.kjson(['get', 'pod', p])).status?.phase === 'Running', 90_000, 300);
+  const svc = await cp.kjson(['get', 'svc', web]);
+  const clusterIP: string = svc.spec.clusterIP;
+  const nodePort: number = svc.spec.ports[0].nodePort;
+
+  // both endpoints answer through the ClusterIP (from the host: masqueraded) and the NodePort
+  await waitFor('the ClusterIP answering', async () => (await get(clusterIP, 80)).startsWith('web-'), 30_000, 200);
+  assert.deepEqual([...await hostnamesSeen(clusterIP, 80, ['web-1', 'web-2'])].sort(), ['web-1', 'web-2']);
+  assert.deepEqual([...await hostnamesSeen(nodeIP, nodePort, ['web-1', 'web-2'])].sort(), ['web-1', 'web-2']);
+
+  // from a pod, and from a pod to itself through its own Service (hairpin); busybox wget -T segfaults
+  const fromPod = await cp.kubectl(['exec', 'web-1', '--', 'sh', '-c', `for i in $(seq 1 30); do wget -qO- http://${clusterIP}/; done | sort -u`]);
+  assert.deepEqual(fromPod.stdout.trim().split('\n'), ['web-1', 'web-2'], fromPod.stderr);
+
+  // a Service with no endpoints: refused quickly (not a hang), and a port the Service lacks too
+  const none = await cp.kjson(['get', 'svc', nobody]);
+  await waitFor('no endpoints refused', async () => (await connectResult(none.spec.clusterIP, 80)).code === 'ECONNREFUSED', 10_000, 100);
+  const refused = await connectResult(none.spec.clusterIP, 80);
+  assert.equal(refused.code, 'ECONNREFUSED');
+  assert.ok(refused.ms < 1000, `refused in ${refused.ms} ms`);
+  assert.equal((await connectResult(clusterIP, 81)).code, 'ECONNREFUSED');
+
+  // one endpoint gone: only the other gets traffic
+  assert.equal((await cp.kubectl(['delete', 'pod', 'web-2', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 })).code, 0);
+  await waitFor('only web-1 behind the Service', async () => {
+    const seen = await hostnamesSeen(clusterIP, 80, ['never'], 10);
+    return seen.size === 1 && seen.has('web-1');
+  }, 30_000, 200);
+
+  // the agent stopped: the data path stays; the next agent rewrites the table without duplicating it
+  const table = proxyTableName(node.root);
+  const chains = await chainCount(table);
+  await node.stop();
+  assert.equal(await get(clusterIP, 80), 'web-1');
+  assert.equal(await get(nodeIP, nodePort), 'web-1');
+  node.start();
+  await waitFor('the new agent synced', async () => (await get(clusterIP, 80)) === 'web-1' && (await chainCount(table)) === chains, 60_000, 500);
+  // and keeps following changes
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: podYaml('web-3') })).code, 0);
+  await waitFor('web-3 behind the Service', async () => (await hostnamesSeen(clusterIP, 80, ['web-1', 'web-3'], 20)).has('web-3'), 90_000, 300);
+  assert.equal(await chainCount(table), chains + 1, 'one endpoint chain more, nothing twice');
+});
