@@ -32,8 +32,9 @@ export interface JoinFlags { server: string; token: string; caFile: string }
 
 /** `allocated`: no --pod-cidr, the Node gets its podCIDR from the server, whose --cluster-cidr hands out
  * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24); `nodeIP`: the node's
- * InternalIP (default 127.0.0.1; NodePorts need a real address: the kernel does not DNAT loopback) */
-export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string; nodeIP?: string } = {}): Promise<TestNode> {
+ * InternalIP (default 127.0.0.1; NodePorts need a real address: the kernel does not DNAT loopback);
+ * `relistIntervalMs` / `resyncIntervalMs`: the kubelet's loops (in-process agents only; relist 500 ms by default here) */
+export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string; nodeIP?: string; relistIntervalMs?: number; resyncIntervalMs?: number } = {}): Promise<TestNode> {
   const nodeIP = o.nodeIP ?? '127.0.0.1';
   const root = await mkdtemp('/var/tmp/skiff-kubelet-test-');
   const net = testNetworkOptions();
@@ -57,7 +58,7 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allo
         return;
       }
       abort = new AbortController();
-      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP, podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: 500 });
+      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP, podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: o.relistIntervalMs ?? 500, resyncIntervalMs: o.resyncIntervalMs });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {

@@ -6,9 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane, freePort, type ControlPlane } from './cluster-harness.ts';
+import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { waitFor } from './harness.ts';
 import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
+import { startRegistryProcess } from './registry-harness.ts';
 
 let cp: ControlPlane;
 let node: TestNode;
@@ -135,22 +136,32 @@ spec:
   assert.match(d.stdout, /Last State:\s+Terminated\s+Reason:\s+Error\s+Message:\s+out of cheese\s+Exit Code:\s+3/);
 });
 
-test('a bad image: ErrImagePull with the registry error, then ImagePullBackOff', async () => {
-  const port = await freePort();
-  await apply(`apiVersion: v1
+test('a bad image: ErrImagePull with the registry\'s reason, then ImagePullBackOff that still carries it', async () => {
+  const registry = await startRegistryProcess();
+  try {
+    const image = `${registry.host}/nope:1`;
+    await apply(`apiVersion: v1
 kind: Pod
 metadata: { name: badimage }
 spec:
-  containers: [{ name: c, image: "127.0.0.1:${port}/nope:1" }]
+  containers: [{ name: c, image: "${image}" }]
 `);
-  const seen = new Set<string>();
-  await waitFor('ErrImagePull then ImagePullBackOff', async () => {
-    const w = (await pod('badimage')).status?.containerStatuses?.[0]?.state?.waiting;
-    if (w?.reason === 'ErrImagePull') assert.match(w.message, new RegExp(`^Failed to pull image "127.0.0.1:${port}/nope:1": `));
-    if (w?.reason) seen.add(w.reason);
-    return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-  }, 60_000, 300);
-  assert.equal((await pod('badimage')).status.phase, 'Pending');
+    const seen = new Map<string, string>();
+    await waitFor('ErrImagePull then ImagePullBackOff', async () => {
+      const w = (await pod('badimage')).status?.containerStatuses?.[0]?.state?.waiting;
+      if (w?.reason) seen.set(w.reason, w.message);
+      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+    }, 60_000, 300);
+    // the registry answered 404 NAME_UNKNOWN: its words reach the status, in both states (Kubernetes 1.32's wording)
+    assert.match(seen.get('ErrImagePull')!, new RegExp(`^Failed to pull image "${image}": .*(manifest|name) unknown`));
+    assert.match(seen.get('ImagePullBackOff')!, new RegExp(`^Back-off pulling image "${image}": ErrImagePull: .*(manifest|name) unknown`));
+    assert.equal((await pod('badimage')).status.phase, 'Pending');
+    const d = await cp.kubectl(['describe', 'pod', 'badimage']);
+    assert.match(d.stdout, new RegExp(`Warning\\s+Failed\\s+.*Failed to pull image "${image}": .*(manifest|name) unknown`));
+    assert.match(d.stdout, /Back-off pulling image/);
+  } finally {
+    await registry.stop();
+  }
 });
 
 test('a missing configMap key: CreateContainerConfigError until it exists; configMap volumes follow changes', async () => {

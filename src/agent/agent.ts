@@ -48,6 +48,7 @@ export interface AgentOptions {
   signal: AbortSignal;
   /** test knobs passed to the kubelet */
   relistIntervalMs?: number;
+  resyncIntervalMs?: number;
 }
 
 /** the host's first non-loopback IPv4 (the kubelet's default node IP), else 127.0.0.1 */
@@ -121,8 +122,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
       .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
     await runKubelet({
-      client, runtime: cri.runtime, images: cri.images, nodeName, nodeIP, podCIDR,
-      root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs,
+      client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
+      root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs, resyncIntervalMs: o.resyncIntervalMs,
     });
     await proxy;
   } finally {

@@ -1,6 +1,7 @@
 // Images for a pod's containers: imagePullPolicy (Always / IfNotPresent / Never, defaulted from the tag as
 // the API server does), imagePullSecrets as registry credentials, and the pull back-off behind
-// ErrImagePull → ImagePullBackOff. Events: Pulling, Pulled, Failed, BackOff.
+// ErrImagePull → ImagePullBackOff, both with the registry's reason (`Failed to pull image "x": <reason>`, then
+// `Back-off pulling image "x": ErrImagePull: <reason>` as Kubernetes 1.32). Events: Pulling, Pulled, Failed, BackOff.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { AuthConfig, ImageService } from '../../engine/types/runtime.ts';
 import type { EventRecorder } from '../client/types.ts';
@@ -58,7 +59,11 @@ export async function pullAuth(pod: Pod, image: string, lookup: SourceLookup): P
   return undefined;
 }
 
-export interface EnsureImageDeps { images: ImageService; recorder: EventRecorder; pullBackoff: Backoff; lookup: SourceLookup }
+export interface EnsureImageDeps {
+  images: ImageService; recorder: EventRecorder; pullBackoff: Backoff; lookup: SourceLookup;
+  /** the last failed pull's reason by `<pod uid>/<image>`: ImagePullBackOff's message carries it (as the kubelet's prevPullErrMsg) */
+  pullErrors: Map<string, string>;
+}
 
 /** makes the container's image present per its pull policy; throws ImageError for the container's waiting state */
 export async function ensureImage(d: EnsureImageDeps, pod: Pod, c: Container): Promise<string> {
@@ -81,8 +86,10 @@ export async function ensureImage(d: EnsureImageDeps, pod: Pod, c: Container): P
     const msg = `Back-off pulling image "${image}"`;
     ev('Normal', 'BackOff', msg);
     ev('Warning', 'Failed', 'Error: ImagePullBackOff');
-    throw new ImageError('ImagePullBackOff', msg);
+    const last = d.pullErrors.get(key);
+    throw new ImageError('ImagePullBackOff', last ? `${msg}: ${last}` : msg);
   }
+  d.pullErrors.delete(key);
   ev('Normal', 'Pulling', `Pulling image "${image}"`);
   const t0 = performance.now();
   try {
@@ -94,7 +101,9 @@ export async function ensureImage(d: EnsureImageDeps, pod: Pod, c: Container): P
     return id;
   } catch (err) {
     d.pullBackoff.next(key, Date.now());
-    const msg = `Failed to pull image "${image}": ${(err as Error).message}`;
+    const reason = (err as Error).message;
+    d.pullErrors.set(key, `ErrImagePull: ${reason}`);
+    const msg = `Failed to pull image "${image}": ${reason}`;
     ev('Warning', 'Failed', msg);
     ev('Warning', 'Failed', 'Error: ErrImagePull');
     throw new ImageError('ErrImagePull', msg);

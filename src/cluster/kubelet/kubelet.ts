@@ -1,10 +1,12 @@
 // The kubelet: registers the Node and keeps its Lease and status, watches the pods bound to this node
-// (a field-selected informer) and syncs each in its own turn of a work queue; a relist of the runtime every
-// second (the kubelet's PLEG) wakes the pods whose containers changed, and sweeps what no pod owns any more.
+// (a field-selected informer) and syncs each in its own turn of a work queue. The runtime's container events
+// (evented PLEG) wake a pod the moment one of its containers stops or goes; a relist of the runtime (every
+// second without events, every 10 s with them: the safety net) wakes the pods whose containers changed
+// unseen, and sweeps what no pod owns any more.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
-import type { ImageService, RuntimeService } from '../../engine/types/runtime.ts';
+import type { ContainerEvent, ImageService, RuntimeEvents, RuntimeService } from '../../engine/types/runtime.ts';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
 import { createWorkQueue, runWorkers } from '../client/workqueue.ts';
@@ -30,6 +32,8 @@ export interface KubeletOptions {
   client: ApiClient;
   runtime: RuntimeService;
   images: ImageService;
+  /** the runtime's container events (optional): exits wake their pod at once instead of at the next relist */
+  events?: RuntimeEvents;
   nodeName: string;
   nodeIP: string;
   podCIDR?: string;
@@ -156,7 +160,7 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const waiting = new Map<string, Map<string, Waiting>>();
   const deps: WorkerDeps = {
     client, runtime, images: o.images, recorder, lookup: sourceLookup(client), prober,
-    restartBackoff: createBackoff(), pullBackoff: createBackoff(),
+    restartBackoff: createBackoff(), pullBackoff: createBackoff(), pullErrors: new Map(),
     nodeIP: o.nodeIP, node: { cpu: cap.cpu, memory: cap.memory }, memoryCapacity: cap.memoryBytes,
     podsDir, logRoot, waiting,
     drain: o.endpointDrain === false ? undefined : createEndpointDrain(slices, { ...defaultDrain, ...o.endpointDrain }),
@@ -198,12 +202,21 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
     await removePodDir(join(podsDir, uid));
     waiting.delete(uid);
   }
-  const pleg = every(o.relistIntervalMs ?? 1000, 'runtime relist', relist);
+  // evented PLEG: a container that stops or goes (an exit, a kill, an OOM, `docker rm` on the node) wakes its
+  // pod now; creates and starts are the kubelet's own doing, seen by the sync that made them
+  const wake = (e: ContainerEvent) => {
+    if (e.type !== 'CONTAINER_STOPPED_EVENT' && e.type !== 'CONTAINER_DELETED_EVENT') return;
+    const owner = pods.hasSynced() ? pods.byIndex('uid', e.labels[L.podUid] ?? '')[0] : undefined;
+    if (owner) queue.add(objectKey(owner));
+  };
+  const unsubscribe = o.events?.containerEvents(wake);
+  const pleg = every(o.relistIntervalMs ?? (o.events ? 10_000 : 1000), 'runtime relist', relist);
   // periodic resync: volumes follow their sources, waiting containers are looked at again
   const resync = every(o.resyncIntervalMs ?? 10_000, 'resync', async () => { for (const p of pods.list()) queue.add(objectKey(p)); });
 
   informers.start(signal);
   await Promise.all([runWorkers(queue, o.workers ?? 8, sync, signal, 'kubelet'), lease, status, pleg, resync]);
+  unsubscribe?.();
   prober.stop();
   await recorder.flush().catch(() => {}); // best effort on the way out
   log.info('kubelet stopped (pods keep running)', { node: o.nodeName });

@@ -60,7 +60,7 @@ async function setup(t: { after(fn: () => unknown): void }, pod: Pod, exitCodes:
     client, runtime: rt.runtime, images, recorder: { event: (_o, type, reason, msg) => events.push(`${type} ${reason} ${msg}`) },
     lookup: { configMap: async (_ns, n) => (n === 'cfg' ? { a: '1' } : undefined), secret: async () => undefined },
     prober: createProber({ runtime: rt.runtime, onChange: () => {}, onFailure: () => {} }),
-    restartBackoff: createBackoff({ now: () => clock }), pullBackoff: createBackoff(),
+    restartBackoff: createBackoff({ now: () => clock }), pullBackoff: createBackoff(), pullErrors: new Map(),
     services: () => [], nodeIP: '10.0.0.2', node: { cpu: '2', memory: '4Gi' }, memoryCapacity: 4 * 1024 ** 3,
     podsDir: join(dir, 'pods'), logRoot: join(dir, 'logs'), waiting: new Map<string, Map<string, Waiting>>(),
     dns: { resolvConf: '/etc/resolv.conf', clusterDNS: [], clusterDomain: 'cluster.local' },
@@ -137,7 +137,7 @@ test('bad image â†’ ErrImagePull then ImagePullBackOff; missing configMap key â†
   await s.sync();
   w = (await s.get()).status!.containerStatuses![0].state!.waiting!;
   assert.equal(w.reason, 'ImagePullBackOff');
-  assert.equal(w.message, 'Back-off pulling image "missing"');
+  assert.equal(w.message, 'Back-off pulling image "missing": ErrImagePull: pull access denied for missing, repository does not exist', 'the last pull\'s reason');
   assert.equal((await s.get()).status?.phase, 'Pending');
   const c = await setup(t, pod('cfg', { containers: [{ name: 'c', image: 'busybox:1', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'nope' } } }] }] }));
   await c.sync();

@@ -31,6 +31,7 @@ export interface WorkerDeps extends ContainerDeps {
   prober: Prober;
   restartBackoff: Backoff;
   pullBackoff: Backoff;
+  pullErrors: Map<string, string>;
   nodeIP: string;
   /** <root>/pods (pod dirs) and the pods' log root */
   podsDir: string;
@@ -161,6 +162,7 @@ async function finishDeletion(d: WorkerDeps, pod: Pod): Promise<void> {
   d.waiting.delete(uid);
   d.restartBackoff.retain((k) => !k.startsWith(`${uid}/`));
   d.pullBackoff.retain((k) => !k.startsWith(`${uid}/`));
+  for (const k of d.pullErrors.keys()) if (k.startsWith(`${uid}/`)) d.pullErrors.delete(k);
   try {
     await d.client.delete(R.pods, pod.metadata?.namespace, pod.metadata?.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
   } catch (err) {

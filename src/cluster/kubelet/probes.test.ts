@@ -63,3 +63,43 @@ test('prober: initialDelay, period, startup gating, liveness flip wakes the pod 
     mock.timers.reset();
   }
 });
+
+test('prober warm-up: a readiness probe failing right after the start is retried within ms, uncounted (fake clock)', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  try {
+    const calls: number[] = [];
+    const failures: string[] = [];
+    let failFirst = 3;
+    const container = { name: 'c', readinessProbe: { periodSeconds: 10, failureThreshold: 1, exec: { command: ['true'] } } };
+    const prober = createProber({
+      runtime: {} as RuntimeService,
+      onChange: () => {},
+      onFailure: (_k, _c, kind, r) => failures.push(`${kind}:${r.ok ? '' : r.output}`),
+      run: async () => {
+        calls.push(Date.now());
+        return failFirst-- > 0 ? { ok: false, output: 'connection refused' } : { ok: true };
+      },
+    });
+    const step = async (ms: number) => { for (let i = 0; i < ms / 10; i++) { mock.timers.tick(10); for (let j = 0; j < 5; j++) await Promise.resolve(); } };
+    prober.sync('ns/p', [{ podKey: 'ns/p', podIP: '10.0.0.2', container, containerId: 'c1', startedMs: 0 }]);
+    await step(400);
+    assert.deepEqual(calls.map((t) => t - calls[0]), [0, 50, 150, 350], 'retries 50 ms apart, doubling');
+    assert.equal(prober.result('c1', 'readiness'), true, 'Ready ~350 ms after the start, not 10 s');
+    assert.deepEqual(failures, [], 'warm-up failures are not reported');
+    await step(10_000);
+    assert.deepEqual(calls.slice(4).map((t) => t - calls[3]), [10_000], 'then every periodSeconds');
+
+    // a probe that keeps failing: the warm-up ends within the period, then failures count and are reported
+    calls.length = 0;
+    failFirst = 1000;
+    prober.sync('ns/q', [{ podKey: 'ns/q', podIP: '10.0.0.3', container, containerId: 'c2', startedMs: Date.now() }]);
+    const t0 = Date.now();
+    await step(9_000);
+    assert.ok(calls.every((t) => t - t0 < 10_000), 'every try within the first period (the next is a period after the last)');
+    assert.ok(calls.length > 3 && calls.length < 10, `a few warm-up tries (${calls.length})`);
+    assert.deepEqual(failures, ['readiness:connection refused'], 'the last one, past the warm-up, is reported');
+    assert.equal(prober.result('c2', 'readiness'), false);
+  } finally {
+    mock.timers.reset();
+  }
+});

@@ -2,6 +2,10 @@
 // periodSeconds once initialDelaySeconds have passed since the container started; a result flips after
 // successThreshold / failureThreshold consecutive outcomes, and a flip wakes the pod's worker. Liveness and
 // readiness wait for the startup probe to succeed. Initial results: readiness false, liveness true.
+// Warm-up: a readiness or startup probe that fails before its first success, within one period of the
+// container's start, is tried again soon (50 ms, doubling) rather than a whole period later — a server that
+// binds its port a few ms after its process starts is Ready then, not a period late. Those early failures
+// are not counted or reported (no Unhealthy event); from the first success or one period on, every probe is.
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import type { RuntimeService } from '../../engine/types/runtime.ts';
 import { runProbe, type ProbeResult } from './probe-handlers.ts';
@@ -19,6 +23,17 @@ export function recordOutcome(c: ProbeCounter, ok: boolean, probe: Probe): Probe
   if (ok && successes >= (probe.successThreshold ?? 1)) result = true;
   if (!ok && failures >= (probe.failureThreshold ?? 3)) result = false;
   return { result, successes, failures };
+}
+
+/** the first retry of a failed warm-up probe; each next one waits twice as long, never past the period */
+export const WARMUP_FIRST_RETRY_MS = 50;
+
+/** ms until the next warm-up try (attempt 0, 1, …), or undefined when the warm-up is over */
+export function warmupRetryDelay(probe: Probe, startedMs: number, nowMs: number, attempt: number): number | undefined {
+  const period = (probe.periodSeconds ?? 10) * 1000;
+  const windowEnd = startedMs + (probe.initialDelaySeconds ?? 0) * 1000 + period;
+  const delay = WARMUP_FIRST_RETRY_MS * 2 ** attempt;
+  return nowMs + delay < windowEnd ? delay : undefined;
 }
 
 /** ms until the first probe of a container started at startedMs */
@@ -52,7 +67,11 @@ export interface ProberOptions {
   run?: (probe: Probe, t: ProbeTarget) => Promise<ProbeResult>;
 }
 
-interface Worker { podKey: string; containerId: string; kind: ProbeKind; timer?: NodeJS.Timeout; stopped: boolean; counter: ProbeCounter }
+interface Worker {
+  podKey: string; containerId: string; kind: ProbeKind; timer?: NodeJS.Timeout; stopped: boolean; counter: ProbeCounter;
+  /** warm-up retries so far; undefined once the warm-up is over (a success, or a period gone by) */
+  warmup?: number;
+}
 
 const probeOf = (c: Container, kind: ProbeKind): Probe | undefined => (kind === 'readiness' ? c.readinessProbe : kind === 'liveness' ? c.livenessProbe : c.startupProbe);
 const label: Record<ProbeKind, string> = { readiness: 'Readiness', liveness: 'Liveness', startup: 'Startup' };
@@ -73,7 +92,7 @@ export function createProber(o: ProberOptions): Prober {
   }
 
   function start(t: ProbeTarget, kind: ProbeKind, probe: Probe) {
-    const w: Worker = { podKey: t.podKey, containerId: t.containerId, kind, stopped: false, counter: initialCounter(kind) };
+    const w: Worker = { podKey: t.podKey, containerId: t.containerId, kind, stopped: false, counter: initialCounter(kind), warmup: kind === 'liveness' ? undefined : 0 };
     workers.set(key(t.containerId, kind), w);
     const period = (probe.periodSeconds ?? 10) * 1000;
     const tick = async () => {
@@ -85,6 +104,12 @@ export function createProber(o: ProberOptions): Prober {
       if (!gated && !done) {
         const r = await run(probe, t).catch((err: Error): ProbeResult => ({ ok: false, output: err.message }));
         if (w.stopped) return;
+        const retry = !r.ok && w.warmup !== undefined ? warmupRetryDelay(probe, t.startedMs, now(), w.warmup) : undefined;
+        w.warmup = retry === undefined ? undefined : w.warmup! + 1;
+        if (retry !== undefined) {
+          w.timer = setTimeout(tick, retry); // not counted: the server may just not listen yet
+          return;
+        }
         const before = w.counter.result;
         w.counter = recordOutcome(w.counter, r.ok, probe);
         if (!r.ok) o.onFailure(t.podKey, t.container.name, kind, r);

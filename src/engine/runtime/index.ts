@@ -2,8 +2,8 @@
 // engine's rooms. `skiff agent` composes it:
 //
 //   const engine = await createEngine({ root, runRoot });
-//   const { runtime, images } = createRuntimeService(engine, { podCIDR: '10.244.1.0/24', bridge: 'skpods0' });
-//   await runtime.runPodSandbox(config)  …  // the kubelet holds only `runtime` and `images`
+//   const { runtime, images, events } = createRuntimeService(engine, { podCIDR: '10.244.1.0/24', bridge: 'skpods0' });
+//   await runtime.runPodSandbox(config)  …  // the kubelet holds only `runtime`, `images` and `events`
 //
 // Nothing is kept only in memory: sandboxes and containers are engine containers whose labels carry the
 // CRI metadata (labels.ts), so a new engine + runtime on the same root answers for the pods already there.
@@ -14,6 +14,7 @@ import * as pods from './pods.ts';
 import { attach, connectInNetns, exec, execSync } from './streams.ts';
 import { containerStats, podSandboxStats, type CpuReadings } from './stats.ts';
 import { createCriImageService } from './images.ts';
+import { runtimeEvents } from './events.ts';
 import { isKind } from '../../lib/errors.ts';
 import { KIND, SANDBOX_ID, matchesSelector, criLabels } from './labels.ts';
 import { sandboxIdOf } from './status.ts';
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
 export interface CriServices {
   runtime: Cri.RuntimeService;
   images: Cri.ImageService;
+  /** container and sandbox events as they happen (the kubelet's evented PLEG) */
+  events: Cri.RuntimeEvents;
 }
 
 export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriServices {
@@ -107,5 +110,5 @@ export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriS
       return podSandboxStats(engine, sb, members, cpu);
     },
   };
-  return { runtime, images: createCriImageService(engine) };
+  return { runtime, images: createCriImageService(engine), events: runtimeEvents(engine.events) };
 }

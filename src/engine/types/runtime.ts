@@ -4,7 +4,7 @@
 //
 //   kubelet ──RuntimeService──► engine/runtime ──► containers / network / volumes / images rooms
 //
-// Made by `createRuntimeService(engine, { podCIDR, bridge? })` (src/engine/index.ts) → { runtime, images }.
+// Made by `createRuntimeService(engine, { podCIDR, bridge? })` (src/engine/index.ts) → { runtime, images, events }.
 //
 // A pod sandbox is an infrastructure ("pause") container holding the pod's network, IPC and UTS
 // namespaces; the pod's containers join them. Settings are checked once, in the engine (the runtime only
@@ -255,6 +255,32 @@ export interface RuntimeService {
   containerStats(containerId: string): Promise<ContainerStats>;
   listContainerStats(filter?: { id?: string; podSandboxId?: string; labelSelector?: Record<string, string> }): Promise<ContainerStats[]>;
   podSandboxStats(podSandboxId: string): Promise<PodSandboxStats>;
+}
+
+/** CRI's ContainerEventType: what happened to a container or a sandbox (a sandbox is its pause container) */
+export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
+
+/** CRI's ContainerEventResponse, narrowed to what a listener needs to find the pod */
+export interface ContainerEvent {
+  /** the container's id, or the sandbox's for a sandbox's own events */
+  containerId: string;
+  type: ContainerEventType;
+  /** unix ns */
+  createdAt: number;
+  /** the pod's sandbox id (the sandbox's own id for a sandbox) */
+  podSandboxId: string;
+  /** the CRI labels it was created with (the kubelet finds the pod by its uid label) */
+  labels: Record<string, string>;
+}
+
+/**
+ * CRI's GetContainerEvents (the evented PLEG), an optional ability of a runtime: a listener hears every
+ * container and sandbox change as it happens (an exit the moment conmon records it), so the kubelet wakes the
+ * pod then instead of at its next relist. Delivery is best effort — the relist stays as the safety net.
+ */
+export interface RuntimeEvents {
+  /** hear every event from now on; returns the unsubscribe */
+  containerEvents(listener: (e: ContainerEvent) => void): () => void;
 }
 
 export interface Image {
