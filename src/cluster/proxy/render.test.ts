@@ -67,7 +67,7 @@ test('each incremental transaction leaves what the whole table for that state ho
   assert.equal(transactionText(tx), '');
 });
 
-test('the layout: dispatch by address, per-endpoint DNAT with hairpin mark, Local policy short-circuits pods', () => {
+test('the layout: dispatch by address, DNAT in the service chain (per endpoint with affinity), hairpin mark, Local policy short-circuits pods', () => {
   const r = renderService(states[1].web, cfg);
   const chains = [...r.chains.keys()];
   assert.ok(chains.some((c) => /^service-[A-Z2-7]{8}-ns\/web\/tcp\/http$/.test(c)), chains.join(' '));
@@ -78,4 +78,11 @@ test('the layout: dispatch by address, per-endpoint DNAT with hairpin mark, Loca
   assert.deepEqual(endpoint[0], 'ip saddr 10.244.2.6 jump mark-for-masquerade');
   assert.equal(endpoint.at(-1), 'meta l4proto tcp dnat to 10.244.2.6:8080');
   assert.ok([...r.elements.values()].some((x) => x.map === 'service-ips' && x.key === '10.0.9.200 . tcp . 80'));
+  // without affinity: no chain per endpoint, the service chain DNATs
+  const plain = renderService(states[0].web, cfg);
+  assert.equal([...plain.chains.keys()].filter((c) => c.startsWith('endpoint-')).length, 0);
+  assert.deepEqual([...plain.chains].find(([c]) => c.startsWith('service-'))![1], [
+    'ip saddr { 10.244.1.5, 10.244.2.5 } jump mark-for-masquerade',
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.1.5 . 8080, 1 : 10.244.2.5 . 8080 }',
+  ]);
 });

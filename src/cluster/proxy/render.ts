@@ -1,8 +1,8 @@
 // The proxy's nftables rules, laid out as kube-proxy's nftables mode lays out its `kube-proxy` table: a
 // fixed skeleton of base chains and verdict maps keyed by destination (`ip daddr . meta l4proto . th dport`),
-// and per service port its own chains — `service-…` (balance over the cluster's endpoints), `local-…` (this
-// node's), `external-…` (NodePort / LoadBalancer / externalIPs: masquerade or Local policy) and one
-// `endpoint-…` chain per endpoint (hairpin mark, affinity update, DNAT). A Service owns its chains, affinity
+// and per service port its own chains — `service-…` (balance over the cluster's endpoints and DNAT), `local-…`
+// (this node's), `external-…` (NodePort / LoadBalancer / externalIPs: masquerade or Local policy), and with
+// ClientIP affinity one `endpoint-…` chain per endpoint (affinity update, DNAT) as kube-proxy has for all. A Service owns its chains, affinity
 // sets and map elements, so a change rewrites exactly those (see transaction.ts). Pure: text only.
 import { createHash } from 'node:crypto';
 import type { ProxyEndpoint, ServicePortModel } from './model.ts';
@@ -52,21 +52,29 @@ const endpointChain = (p: ServicePortModel, e: ProxyEndpoint) => hashedName('end
 // the timeout is part of the name: nft cannot change a set's timeout in place, so a new one replaces it
 const affinitySet = (p: ServicePortModel, e: ProxyEndpoint) => hashedName('affinity', `${endpointName(p, e)}_${p.affinitySeconds}s`);
 
-/** pick an endpoint: a client seen lately keeps its endpoint (ClientIP affinity), else one at random */
-function balanceRules(p: ServicePortModel, eps: ProxyEndpoint[]): string[] {
-  const rules: string[] = [];
-  if (p.affinitySeconds !== undefined) for (const e of eps) rules.push(`ip saddr @${affinitySet(p, e)} goto ${endpointChain(p, e)}`);
-  if (eps.length === 1) rules.push(`goto ${endpointChain(p, eps[0])}`);
-  else rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${endpointChain(p, e)}`).join(', ')} }`);
-  return rules;
+/** hairpin: a pod reaching its own Service must see the reply come from elsewhere, so a source that is one of
+ * the endpoints is masqueraded (also when it lands on another endpoint: one rule instead of a chain each) */
+function hairpinRule(eps: ProxyEndpoint[]): string {
+  const ips = [...new Set(eps.map((e) => e.ip))];
+  return `ip saddr ${ips.length === 1 ? ips[0] : `{ ${ips.join(', ')} }`} jump mark-for-masquerade`;
 }
 
+/** pick an endpoint: a client seen lately keeps its endpoint (ClientIP affinity: a chain per endpoint, as
+ * kube-proxy), else one at random, DNATed right here (no chain per endpoint: the kernel checks every chain of
+ * the table on each commit, and nft reads them all, so 10,000 endpoint chains made each update ~5x dearer) */
+function balanceRules(p: ServicePortModel, eps: ProxyEndpoint[]): string[] {
+  if (p.affinitySeconds !== undefined) {
+    const rules = eps.map((e) => `ip saddr @${affinitySet(p, e)} goto ${endpointChain(p, e)}`);
+    if (eps.length === 1) return [...rules, `goto ${endpointChain(p, eps[0])}`];
+    return [...rules, `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${endpointChain(p, e)}`).join(', ')} }`];
+  }
+  const to = eps.length === 1 ? `${eps[0].ip}:${eps[0].port}` : `numgen random mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`;
+  return [hairpinRule(eps), `meta l4proto ${p.protocol} dnat ip to ${to}`];
+}
+
+/** with affinity: remember the client, hairpin mark, DNAT */
 function endpointRules(p: ServicePortModel, e: ProxyEndpoint): string[] {
-  // hairpin: a pod reaching itself through the Service must see the reply come from elsewhere
-  const rules = [`ip saddr ${e.ip} jump mark-for-masquerade`];
-  if (p.affinitySeconds !== undefined) rules.push(`update @${affinitySet(p, e)} { ip saddr }`);
-  rules.push(`meta l4proto ${p.protocol} dnat to ${e.ip}:${e.port}`);
-  return rules;
+  return [`ip saddr ${e.ip} jump mark-for-masquerade`, `update @${affinitySet(p, e)} { ip saddr }`, `meta l4proto ${p.protocol} dnat to ${e.ip}:${e.port}`];
 }
 
 /** NodePort and external addresses: masquerade (Cluster), or keep the client's address and stay on this node (Local) */
@@ -86,9 +94,11 @@ function addPort(r: ServiceRules, p: ServicePortModel, cfg: ProxyConfig): void {
   const usesLocal = (p.internalLocal || p.externalLocal) && p.localEndpoints.length > 0;
   const eps = new Map<string, ProxyEndpoint>();
   for (const e of [...cluster, ...(usesLocal ? p.localEndpoints : [])]) eps.set(`${e.ip}:${e.port}`, e);
-  for (const e of eps.values()) {
-    r.chains.set(endpointChain(p, e), endpointRules(p, e));
-    if (p.affinitySeconds !== undefined) r.sets.set(affinitySet(p, e), `type ipv4_addr; flags dynamic,timeout; timeout ${p.affinitySeconds}s;`);
+  if (p.affinitySeconds !== undefined) {
+    for (const e of eps.values()) {
+      r.chains.set(endpointChain(p, e), endpointRules(p, e));
+      r.sets.set(affinitySet(p, e), `type ipv4_addr; flags dynamic,timeout; timeout ${p.affinitySeconds}s;`);
+    }
   }
   if (cluster.length > 0) r.chains.set(serviceChain(p), balanceRules(p, cluster));
   if (usesLocal) r.chains.set(localChain(p), balanceRules(p, p.localEndpoints));
