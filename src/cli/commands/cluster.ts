@@ -13,6 +13,13 @@ function parseDurationMs(s: string, flag: string): number {
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
+function portFlag(s: string | undefined, flag: string): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 65535) throw new CliError(`invalid ${flag} "${s}": use 0-65535`, 125);
+  return n;
+}
+
 export const server: Command = {
   usage: '[OPTIONS]',
   summary: 'Run the control plane (Kubernetes API server, scheduler, controllers) in the foreground',
@@ -26,6 +33,9 @@ export const server: Command = {
     { name: 'cluster-cidr', type: 'string', help: "Pod addresses: Nodes without a podCIDR get a subnet of it", def: '10.42.0.0/16' },
     { name: 'node-cidr-mask-size', type: 'string', value: 'int', help: "Prefix length of each Node's pod subnet", def: '24' },
     { name: 'advertise-address', type: 'string', help: 'Address the kubernetes Service sends clients to', def: 'the bind address, or the first IPv4 when bound to all' },
+    { name: 'ingress-bind', type: 'string', help: "Address of the Ingress controller's listeners", def: 'the --bind-address' },
+    { name: 'ingress-http-port', type: 'string', value: 'int', help: 'Serve Ingresses over HTTP on this port (off unless set)' },
+    { name: 'ingress-https-port', type: 'string', value: 'int', help: 'Serve Ingresses over HTTPS (HTTP/2 and HTTP/1.1) on this port (off unless set)' },
     { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: 'A node without heartbeat this long is NotReady and its pods are evicted', def: '40s' },
     { name: 'tls-san', type: 'list', help: 'Extra name or IP for the serving certificate' },
   ],
@@ -48,10 +58,13 @@ export const server: Command = {
       clusterCIDR: p.str('cluster-cidr'),
       nodeCidrMaskSize: maskSize === undefined ? undefined : Number(maskSize),
       advertiseAddress: p.str('advertise-address'),
+      ingress: { bindAddress: p.str('ingress-bind'), httpPort: portFlag(p.str('ingress-http-port'), '--ingress-http-port'), httpsPort: portFlag(p.str('ingress-https-port'), '--ingress-https-port') },
       nodeMonitorGracePeriodMs: grace ? parseDurationMs(grace, '--node-monitor-grace-period') : undefined,
       tlsSANs: p.list('tls-san'),
       signal,
     });
+    const ing = running.ingress;
+    if (ing) process.stdout.write(`skiff server: Ingresses on ${[ing.httpPort !== undefined ? `http :${ing.httpPort}` : '', ing.httpsPort !== undefined ? `https :${ing.httpsPort}` : ''].filter((x) => x).join(', ')}\n`);
     process.stdout.write(`skiff server: Kubernetes API on ${running.url}\nkubeconfig: ${running.kubeconfigPath}  (kubectl --kubeconfig ${running.kubeconfigPath} get nodes)\n`);
     await running.done;
   },

@@ -103,14 +103,16 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   if (await portOpen(ip, l.port)) throw unavailable(`port ${l.port} on ${ip} is taken by something else`);
   // LoadBalancer addresses inside the link /24: the host reaches them on-link, the nodes' proxies DNAT them
   const lbPool = `${addressIn(l.linkSubnet, 200)}-${addressIn(l.linkSubnet, 250)}`;
+  // Ingresses are served on the link's .1, ports 80 and 443, published as the LoadBalancer kube-system/skiff-ingress
   const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip, '--lb-pool', lbPool,
     '--cluster-cidr', l.clusterCIDR,
+    '--ingress-bind', ip, '--ingress-http-port', '80', '--ingress-https-port', '443',
     ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];
   // the server writes server.pid itself once it listens; ours goes to run/ so a failed start is visible
   const pid = await startDetached(args, serverLog(l.root), join(l.root, 'run', 'server.pid'));
   for (let i = 0; i < 600; i++) {
     if (runningPid(serverPidFile(l.root), ['server']) && (await portOpen(ip, l.port))) {
-      return o.say(`Started the control plane (pid ${pid}) on ${serverUrl(l)}; its log is ${serverLog(l.root)}`);
+      return o.say(`Started the control plane (pid ${pid}) on ${serverUrl(l)}, Ingresses on http://${ip}/ and https://${ip}/, LoadBalancer addresses ${lbPool}; its log is ${serverLog(l.root)}`);
     }
     if (!runningPid(join(l.root, 'run', 'server.pid'), ['server'])) throw unavailable(`the control plane exited before answering; see ${serverLog(l.root)}`);
     await sleep(100);

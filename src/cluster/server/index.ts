@@ -19,7 +19,8 @@ import { parseLbPool } from '../controllers/servicelb/index.ts';
 import { createCidrSet, DEFAULT_CLUSTER_CIDR } from '../controllers/nodeipam/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
-import { ensureKubeletClientTls, ensureServingTls } from './tls.ts';
+import { ensureKubeletClientTls, ensureServingTls, selfSignedServingTls } from './tls.ts';
+import { startIngress, type RunningIngress } from '../ingress/index.ts';
 import { loadTokens } from './tokens.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 import { runLeaderElected } from './leader.ts';
@@ -50,6 +51,8 @@ export interface ServerOptions {
   clusterCIDR?: string;
   nodeCidrMaskSize?: number;
   nodeMonitorGracePeriodMs?: number;
+  /** the Ingress controller's listeners (each off unless its port is given; 0: any free port) */
+  ingress?: { bindAddress?: string; httpPort?: number; httpsPort?: number };
   /** extra names/IPs for the serving certificate */
   tlsSANs?: string[];
   signal: AbortSignal;
@@ -58,6 +61,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   kubeconfigPath: string;
+  /** the Ingress controller's ports, when it listens */
+  ingress?: { httpPort?: number; httpsPort?: number };
   /** resolves when the server has stopped (after signal aborts) */
   done: Promise<void>;
 }
@@ -154,6 +159,23 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // SQLite is one server's own file (locked); etcd may be shared by several servers: elect a leader
   if (isEtcd(opts.datastore)) running.push(runLeaderElected({ client: rest }, lead, loops.signal));
   else lead(loops.signal);
+  // the Ingress controller serves on every server (not only the leader): its own caches, events and listeners
+  let ingress: RunningIngress | undefined;
+  const io = opts.ingress;
+  if (io && (io.httpPort !== undefined || io.httpsPort !== undefined)) {
+    const bind = io.bindAddress ?? bindAddress;
+    ingress = await startIngress({
+      client: asFieldManager(rest, 'skiff-ingress'),
+      informers: createInformerFactory(rest),
+      recorder: createEventRecorder(rest, 'skiff-ingress', () => new Date()),
+      bindAddress: bind,
+      advertiseAddress: bind === '0.0.0.0' || bind === '::' ? advertise : bind,
+      httpPort: io.httpPort,
+      httpsPort: io.httpsPort,
+      defaultTls: await selfSignedServingTls('Skiff Ingress Controller Fake Certificate', ['ingress.local']),
+      signal: loops.signal,
+    });
+  }
   log.info(`control plane listening on ${url} (datastore ${opts.datastore ?? 'sqlite'}); kubeconfig: ${kubeconfigPath}`);
 
   const done = new Promise<void>((ok) => {
@@ -161,7 +183,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       loops.abort();
       https.closeAllConnections();
       await new Promise<void>((closed) => https.close(() => closed()));
-      await Promise.allSettled([...running, scraping, reconcilingEndpoints]);
+      await Promise.allSettled([...running, scraping, reconcilingEndpoints, ...(ingress ? [ingress.done] : [])]);
       await rest.close();
       await store.close();
       await rm(join(root, 'server.pid'), { force: true });
@@ -170,5 +192,5 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     if (opts.signal.aborted) void stop();
     else opts.signal.addEventListener('abort', () => void stop(), { once: true });
   });
-  return { url, kubeconfigPath, done };
+  return { url, kubeconfigPath, ingress: ingress && { httpPort: ingress.httpPort, httpsPort: ingress.httpsPort }, done };
 }
