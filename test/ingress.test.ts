@@ -296,7 +296,7 @@ test('events name the missing Service and Secret; status carries the LoadBalance
     const o = await cp.kjson(['get', 'ingress', 'a']);
     return o.status?.loadBalancer?.ingress?.[0]?.ip === lbIP ? o : undefined;
   }, 15_000, 200);
-  assert.ok(ing);
+  assert.equal(ing.spec.ingressClassName, 'skiff', 'the default IngressClass, set at create (DefaultIngressClass admission)');
   const slices = await cp.kjson(['get', 'endpointslices', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=skiff-ingress']);
   assert.deepEqual(slices.items.map((s: { endpoints: { addresses: string[] }[] }) => s.endpoints[0].addresses[0]), ['127.0.0.1']);
   const cls = await cp.kjson(['get', 'ingressclass', 'skiff']);

@@ -59,10 +59,12 @@ export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
     const found = targetsFor(deps, req);
     if ('status' in found) return plain(res, found.status, found.text);
     const headers = upstreamHeaders(req.headers, forwarded(req, scheme));
+    let retriedStale = false;
     const tryTarget = (i: number): void => {
       const t = found.targets[i];
       if (!t) return plain(res, 502, '502 Bad Gateway: no endpoint accepted the connection\n');
       let sent = false;
+      let complete = false;
       let timer: NodeJS.Timeout | undefined;
       const up: ClientRequest = request({ host: t.host, port: t.port, method: req.method, path: req.url, headers, agent, setHost: false });
       const send = () => {
@@ -83,6 +85,11 @@ export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
           log.debug('endpoint refused, trying the next', { target: `${t.host}:${t.port}`, err });
           return tryTarget(i + 1);
         }
+        // a pooled connection the backend closed as we reused it: a body-less request may go again, once
+        if (up.reusedSocket && err.code === 'ECONNRESET' && (req.method === 'GET' || req.method === 'HEAD') && !retriedStale) {
+          retriedStale = true;
+          return tryTarget(i);
+        }
         plain(res, 502, `502 Bad Gateway: ${err.message}\n`);
       });
       up.on('response', (upRes) => {
@@ -92,9 +99,11 @@ export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
         else res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', h);
         upRes.pipe(res as NodeJS.WritableStream);
         upRes.on('error', () => res.destroy());
+        upRes.once('end', () => (complete = true));
       });
-      res.on('close', () => {
-        if (!(res as ServerResponse).writableFinished) up.destroy();
+      // the client left before the answer was through: the upstream request goes too (not back to the pool)
+      res.once('close', () => {
+        if (!complete) up.destroy();
       });
     };
     tryTarget(0);

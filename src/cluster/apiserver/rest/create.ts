@@ -9,6 +9,7 @@ import { checkNamespace, checkUnknownFields, placeObject, prepareCreate, require
 import { encode, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
 import type { Reservation } from './allocators.ts';
 import { cloneJson } from '../../types/clone.ts';
+import { defaultIngressClass } from './ingress-class.ts';
 
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -27,6 +28,7 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   const generated = !meta.name;
   if (generated) meta.name = meta.generateName + randomSuffix();
   if (ns !== undefined) await checkNamespace(ctx, spec, ns, meta.name!);
+  await defaultIngressClass(ctx, spec, obj);
   prepareCreate(ctx, spec, obj);
   meta = metaOf(obj); // defaulting may have replaced the metadata object
   validateCreate(spec, obj);
