@@ -1,7 +1,8 @@
 // Issue 13's must-show 3 with real pods: `skiff up --nodes 1` (the host and a node host in its own netns), two
 // busybox httpd Deployments behind ClusterIP Services, a TLS Secret and an Ingress routing a.test/ and
 // a.test/api; from the host, curl over HTTP, over HTTPS verifying the Secret's certificate, and HTTP/2. The
-// Ingress is published as the LoadBalancer kube-system/skiff-ingress with an address from up's pool.
+// Ingress is published as the LoadBalancer kube-system/skiff-ingress with an address from up's pool, which
+// carries the same requests (the service proxy's DNAT to the listener).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -78,6 +79,14 @@ spec:
     const lbIP = link.replace(/\.1$/, '.200');
     t.diagnostic(svc.stdout.trim());
     assert.match(svc.stdout, new RegExp(`skiff-ingress\\s+LoadBalancer\\s+\\S+\\s+${lbIP.replaceAll('.', '\\.')}\\s+80:\\d+/TCP,443:\\d+/TCP`));
+    // through the LoadBalancer address: the host's service proxy (node-1's agent) DNATs it to the listener
+    const viaLb = async (url: string, extra: string[] = []) => {
+      const r = await curl(['--resolve', `a.test:${url.startsWith('https') ? 443 : 80}:${lbIP}`, ...extra, url]);
+      return r.code === 0 ? r.stdout.trim() : `curl ${r.code}: ${r.stderr.trim()}`;
+    };
+    await waitFor('the Ingress on its LoadBalancer address', async () => (await viaLb('http://a.test/api/')).startsWith('api from'), 30_000, 500)
+      .catch(async () => assert.fail(`through ${lbIP}: ${await viaLb('http://a.test/api/')}`));
+    assert.match(await viaLb('https://a.test/', ['--cacert', caFile]), /^site from site-/);
     await waitFor('the Ingress status address', async () => new RegExp(`a\\s+skiff\\s+a\\.test\\s+${lbIP.replaceAll('.', '\\.')}\\s+80, 443`).test((await kubectl(['get', 'ingress', 'a'])).stdout) || undefined, 15_000, 500).catch(async () => {
       assert.fail(`kubectl get ingress: ${(await kubectl(['get', 'ingress', 'a'])).stdout}`);
     });
