@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.ts';
 import type { NetworkStore, SandboxRecord } from './store.ts';
 import type { PortAllocator } from './ports.ts';
 import { applyRuleset, renderRuleset, type NftPort } from './nft.ts';
-import { bridgeOf, NO_MASQUERADE_TO_OPTION, subnetOf } from './records.ts';
+import { bridgeOf, NO_EMBEDDED_DNS_OPTION, NO_MASQUERADE_TO_OPTION, subnetOf } from './records.ts';
 import { formatCidr } from './subnet.ts';
 import type { SocketLb } from './socket-lb.ts';
 
@@ -70,7 +70,9 @@ export function syncRules(ctx: NetCtx): Promise<void> {
 
 function render(ctx: NetCtx): string {
   const nets = [...ctx.networks.values()].filter((n) => n.Driver === 'bridge').map((n) => ({
-    bridge: bridgeOf(n), subnet: formatCidr(subnetOf(n)!), internal: n.Internal, dnsAddress: isUserNetwork(n) ? n.IPAM.Config[0].Gateway : undefined,
+    bridge: bridgeOf(n), subnet: formatCidr(subnetOf(n)!), internal: n.Internal,
+    // the embedded resolver's address is guarded; a network without it (the pod network) leaves port 53 to its owner
+    dnsAddress: isUserNetwork(n) && n.Options[NO_EMBEDDED_DNS_OPTION] !== 'true' ? n.IPAM.Config[0].Gateway : undefined,
     keepSourceTo: n.Options[NO_MASQUERADE_TO_OPTION],
   }));
   return renderRuleset(ctx.table, nets, publishedPorts(ctx));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
 import { createDnsServer, ptrToIPv4, normalizeName, type DnsServer } from './dns.ts';
-import { frameTcp, readTcpMessages, parseUpstream } from './dns-forward.ts';
+import { frameTcp, readTcpMessages, parseUpstream } from '../../lib/dns/index.ts';
 
 /** A random 127.x.y.z, so parallel test runs never share an address. */
 function loopbackIp(): string {

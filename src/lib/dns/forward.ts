@@ -1,9 +1,9 @@
-// Forwarding for the embedded resolver: a query that is not ours goes to each upstream in turn (UDP, then
+// Forwarding for the DNS servers (lib/dns/server.ts): a query that is not ours goes to each upstream in turn (UDP, then
 // TCP when the answer came back truncated) and the first real answer goes back with the client's id.
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { logger } from '../../lib/log.ts';
+import { logger } from '../log.ts';
 
 const log = logger('dns');
 
