@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runAgent } from '../src/agent/index.ts';
+import { runAgent, type AgentOptions } from '../src/agent/index.ts';
 import { proxyTableName } from '../src/cluster/proxy/index.ts';
 import { createEngine, createRuntimeService } from '../src/engine/index.ts';
 import { sweepNetwork, testNetworkOptions } from '../src/engine/network/testing.ts';
@@ -33,8 +33,12 @@ export interface JoinFlags { server: string; token: string; caFile: string }
 /** `allocated`: no --pod-cidr, the Node gets its podCIDR from the server, whose --cluster-cidr hands out
  * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24); `nodeIP`: the node's
  * InternalIP (default 127.0.0.1; NodePorts need a real address: the kernel does not DNAT loopback);
- * `relistIntervalMs` / `resyncIntervalMs`: the kubelet's loops (in-process agents only; relist 500 ms by default here) */
-export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allocated?: boolean; podCIDR?: string; nodeIP?: string; relistIntervalMs?: number; resyncIntervalMs?: number } = {}): Promise<TestNode> {
+ * `relistIntervalMs` / `resyncIntervalMs`: the kubelet's loops (in-process agents only; relist 500 ms by default here);
+ * `agent`: more options of the in-process agent (cluster DNS settings, ...), or a function of its pod CIDR giving them */
+export async function startNode(kubeconfig: string, join_?: JoinFlags, o: {
+  allocated?: boolean; podCIDR?: string; nodeIP?: string; relistIntervalMs?: number; resyncIntervalMs?: number;
+  agent?: Partial<AgentOptions> | ((podCIDR: string) => Partial<AgentOptions>);
+} = {}): Promise<TestNode> {
   const nodeIP = o.nodeIP ?? '127.0.0.1';
   const root = await mkdtemp('/var/tmp/skiff-kubelet-test-');
   const net = testNetworkOptions();
@@ -58,7 +62,8 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: { allo
         return;
       }
       abort = new AbortController();
-      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP, podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: o.relistIntervalMs ?? 500, resyncIntervalMs: o.resyncIntervalMs });
+      node.running = runAgent({ kubeconfig, root, nodeName: name, nodeIP, podCIDR: o.allocated ? undefined : podCIDR, podBridge, bridge: net.bridge, bip: net.bip, kubeletPort: 0, signal: abort.signal, relistIntervalMs: o.relistIntervalMs ?? 500, resyncIntervalMs: o.resyncIntervalMs,
+        ...(typeof o.agent === 'function' ? o.agent(podCIDR) : o.agent) });
       node.running.catch((err: Error) => process.stderr.write(`agent stopped with: ${err.stack}\n`));
     },
     async stop() {

@@ -13,6 +13,7 @@ import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
 import { runServiceProxy, proxyTableName } from '../cluster/proxy/index.ts';
 import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
+import { startClusterDns, KUBE_DNS, type ClusterDns } from '../cluster/dns/index.ts';
 import { R } from '../cluster/types/gvr.ts';
 import type { KObject } from '../cluster/types/meta.ts';
 import { isStatusError } from '../cluster/types/status-error.ts';
@@ -46,6 +47,14 @@ export interface AgentOptions {
   /** the kubelet server's port (default 10250; 0 picks a free one) */
   kubeletPort?: number;
   signal: AbortSignal;
+  /** the pods' nameservers (kubelet --cluster-dns; default: the kube-dns Service's clusterIP) */
+  clusterDNS?: string[];
+  /** kubelet --cluster-domain (default cluster.local) */
+  clusterDomain?: string;
+  /** the node's resolv.conf: pods of dnsPolicy Default get it, the cluster DNS forwards to its nameservers */
+  resolvConf?: string;
+  /** the cluster DNS's port on the pod gateway (default 53; tests) */
+  dnsPort?: number;
   /** test knobs passed to the kubelet */
   relistIntervalMs?: number;
   resyncIntervalMs?: number;
@@ -65,6 +74,34 @@ async function apiClient(o: AgentOptions): Promise<{ client: ApiClient; ca?: str
   const ca = o.caFile ? await readFile(o.caFile) : undefined;
   if (!ca) log.warn('no --ca-file: the server\'s certificate is not verified');
   return { client: createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' }), ca: ca?.toString() };
+}
+
+/** the first address of a CIDR: the pod network's gateway, where the node's cluster DNS listens */
+export function gatewayOf(cidr: string): string {
+  const [addr, bits] = cidr.split('/');
+  const n = addr.split('.').reduce((a, p) => (a << 8) + Number(p), 0) >>> 0;
+  const net = Number(bits) === 0 ? 0 : (n & (~0 << (32 - Number(bits)))) >>> 0;
+  const gw = net + 1;
+  return [gw >>> 24, (gw >>> 16) & 255, (gw >>> 8) & 255, gw & 255].join('.');
+}
+
+/** the nameservers of a resolv.conf */
+const nameservers = (text: string) => text.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === 'nameserver' && w[1]).map((w) => w[1]);
+
+/** kubelet --cluster-dns's default here: the kube-dns Service's clusterIP (none: pods keep the node's resolver) */
+async function kubeDnsIP(client: ApiClient, signal: AbortSignal): Promise<string[]> {
+  for (let attempt = 0, delay = 500; attempt < 6 && !signal.aborted; attempt++, delay *= 2) {
+    try {
+      const svc = await client.get<{ spec?: { clusterIP?: string } } & { metadata?: object }>(R.services, KUBE_DNS.namespace, KUBE_DNS.name);
+      const ip = svc.spec?.clusterIP;
+      return ip && ip !== 'None' ? [ip] : [];
+    } catch (err) {
+      if (isStatusError(err, 'NotFound')) break;
+      await new Promise((ok) => setTimeout(ok, delay));
+    }
+  }
+  log.warn('no kube-dns Service: pods of dnsPolicy ClusterFirst get the node\'s resolv.conf');
+  return [];
 }
 
 /** the Node's spec.podCIDR: a Node not yet registered is created bare (its kubelet fills it in later) so the
@@ -108,8 +145,17 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   let docker: Awaited<ReturnType<typeof serveDockerApi>> | undefined;
   let streams: Awaited<ReturnType<typeof startKubeletServer>> | undefined;
   const proxyStop = new AbortController();
+  let dns: ClusterDns | undefined;
   try {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
+    // the pod network first (its bridge carries the gateway), then the node's cluster DNS on the gateway
+    await cri.runtime.status();
+    const resolvConf = o.resolvConf ?? '/etc/resolv.conf';
+    dns = startClusterDns({
+      client, nodeName, address: gatewayOf(podCIDR), port: o.dnsPort, clusterDomain: o.clusterDomain,
+      upstreams: nameservers(await readFile(resolvConf, 'utf8').catch(() => '')), signal: o.signal,
+    });
+    const clusterDNS = o.clusterDNS ?? (await kubeDnsIP(client, o.signal));
     // logs, exec, attach, port-forward, and the stats kubectl top reads: the API server dials this with its client certificate
     const stats = createKubeletStats({ runtime: cri.runtime, nodeName, fsPath: root });
     streams = await startKubeletServer({ runtime: cri.runtime, port: o.kubeletPort ?? 10250, clientCa: ca, extraRoutes: stats.routes });
@@ -124,10 +170,12 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
       root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs, resyncIntervalMs: o.resyncIntervalMs,
+      resolvConf, clusterDNS, clusterDomain: o.clusterDomain,
     });
     await proxy;
   } finally {
     proxyStop.abort(); // when the kubelet failed; its rules stay in place
+    await dns?.close().catch((err: Error) => log.warn('closing the cluster DNS failed', { err: err.message }));
     await streams?.close().catch((err: Error) => log.warn('closing the kubelet server failed', { err: err.message }));
     await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));
     if (socketPath) await rm(socketPath, { force: true });

@@ -1,5 +1,6 @@
 // `skiff agent`: a node — engine + runtime + kubelet in the foreground, joined to a control plane, until
 // SIGINT/SIGTERM (the pods keep running; the next agent on the same root adopts them).
+import { isIP } from 'node:net';
 import { type Command, CliError, stopSignal } from '../core.ts';
 
 export const agent: Command = {
@@ -20,6 +21,9 @@ export const agent: Command = {
     { name: 'docker-socket', type: 'string', help: "Unix socket of the node engine's Docker API ('' for none)", def: 'ROOT/docker.sock' },
     { name: 'kubelet-port', type: 'string', value: 'int', help: "Port of the kubelet's HTTPS server (logs, exec)", def: '10250' },
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
+    { name: 'cluster-dns', type: 'string', help: "Comma-separated nameservers for pods of dnsPolicy ClusterFirst", def: "the kube-dns Service's clusterIP" },
+    { name: 'cluster-domain', type: 'string', help: 'Domain of the cluster: pods search it, the node DNS answers it', def: 'cluster.local' },
+    { name: 'resolv-conf', type: 'string', help: 'Resolver file of the node: pods of dnsPolicy Default get it, the node DNS forwards to it', def: '/etc/resolv.conf' },
   ],
   args: { max: 0 },
   async run(_ctx, p) {
@@ -30,6 +34,12 @@ export const agent: Command = {
     if (cidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new CliError(`invalid --pod-cidr "${cidr}": use an IPv4 CIDR like 10.42.1.0/24`, 125);
     const port = p.str('kubelet-port');
     if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 0-65535 (0: any free port)`, 125);
+    const dnsList = p.str('cluster-dns');
+    const clusterDNS = dnsList === undefined ? undefined : dnsList.split(',').map((x) => x.trim()).filter(Boolean);
+    const badDns = clusterDNS?.find((x) => !isIP(x));
+    if (badDns !== undefined) throw new CliError(`invalid --cluster-dns "${badDns}": use IP addresses, comma-separated`, 125);
+    const domain = p.str('cluster-domain');
+    if (domain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain)) throw new CliError(`invalid --cluster-domain "${domain}": use a DNS domain like cluster.local`, 125);
     const signal = stopSignal();
     const { runAgent } = await import('../../agent/index.ts');
     await runAgent({
@@ -37,6 +47,7 @@ export const agent: Command = {
       root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr,
       podBridge: p.str('pod-bridge'), bridge: p.str('bridge'), bip: p.str('bip'), dockerSocket: p.str('docker-socket'),
       kubeletPort: port ? Number(port) : undefined, runtime, signal,
+      clusterDNS, clusterDomain: domain, resolvConf: p.str('resolv-conf'),
     });
   },
 };

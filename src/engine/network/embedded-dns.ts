@@ -3,6 +3,8 @@
 import { createDnsServer } from './dns.ts';
 import { resolveName, resolvePtr, upstreamsOf, type NameSource } from './names.ts';
 import type { DnsControl } from './context.ts';
+import { NO_EMBEDDED_DNS_OPTION } from './records.ts';
+import type { NetworkRecord } from '../types.ts';
 
 export interface EmbeddedDns extends DnsControl {
   close(): Promise<void>;
@@ -16,13 +18,18 @@ export function createEmbeddedDns(source: () => NameSource, hostResolvConf: stri
   });
   return {
     networkUp: async (n) => {
-      const gw = n.IPAM.Config[0]?.Gateway;
+      const gw = servedGateway(n);
       if (gw) await server.listen(gw);
     },
     networkDown: async (n) => {
-      const gw = n.IPAM.Config[0]?.Gateway;
+      const gw = servedGateway(n);
       if (gw) await server.unlisten(gw);
     },
     close: () => server.close(),
   };
+}
+
+/** The gateway the resolver serves, or none for a network that opted out (the pod network: the cluster DNS is there). */
+function servedGateway(n: NetworkRecord): string | undefined {
+  return n.Options[NO_EMBEDDED_DNS_OPTION] === 'true' ? undefined : n.IPAM.Config[0]?.Gateway;
 }

@@ -18,6 +18,8 @@ export interface Reservation {
 export interface ServiceAllocators {
   /** the `kubernetes` Service's address: the first usable one */
   readonly firstIP: string;
+  /** the `kube-dns` Service's address: the range's `.10`, never handed out at random (none in a range that small) */
+  readonly dnsIP: string | undefined;
   /** fills spec.clusterIP(s) and nodePorts of svc (mutated), given the stored old Service on update */
   reserve(svc: KObject, old: KObject | undefined): Reservation;
   /** frees what a deleted Service held */
@@ -46,6 +48,7 @@ export function createServiceAllocators(cidr: string, nodePortRange: [number, nu
   const usedIPs = new Set<number>();
   const usedPorts = new Set<number>();
   const [portMin, portMax] = nodePortRange;
+  const dns = base + 10 <= last ? base + 10 : undefined;
 
   const specOf = (svc: KObject) => (svc.spec ??= {}) as ServiceSpec;
   const hasNodePorts = (s: ServiceSpec) => s.type === 'NodePort' || s.type === 'LoadBalancer';
@@ -58,7 +61,7 @@ export function createServiceAllocators(cidr: string, nodePortRange: [number, nu
     const start = Math.floor(Math.random() * span);
     for (let i = 0; i < span; i++) {
       const ip = first + 1 + ((start + i) % span);
-      if (!usedIPs.has(ip)) return ip;
+      if (!usedIPs.has(ip) && ip !== dns) return ip;
     }
     return undefined;
   }
@@ -75,6 +78,7 @@ export function createServiceAllocators(cidr: string, nodePortRange: [number, nu
 
   return {
     firstIP: intToIp(first),
+    dnsIP: dns === undefined ? undefined : intToIp(dns),
     reserve(svc, old) {
       const s = specOf(svc);
       const o = old ? specOf(old) : undefined;

@@ -1,6 +1,7 @@
 // The objects every cluster has from the start (kube-apiserver's bootstrap controllers): the four system
-// namespaces, and the `kubernetes` Service in `default` with its Endpoints and EndpointSlice pointing at the
-// API server. Idempotent; the endpoints are corrected when the server's address or port changed.
+// namespaces, the `kubernetes` Service in `default` with its Endpoints and EndpointSlice pointing at the
+// API server, and the `kube-dns` Service in kube-system (its endpoints are the agents' node-local DNS servers,
+// each agent keeping its own EndpointSlice). Idempotent; the endpoints are corrected when the server's address or port changed.
 import type { KObject } from '../../types/meta.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
@@ -21,6 +22,15 @@ export async function bootstrapCluster(ctx: RestContext, apiServer: { address: s
     const p = ((cur.spec as { ports?: { targetPort?: unknown }[] } | undefined)?.ports ?? [])[0];
     return p?.targetPort !== apiServer.port;
   }, (cur, want) => ({ ...cur, spec: { ...(cur.spec as object), ports: (want.spec as { ports: unknown }).ports } }));
+  // what k3s ships as the CoreDNS Service: no selector, node-local endpoints only
+  if (ctx.allocators.dnsIP) await ensure(ctx, '', 'Service', 'kube-system', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
+    spec: {
+      type: 'ClusterIP', clusterIP: ctx.allocators.dnsIP, internalTrafficPolicy: 'Local', sessionAffinity: 'None',
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+    },
+  }, () => false);
   await reconcileApiServerEndpoints(ctx, [apiServer.address], apiServer.port);
 }
 

@@ -31,6 +31,10 @@ test('bootstrap makes the system namespaces and the kubernetes Service on the fi
   const ep = await t.rest.get(R.endpoints, 'default', 'kubernetes');
   assert.deepEqual((ep.subsets as unknown[])[0], { addresses: [{ ip: '10.0.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] });
   await t.rest.get(R.endpointslices, 'default', 'kubernetes');
+  const dns = await t.rest.get(R.services, 'kube-system', 'kube-dns');
+  assert.equal(specOf(dns).clusterIP, '10.96.0.10');
+  assert.deepEqual((dns.spec as { ports: { name: string; protocol: string; port: number }[] }).ports.map((p) => `${p.name} ${p.port}/${p.protocol}`), ['dns 53/UDP', 'dns-tcp 53/TCP']);
+  assert.equal((dns.spec as { internalTrafficPolicy?: string }).internalTrafficPolicy, 'Local');
   const rev = await t.rest.currentRevision();
   await t.rest.bootstrap({ address: '10.0.0.1', port: 6443 });
   assert.equal(await t.rest.currentRevision(), rev, 'a second bootstrap writes nothing');
