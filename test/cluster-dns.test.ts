@@ -2,7 +2,8 @@
 // resolv.conf by dnsPolicy (ClusterFirst, Default, None + dnsConfig); from a busybox pod, `nslookup` of a
 // Service by short name and FQDN, a headless Service's pod by hostname/subdomain, an ExternalName, PTR, and a
 // name outside the cluster forwarded to the node's resolver (a stand-in on loopback: traffic stays here).
-// Until the service proxy serves 10.43.0.10, the pods' nameserver is the node's pod gateway (--cluster-dns).
+// The pods' nameserver is the kube-dns clusterIP 10.43.0.10, which the agent's service proxy sends to this
+// node's DNS on its pod gateway.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
@@ -33,8 +34,7 @@ before(async () => {
   await new Promise<void>((ok) => upstream.bind(53, upstreamIp, ok));
   writeFileSync(resolvFile, `nameserver ${upstreamIp}\nsearch node.example\noptions timeout:2\n`);
   cp = await startControlPlane();
-  // no service proxy in this test: the pods ask the node's DNS on its gateway directly
-  node = await startNode(cp.kubeconfig, undefined, { agent: (podCIDR) => ({ resolvConf: resolvFile, clusterDNS: [podCIDR.replace(/0\/24$/, '1')] }) });
+  node = await startNode(cp.kubeconfig, undefined, { agent: { resolvConf: resolvFile } });
   gateway = node.podCIDR.replace(/0\/24$/, '1');
   await loadBusybox(node, IMAGE);
 });
@@ -89,7 +89,7 @@ test('from a pod: Services by short name and FQDN, headless pod by hostname/subd
   await running('client');
 
   const conf = await exec('client', ['cat', '/etc/resolv.conf']);
-  assert.match(conf.out, new RegExp(`nameserver ${gateway.replaceAll('.', '\\.')}`));
+  assert.match(conf.out, /nameserver 10\.43\.0\.10\n/);
   assert.match(conf.out, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local node\.example/);
   assert.match(conf.out, /options ndots:5/);
 
