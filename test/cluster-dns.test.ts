@@ -2,8 +2,9 @@
 // resolv.conf by dnsPolicy (ClusterFirst, Default, None + dnsConfig); from a busybox pod, `nslookup` of a
 // Service by short name and FQDN, a headless Service's pod by hostname/subdomain, an ExternalName, PTR, and a
 // name outside the cluster forwarded to the node's resolver (a stand-in on loopback: traffic stays here).
-// The pods' nameserver is the kube-dns clusterIP 10.43.0.10, which the agent's service proxy sends to this
-// node's DNS on its pod gateway.
+// The pods' nameserver is the kube-dns clusterIP (the service range's .10), which the agent's service proxy
+// sends to this node's DNS on its pod gateway. The range is a /24 of this test's own: every cluster's node-1
+// shares the host's network namespace, and another test's proxy would take 10.43.0.10 for its own DNS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
@@ -21,6 +22,8 @@ const upstreamIp = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2,
 const upstream = dgram.createSocket('udp4');
 const resolvFile = `/var/tmp/skiff-dns-test-resolv-${process.pid}.conf`;
 const IMAGE = 'busybox:dns-test';
+const serviceNet = `10.43.${randomInt(1, 255)}`;
+const kubeDnsIP = `${serviceNet}.10`;
 
 before(async () => {
   // the node's resolver: knows outside.example, NXDOMAIN for the rest
@@ -33,7 +36,7 @@ before(async () => {
   });
   await new Promise<void>((ok) => upstream.bind(53, upstreamIp, ok));
   writeFileSync(resolvFile, `nameserver ${upstreamIp}\nsearch node.example\noptions timeout:2\n`);
-  cp = await startControlPlane();
+  cp = await startControlPlane({ args: ['--service-cidr', `${serviceNet}.0/24`] });
   node = await startNode(cp.kubeconfig, undefined, { agent: { resolvConf: resolvFile } });
   gateway = node.podCIDR.replace(/0\/24$/, '1');
   await loadBusybox(node, IMAGE);
@@ -71,7 +74,7 @@ const exec = async (pod: string, cmd: string[]) => {
 
 test('kube-dns Service on .10 and this node\'s EndpointSlice naming its gateway', async () => {
   const svc = await cp.kjson(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
-  assert.equal(svc.spec.clusterIP, '10.43.0.10');
+  assert.equal(svc.spec.clusterIP, kubeDnsIP);
   const slice = await waitFor('kube-dns slice', async () => cp.kjson(['get', 'endpointslice', '-n', 'kube-system', `kube-dns-${node.name}`]).catch(() => undefined), 60_000, 300);
   assert.deepEqual([slice.endpoints[0].addresses, slice.endpoints[0].nodeName, slice.endpoints[0].conditions.ready], [[gateway], node.name, true]);
   assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kube-dns');
@@ -89,7 +92,7 @@ test('from a pod: Services by short name and FQDN, headless pod by hostname/subd
   await running('client');
 
   const conf = await exec('client', ['cat', '/etc/resolv.conf']);
-  assert.match(conf.out, /nameserver 10\.43\.0\.10\n/);
+  assert.match(conf.out, new RegExp(`nameserver ${kubeDnsIP.replaceAll('.', '\\.')}\n`));
   assert.match(conf.out, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local node\.example/);
   assert.match(conf.out, /options ndots:5/);
 
@@ -100,7 +103,7 @@ test('from a pod: Services by short name and FQDN, headless pod by hostname/subd
   assert.match(short.out, new RegExp(webIP.replaceAll('.', '\\.')), short.out);
   // (busybox's nslookup applies the search list only to names without a dot)
   const dns = await exec('client', ['nslookup', 'kube-dns.kube-system.svc.cluster.local']);
-  assert.match(dns.out, /10\.43\.0\.10/, dns.out);
+  assert.match(dns.out, new RegExp(`Address:\\s*${kubeDnsIP.replaceAll('.', '\\.')}\\b`), dns.out);
   const hostname = await waitFor('db-0.db resolves', async () => {
     const r = await exec('client', ['nslookup', 'db-0.db.default.svc.cluster.local']);
     return r.out.includes(dbIP) && r.out;
