@@ -7,6 +7,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodSandboxConfig, PortMapping } from '../../engine/types/runtime.ts';
 import { podLabels } from './labels.ts';
 import { podResources } from './resources.ts';
+import { seccompOf } from './security.ts';
 
 export interface DnsSettings {
   /** the node's resolv.conf (dnsPolicy Default, and ClusterFirst until cluster DNS exists) */
@@ -65,6 +66,7 @@ export async function sandboxConfig(pod: Pod, attempt: number, logRoot: string, 
   }
   const sc = pod.spec?.securityContext ?? {};
   const sysctls = Object.fromEntries((sc.sysctls ?? []).map((s) => [s.name, s.value]));
+  const seccomp = seccompOf(sc.seccompProfile);
   const hostname = pod.spec?.hostNetwork ? undefined : (pod.spec?.hostname ?? pod.metadata?.name ?? '').slice(0, 63);
   const cfg: PodSandboxConfig = {
     metadata: { ...ref, attempt },
@@ -80,6 +82,8 @@ export async function sandboxConfig(pod: Pod, attempt: number, logRoot: string, 
         ...(sc.runAsUser !== undefined ? { runAsUser: sc.runAsUser } : {}),
         ...(sc.runAsGroup !== undefined ? { runAsGroup: sc.runAsGroup } : {}),
         ...(sc.supplementalGroups ? { supplementalGroups: sc.supplementalGroups } : {}),
+        // the pod-level profile (the kubelet's generatePodSandboxLinuxConfig); none: the runtime's unconfined
+        ...(seccomp ? { seccompProfile: seccomp } : {}),
       },
       sysctls,
       resources: podResources(pod),

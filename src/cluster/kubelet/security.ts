@@ -9,7 +9,8 @@ export const defaultMaskedPaths = ['/proc/asound', '/proc/acpi', '/proc/kcore', 
 export const defaultReadonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 type Seccomp = { type?: string; localhostProfile?: string } | undefined;
-function seccompOf(p: Seccomp): LinuxContainerSecurityContext['seccompProfile'] | undefined {
+/** a pod's or container's seccompProfile in CRI's shape (undefined: none asked for) */
+export function seccompOf(p: Seccomp): LinuxContainerSecurityContext['seccompProfile'] | undefined {
   if (!p?.type) return undefined;
   if (p.type === 'RuntimeDefault' || p.type === 'Unconfined') return { profileType: p.type };
   if (p.type === 'Localhost') return { profileType: 'Localhost', localhostRef: p.localhostProfile };

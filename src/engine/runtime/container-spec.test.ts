@@ -34,6 +34,13 @@ test('a sandbox: its name, network, DNS, published hostPorts and labels', () => 
   assert.deepEqual([h.host.networkMode, h.host.utsMode, h.host.pidMode, h.host.ipcMode, h.hostname, h.host.portBindings], ['host', 'host', 'host', 'host', undefined, undefined]);
 });
 
+test('a sandbox\'s seccomp follows the CRI rule of containers: none asked for is unconfined, RuntimeDefault the engine\'s', () => {
+  assert.deepEqual(sandboxSpec(sandbox, sandboxFacts(sandbox, ''), 'skiff/pause:1', 'k8s-pods').host.securityOpt, ['seccomp=unconfined']);
+  const withProfile = (profileType: 'RuntimeDefault' | 'Unconfined') => ({ ...sandbox, linux: { ...sandbox.linux, securityContext: { ...sandbox.linux.securityContext, seccompProfile: { profileType } } } });
+  assert.deepEqual(sandboxSpec(withProfile('RuntimeDefault'), sandboxFacts(sandbox, ''), 'skiff/pause:1', 'k8s-pods').host.securityOpt, []);
+  assert.deepEqual(sandboxSpec(withProfile('Unconfined'), sandboxFacts(sandbox, ''), 'skiff/pause:1', 'k8s-pods').host.securityOpt, ['seccomp=unconfined']);
+});
+
 test('command and args: Kubernetes\' rules over the image\'s ENTRYPOINT and CMD', () => {
   const f = sandboxFacts(sandbox, '');
   const spec = (o: Partial<Cri.ContainerConfig>) => podContainerSpec('sb', sandbox.metadata, f, container(o));

@@ -64,6 +64,9 @@ export function sandboxSpec(config: Cri.PodSandboxConfig, facts: SandboxFacts, i
     ...(facts.hostNetwork ? {} : { portBindings: portBindings(config.portMappings) }),
     ...(Object.keys(config.linux.sysctls ?? {}).length ? { sysctls: { ...config.linux.sysctls } } : {}),
     ...(facts.cgroupParent ? { cgroupParent: facts.cgroupParent } : {}),
+    // the sandbox's seccomp is the pod-level profile by the same CRI rule as a container's (containerd's):
+    // none asked for is unconfined (the pause process only waits), and crun compiles no filter for it
+    securityOpt: securityOpts(config.linux.securityContext),
   });
   if (!facts.hostNetwork && config.hostname) spec.hostname = config.hostname;
   spec.attachStdout = spec.attachStderr = false;
@@ -76,7 +79,7 @@ function userOf(sc: Cri.LinuxContainerSecurityContext | undefined): string | und
   return undefined;
 }
 
-function securityOpts(sc: Cri.LinuxContainerSecurityContext | undefined): string[] {
+function securityOpts(sc: Pick<Cri.LinuxContainerSecurityContext, 'noNewPrivs' | 'seccompProfile'> | undefined): string[] {
   const out: string[] = [];
   if (sc?.noNewPrivs) out.push('no-new-privileges:true');
   const seccomp = sc?.seccompProfile?.profileType;

@@ -1,6 +1,8 @@
-// The sandbox image, skiff/pause:1: one static file, /pause (pause.c), imported on first use and labelled
+// The sandbox image, skiff/pause:2: one static file, /pause (pause.c), and the mount points the runtime
+// mounts on (/dev, /proc, /sys, /etc/{hosts,hostname,resolv.conf}: present in the image, crun makes none of
+// them in each sandbox's upper dir — 7 inodes and copy-ups fewer per pod), imported on first use and labelled
 // pinned (image prune never takes it; the kubelet's image GC sees `pinned` in listImages).
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageRecord, ImageService } from '../types.ts';
@@ -8,7 +10,7 @@ import { isKind } from '../../lib/errors.ts';
 import { PINNED_LABEL } from '../images/prune.ts';
 import { pauseBinary } from './binaries.ts';
 
-export const PAUSE_IMAGE = 'skiff/pause:1';
+export const PAUSE_IMAGE = 'skiff/pause:2';
 
 let importing: Promise<ImageRecord> | null = null;
 
@@ -27,6 +29,8 @@ async function importPause(images: ImageService): Promise<ImageRecord> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-pause-'));
   try {
     await copyFile(pauseBinary(), join(dir, 'pause'));
+    for (const d of ['dev', 'proc', 'sys', 'etc']) await mkdir(join(dir, d), { mode: 0o755 });
+    for (const f of ['hosts', 'hostname', 'resolv.conf']) await writeFile(join(dir, 'etc', f), '', { mode: 0o644 });
     return await images.importRootfs(dir, {
       ref: PAUSE_IMAGE,
       changes: ['ENTRYPOINT ["/pause"]', `LABEL ${PINNED_LABEL}=true`],

@@ -171,7 +171,7 @@ test('images: status, list with the pinned pause image, remove', async () => {
   assert.equal(st?.id, (await t.engine.images.get('busybox')).id);
   assert.equal(await t.images.imageStatus({ image: 'nosuch:1' }), null);
   const all = await t.images.listImages();
-  assert.ok(all.some((i) => i.repoTags.includes('skiff/pause:1') && i.pinned));
+  assert.ok(all.some((i) => i.repoTags.includes('skiff/pause:2') && i.pinned));
   assert.ok(all.some((i) => i.repoTags.includes('busybox:latest') && !i.pinned));
   const fs = await t.images.imageFsInfo();
   assert.ok(fs[0].usedBytes > 0);
