@@ -28,12 +28,12 @@ export function recordOutcome(c: ProbeCounter, ok: boolean, probe: Probe): Probe
 /** the first retry of a failed warm-up probe; each next one waits twice as long, never past the period */
 export const WARMUP_FIRST_RETRY_MS = 50;
 
-/** ms until the next warm-up try (attempt 0, 1, …), or undefined when the warm-up is over */
+/** ms until the next warm-up try (attempt 0, 1, …; the last one lands on the window's end, so a loaded node's
+ *  slow starter still gets its try before a whole period goes by), or undefined when the warm-up is over */
 export function warmupRetryDelay(probe: Probe, startedMs: number, nowMs: number, attempt: number): number | undefined {
   const period = (probe.periodSeconds ?? 10) * 1000;
-  const windowEnd = startedMs + (probe.initialDelaySeconds ?? 0) * 1000 + period;
-  const delay = WARMUP_FIRST_RETRY_MS * 2 ** attempt;
-  return nowMs + delay < windowEnd ? delay : undefined;
+  const left = startedMs + (probe.initialDelaySeconds ?? 0) * 1000 + period - nowMs;
+  return left > 0 ? Math.min(WARMUP_FIRST_RETRY_MS * 2 ** attempt, left) : undefined;
 }
 
 /** ms until the first probe of a container started at startedMs */
