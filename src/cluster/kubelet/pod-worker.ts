@@ -146,7 +146,7 @@ async function drainEndpoint(d: WorkerDeps, pod: Pod, obs: Awaited<ReturnType<ty
   const running = [...obs.containers.values()].some((cs) => cs[0]?.state === 'CONTAINER_RUNNING');
   if (!d.drain || grace <= 0 || !running) return grace;
   const r = await d.drain.drain(pod.metadata?.uid ?? '', (grace * 1000) / 2);
-  if (r.outcome !== 'not-an-endpoint') log.debug('endpoint drained before stopping', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...r });
+  if (r.outcome !== 'not-an-endpoint') log.info('endpoint drained before stopping', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, ...r });
   // what the wait took comes out of the grace period (as a preStop hook's time does), never all of it
   return Math.max(1, Math.floor((grace * 1000 - r.waitedMs) / 1000));
 }
