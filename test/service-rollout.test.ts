@@ -1,0 +1,105 @@
+// Zero-downtime rolling updates (issue 13, must-show 4): a 3-replica busybox httpd Deployment with a readiness
+// probe behind a ClusterIP Service on `skiff up --nodes 1`; a client on the host keeps sending requests (a new
+// connection each) through the ClusterIP while the real kubectl rolls it with `set image`, `rollout restart`
+// and `rollout undo`: at least 300 requests each time, answered by old and new pods, none failing. The pods'
+// httpd stops at once on SIGTERM, so a pod signalled while the proxies still send it connections would show.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ok, waitFor } from './harness.ts';
+import { getOnce, startLoad, upCluster, type LoadResult, type UpCluster } from './service-harness.ts';
+
+const MIN_REQUESTS = 300;
+
+interface PodView { metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> }; status: { conditions?: Array<{ type: string; status: string }> } }
+
+test('300 requests through the ClusterIP during set image, rollout restart and rollout undo: none fails', { timeout: 900_000 }, async (t) => {
+  let c: UpCluster | undefined;
+  try {
+    c = await upCluster(1, ['busybox:v1', 'busybox:v2']);
+    const cl = c;
+    const manifest = join(cl.root, 'web.yaml');
+    await writeFile(manifest, manifests());
+    ok(await cl.kubectl(['apply', '-f', manifest]));
+    ok(await cl.kubectl(['rollout', 'status', 'deployment/web', '--timeout=180s'], 200_000));
+    const ip = (await cl.kjson(['get', 'service', 'web'])).spec.clusterIP as string;
+    const url = `http://${ip}/`;
+    await waitFor('the ClusterIP answering', async () => (await getOnce(url, 2000).catch(() => '')) !== '', 60_000, 250);
+
+    const pods = async () => (await cl.kjson<{ items: PodView[] }>(['get', 'pods', '-l', 'app=web'])).items;
+    const settled = async () => {
+      const ps = await pods();
+      return ps.length === 3 && ps.every((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    };
+    let last: LoadResult;
+    for (const step of [['set', 'image', 'deployment/web', 'httpd=busybox:v2'], ['rollout', 'restart', 'deployment/web'], ['rollout', 'undo', 'deployment/web']]) {
+      const before = new Set((await pods()).map((p) => p.metadata.labels?.['pod-template-hash']));
+      const load = startLoad(url, { workers: 2, gapMs: 25, timeoutMs: 3000 });
+      try {
+        await sleep(500);
+        ok(await cl.kubectl(step));
+        ok(await cl.kubectl(['rollout', 'status', 'deployment/web', '--timeout=180s'], 200_000));
+        // the old pods finish terminating after the rollout counts as done: keep sending until they are gone
+        await waitFor('3 Ready pods and none terminating', settled, 120_000, 500);
+        await waitFor(`${MIN_REQUESTS} requests sent`, () => load.sent() >= MIN_REQUESTS, 120_000, 100);
+      } finally {
+        last = await load.stop();
+      }
+      const r = last;
+      const hashes = new Set([...r.bodies.keys()].map((b) => /^web-([a-z0-9]+)-/.exec(b)?.[1]));
+      t.diagnostic(`${step.join(' ')}: ${r.sent} requests in ${(r.durationMs / 1000).toFixed(1)} s, ${r.failures.length} failed${r.failures.length ? ` (${r.failures.slice(0, 5).map((f) => `${f.atMs} ms: ${f.error}`).join('; ')})` : ''}; answered by ${[...r.bodies].map(([b, n]) => `${b}×${n}`).join(' ')}`);
+      assert.deepEqual(r.failures, [], `${step.join(' ')}: ${r.failures.length} of ${r.sent} requests failed`);
+      assert.ok(r.sent >= MIN_REQUESTS);
+      assert.ok([...before].some((h) => hashes.has(h)) && [...hashes].some((h) => !before.has(h)), `${step.join(' ')}: old and new pods answered (${[...hashes]})`);
+    }
+    // every old pod (3 per step) waited for its endpoint to leave the proxies before SIGTERM
+    const drains = drainLines(cl.root);
+    const waited = drains.filter((d) => d.outcome === 'removed').map((d) => d.waitedMs).sort((a, b) => a - b);
+    t.diagnostic(`endpoint drains: ${drains.length}, outcomes ${[...new Set(drains.map((d) => d.outcome))]}, waited ms min/median/max ${waited[0]}/${waited[Math.floor(waited.length / 2)]}/${waited.at(-1)}`);
+    assert.ok(waited.length >= 9, `9 old pods drained: ${JSON.stringify(drains)}`);
+    assert.deepEqual(drains.filter((d) => d.outcome !== 'removed'), []);
+  } finally {
+    await c?.down();
+  }
+});
+
+/** the agents' 'endpoint drained' lines (kubelet/pod-worker.ts) from the cluster's logs */
+function drainLines(root: string): Array<{ pod: string; outcome: string; waitedMs: number }> {
+  const dir = join(root, 'logs');
+  return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+    .filter((l) => l.includes('endpoint drained before stopping'))
+    .map((l) => ({ pod: /pod="([^"]+)"/.exec(l)?.[1] ?? '', outcome: /outcome="([^"]+)"/.exec(l)?.[1] ?? '', waitedMs: Number(/waitedMs=(\d+)/.exec(l)?.[1]) }));
+}
+
+function manifests(): string {
+  // the page names the pod; on SIGTERM httpd is killed at once (busybox httpd as PID 1 would ignore it)
+  const script = 'mkdir -p /www && hostname > /www/index.html && trap \'kill $p; exit 0\' TERM && { httpd -f -p 8080 -h /www & p=$!; wait $p; }';
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: httpd
+        image: busybox:v1
+        imagePullPolicy: Never
+        command: ["sh", "-c", ${JSON.stringify(script)}]
+        ports: [{ name: http, containerPort: 8080 }]
+        readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 1 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: http }]
+`;
+}
