@@ -10,6 +10,8 @@ export interface CertStore {
   contextFor(ref: TlsRef | undefined): SecureContext;
   /** what is wrong with the referenced Secret, or undefined when it serves */
   problem(ref: TlsRef): { reason: string; message: string } | undefined;
+  /** drops a deleted Secret's context */
+  forget(namespace: string, name: string): void;
 }
 
 const decode = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
@@ -42,6 +44,7 @@ export function createCertStore(getSecret: (namespace: string, name: string) => 
 
   return {
     contextFor: (ref) => (ref && load(ref).ctx) || defaultContext,
+    forget: (namespace, name) => void cache.delete(`${namespace}/${name}`),
     problem(ref) {
       const r = load(ref);
       if (r.missing) return { reason: 'SecretNotFound', message: `secret "${ref.namespace}/${ref.secret}" not found: its hosts get the default certificate` };

@@ -84,11 +84,18 @@ export async function startIngress(o: IngressOptions): Promise<RunningIngress> {
   };
   ingresses.on({ add: (i) => { table = undefined; queue.add(objectKey(i)); }, update: (_a, i) => { table = undefined; queue.add(objectKey(i)); }, delete: () => { table = undefined; } });
   classes.on({ add: invalidate, update: invalidate, delete: invalidate });
-  // what an Ingress names may appear or go: its events and status follow
-  const relevantService = (s: Service) => s.metadata?.namespace !== serviceNamespace || s.metadata?.name !== serviceName ? enqueueAll() : (queue.add(publishKey), enqueueAll());
-  services.on({ add: relevantService, update: (_a, s) => relevantService(s), delete: relevantService });
-  secrets.on({ add: enqueueAll, update: enqueueAll, delete: enqueueAll });
-  slices.on({ update: (_a, s) => s.metadata?.labels?.[serviceLabel] === serviceName && queue.add(publishKey), delete: (s) => s.metadata?.labels?.[serviceLabel] === serviceName && queue.add(publishKey) });
+  // what an Ingress names may appear or go: its events and status follow; our own Service and slice are kept
+  const isPublished = (o: KObject) => o.metadata?.namespace === serviceNamespace && (o.metadata?.name === serviceName || o.metadata?.labels?.[serviceLabel] === serviceName);
+  const onService = (s: Obj<Service>) => {
+    if (isPublished(s)) queue.add(publishKey);
+    enqueueAll();
+  };
+  services.on({ add: onService, update: (_a, s) => onService(s), delete: onService });
+  secrets.on({ add: enqueueAll, update: enqueueAll, delete: (s) => { certs.forget(s.metadata?.namespace ?? '', s.metadata?.name ?? ''); enqueueAll(); } });
+  const onSlice = (s: Obj<EndpointSlice>) => {
+    if (isPublished(s)) queue.add(publishKey);
+  };
+  slices.on({ update: (_a, s) => onSlice(s), delete: onSlice });
 
   o.informers.start(o.signal);
   await o.informers.waitForSync(o.signal);
