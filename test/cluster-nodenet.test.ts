@@ -1,15 +1,20 @@
 // Node networking on the control plane's side: the `kubernetes` Service's endpoints name the server's
 // advertised address (and come back when deleted), and an agent started without --pod-cidr gets its Node's
-// podCIDR from the server's --cluster-cidr and runs its pods there.
+// podCIDR from the server's --cluster-cidr and runs its pods there; join tokens carry the CA's hash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { join } from 'node:path';
+import { KUBECTL, startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { SKIFF, run, waitFor } from './harness.ts';
 import { startNode, loadBusybox, testNetworkPodCIDR, type TestNode } from './kubelet-harness.ts';
 
 const ADVERTISED = '192.0.2.10'; // TEST-NET-1: only ever written into objects, never dialled
 let cp: ControlPlane;
 let node: TestNode | undefined;
+const nodes: TestNode[] = [];
 const podCIDR = testNetworkPodCIDR();
 
 before(async () => {
@@ -18,7 +23,7 @@ before(async () => {
 
 after(async () => {
   if (node) await cp?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
-  await node?.cleanup();
+  for (const n of [node, ...nodes]) await n?.cleanup();
   await cp?.cleanup();
 });
 
@@ -71,3 +76,60 @@ test('an agent without --pod-cidr gets its Node a podCIDR from --cluster-cidr an
   }, 90_000, 300);
   assert.ok(ip.startsWith(podCIDR.replace(/0\/24$/, '')), `${ip} in ${podCIDR}`);
 });
+
+test('join tokens: skiff token create prints K10<CA hash>::<id>.<secret>; an agent joins with it and no --ca-file; a wrong hash, an expired or deleted token are refused', async () => {
+  const token = (await run(SKIFF, ['token', 'create', '--kubeconfig', cp.kubeconfig, '--description', 'nodenet test'], { timeoutMs: 30_000 }));
+  assert.equal(token.code, 0, token.stderr);
+  const full = token.stdout.trim();
+  const m = /^K10([0-9a-f]{64})::([a-z0-9]{6})\.([a-z0-9]{16})$/.exec(full);
+  assert.ok(m, full);
+  const caPem = readFileSync(join(cp.root, 'tls', 'ca.crt'));
+  assert.equal(m[1], createHash('sha256').update(caPem).digest('hex'), 'the hash is the CA PEM\'s');
+  assert.deepEqual(await fetchInsecure(`https://127.0.0.1:${cp.port}/cacerts`), caPem, '/cacerts serves the CA to anyone');
+  const list = await run(SKIFF, ['token', 'list', '--kubeconfig', cp.kubeconfig], { timeoutMs: 30_000 });
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /^TOKEN\s+TTL\s+EXPIRES\s+USAGES\s+DESCRIPTION\s+EXTRA GROUPS\n/);
+  assert.match(list.stdout, new RegExp(`${m[2]}\\.${m[3]}\\s+(23h|24h)\\s+\\S+Z\\s+authentication,signing\\s+nodenet test\\s+system:bootstrappers:skiff:default-node-token`));
+  const secret = await cp.kjson(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${m[2]}`]);
+  assert.equal(secret.type, 'bootstrap.kubernetes.io/token');
+
+  // a wrong hash: the agent stops before it makes anything, and says why
+  const bad = full.replace(/^K10(.)/, (_x, c: string) => `K10${c === '0' ? '1' : '0'}`);
+  const badRoot = mkdtempSync('/var/tmp/skiff-nodenet-bad-');
+  try {
+    const r = await run(SKIFF, ['agent', '--server', `https://127.0.0.1:${cp.port}`, '--token', bad, '--root', badRoot, '--node-name', 'never'], { timeoutMs: 30_000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the CA certificate of https:\/\/127\.0\.0\.1:\d+ does not match the join token \(its sha256 is [0-9a-f]{64}, the token names [0-9a-f]{64}\): is --server the cluster the token came from\?/);
+  } finally {
+    rmSync(badRoot, { recursive: true, force: true });
+  }
+
+  const joined = await startNode(cp.kubeconfig, { server: `https://127.0.0.1:${cp.port}`, token: full });
+  nodes.push(joined);
+  await waitFor('the token-joined node Ready', async () => {
+    const n = await cp.kjson(['get', 'node', joined.name]).catch(() => undefined);
+    return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+  }, 90_000, 300);
+  assert.match(readFileSync(join(joined.root, 'agent.log'), 'utf8'), /node agent starting/);
+  assert.doesNotMatch(readFileSync(join(joined.root, 'agent.log'), 'utf8'), /not verified/, 'the server was verified by the hash');
+
+  // the bearer is refused once the token is deleted, and once it has expired
+  const asToken = (t: string) => run(KUBECTL, ['--server', `https://127.0.0.1:${cp.port}`, '--token', t, '--insecure-skip-tls-verify', 'get', 'nodes'], { timeoutMs: 30_000 });
+  assert.equal((await asToken(`${m[2]}.${m[3]}`)).code, 0);
+  const del = await run(SKIFF, ['token', 'delete', '--kubeconfig', cp.kubeconfig, m[2]], { timeoutMs: 30_000 });
+  assert.equal(del.stdout.trim(), `bootstrap token "${m[2]}" deleted`, del.stderr);
+  await waitFor('the deleted token refused', async () => /Unauthorized|must be logged in/.test((await asToken(`${m[2]}.${m[3]}`)).stderr), 10_000, 200);
+  const short = (await run(SKIFF, ['token', 'create', '--kubeconfig', cp.kubeconfig, '--ttl', '2s'], { timeoutMs: 30_000 })).stdout.trim().split('::')[1];
+  assert.equal((await asToken(short)).code, 0);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.match((await asToken(short)).stderr, /Unauthorized|must be logged in/);
+});
+
+function fetchInsecure(url: string): Promise<Buffer> {
+  return new Promise((ok, fail) => {
+    httpsGet(url, { rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => ok(Buffer.concat(chunks))).on('error', fail);
+    }).on('error', fail);
+  });
+}

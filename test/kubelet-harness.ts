@@ -28,7 +28,7 @@ export interface TestNode {
 }
 
 /** join as `skiff agent --server --token --ca-file` in a process of its own (else in-process, with the kubeconfig) */
-export interface JoinFlags { server: string; token: string; caFile: string }
+export interface JoinFlags { server: string; token: string; caFile?: string }
 
 /** `allocated`: no --pod-cidr, the Node gets its podCIDR from the server, whose --cluster-cidr hands out
  * exactly o.podCIDR (a /24 from testNetworkPodCIDR(), given with --node-cidr-mask-size 24); `nodeIP`: the node's
@@ -54,7 +54,7 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: {
     start() {
       if (join_) {
         const fd = openSync(join(root, 'agent.log'), 'a');
-        child = spawn(SKIFF, ['agent', '--server', join_.server, '--token', join_.token, '--ca-file', join_.caFile, '--root', root, '--node-name', name,
+        child = spawn(SKIFF, ['agent', '--server', join_.server, '--token', join_.token, ...(join_.caFile ? ['--ca-file', join_.caFile] : []), '--root', root, '--node-name', name,
           ...(o.allocated ? [] : ['--pod-cidr', podCIDR]), '--node-ip', nodeIP, '--pod-bridge', podBridge, '--bridge', net.bridge, '--bip', net.bip, '--kubelet-port', '0'], { stdio: ['ignore', fd, fd] });
         closeSync(fd);
         const c = child;

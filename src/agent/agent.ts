@@ -9,15 +9,17 @@ import { createEngine, createRuntimeService } from '../engine/index.ts';
 import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
 import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
+import { runPodNetwork } from '../cluster/podnet/index.ts';
 import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
 import { runServiceProxy, proxyTableName } from '../cluster/proxy/index.ts';
-import { loadKubeconfig, createHttpClient } from '../cluster/client/index.ts';
+import { loadKubeconfig, createHttpClient, caHashOf, parseJoinToken } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { startClusterDns, KUBE_DNS, type ClusterDns } from '../cluster/dns/index.ts';
 import { R } from '../cluster/types/gvr.ts';
 import type { KObject } from '../cluster/types/meta.ts';
 import { isStatusError } from '../cluster/types/status-error.ts';
-import { invalidArgument } from '../lib/errors.ts';
+import { invalidArgument, unavailable } from '../lib/errors.ts';
+import { get as httpsGet } from 'node:https';
 import { logger } from '../lib/log.ts';
 import { firstHostIPv4 } from '../lib/ipv4.ts';
 
@@ -36,6 +38,10 @@ export interface AgentOptions {
   nodeIP?: string;
   /** the node's pod addresses; absent: the Node's spec.podCIDR when it has one */
   podCIDR?: string;
+  /** every node's pod addresses (the server's --cluster-cidr): pod traffic to them keeps its source address */
+  clusterCIDR?: string;
+  /** keep the routes to the other nodes' pods (default true; src/cluster/podnet) */
+  podNetwork?: boolean;
   runtime?: 'crun' | 'runc' | 'auto';
   /** the pod network's bridge (one per agent sharing a network namespace) */
   podBridge?: string;
@@ -71,9 +77,40 @@ async function apiClient(o: AgentOptions): Promise<{ client: ApiClient; ca?: str
   }
   if (!o.server || !o.token) throw invalidArgument('skiff agent needs --server and --token (or --kubeconfig) to join a control plane');
   if (!/^https?:\/\//.test(o.server)) throw invalidArgument(`invalid --server "${o.server}": use https://HOST:PORT`);
-  const ca = o.caFile ? await readFile(o.caFile) : undefined;
-  if (!ca) log.warn('no --ca-file: the server\'s certificate is not verified');
-  return { client: createHttpClient({ server: o.server, token: o.token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' }), ca: ca?.toString() };
+  const join = parseJoinToken(o.token);
+  const ca = o.caFile ? await readFile(o.caFile) : join ? await verifiedServerCa(o.server, join.caHash) : undefined;
+  if (!ca) log.warn('no --ca-file and no CA hash in the token: the server\'s certificate is not verified');
+  const token = join?.credential ?? o.token;
+  return { client: createHttpClient({ server: o.server, token, ca, insecureSkipVerify: !ca, userAgent: 'skiff-agent' }), ca: ca?.toString() };
+}
+
+/** the server's CA from its /cacerts (fetched unverified), accepted only when its sha256 is the join token's */
+async function verifiedServerCa(server: string, caHash: string): Promise<Buffer> {
+  let pem: Buffer;
+  try {
+    pem = await fetchUnverified(new URL('/cacerts', server));
+  } catch (err) {
+    throw unavailable(`cannot fetch the CA certificate from ${server}/cacerts: ${(err as Error).message}`);
+  }
+  const got = caHashOf(pem);
+  if (got !== caHash) {
+    throw invalidArgument(`the CA certificate of ${server} does not match the join token (its sha256 is ${got}, the token names ${caHash}): is --server the cluster the token came from?`);
+  }
+  return pem;
+}
+
+function fetchUnverified(url: URL): Promise<Buffer> {
+  return new Promise((ok, fail) => {
+    // unverified on purpose: what comes back is trusted only if its hash matches the token
+    const req = httpsGet(url, { rejectUnauthorized: false, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? ok(Buffer.concat(chunks)) : fail(new Error(`status ${res.statusCode}`))));
+      res.on('error', fail);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', fail);
+  });
 }
 
 /** the first address of a CIDR: the pod network's gateway, where the node's cluster DNS listens */
@@ -147,7 +184,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const proxyStop = new AbortController();
   let dns: ClusterDns | undefined;
   try {
-    const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge });
+    const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge, clusterCIDR: o.clusterCIDR });
     // the pod network first (its bridge carries the gateway), then the node's cluster DNS on the gateway
     await cri.runtime.status();
     const resolvConf = o.resolvConf ?? '/etc/resolv.conf';
@@ -167,14 +204,19 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     // the proxy logs and retries its own failures; it ends with the signal, as the kubelet does
     const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
       .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
+    // the routes to the other nodes' pods (host-gw or VXLAN), for as long as the kubelet runs; they stay after
+    const podnet = o.podNetwork === false ? undefined
+      : runPodNetwork({ client, nodeName, nodeIP, podCIDR, stateFile: join(root, 'podnet.json'), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
+        .catch((err: Error) => log.error('the pod network loop stopped', { err: err.stack ?? err.message }));
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
       root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs, resyncIntervalMs: o.resyncIntervalMs,
       resolvConf, clusterDNS, clusterDomain: o.clusterDomain,
     });
     await proxy;
+    await podnet;
   } finally {
-    proxyStop.abort(); // when the kubelet failed; its rules stay in place
+    proxyStop.abort(); // when the kubelet failed; its rules (and the pod network's routes) stay in place
     await dns?.close().catch((err: Error) => log.warn('closing the cluster DNS failed', { err: err.message }));
     await streams?.close().catch((err: Error) => log.warn('closing the kubelet server failed', { err: err.message }));
     await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));

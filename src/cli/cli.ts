@@ -176,6 +176,15 @@ const management: Record<string, { summary: string; verbs: Record<string, Verb>;
     },
     aliases: { list: 'ls' },
   },
+  token: {
+    summary: 'Manage the bootstrap tokens nodes join with',
+    verbs: {
+      create: verb('Make a bootstrap token and print the join token', () => import('./commands/token.ts').then((m) => m.tokenCreate)),
+      list: verb('List the bootstrap tokens', () => import('./commands/token.ts').then((m) => m.tokenList)),
+      delete: verb('Delete bootstrap tokens', () => import('./commands/token.ts').then((m) => m.tokenDelete)),
+    },
+    aliases: { ls: 'list', rm: 'delete' },
+  },
   sim: { summary: 'Simulate cluster parts (nodes) for tests and benchmarks', verbs: { nodes: verb('Register simulated nodes that heartbeat and report their pods Running', () => cluster().then((m) => m.simNodes)) }, aliases: {} },
 };
 

@@ -15,6 +15,7 @@ export const agent: Command = {
     { name: 'node-name', type: 'string', help: 'Name of the Node', def: 'the host name' },
     { name: 'node-ip', type: 'string', help: 'InternalIP of the Node (probes and pod traffic reach pods from here)', def: 'the first non-loopback IPv4' },
     { name: 'pod-cidr', type: 'string', help: "Addresses of this node's pods, e.g. 10.42.1.0/24", def: "the subnet the server gives the Node (its --cluster-cidr)" },
+    { name: 'cluster-cidr', type: 'string', help: "Every node's pod addresses (the server's --cluster-cidr): pod traffic to them is not masqueraded" },
     { name: 'pod-bridge', type: 'string', help: 'Linux bridge of the pod network', def: 'skpods0' },
     { name: 'bridge', type: 'string', help: "Linux bridge of the engine's default Docker network", def: 'skiff0' },
     { name: 'bip', type: 'string', help: "Gateway address and prefix of the engine's default Docker network", def: '10.99.0.1/16' },
@@ -32,6 +33,8 @@ export const agent: Command = {
     if (!p.str('kubeconfig') && (!p.str('server') || !p.str('token'))) throw new CliError('skiff agent needs --server URL and --token TOKEN (or --kubeconfig FILE)', 125);
     const cidr = p.str('pod-cidr');
     if (cidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw new CliError(`invalid --pod-cidr "${cidr}": use an IPv4 CIDR like 10.42.1.0/24`, 125);
+    const clusterCidr = p.str('cluster-cidr');
+    if (clusterCidr !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(clusterCidr)) throw new CliError(`invalid --cluster-cidr "${clusterCidr}": use an IPv4 CIDR like 10.42.0.0/16`, 125);
     const port = p.str('kubelet-port');
     if (port !== undefined && !(Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) < 65536)) throw new CliError(`invalid --kubelet-port "${port}": use 0-65535 (0: any free port)`, 125);
     const dnsList = p.str('cluster-dns');
@@ -44,7 +47,7 @@ export const agent: Command = {
     const { runAgent } = await import('../../agent/index.ts');
     await runAgent({
       server: p.str('server'), token: p.str('token'), caFile: p.str('ca-file'), kubeconfig: p.str('kubeconfig'),
-      root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr,
+      root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr, clusterCIDR: clusterCidr,
       podBridge: p.str('pod-bridge'), bridge: p.str('bridge'), bip: p.str('bip'), dockerSocket: p.str('docker-socket'),
       kubeletPort: port ? Number(port) : undefined, runtime, signal,
       clusterDNS, clusterDomain: domain, resolvConf: p.str('resolv-conf'),

@@ -14,3 +14,4 @@ export { createHttpClient, resourcePath, statusErrorFrom } from './http.ts';
 export type { HttpClientConfig } from './http.ts';
 export { loadKubeconfig, createClientFromKubeconfig, defaultKubeconfigPath } from './kubeconfig.ts';
 export { createEventRecorder } from './events.ts';
+export { parseJoinToken, caHashOf, joinToken } from './join-token.ts';

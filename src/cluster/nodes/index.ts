@@ -11,7 +11,7 @@ import {
   addressIn, agentLog, agentPidFile, clusterCidrCandidates, clusterId, firstFree, linkCandidates, nodeName, nodeRoot,
   podCidrOf, readLayout, serverLog, writeLayout, type ClusterLayout, type ClusterNode,
 } from './layout.ts';
-import { cgroupMountScript, ensureBridge, ensureNoNatTable, ensureNodeNetns, ensureRoutes, removeClusterNetwork, takenSubnets } from './net.ts';
+import { cgroupMountScript, ensureBridge, ensureNoNatTable, ensureNodeNetns, removeClusterNetwork, takenSubnets } from './net.ts';
 import { containerIds, killNode, removeContainerLeftovers, runningPid, startDetached, stopPid, unmountUnder } from './procs.ts';
 
 export type { ClusterLayout, ClusterNode } from './layout.ts';
@@ -124,7 +124,7 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
 function agentArgs(l: ClusterLayout, n: ClusterNode, token: string, self: string[]): string[] {
   const common = [
     ...self, 'agent', '--server', serverUrl(l), '--token', token, '--ca-file', join(l.root, 'tls', 'ca.crt'),
-    '--root', nodeRoot(l.root, n.name), '--node-name', n.name, '--node-ip', n.ip, '--pod-cidr', n.podCIDR,
+    '--root', nodeRoot(l.root, n.name), '--node-name', n.name, '--node-ip', n.ip, '--pod-cidr', n.podCIDR, '--cluster-cidr', l.clusterCIDR,
   ];
   if (!n.netns) {
     return [...common, '--pod-bridge', l.hostPodBridge, '--bridge', l.hostDockerBridge, '--bip', l.hostBip, '--kubelet-port', String(n.kubeletPort)];
@@ -151,8 +151,8 @@ export async function upCluster(o: UpOptions): Promise<ClusterLayout> {
   await writeLayout(l);
   registerCluster(l, true);
   await ensureBridge(l);
+  // the routes between the nodes' pod CIDRs are the agents' (src/cluster/podnet: host-gw on this bridge)
   for (const n of l.nodes) if (n.netns) await ensureNodeNetns(l, n);
-  await ensureRoutes(l);
   for (const n of l.nodes) await ensureNoNatTable(l, n.netns);
   // the join token must be in the token file before the server reads it
   await ensureToken(join(root, 'tokens'), JOIN_USER);
@@ -189,7 +189,6 @@ export async function startNode(l: ClusterLayout, name: string, self: string[]):
   const running = agentPid(l, n);
   if (running) return running;
   if (n.netns) await ensureNodeNetns(l, n);
-  await ensureRoutes(l);
   await ensureNoNatTable(l, n.netns);
   return startAgent(l, n, self);
 }

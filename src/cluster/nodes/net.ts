@@ -1,8 +1,8 @@
 // The node hosts' network: one Linux bridge per cluster on the host (holding the host node's address, .1 of
-// the cluster's link /24), a veth from it into each node's network namespace (eth0 there, .k), and routes:
-// every node's pod CIDR via that node's address, on the host and in every node netns. All nodes share the
-// bridge's L2 segment, so plain routes carry pod traffic (no VXLAN). A small nftables table per namespace
-// gives pod-to-pod packets an identity SNAT ahead of the engines' masquerade, so a pod sees the other pod's IP.
+// the cluster's link /24) and a veth from it into each node's network namespace (eth0 there, .k). All nodes
+// share the bridge's L2 segment, so the agents route each other's pod CIDRs host-gw (src/cluster/podnet). A
+// small nftables table per namespace gives pod-to-pod packets an identity SNAT ahead of the engines'
+// masquerade, so a pod sees the other pod's IP.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { runProgram } from '../../lib/spawn.ts';
 import { unavailable } from '../../lib/errors.ts';
@@ -55,16 +55,6 @@ export async function ensureNodeNetns(l: ClusterLayout, n: ClusterNode): Promise
   await ipIn(n.netns, ['link', 'set', 'eth0', 'up'], `bringing ${n.name}'s eth0 up`);
   await ipIn(n.netns, ['link', 'set', 'lo', 'up'], `bringing ${n.name}'s lo up`);
   await run(IP, ['netns', 'exec', n.netns, '/usr/sbin/sysctl', '-qw', 'net.ipv4.ip_forward=1'], `enabling forwarding in ${n.name}`);
-}
-
-/** in every namespace (host and nodes): each other node's pod CIDR via its address */
-export async function ensureRoutes(l: ClusterLayout): Promise<void> {
-  for (const where of l.nodes) {
-    for (const to of l.nodes) {
-      if (to.name === where.name) continue;
-      await ipIn(where.netns, ['route', 'replace', to.podCIDR, 'via', to.ip], `routing ${to.podCIDR} in ${where.name}`);
-    }
-  }
 }
 
 /** the identity SNAT for pod-to-pod packets: the first NAT rule that matches wins, so the engines' later

@@ -76,8 +76,9 @@ export async function runEndpointReconciler(o: EndpointReconcilerOptions, signal
       log.warn('updating the kubernetes Service endpoints failed', { err: (err as Error).message });
     }
     await new Promise<void>((ok) => {
-      const timer = setTimeout(ok, interval);
-      signal.addEventListener('abort', () => (clearTimeout(timer), ok()), { once: true });
+      const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); ok(); };
+      const timer = setTimeout(done, interval);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
   await removeSelf(o);

@@ -26,6 +26,7 @@ import { adminKubeconfig } from './kubeconfig.ts';
 import { runLeaderElected } from './leader.ts';
 import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
+import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { logger } from '../../lib/log.ts';
@@ -103,7 +104,11 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const rest = metrics.timed(createRest({ store, resources, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR }));
   await rest.start();
 
-  const authenticate = (req: IncomingMessage) => tokens.authenticate(req);
+  const loops = new AbortController();
+  // the static token file, then bootstrap tokens (Secrets in kube-system: what `skiff token create` makes)
+  const bootstrapTokens = createBootstrapTokenAuthenticator(rest);
+  bootstrapTokens.run(loops.signal);
+  const authenticate = (req: IncomingMessage) => tokens.authenticate(req) ?? bootstrapTokens.authenticate(req);
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
@@ -113,6 +118,11 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
       return;
     }
+    // k3s' /cacerts: the CA for anyone, so a joining agent can check it against its token's hash
+    if (req.url === '/cacerts' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(tls.ca);
+      return;
+    }
     handler(req, res);
   });
   // kubectl exec/attach/port-forward: WebSocket or SPDY upgrades, proxied to the pod's kubelet
@@ -120,6 +130,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await new Promise<void>((ok, fail) => {
     https.once('error', fail);
     https.listen(port, bindAddress, () => ok());
+  }).catch((err: unknown) => {
+    loops.abort();
+    throw err;
   });
   const actualPort = (https.address() as { port: number }).port;
   const anyAddress = bindAddress === '0.0.0.0' || bindAddress === '::';
@@ -132,7 +145,6 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await writeFileAtomic(kubeconfigPath, adminKubeconfig({ server: url, caPem: tls.ca, token: tokens.adminToken }), { mode: 0o600 });
   await writeFileAtomic(join(root, 'server.pid'), `${process.pid}\n`);
 
-  const loops = new AbortController();
   const scraping = scraper.run(loops.signal);
   // every server keeps itself in the `kubernetes` Service's endpoints (and takes itself out when it stops)
   const reconcilingEndpoints = runEndpointReconciler({ rest, address: advertise, port: actualPort }, loops.signal);
