@@ -37,7 +37,7 @@ test('the kubernetes Service: its EndpointSlice and Endpoints name the advertise
   assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
   const ep = await cp.kjson(['get', 'endpoints', 'kubernetes']);
   assert.deepEqual(ep.subsets, [{ addresses: [{ ip: ADVERTISED }], ports: [{ name: 'https', port: cp.port, protocol: 'TCP' }] }]);
-  const lease = await cp.kjson(['get', 'lease', '-n', 'kube-system', `apiserver-endpoint-${ADVERTISED}`]);
+  const lease = await cp.kjson(['get', 'lease', '-n', 'kube-system', `apiserver-endpoint-${ADVERTISED}-${cp.port}`]);
   assert.equal(lease.spec.holderIdentity, `${ADVERTISED}:${cp.port}`);
   // the reconciler (every 10 s) puts back what someone removed
   assert.equal((await cp.kubectl(['delete', 'endpointslice', 'kubernetes'])).code, 0);

@@ -181,7 +181,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const socketPath = o.dockerSocket === undefined ? join(root, 'docker.sock') : o.dockerSocket;
   let docker: Awaited<ReturnType<typeof serveDockerApi>> | undefined;
   let streams: Awaited<ReturnType<typeof startKubeletServer>> | undefined;
-  const proxyStop = new AbortController();
+  const stopLoops = new AbortController();
   let dns: ClusterDns | undefined;
   try {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge, clusterCIDR: o.clusterCIDR });
@@ -202,11 +202,11 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     }
     log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
     // the proxy logs and retries its own failures; it ends with the signal, as the kubelet does
-    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
+    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
       .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
     // the routes to the other nodes' pods (host-gw or VXLAN), for as long as the kubelet runs; they stay after
     const podnet = o.podNetwork === false ? undefined
-      : runPodNetwork({ client, nodeName, nodeIP, podCIDR, stateFile: join(root, 'podnet.json'), signal: AbortSignal.any([o.signal, proxyStop.signal]) })
+      : runPodNetwork({ client, nodeName, nodeIP, podCIDR, stateFile: join(root, 'podnet.json'), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
         .catch((err: Error) => log.error('the pod network loop stopped', { err: err.stack ?? err.message }));
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
@@ -216,7 +216,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     await proxy;
     await podnet;
   } finally {
-    proxyStop.abort(); // when the kubelet failed; its rules (and the pod network's routes) stay in place
+    stopLoops.abort(); // when the kubelet failed: the proxy and the pod network stop; their rules and routes stay
     await dns?.close().catch((err: Error) => log.warn('closing the cluster DNS failed', { err: err.message }));
     await streams?.close().catch((err: Error) => log.warn('closing the kubelet server failed', { err: err.message }));
     await docker?.close().catch((err: Error) => log.warn('closing the Docker API failed', { err: err.message }));

@@ -55,6 +55,7 @@ export function createKernel(netns?: string): Kernel {
       try {
         const [r] = await json<{ gateway?: string; type?: string }[]>(['route', 'get', to], `looking up the route to ${to}`);
         if (!r || r.type === 'unreachable' || r.type === 'blackhole') return 'unreachable';
+        if (r.type === 'local') return 'local';
         return r.gateway ? 'routed' : 'direct';
       } catch (err) {
         if (/unreachable|No route/i.test((err as Error).message)) return 'unreachable';

@@ -40,7 +40,8 @@ export interface PodNetPlan {
   skipped: { name: string; why: string }[];
 }
 
-export type Reach = 'direct' | 'routed' | 'unreachable';
+/** how this node reaches a peer's node IP: on-link, through a gateway, not at all, or it is our own address */
+export type Reach = 'direct' | 'routed' | 'unreachable' | 'local';
 
 /** the VTEP address of a node: its pod CIDR's network address */
 export const vtepOf = (podCIDR: string) => intToIpv4(parseCidr4(podCIDR, 'podCIDR').base);
@@ -72,6 +73,9 @@ export function planPodNetwork(peers: Peer[], reach: (ip: string) => Reach, self
       plan.routes.push({ dst: p.podCIDR, via: p.ip });
     } else if (r === 'unreachable') {
       plan.skipped.push({ name: p.name, why: `no route to its node IP ${p.ip}` });
+    } else if (r === 'local') {
+      // two agents in one network namespace (tests): their pod bridges are both here already
+      plan.skipped.push({ name: p.name, why: `its node IP ${p.ip} is an address of this host` });
     } else {
       plan.needsVxlan = true;
       if (!p.vxlanMac) {

@@ -19,6 +19,7 @@ test('every server with a live lease on the port is an endpoint; expired leases 
     await reconcileOnce(b);
     await reconcileOnce(other);
     assert.deepEqual(await reconcileOnce(a), ['10.0.0.1', '10.0.0.2'], 'a server on another port is left out');
+    assert.deepEqual(await reconcileOnce(other), ['10.0.0.1', '10.0.0.2'], 'a server on another port leaves the endpoints to the port they name');
     assert.deepEqual(await sliceAddresses(t.rest), ['10.0.0.1', '10.0.0.2']);
     const ep = await t.rest.get(R.endpoints, 'default', 'kubernetes');
     assert.deepEqual(ep.subsets, [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
@@ -36,7 +37,7 @@ test('every server with a live lease on the port is an endpoint; expired leases 
     stop.abort();
     await running;
     assert.deepEqual(await sliceAddresses(t.rest), []);
-    await assert.rejects(t.rest.get(R.leases, 'kube-system', 'apiserver-endpoint-10.0.0.1'), /not found/);
+    await assert.rejects(t.rest.get(R.leases, 'kube-system', 'apiserver-endpoint-10.0.0.1-6443'), /not found/);
   } finally {
     await t.cleanup();
   }

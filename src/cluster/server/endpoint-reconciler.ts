@@ -26,29 +26,41 @@ export interface EndpointReconcilerOptions {
 
 type LeaseObject = Lease & KObject;
 
-/** the Lease name for an address (a DNS subdomain: IPv4 dots are fine, IPv6 colons are not) */
-export const apiLeaseName = (address: string) => `apiserver-endpoint-${address.replace(/:/g, '-')}`;
+/** the Lease name for an address and port (a DNS subdomain: IPv4 dots are fine, IPv6 colons are not) */
+export const apiLeaseName = (address: string, port: number) => `apiserver-endpoint-${address.replace(/:/g, '-')}-${port}`;
 
 const micro = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-/** the addresses of the servers whose lease is live at `t` and who serve on our port */
-async function liveAddresses(o: EndpointReconcilerOptions, t: number): Promise<string[]> {
+interface Holder { address: string; port: number }
+
+/** the servers whose lease is live at `t` */
+async function liveHolders(o: EndpointReconcilerOptions, t: number): Promise<Holder[]> {
   const leases = (await o.rest.list<LeaseObject>(R.leases, 'kube-system', { labelSelector: API_LEASE_LABEL })).items;
   return leases.flatMap((l) => {
     const s = l.spec ?? {};
     const holder = /^(.*):(\d+)$/.exec(s.holderIdentity ?? '');
     const renewed = s.renewTime ? Date.parse(s.renewTime) : 0;
     if (!holder || renewed + (s.leaseDurationSeconds ?? o.leaseSeconds ?? 15) * 1000 < t) return [];
-    // kube-apiserver requires every server on the same port; one on another port is left out, as there
-    return Number(holder[2]) === o.port ? [holder[1]] : [];
+    return [{ address: holder[1], port: Number(holder[2]) }];
   });
 }
 
-/** renews this server's lease and writes the live set once */
+/** the port the `kubernetes` EndpointSlice names now, if any */
+async function currentPort(o: EndpointReconcilerOptions): Promise<number | undefined> {
+  try {
+    const slice = await o.rest.get(R.endpointslices, 'default', 'kubernetes');
+    return (slice.ports as { port?: number }[] | undefined)?.[0]?.port;
+  } catch (err) {
+    if (isStatusError(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}
+
+/** renews this server's lease and writes the live set once; returns the addresses the endpoints name */
 export async function reconcileOnce(o: EndpointReconcilerOptions): Promise<string[]> {
   const now = o.now ?? (() => new Date());
   const ttl = o.leaseSeconds ?? 15;
-  const name = apiLeaseName(o.address);
+  const name = apiLeaseName(o.address, o.port);
   const spec = { holderIdentity: `${o.address}:${o.port}`, leaseDurationSeconds: ttl, renewTime: micro(now()) };
   try {
     const cur = await o.rest.get<LeaseObject>(R.leases, 'kube-system', name);
@@ -59,11 +71,16 @@ export async function reconcileOnce(o: EndpointReconcilerOptions): Promise<strin
       apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-system', labels: { [API_LEASE_LABEL]: 'true' } }, spec,
     });
   }
-  const live = await liveAddresses(o, now().getTime());
-  if (!live.includes(o.address)) live.push(o.address);
-  live.sort();
-  await o.rest.apiServerEndpoints(live, o.port);
-  return live;
+  const live = await liveHolders(o, now().getTime());
+  // kube-apiserver requires every server on one port; when they differ, the port the endpoints name keeps
+  // them while some server on it lives (no flapping between servers every 10 s)
+  const named = await currentPort(o);
+  if (named !== undefined && named !== o.port && live.some((h) => h.port === named)) {
+    return live.filter((h) => h.port === named).map((h) => h.address).sort();
+  }
+  const addresses = [...new Set([...live.filter((h) => h.port === o.port).map((h) => h.address), o.address])].sort();
+  await o.rest.apiServerEndpoints(addresses, o.port);
+  return addresses;
 }
 
 /** Keeps this server in the `kubernetes` Service's endpoints until `signal` aborts, then takes it out. */
@@ -84,16 +101,17 @@ export async function runEndpointReconciler(o: EndpointReconcilerOptions, signal
   await removeSelf(o);
 }
 
-/** on a clean stop: the lease goes and the endpoints name the others still live (none: empty) */
+/** on a clean stop: the lease goes and the endpoints name the others still live on this port (none: empty) */
 async function removeSelf(o: EndpointReconcilerOptions): Promise<void> {
   try {
-    await o.rest.delete(R.leases, 'kube-system', apiLeaseName(o.address));
+    await o.rest.delete(R.leases, 'kube-system', apiLeaseName(o.address, o.port));
   } catch (err) {
     if (!isStatusError(err, 'NotFound')) log.warn('removing the API server lease failed', { err: (err as Error).message });
   }
   try {
+    if ((await currentPort(o)) !== o.port) return; // another server's port: theirs to keep
     const now = (o.now ?? (() => new Date()))().getTime();
-    const others = (await liveAddresses(o, now)).filter((a) => a !== o.address);
+    const others = (await liveHolders(o, now)).filter((h) => h.port === o.port && h.address !== o.address).map((h) => h.address);
     await o.rest.apiServerEndpoints(others, o.port);
   } catch (err) {
     log.warn('taking this server out of the kubernetes endpoints failed', { err: (err as Error).message });
