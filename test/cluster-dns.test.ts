@@ -50,9 +50,9 @@ after(async () => {
   rmSync(resolvFile, { force: true });
 });
 
-const podYaml = (name: string, extra: object = {}, labels: Record<string, string> = {}) => JSON.stringify({
+const podYaml = (name: string, extra: object = {}, labels: Record<string, string> = {}, command = ['sleep', '3600']) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, labels },
-  spec: { nodeName: node.name, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }], ...extra },
+  spec: { nodeName: node.name, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command }], ...extra },
 });
 
 async function apply(obj: string): Promise<void> {
@@ -80,8 +80,8 @@ test('kube-dns Service on .10 and this node\'s EndpointSlice naming its gateway'
   assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kube-dns');
 });
 
-test('from a pod: Services by short name and FQDN, headless pod by hostname/subdomain, ExternalName, PTR, forwarded names', async () => {
-  await apply(podYaml('web', {}, { app: 'web' }));
+test('from a pod: HTTP to a Service by short name, FQDN and ClusterIP; nslookup of Services, headless pod by hostname/subdomain, ExternalName, PTR, forwarded names', async () => {
+  await apply(podYaml('web', {}, { app: 'web' }, ['sh', '-c', 'mkdir -p /www && echo hello-web > /www/index.html && exec httpd -f -p 80 -h /www']));
   await apply(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } }));
   await apply(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432 }] } }));
   await apply(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'outside.example' } }));
@@ -116,12 +116,32 @@ test('from a pod: Services by short name and FQDN, headless pod by hostname/subd
   assert.match(ptr.out, /web\.default\.svc\.cluster\.local/, ptr.out);
   const out = await exec('client', ['nslookup', 'outside.example.']);
   assert.match(out.out, /192\.0\.2\.44/, out.out);
+  // issue 13's must-show 1: the Service answers HTTP by short name, FQDN and ClusterIP (busybox wget resolves
+  // through libc's resolver with the pod's resolv.conf: search path and ndots)
+  await running('web');
+  for (const host of ['web', 'web.default.svc.cluster.local', webIP]) {
+    const got = await waitFor(`wget http://${host}/`, async () => {
+      // (no -T: this busybox's wget dies of SIGSEGV with a timeout set)
+      const r = await exec('client', ['wget', '-qO-', `http://${host}/`]);
+      if (!r.out.includes('hello-web')) process.stderr.write(`wget ${host}: ${r.out}\n`);
+      return r.out.includes('hello-web') && r.out;
+    }, 30_000, 500);
+    assert.match(String(got), /hello-web/);
+  }
   const missing = await exec('client', ['nslookup', 'nope.default.svc.cluster.local']);
   assert.notEqual(missing.code, 0);
   assert.match(missing.out, /NXDOMAIN|can't find/i);
 });
 
-test('dnsPolicy Default gets the node\'s resolv.conf; None gets only its dnsConfig', async () => {
+test('dnsPolicy Default gets the node\'s resolv.conf; None gets only its dnsConfig; host-network pods: ClusterFirstWithHostNet asks the cluster DNS, ClusterFirst the node\'s', async () => {
+  await apply(podYaml('hostnet', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }));
+  await apply(podYaml('hostnet-cf', { hostNetwork: true }));
+  await running('hostnet');
+  await running('hostnet-cf');
+  assert.match((await exec('hostnet', ['cat', '/etc/resolv.conf'])).out, new RegExp(`nameserver ${kubeDnsIP.replaceAll('.', '\\.')}\n`));
+  const fromHost = await exec('hostnet', ['nslookup', 'kube-dns.kube-system.svc.cluster.local']);
+  assert.match(fromHost.out, new RegExp(`Address:\\s*${kubeDnsIP.replaceAll('.', '\\.')}\\b`), fromHost.out);
+  assert.equal((await exec('hostnet-cf', ['cat', '/etc/resolv.conf'])).out.match(/nameserver (\S+)/)?.[1], upstreamIp);
   await apply(podYaml('dflt', { dnsPolicy: 'Default' }));
   await apply(podYaml('none', { dnsPolicy: 'None', dnsConfig: { nameservers: ['192.0.2.53'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }] } }));
   await running('dflt');

@@ -138,7 +138,8 @@ async function joinContainer(ctx: NetCtx, rec: ContainerRecord, files: EtcFilePa
   }
   const otherMode = normalizeMode(other.spec.host.networkMode);
   if (otherMode === 'host') {
-    await writeEtcFiles(ctx, rec, files, { hostMode: true });
+    // the joined container's files, as in its own namespace (docker shares them): a pod's DNS options live on its sandbox
+    await writeEtcFiles(ctx, other, files, { hostMode: true });
     return { netnsPath: null };
   }
   if (otherMode.startsWith('container:')) return joinContainer(ctx, rec, files, otherMode.slice('container:'.length));
@@ -218,7 +219,10 @@ async function writeEtcFiles(ctx: NetCtx, rec: ContainerRecord, files: EtcFilePa
   if (o.hostMode) {
     const base = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n');
     hosts = base + extraHosts.map((e) => extraHostLine(e) + '\n').join('');
-    resolv = ctx.hostResolv;
+    // the host's file, unless DNS options were given (moby's setupDNS: then they apply in the host namespace too;
+    // a host-network pod of dnsPolicy ClusterFirstWithHostNet gets the cluster DNS this way)
+    const own = h.dns?.length || h.dnsSearch?.length || h.dnsOptions?.length;
+    resolv = own ? renderResolvConf({ host: ctx.hostResolv, dns: h.dns, dnsSearch: h.dnsSearch, dnsOptions: h.dnsOptions }) : ctx.hostResolv;
   } else {
     const sb = ctx.sandboxes.get(rec.id);
     const first = sb?.endpoints[0];
