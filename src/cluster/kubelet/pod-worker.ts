@@ -227,7 +227,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
   }
   const sb = obs.sandbox;
   const podIP = sb.ip;
-  const etcHosts = pod.spec?.hostNetwork ? undefined : await writeEtcHosts(podDir, pod, podIP);
+  const etcHosts = pod.spec?.hostNetwork ? undefined : await writeEtcHosts(podDir, pod, podIP, d.dns.clusterDomain);
   // env and downward API see the pod as it is now on this node
   const live: Pod = { ...pod, status: { ...pod.status, podIP, podIPs: podIP ? [{ ip: podIP }] : [], hostIP: d.nodeIP, hostIPs: [{ ip: d.nodeIP }] } };
   const policy = pod.spec?.restartPolicy ?? 'Always';

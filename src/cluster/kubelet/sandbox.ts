@@ -50,7 +50,18 @@ export async function podDns(pod: Pod, s: DnsSettings): Promise<ResolvConf> {
       options: [...r.options.filter((o) => !(extra.options ?? []).some((x) => o.split(':')[0] === x.name)), ...(extra.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : (o.name ?? '')))],
     };
   }
-  return r;
+  return fitLimits(r);
+}
+
+/** the kubelet's resolver limits (formDNSConfigFitsLimits): 3 nameservers, 32 search domains of 2048 characters */
+const MAX_NAMESERVERS = 3;
+const MAX_SEARCHES = 32;
+const MAX_SEARCH_CHARS = 2048;
+
+function fitLimits(r: ResolvConf): ResolvConf {
+  const searches = r.searches.filter((s) => s !== '.').slice(0, MAX_SEARCHES);
+  while (searches.length && searches.join(' ').length > MAX_SEARCH_CHARS) searches.pop();
+  return { servers: r.servers.slice(0, MAX_NAMESERVERS), searches, options: r.options };
 }
 
 export const podLogDir = (logRoot: string, pod: Pod) => join(logRoot, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);

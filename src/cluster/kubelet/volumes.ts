@@ -154,9 +154,9 @@ export async function removePodDir(podDir: string): Promise<void> {
 }
 
 /** the kubelet-managed /etc/hosts of a pod (hostNetwork pods get none: the node's is used) */
-export async function writeEtcHosts(podDir: string, pod: Pod, podIP: string): Promise<string> {
+export async function writeEtcHosts(podDir: string, pod: Pod, podIP: string, clusterDomain = 'cluster.local'): Promise<string> {
   const hostname = pod.spec?.hostname ?? pod.metadata?.name ?? '';
-  const fqdn = pod.spec?.subdomain ? `${hostname}.${pod.spec.subdomain}.${pod.metadata?.namespace}.svc.cluster.local\t` : '';
+  const fqdn = pod.spec?.subdomain ? `${hostname}.${pod.spec.subdomain}.${pod.metadata?.namespace}.svc.${clusterDomain}\t` : '';
   const lines = ['# Kubernetes-managed hosts file.', '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'fe00::0\tip6-mcastprefix', 'fe00::1\tip6-allnodes', 'fe00::2\tip6-allrouters'];
   if (podIP) lines.push(`${podIP}\t${fqdn}${hostname}`);
   for (const h of pod.spec?.hostAliases ?? []) lines.push(`\n# Entries added by HostAliases.\n${h.ip}\t${(h.hostnames ?? []).join('\t')}`);
