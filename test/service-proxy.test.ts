@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { run, waitFor, uniqueName } from './harness.ts';
@@ -149,4 +150,68 @@ test('ClusterIP and NodePort reach ready pods end to end; no endpoints refuse at
   await waitFor('web-3 behind the Service', async () => (await hostnamesSeen(clusterIP, 80, ['web-1', 'web-3'], 20)).has('web-3'), 90_000, 300);
   const chain = (await run('nft', ['list', 'table', 'ip', table])).stdout.split('\n\n').find((c) => c.includes(`chain service-`) && c.includes(`default/${web}/tcp/web`))!;
   assert.equal(chain.split('\n').filter((l) => /dnat|jump/.test(l)).length, 2, chain);
+});
+
+/** one datagram from a local port (0: any) to ip:port: the answer, or '' after timeoutMs */
+async function udpAsk(ip: string, port: number, fromPort: number, timeoutMs = 1500): Promise<string> {
+  const sock = createSocket({ type: 'udp4', reuseAddr: true });
+  try {
+    await new Promise<void>((ok) => sock.bind(fromPort, ok));
+    const answer = new Promise<string>((ok) => {
+      sock.once('message', (m) => ok(m.toString().trim()));
+      setTimeout(() => ok(''), timeoutMs);
+    });
+    sock.send('who\n', port, ip);
+    return await answer;
+  } finally {
+    sock.close();
+  }
+}
+
+/** a UDP server on nodeIP answering every datagram with `name` */
+async function udpServer(name: string): Promise<{ port: number; close(): void }> {
+  const sock = createSocket('udp4');
+  sock.on('message', (_m, from) => sock.send(name, from.port, from.address));
+  await new Promise<void>((ok) => sock.bind(0, nodeIP, ok));
+  return { port: sock.address().port, close: () => sock.close() };
+}
+
+// endpoints need not be pods: a selector-less Service with a slice per endpoint, both on this host
+const udpSlice = (svc: string, name: string, port: number) => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${svc}-${name}, labels: { kubernetes.io/service-name: ${svc} } }
+addressType: IPv4
+ports: [{ name: dns, port: ${port}, protocol: UDP }]
+endpoints: [{ addresses: ["${nodeIP}"], conditions: { ready: true } }]
+`;
+
+test('UDP: a flow to a removed endpoint is flushed, the next datagram of the same flow reaches another one', async () => {
+  const svc = uniqueName('udp');
+  const servers = { a: await udpServer('a'), b: await udpServer('b') };
+  try {
+    const yaml = `apiVersion: v1\nkind: Service\nmetadata: { name: ${svc} }\nspec:\n  ports: [{ name: dns, port: 53, protocol: UDP }]\n`;
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: yaml })).code, 0);
+    for (const [n, s] of Object.entries(servers)) assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: udpSlice(svc, n, s.port) })).code, 0);
+    const ip: string = (await cp.kjson(['get', 'svc', svc])).spec.clusterIP;
+    const fromPort = 20000 + Math.floor(Math.random() * 20000);
+    // both endpoints in the rules: new flows see both (a fresh source port each: a flow sticks to its endpoint)
+    await waitFor('both UDP endpoints answering', async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 16; i++) seen.add(await udpAsk(ip, 53, 0, 500));
+      return seen.has('a') && seen.has('b');
+    }, 30_000, 200);
+    const first = await udpAsk(ip, 53, fromPort);
+    assert.match(first, /^[ab]$/);
+    // one flow (one source port) stays on its endpoint
+    for (let i = 0; i < 3; i++) assert.equal(await udpAsk(ip, 53, fromPort), first);
+    // that endpoint leaves the Service (its server still answers): without the flush, conntrack would keep
+    // this flow on it for minutes
+    assert.equal((await cp.kubectl(['delete', 'endpointslice', `${svc}-${first}`])).code, 0);
+    const other = first === 'a' ? 'b' : 'a';
+    await waitFor(`the flow moved to ${other}`, async () => (await udpAsk(ip, 53, fromPort, 500)) === other, 15_000, 100);
+  } finally {
+    servers.a.close();
+    servers.b.close();
+    await cp.kubectl(['delete', 'svc', svc, '--wait=false']);
+  }
 });

@@ -14,7 +14,8 @@ async function deleteEntries(args: string[]): Promise<void> {
   if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) log.warn('conntrack -D failed', { args: args.join(' '), err: r.stderr.trim() || r.error?.message });
 }
 
-const endpointIPs = (p: ServicePortModel | undefined) => new Set([...(p?.clusterEndpoints ?? []), ...(p?.localEndpoints ?? [])].map((e) => e.ip));
+/** `ip:port` of every endpoint a port may send to */
+const endpointIPs = (p: ServicePortModel | undefined) => new Set([...(p?.clusterEndpoints ?? []), ...(p?.localEndpoints ?? [])].map((e) => `${e.ip}:${e.port}`));
 
 /** the conntrack filters a change of one Service's UDP ports calls for */
 export function staleFlows(old: ServicePortModel[], next: ServicePortModel[]): string[][] {
@@ -36,9 +37,12 @@ export function staleFlows(old: ServicePortModel[], next: ServicePortModel[]): s
   return flows;
 }
 
+/** the flows of this port DNATed to `endpoint` (ip:port): their replies come from it */
 function flowsTo(p: ServicePortModel, endpoint: string): string[][] {
-  const flows = [...p.clusterIPs, ...p.externalIPs].map((ip) => ['--orig-dst', ip, '--orig-port-dst', String(p.port), '--reply-src', endpoint]);
-  if (p.nodePort) flows.push(['--orig-port-dst', String(p.nodePort), '--reply-src', endpoint]);
+  const [ip, port] = endpoint.split(':');
+  const from = ['--reply-src', ip, '--reply-port-src', port];
+  const flows = [...p.clusterIPs, ...p.externalIPs].map((vip) => ['--orig-dst', vip, '--orig-port-dst', String(p.port), ...from]);
+  if (p.nodePort) flows.push(['--orig-port-dst', String(p.nodePort), ...from]);
   return flows;
 }
 
