@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { createEngine, createRuntimeService } from '../engine/index.ts';
+import { createEngine, createRuntimeService, DEFAULT_POD_BRIDGE } from '../engine/index.ts';
 import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
 import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
@@ -202,7 +202,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     }
     log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
     // the proxy logs and retries its own failures; it ends with the signal, as the kubelet does
-    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, table: proxyTableName(root), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
+    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, podInterface: o.podBridge ?? DEFAULT_POD_BRIDGE, table: proxyTableName(root), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
       .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
     // the routes to the other nodes' pods (host-gw or VXLAN), for as long as the kubelet runs; they stay after
     const podnet = o.podNetwork === false ? undefined

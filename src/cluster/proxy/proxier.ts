@@ -26,6 +26,8 @@ export interface ServiceProxyOptions {
   nodeIPs: string[];
   /** this node's pod CIDR: other sources reaching a ClusterIP are masqueraded */
   podCIDR?: string;
+  /** the pods' bridge (ClusterIPs are served to routed packets from it only) */
+  podInterface?: string;
   /** the nft table (`proxyTableName(agent root)`) */
   table: string;
   signal: AbortSignal;
@@ -139,7 +141,7 @@ export async function runServiceProxy(o: ServiceProxyOptions): Promise<void> {
   let wakeUp: (() => void) | undefined;
   const st: ProxyState = {
     o, services, slices, applied: new Map(), dirty: new Set(), needFull: true,
-    cfg: { table: o.table, podCIDR: o.podCIDR, nodeIPs: o.nodeIPs },
+    cfg: { table: o.table, podCIDR: o.podCIDR, nodeIPs: o.nodeIPs, podInterface: o.podInterface },
     wake: () => wakeUp?.(),
   };
   watchChanges(st);

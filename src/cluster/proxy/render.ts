@@ -13,6 +13,9 @@ export interface ProxyConfig {
   podCIDR?: string;
   /** the node's addresses that serve NodePorts */
   nodeIPs: string[];
+  /** the pods' bridge: routed packets reach ClusterIPs only from it (node-1 shares the host's namespace with
+   * other clusters, whose ClusterIPs — 10.43.0.1, 10.43.0.10 — are the same addresses) */
+  podInterface?: string;
 }
 
 /** one element of a set or verdict map: `value` is the verdict ('' for a plain set) */
@@ -150,7 +153,9 @@ function skeletonChains(cfg: ProxyConfig): Array<[string, string | null, string[
     ['filter-output', 'type filter hook output priority -110; policy accept;', ['ct state new jump service-endpoints-check']],
     // after DNAT: a ClusterIP still the destination names a port the Service does not have
     ['filter-output-post-dnat', 'type filter hook output priority -90; policy accept;', ['ct state new jump cluster-ips-check']],
-    ['nat-prerouting', 'type nat hook prerouting priority dstnat; policy accept;', ['jump services']],
+    ['nat-prerouting', 'type nat hook prerouting priority dstnat; policy accept;', [
+      ...(cfg.podInterface ? [`ip daddr @cluster-ips iifname != "${cfg.podInterface}" return`] : []), 'jump services',
+    ]],
     ['nat-output', 'type nat hook output priority -100; policy accept;', ['jump services']],
     // before the cluster network's identity SNAT of pod-to-pod packets (srcnat - 10): the first NAT wins,
     // and a hairpin or NodePort packet between pods must be masqueraded

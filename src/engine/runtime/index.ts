@@ -21,6 +21,9 @@ import { sandboxIdOf } from './status.ts';
 
 export { PAUSE_IMAGE } from './pause-image.ts';
 
+/** the pod network's bridge when none is named */
+export const DEFAULT_POD_BRIDGE = 'skpods0';
+
 export interface RuntimeOptions {
   /** the node's pod CIDR (its pods' addresses), e.g. 10.244.1.0/24 */
   podCIDR: string;
@@ -45,7 +48,7 @@ export interface CriServices {
 export function createRuntimeService(engine: Engine, opts: RuntimeOptions): CriServices {
   const d: pods.PodDeps = {
     engine,
-    podNetwork: podNetwork(engine.networks, { name: opts.networkName ?? 'k8s-pods', podCIDR: opts.podCIDR, bridge: opts.bridge ?? 'skpods0', clusterCIDR: opts.clusterCIDR }),
+    podNetwork: podNetwork(engine.networks, { name: opts.networkName ?? 'k8s-pods', podCIDR: opts.podCIDR, bridge: opts.bridge ?? DEFAULT_POD_BRIDGE, clusterCIDR: opts.clusterCIDR }),
     cgroupRoot: opts.cgroupRoot ?? 'kubepods',
   };
   const cpu: CpuReadings = new Map();
