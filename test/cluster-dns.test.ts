@@ -154,3 +154,16 @@ test('dnsPolicy Default gets the node\'s resolv.conf; None gets only its dnsConf
   assert.match(none, /options ndots:2/);
   assert.ok(readFileSync(resolvFile, 'utf8').includes(upstreamIp));
 });
+
+test('an agent restart: its EndpointSlice goes with it and comes back; the pods resolve again', async () => {
+  const sliceOf = () => cp.kjson(['get', 'endpointslice', '-n', 'kube-system', `kube-dns-${node.name}`]).catch(() => undefined);
+  await node.stop();
+  assert.equal(await sliceOf(), undefined, 'a stopped agent withdraws its DNS endpoint');
+  node.start();
+  await waitFor('the slice back', sliceOf, 60_000, 300);
+  const again = await waitFor('web resolves after the restart', async () => {
+    const r = await exec('client', ['nslookup', 'web.default.svc.cluster.local']);
+    return r.code === 0 && r.out;
+  }, 60_000, 500);
+  assert.match(String(again), /Name:\s*web\.default\.svc\.cluster\.local/);
+});

@@ -122,6 +122,16 @@ export function gatewayOf(cidr: string): string {
   return [gw >>> 24, (gw >>> 16) & 255, (gw >>> 8) & 255, gw & 255].join('.');
 }
 
+/** the node's resolver file: /etc/resolv.conf, unless it names only loopback resolvers (systemd-resolved's stub,
+ * which neither pods nor an agent in a node namespace can reach) and systemd-resolved's upstream file exists (k3s's rule) */
+async function defaultResolvConf(): Promise<string> {
+  const etc = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const servers = nameservers(etc);
+  const upstream = '/run/systemd/resolve/resolv.conf';
+  if (servers.length && servers.every((s) => /^(127\.|::1$)/.test(s)) && (await readFile(upstream, 'utf8').then(() => true, () => false))) return upstream;
+  return '/etc/resolv.conf';
+}
+
 /** the nameservers of a resolv.conf */
 const nameservers = (text: string) => text.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === 'nameserver' && w[1]).map((w) => w[1]);
 
@@ -187,7 +197,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     const cri = createRuntimeService(engine, { podCIDR, bridge: o.podBridge, clusterCIDR: o.clusterCIDR });
     // the pod network first (its bridge carries the gateway), then the node's cluster DNS on the gateway
     await cri.runtime.status();
-    const resolvConf = o.resolvConf ?? '/etc/resolv.conf';
+    const resolvConf = o.resolvConf ?? (await defaultResolvConf());
     dns = startClusterDns({
       client, nodeName, address: gatewayOf(podCIDR), port: o.dnsPort, clusterDomain: o.clusterDomain,
       upstreams: nameservers(await readFile(resolvConf, 'utf8').catch(() => '')), signal: o.signal,

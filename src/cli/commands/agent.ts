@@ -24,7 +24,7 @@ export const agent: Command = {
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
     { name: 'cluster-dns', type: 'string', help: "Comma-separated nameservers for pods of dnsPolicy ClusterFirst", def: "the kube-dns Service's clusterIP" },
     { name: 'cluster-domain', type: 'string', help: 'Domain of the cluster: pods search it, the node DNS answers it', def: 'cluster.local' },
-    { name: 'resolv-conf', type: 'string', help: 'Resolver file of the node: pods of dnsPolicy Default get it, the node DNS forwards to it', def: '/etc/resolv.conf' },
+    { name: 'resolv-conf', type: 'string', help: 'Resolver file of the node: pods of dnsPolicy Default get it, the node DNS forwards to it', def: '/etc/resolv.conf (systemd-resolved\'s upstream file when that names only 127.0.0.53)' },
   ],
   args: { max: 0 },
   async run(_ctx, p) {
