@@ -22,6 +22,8 @@ export interface TestNode {
   running: Promise<void> | undefined;
   start(): void;
   stop(): Promise<void>;
+  /** kill -9 the agent's process (joined as a process only): nothing of it gets to clean up */
+  kill(): Promise<void>;
   /** `skiff` against the node engine's Docker API socket */
   skiff(args: string[]): ReturnType<typeof run>;
   cleanup(): Promise<void>;
@@ -69,6 +71,12 @@ export async function startNode(kubeconfig: string, join_?: JoinFlags, o: {
     async stop() {
       abort?.abort();
       child?.kill('SIGTERM');
+      await node.running?.catch(() => {});
+      node.running = undefined;
+    },
+    async kill() {
+      if (!child) throw new Error('kill needs an agent process (startNode with join flags)');
+      child.kill('SIGKILL');
       await node.running?.catch(() => {});
       node.running = undefined;
     },

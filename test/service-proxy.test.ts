@@ -1,11 +1,13 @@
 // The service proxy in a real agent: two busybox httpd pods behind a NodePort Service with a named
 // targetPort; from the host through the ClusterIP and the NodePort, from a pod (itself included: hairpin);
-// a Service selecting nothing refuses at once; scaling to 1 endpoint moves the traffic; the agent stopped
-// leaves the rules working and its successor resyncs them without duplicates.
+// a Service selecting nothing refuses at once; one endpoint gone moves the traffic; the agent killed -9
+// leaves the rules working and its successor resyncs them without duplicates. UDP: stale flows are flushed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { run, waitFor, uniqueName } from './harness.ts';
@@ -20,7 +22,9 @@ const image = 'busybox:svc-proxy-test';
 
 before(async () => {
   cp = await startControlPlane();
-  node = await startNode(cp.kubeconfig, undefined, { nodeIP });
+  // an agent process, so that it can be killed with SIGKILL
+  const token = /token: (\S+)/.exec(readFileSync(cp.kubeconfig, 'utf8'))![1];
+  node = await startNode(cp.kubeconfig, { server: `https://127.0.0.1:${cp.port}`, token, caFile: join(cp.root, 'tls', 'ca.crt') }, { nodeIP });
   await loadBusybox(node, image);
 });
 
@@ -96,7 +100,7 @@ async function tableState(table: string): Promise<{ handle: string; rules: strin
   return { handle, rules };
 }
 
-test('ClusterIP and NodePort reach ready pods end to end; no endpoints refuse at once; the rules outlive the agent', async () => {
+test('ClusterIP and NodePort reach ready pods end to end; no endpoints refuse at once; the rules outlive a kill -9 of the agent', async () => {
   const web = uniqueName('web');
   const nobody = uniqueName('none');
   for (const p of ['web-1', 'web-2']) assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: podYaml(p) })).code, 0);
@@ -131,11 +135,11 @@ test('ClusterIP and NodePort reach ready pods end to end; no endpoints refuse at
     return seen.size === 1 && seen.has('web-1');
   }, 30_000, 200);
 
-  // the agent stopped: the data path stays; the next agent rewrites the table whole (a new table handle), the
-  // same rules as before and nothing twice
+  // the agent killed (-9): the data path stays; the next agent rewrites the table whole (a new table handle),
+  // the same rules as before and nothing twice
   const table = proxyTableName(node.root);
   const before = await tableState(table);
-  await node.stop();
+  await node.kill();
   assert.equal(await get(clusterIP, 80), 'web-1');
   assert.equal(await get(nodeIP, nodePort), 'web-1');
   node.start();
