@@ -219,3 +219,48 @@ test('UDP: a flow to a removed endpoint is flushed, the next datagram of the sam
     await cp.kubectl(['delete', 'svc', svc, '--wait=false']);
   }
 });
+
+/** an HTTP server on nodeIP answering every request with `name` */
+async function httpServer(name: string): Promise<{ port: number; close(): void }> {
+  const { createServer } = await import('node:http');
+  const srv = createServer((_req, res) => res.end(name));
+  await new Promise<void>((ok) => srv.listen(0, nodeIP, ok));
+  return { port: (srv.address() as { port: number }).port, close: () => srv.close() };
+}
+
+const tcpSlice = (svc: string, name: string, ports: Array<[string, number]>, nodeName: string) => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${svc}-${name}, labels: { kubernetes.io/service-name: ${svc} } }
+addressType: IPv4
+ports: [${ports.map(([n, p]) => `{ name: ${n}, port: ${p}, protocol: TCP }`).join(', ')}]
+endpoints: [{ addresses: ["${nodeIP}"], nodeName: ${nodeName}, conditions: { ready: true } }]
+`;
+
+test('multi-port, externalIPs, ClientIP affinity and internalTrafficPolicy Local', async () => {
+  const svc = uniqueName('multi');
+  const s = { a: await httpServer('a'), b: await httpServer('b'), aAdmin: await httpServer('a-admin'), bAdmin: await httpServer('b-admin') };
+  const externalIP = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+  try {
+    const yaml = `apiVersion: v1\nkind: Service\nmetadata: { name: ${svc} }\nspec:\n  externalIPs: ["${externalIP}"]\n  ports: [{ name: web, port: 80 }, { name: admin, port: 81 }]\n`;
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: yaml })).code, 0);
+    // endpoint a on this node, b on another: each serves both ports, on ports of its own
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: tcpSlice(svc, 'a', [['web', s.a.port], ['admin', s.aAdmin.port]], node.name) })).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: tcpSlice(svc, 'b', [['web', s.b.port], ['admin', s.bAdmin.port]], 'elsewhere') })).code, 0);
+    const ip: string = (await cp.kjson(['get', 'svc', svc])).spec.clusterIP;
+    const seen = async (host: string, port: number, n = 16) => { const x = new Set<string>(); for (let i = 0; i < n; i++) x.add(await get(host, port)); return [...x].sort().join(' '); };
+    await waitFor('both endpoints on both ports', async () => (await seen(ip, 80)) === 'a b' && (await seen(ip, 81)) === 'a-admin b-admin', 30_000, 200);
+    assert.equal(await seen(externalIP, 80), 'a b');
+
+    assert.equal((await cp.kubectl(['patch', 'svc', svc, '-p', '{"spec":{"sessionAffinity":"ClientIP"}}'])).code, 0);
+    await waitFor('one client, one endpoint', async () => (await seen(ip, 80)).split(' ').length === 1, 30_000, 200);
+    assert.equal((await seen(externalIP, 80)).split(' ').length, 1);
+
+    assert.equal((await cp.kubectl(['patch', 'svc', svc, '-p', '{"spec":{"sessionAffinity":"None","internalTrafficPolicy":"Local"}}'])).code, 0);
+    await waitFor('only the local endpoint for cluster traffic', async () => (await seen(ip, 80)) === 'a' && (await seen(ip, 81)) === 'a-admin', 30_000, 200);
+    // external traffic keeps its own policy (Cluster)
+    assert.equal(await seen(externalIP, 80), 'a b');
+  } finally {
+    for (const x of Object.values(s)) x.close();
+    await cp.kubectl(['delete', 'svc', svc, '--wait=false']);
+  }
+});
