@@ -77,3 +77,29 @@ spec:
   assert.equal(p.status.containerStatuses[0].lastState.terminated.exitCode, 137);
   assert.ok(Date.now() - killed < 5000, `restarted ${Date.now() - killed} ms after the kill`);
 });
+
+test('a pod deleted while the agent was away: its containers go within a moment of the agent\'s return', async () => {
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: { name: gone }
+spec:
+  nodeName: ${node.name}
+  terminationGracePeriodSeconds: 0
+  containers: [{ name: c, image: ${IMAGE}, imagePullPolicy: IfNotPresent, command: ["sleep", "3600"] }]
+`);
+  await waitFor('gone Running', async () => (await pod('gone')).status?.phase === 'Running', 60_000, 100);
+  // what the node's engine holds of the pod (undefined while its socket is down)
+  const onNode = async () => {
+    const r = await node.skiff(['ps', '-aq', '--filter', 'label=io.skiff.cri.label.io.kubernetes.pod.name=gone']);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  };
+  assert.ok(await onNode(), 'the sandbox and container on the node');
+  await node.stop();
+  const del = await cp.kubectl(['delete', 'pod', 'gone', '--force', '--grace-period=0']);
+  assert.equal(del.code, 0, del.stderr);
+  node.start();
+  const back = Date.now();
+  // the first relist runs a second after the start (then every 10 minutes here): it sweeps the orphan
+  await waitFor('gone swept from the node', async () => (await onNode()) === '', 30_000, 200);
+  assert.ok(Date.now() - back < 15_000, `swept ${Date.now() - back} ms after the agent came back`);
+});

@@ -1,8 +1,8 @@
 // The kubelet: registers the Node and keeps its Lease and status, watches the pods bound to this node
 // (a field-selected informer) and syncs each in its own turn of a work queue. The runtime's container events
 // (evented PLEG) wake a pod the moment one of its containers stops or goes; a relist of the runtime (every
-// second without events, every 10 s with them: the safety net) wakes the pods whose containers changed
-// unseen, and sweeps what no pod owns any more.
+// second without events, every 10 s with them: the safety net; the first one a second after the start) wakes
+// the pods whose containers changed unseen, and sweeps what no pod owns any more.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
@@ -117,9 +117,10 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   }
   if (signal.aborted) return;
 
-  async function every(ms: number, what: string, fn: () => Promise<unknown>) {
-    while (!signal.aborted) {
-      await sleep(ms, signal);
+  /** fn every ms (the first time after firstMs) until the signal */
+  async function every(ms: number, what: string, fn: () => Promise<unknown>, firstMs = ms) {
+    for (let wait = firstMs; !signal.aborted; wait = ms) {
+      await sleep(wait, signal);
       if (signal.aborted) return;
       try {
         await fn();
@@ -180,6 +181,8 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   /** PLEG: which pods' containers changed since the last look; and pods no API object owns any more */
   let last = new Map<string, string>();
   async function relist() {
+    // the first one waits for the pods' initial list: only then is a pod without an object an orphan
+    if (!pods.hasSynced()) await informers.waitForSync(signal).catch(() => undefined); // stopped meanwhile: the check below returns
     const [sandboxes, containers] = await Promise.all([runtime.listPodSandbox(), runtime.listContainers()]);
     const now = new Map<string, string>();
     for (const s of sandboxes) { const u = s.labels[L.podUid]; if (u) now.set(u, `${now.get(u) ?? ''}|${s.id}:${s.state}`); }
@@ -210,7 +213,9 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
     if (owner) queue.add(objectKey(owner));
   };
   const unsubscribe = o.events?.containerEvents(wake);
-  const pleg = every(o.relistIntervalMs ?? (o.events ? 10_000 : 1000), 'runtime relist', relist);
+  // the first relist soon after the start: what a pod deleted while the agent was away left goes then
+  const relistMs = o.relistIntervalMs ?? (o.events ? 10_000 : 1000);
+  const pleg = every(relistMs, 'runtime relist', relist, Math.min(relistMs, 1000));
   // periodic resync: volumes follow their sources, waiting containers are looked at again
   const resync = every(o.resyncIntervalMs ?? 10_000, 'resync', async () => { for (const p of pods.list()) queue.add(objectKey(p)); });
 
