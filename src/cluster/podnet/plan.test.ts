@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { peersOf, planPodNetwork, vtepOf, type Reach } from './plan.ts';
+import { peersOf, planPodNetwork, routingKey, vtepOf, type Reach } from './plan.ts';
 
 const node = (name: string, ip: string | undefined, podCIDR: string | undefined, mac?: string): Node => ({
   metadata: { name, annotations: mac ? { 'skiff.io/vxlan-mac': mac } : {} },
@@ -32,4 +32,13 @@ test('plan: host-gw for direct peers, VXLAN (route via the VTEP, neighbour + FDB
   ]);
   assert.equal(vtepOf('10.244.7.0/24'), '10.244.7.0');
   assert.equal(planPodNetwork(peersOf([node('c', '10.0.1.3', '10.244.2.0/24')], 'self'), reach, { ip: '10.0.1.1', podCIDR: '10.244.0.0/24' }).needsVxlan, false);
+});
+
+test('routing key: a status beat leaves it alone; the node IP, pod CIDR and MAC change it', () => {
+  const n = node('b', '10.0.2.2', '10.244.1.0/24', 'aa:bb:cc:dd:ee:01');
+  const beat = { ...n, status: { ...n.status, conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T05:00:00Z' }] } };
+  assert.equal(routingKey(beat), routingKey(n));
+  assert.notEqual(routingKey(node('b', '10.0.2.3', '10.244.1.0/24', 'aa:bb:cc:dd:ee:01')), routingKey(n));
+  assert.notEqual(routingKey(node('b', '10.0.2.2', '10.244.1.0/24', 'aa:bb:cc:dd:ee:02')), routingKey(n));
+  assert.notEqual(routingKey(node('b', '10.0.2.2', '10.244.9.0/24', 'aa:bb:cc:dd:ee:01')), routingKey(n));
 });

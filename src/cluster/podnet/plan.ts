@@ -57,6 +57,12 @@ export function peersOf(nodes: Node[], self: string): Peer[] {
   }).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** what of a Node the routes depend on: a Node update that leaves this alone (a status beat) needs no pass */
+export function routingKey(n: Node): string {
+  const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  return JSON.stringify([n.metadata?.name, ip, n.spec?.podCIDR, n.metadata?.annotations?.[VXLAN_MAC_ANNOTATION]]);
+}
+
 export function planPodNetwork(peers: Peer[], reach: (ip: string) => Reach, self: { ip: string; podCIDR: string }): PodNetPlan {
   const plan: PodNetPlan = { routes: [], vxlan: [], needsVxlan: false, skipped: [] };
   for (const p of peers) {

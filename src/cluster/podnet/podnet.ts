@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../lib/atomic.ts';
 import { errnoCode } from '../../lib/errors.ts';
 import { logger } from '../../lib/log.ts';
 import { createKernel, type Kernel } from './kernel.ts';
-import { peersOf, planPodNetwork, vtepOf, VXLAN_MAC_ANNOTATION, type PodNetPlan, type Reach, type RouteWant, type VxlanPeer } from './plan.ts';
+import { peersOf, planPodNetwork, routingKey, vtepOf, VXLAN_MAC_ANNOTATION, type PodNetPlan, type Reach, type RouteWant, type VxlanPeer } from './plan.ts';
 
 const log = logger('podnet');
 
@@ -86,15 +86,32 @@ async function publishVxlanMac(o: Pick<PodNetworkOptions, 'client' | 'nodeName'>
   log.info('published the VXLAN device MAC', { node: o.nodeName, mac });
 }
 
+/** the kernel with `reach` answers kept for `ttlMs` (one `ip route get` per peer per pass adds up with many nodes) */
+function withReachCache(kernel: Kernel, ttlMs: number): Kernel {
+  const cache = new Map<string, { reach: Reach; at: number }>();
+  return {
+    ...kernel,
+    async reach(ip) {
+      const hit = cache.get(ip);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.reach;
+      const reach = await kernel.reach(ip);
+      cache.set(ip, { reach, at: Date.now() });
+      return reach;
+    },
+  };
+}
+
 /** Keeps the routes to the other nodes' pods until `signal` aborts (they stay after: pods outlive the agent). */
 export async function runPodNetwork(o: PodNetworkOptions): Promise<void> {
-  const kernel = createKernel(o.netns);
+  const resync = o.resyncMs ?? 30_000;
+  const kernel = withReachCache(createKernel(o.netns), resync);
   const informers = createInformerFactory(o.client);
   const nodes = informers.informer<Node>(R.nodes);
   let wake: (() => void) | undefined;
   let dirty = true;
   const kick = () => { dirty = true; wake?.(); };
-  nodes.on({ add: kick, update: kick, delete: kick });
+  // every kubelet posts its Node's status every 10 s: only changes to what routes depend on start a pass
+  nodes.on({ add: kick, update: (old, cur) => { if (routingKey(old) !== routingKey(cur)) kick(); }, delete: kick });
   informers.start(o.signal);
   try {
     await informers.waitForSync(o.signal);
@@ -103,7 +120,6 @@ export async function runPodNetwork(o: PodNetworkOptions): Promise<void> {
   }
   let installed = await loadInstalled(o.stateFile);
   let lastSkipped = '';
-  const resync = o.resyncMs ?? 30_000;
   while (!o.signal.aborted) {
     let waitMs = resync;
     if (dirty) {
