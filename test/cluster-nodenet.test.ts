@@ -123,6 +123,8 @@ test('join tokens: skiff token create prints K10<CA hash>::<id>.<secret>; an age
   assert.equal((await asToken(short)).code, 0);
   await new Promise((r) => setTimeout(r, 2500));
   assert.match((await asToken(short)).stderr, /Unauthorized|must be logged in/);
+  // and the token cleaner deletes its Secret once it has expired
+  await waitFor('the expired token\'s Secret gone', async () => (await cp.kubectl(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${short.split('.')[0]}`])).code !== 0, 10_000, 250);
 });
 
 function fetchInsecure(url: string): Promise<Buffer> {

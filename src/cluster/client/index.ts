@@ -15,3 +15,4 @@ export type { HttpClientConfig } from './http.ts';
 export { loadKubeconfig, createClientFromKubeconfig, defaultKubeconfigPath } from './kubeconfig.ts';
 export { createEventRecorder } from './events.ts';
 export { parseJoinToken, caHashOf, joinToken } from './join-token.ts';
+export { namespacedClient } from './namespaced.ts';

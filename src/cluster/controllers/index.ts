@@ -11,6 +11,7 @@ import { createNamespaceController } from './namespace/index.ts';
 import { createNodeLifecycleController } from './nodelifecycle/index.ts';
 import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 import { createNodeIpamController } from './nodeipam/index.ts';
+import { createTokenCleaner } from './tokencleaner/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -37,5 +38,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
     createServiceLbController(ctx, opts.lbPool),
     createNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeMaskSize: opts.nodeCidrMaskSize }),
+    createTokenCleaner(ctx),
   ];
 }

@@ -8,7 +8,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { ApiClient } from '../client/types.ts';
-import { createInformerFactory } from '../client/index.ts';
+import { createInformerFactory, namespacedClient } from '../client/index.ts';
 import type { KObject } from '../types/meta.ts';
 import { R } from '../types/gvr.ts';
 import { isStatusError } from '../types/status-error.ts';
@@ -69,8 +69,7 @@ export function describeBootstrapToken(s: SecretObject): { token: string; expira
 
 export function createBootstrapTokenAuthenticator(client: ApiClient, now: () => Date = () => new Date()): BootstrapTokenAuthenticator {
   // only kube-system's Secrets: the informer lists and watches that namespace alone
-  const inKubeSystem: ApiClient = { ...client, list: (r, _ns, o) => client.list(r, 'kube-system', o), watch: (r, _ns, o, s) => client.watch(r, 'kube-system', o, s) };
-  const informers = createInformerFactory(inKubeSystem);
+  const informers = createInformerFactory(namespacedClient(client, 'kube-system'));
   const secrets = informers.informer<SecretObject>(R.secrets);
   return {
     authenticate(req) {
