@@ -1,8 +1,9 @@
 // Zero-downtime rolling updates (issue 13, must-show 4): a 3-replica busybox httpd Deployment with a readiness
 // probe behind a ClusterIP Service on `skiff up --nodes 1`; a client on the host keeps sending requests (a new
 // connection each) through the ClusterIP while the real kubectl rolls it with `set image`, `rollout restart`
-// and `rollout undo`: at least 300 requests each time, answered by old and new pods, none failing. The pods'
-// httpd stops at once on SIGTERM, so a pod signalled while the proxies still send it connections would show.
+// and `rollout undo`: at least 300 requests each time, answered by old and new pods, none failing; a client
+// pod on node-2 (wget in a loop: that node's proxy) sees none fail either. The pods' httpd stops at once on
+// SIGTERM, so a pod signalled while some proxy still sends it connections would show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -28,6 +29,11 @@ test('300 requests through the ClusterIP during set image, rollout restart and r
     const ip = (await cl.kjson(['get', 'service', 'web'])).spec.clusterIP as string;
     const url = `http://${ip}/`;
     await waitFor('the ClusterIP answering', async () => (await getOnce(url, 2000).catch(() => '')) !== '', 60_000, 250);
+    // a second client inside the cluster: a pod on node-2 (its proxy, the pod path) logging every answer
+    await writeFile(join(cl.root, 'client.yaml'), clientPod(ip));
+    ok(await cl.kubectl(['apply', '-f', join(cl.root, 'client.yaml')]));
+    ok(await cl.kubectl(['wait', '--for=condition=Ready', 'pod/client', '--timeout=120s'], 150_000));
+    const clientLog = async () => { const r = await cl.kubectl(['logs', 'client']); ok(r); return r.stdout.split('\n').filter(Boolean); };
 
     const pods = async () => (await cl.kjson<{ items: PodView[] }>(['get', 'pods', '-l', 'app=web'])).items;
     const settled = async () => {
@@ -37,6 +43,7 @@ test('300 requests through the ClusterIP during set image, rollout restart and r
     let last: LoadResult;
     for (const step of [['set', 'image', 'deployment/web', 'httpd=busybox:v2'], ['rollout', 'restart', 'deployment/web'], ['rollout', 'undo', 'deployment/web']]) {
       const before = new Set((await pods()).map((p) => p.metadata.labels?.['pod-template-hash']));
+      const seen = (await clientLog()).length;
       const load = startLoad(url, { workers: 2, gapMs: 25, timeoutMs: 3000 });
       try {
         await sleep(500);
@@ -51,7 +58,12 @@ test('300 requests through the ClusterIP during set image, rollout restart and r
       const r = last;
       const hashes = new Set([...r.bodies.keys()].map((b) => /^web-([a-z0-9]+)-/.exec(b)?.[1]));
       t.diagnostic(`${step.join(' ')}: ${r.sent} requests in ${(r.durationMs / 1000).toFixed(1)} s, ${r.failures.length} failed${r.failures.length ? ` (${r.failures.slice(0, 5).map((f) => `${f.atMs} ms: ${f.error}`).join('; ')})` : ''}; answered by ${[...r.bodies].map(([b, n]) => `${b}×${n}`).join(' ')}`);
+      const inPod = (await clientLog()).slice(seen);
+      const podFailures = inPod.filter((l) => !l.startsWith('ok '));
+      t.diagnostic(`${step.join(' ')}: the client pod on node-2: ${inPod.length} requests, ${podFailures.length} failed${podFailures.length ? ` (${podFailures.slice(0, 3).join('; ')})` : ''}`);
       assert.deepEqual(r.failures, [], `${step.join(' ')}: ${r.failures.length} of ${r.sent} requests failed`);
+      assert.deepEqual(podFailures, [], `${step.join(' ')}: requests from the client pod failed`);
+      assert.ok(inPod.length >= 50, `the client pod kept sending (${inPod.length})`);
       assert.ok(r.sent >= MIN_REQUESTS);
       assert.ok([...before].some((h) => hashes.has(h)) && [...hashes].some((h) => !before.has(h)), `${step.join(' ')}: old and new pods answered (${[...hashes]})`);
     }
@@ -72,6 +84,23 @@ function drainLines(root: string): Array<{ pod: string; outcome: string; waitedM
   return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
     .filter((l) => l.includes('endpoint drained before stopping'))
     .map((l) => ({ pod: /pod="([^"]+)"/.exec(l)?.[1] ?? '', outcome: /outcome="([^"]+)"/.exec(l)?.[1] ?? '', waitedMs: Number(/waitedMs=(\d+)/.exec(l)?.[1]) }));
+}
+
+/** a pod on node-2 that GETs the ClusterIP in a loop, a line per answer: `ok <pod>` or `fail <n> <why>` (busybox 1.35's wget -T segfaults: timeout does it) */
+function clientPod(ip: string): string {
+  const script = `i=0; while true; do i=$((i+1)); if r=$(timeout 5 wget -q -O - http://${ip}/ 2>&1); then echo "ok $r"; else echo "fail $i $r"; fi; usleep 20000; done`;
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: client }
+spec:
+  nodeName: node-2
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: client
+    image: busybox:v1
+    imagePullPolicy: Never
+    command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
 }
 
 function manifests(): string {
