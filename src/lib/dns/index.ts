@@ -6,3 +6,4 @@ export { createAnswerCache, cacheKey } from './cache.ts';
 export type { AnswerCache, CacheOptions } from './cache.ts';
 export { forwardQuery, parseUpstream, frameTcp, readTcpMessages, UPSTREAM_TIMEOUT_MS } from './forward.ts';
 export { normalizeName, ptrToIPv4, ipv4ToPtr } from './names.ts';
+export { compressMessage } from './compress.ts';

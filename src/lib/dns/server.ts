@@ -13,6 +13,7 @@ import * as dnsPacket from 'dns-packet';
 import { logger } from '../log.ts';
 import { forwardQuery, readTcpMessages, frameTcp } from './forward.ts';
 import { cacheKey, createAnswerCache, type AnswerCache, type CacheOptions } from './cache.ts';
+import { compressMessage } from './compress.ts';
 
 const log = logger('dns');
 
@@ -267,7 +268,7 @@ function encodeReply(query: dnsPacket.DecodedPacket, r: LocalReply, transport: '
     type: 'response', id: query.id, flags, questions: query.questions, answers: r.answers,
     authorities: r.authorities ?? [], additionals: [...(r.additionals ?? []), ...edns],
   };
-  const buf = dnsPacket.encode(reply);
+  const buf = compressMessage(dnsPacket.encode(reply));
   if (transport === 'tcp' || buf.length <= udpLimit(query)) return buf;
   // too big for the client's UDP buffer: truncated, so it asks again over TCP
   return dnsPacket.encode({ ...reply, flags: flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: edns });
