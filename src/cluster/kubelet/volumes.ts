@@ -161,7 +161,10 @@ export async function writeEtcHosts(podDir: string, pod: Pod, podIP: string, clu
   if (podIP) lines.push(`${podIP}\t${fqdn}${hostname}`);
   for (const h of pod.spec?.hostAliases ?? []) lines.push(`\n# Entries added by HostAliases.\n${h.ip}\t${(h.hostnames ?? []).join('\t')}`);
   const path = join(podDir, 'etc-hosts');
+  const text = lines.join('\n') + '\n';
+  // every sync comes here: the file (mounted in the running containers) is rewritten only when it changes
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === text) return path;
   await mkdir(podDir, { recursive: true });
-  await writeFile(path, lines.join('\n') + '\n', { mode: 0o644 });
+  await writeFile(path, text, { mode: 0o644 });
   return path;
 }
