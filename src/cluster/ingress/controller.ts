@@ -25,6 +25,8 @@ import { ingressStatusAddress, problemsOf } from './status.ts';
 const log = logger('ingress');
 const serviceLabel = 'kubernetes.io/service-name';
 const publishKey = '#publish';
+// a streamed upload may take longer than Node's 5-minute request timeout: only the headers are timed
+const serverTimeouts = { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 };
 
 export interface IngressOptions {
   client: ApiClient;
@@ -108,13 +110,14 @@ export async function startIngress(o: IngressOptions): Promise<RunningIngress> {
   let httpPort: number | undefined;
   let httpsPort: number | undefined;
   if (o.httpPort !== undefined) {
-    const srv = createHttpServer({ keepAliveTimeout: 65_000 }, createRequestHandler(deps, 'http'));
+    const srv = createHttpServer(serverTimeouts, createRequestHandler(deps, 'http'));
     srv.on('upgrade', createUpgradeHandler(deps, 'http'));
     listeners.push(srv);
     httpPort = await listen(srv, o.httpPort);
   }
   if (o.httpsPort !== undefined) {
     const srv = createSecureServer({
+      ...serverTimeouts,
       allowHTTP1: true,
       cert: o.defaultTls.cert,
       key: o.defaultTls.key,

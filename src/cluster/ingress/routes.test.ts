@@ -4,6 +4,8 @@ import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
 import { buildRoutes, isOurs, route, tlsFor, normalHost } from './routes.ts';
 import { createRoundRobin, resolveBackend, type BackendSource } from './backends.ts';
 import { upstreamHeaders, downstreamHeaders } from './headers.ts';
+import { problemsOf, ingressStatusAddress } from './status.ts';
+import type { CertStore } from './certs.ts';
 
 const be = (service: string, port: number | string = 80) => ({ service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } } });
 const ing = (name: string, spec: Ingress['spec'], created = '2026-01-01T00:00:00Z'): Ingress =>
@@ -93,4 +95,30 @@ test('headers: hop-by-hop and pseudo headers stay, X-Forwarded-* are set, the cl
     { remote: '10.0.0.9', scheme: 'https', host: 'a.test', port: 443 });
   assert.deepEqual(up, { host: 'a.test', accept: '*/*', 'x-forwarded-for': '1.2.3.4, 10.0.0.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'a.test', 'x-forwarded-port': '443', 'x-real-ip': '10.0.0.9' });
   assert.deepEqual(downstreamHeaders({ 'transfer-encoding': 'chunked', connection: 'close', 'set-cookie': ['a=1', 'b=2'] }), { 'set-cookie': ['a=1', 'b=2'] });
+});
+
+test('problems: missing Service, missing port, resource backends, TLS Secrets; the status address', () => {
+  const src: BackendSource = {
+    service: (_ns, name) => (name === 'web' ? { spec: { ports: [{ name: 'http', port: 80 }] } } : undefined),
+    slices: () => [],
+  };
+  const certs = { contextFor: () => { throw new Error('unused'); }, forget() {}, problem: (r: { secret: string }) => (r.secret === 'ok' ? undefined : { reason: 'SecretNotFound', message: `secret "default/${r.secret}" not found` }) } as unknown as CertStore;
+  const problems = problemsOf(ing('a', {
+    defaultBackend: { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static' } },
+    tls: [{ hosts: ['a.test'], secretName: 'ok' }, { hosts: ['b.test'], secretName: 'nope' }],
+    rules: [{ host: 'a.test', http: { paths: [
+      { path: '/', pathType: 'Prefix', backend: be('web', 'http') },
+      { path: '/x', pathType: 'Prefix', backend: be('web', 81) },
+      { path: '/y', pathType: 'Prefix', backend: be('gone') },
+      { path: '/z', pathType: 'Prefix', backend: be('gone') },
+    ] } }],
+  }), src, certs);
+  assert.deepEqual(problems.map((p) => `${p.reason}: ${p.message}`), [
+    'UnsupportedBackend: default backend: resource backends (StorageBucket "static") are not served; the rule is left out',
+    'ServicePortNotFound: a.test/x: service "default/web" has no port 81',
+    'ServiceNotFound: a.test/y: service "default/gone" not found',
+    'SecretNotFound: secret "default/nope" not found',
+  ]);
+  assert.equal(ingressStatusAddress(undefined, '10.0.0.1'), '10.0.0.1');
+  assert.equal(ingressStatusAddress({ status: { loadBalancer: { ingress: [{ ip: '10.0.0.200' }] } } }, '10.0.0.1'), '10.0.0.200');
 });

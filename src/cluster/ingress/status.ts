@@ -20,6 +20,7 @@ export function problemsOf(ing: Ingress, src: BackendSource, certs: CertStore): 
   const out: Problem[] = [];
   const seen = new Set<string>();
   const check = (b: IngressBackend | undefined, where: string) => {
+    if (b?.resource) out.push({ reason: 'UnsupportedBackend', message: `${where}: resource backends (${b.resource.kind} "${b.resource.name}") are not served; the rule is left out` });
     const svc = b?.service;
     if (!svc?.name) return;
     const port = svc.port?.number ?? svc.port?.name;
