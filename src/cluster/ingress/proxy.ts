@@ -35,6 +35,8 @@ function forwarded(req: Req, scheme: 'http' | 'https'): Forwarded {
 
 function plain(res: Res, status: number, text: string): void {
   if (res.headersSent) return void res.destroy();
+  // the client went away meanwhile: nobody to answer
+  if ((res as ServerResponse).destroyed || ('stream' in res && res.stream.destroyed)) return;
   (res as ServerResponse).writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -56,6 +58,16 @@ const connectFailure = (err: NodeJS.ErrnoException) =>
 export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') {
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
   return function handle(req: Req, res: Res): void {
+    // this runs inside the control plane's process: a request it cannot forward must not take it down
+    try {
+      forward(req, res);
+    } catch (err) {
+      log.debug('request not forwarded', { url: req.url, err });
+      plain(res, 400, `400 Bad Request: ${(err as Error).message}\n`);
+    }
+  };
+
+  function forward(req: Req, res: Res): void {
     const found = targetsFor(deps, req);
     if ('status' in found) return plain(res, found.status, found.text);
     const headers = upstreamHeaders(req.headers, forwarded(req, scheme));
@@ -66,7 +78,13 @@ export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
       let sent = false;
       let complete = false;
       let timer: NodeJS.Timeout | undefined;
-      const up: ClientRequest = request({ host: t.host, port: t.port, method: req.method, path: req.url, headers, agent, setHost: false });
+      let up: ClientRequest;
+      try {
+        up = request({ host: t.host, port: t.port, method: req.method, path: req.url, headers, agent, setHost: false });
+      } catch (err) {
+        // what HTTP/2 lets through may not be a valid HTTP/1.1 request (a path with spaces, say)
+        return plain(res, 400, `400 Bad Request: ${(err as Error).message}\n`);
+      }
       const send = () => {
         sent = true;
         if (timer) clearTimeout(timer);
@@ -107,7 +125,7 @@ export function createRequestHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
       });
     };
     tryTarget(0);
-  };
+  }
 }
 
 /** the handler for 'upgrade' events (HTTP/1.1 only): WebSocket and the like, spliced raw */
