@@ -1,8 +1,9 @@
-// Issue 13's must-show 3 with real pods: `skiff up --nodes 1` (the host and a node host in its own netns), two
+// Issue 13's must-shows 2 and 3 with real pods: `skiff up --nodes 1` (the host and a node host in its own netns), two
 // busybox httpd Deployments behind ClusterIP Services, a TLS Secret and an Ingress routing a.test/ and
 // a.test/api; from the host, curl over HTTP, over HTTPS verifying the Secret's certificate, and HTTP/2. The
 // Ingress is published as the LoadBalancer kube-system/skiff-ingress with an address from up's pool, which
-// carries the same requests (the service proxy's DNAT to the listener).
+// carries the same requests (the service proxy's DNAT to the listener); the site Service is itself a
+// LoadBalancer: the host reaches it on its EXTERNAL-IP and on its NodePort on every node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { run, startDaemon, waitFor, ok, type Daemon } from './harness.ts';
 import { KUBECTL, freePort } from './cluster-harness.ts';
 import { selfSignedServingTls } from '../src/cluster/server/tls.ts';
 
-test('an Ingress routes a.test/ and a.test/api to two Services of real pods, over HTTP, HTTPS (the Secret\'s certificate) and HTTP/2', { timeout: 600_000 }, async (t) => {
+test('an Ingress routes a.test/ and a.test/api to two Services of real pods, over HTTP, HTTPS (the Secret\'s certificate) and HTTP/2; a LoadBalancer Service answers on its EXTERNAL-IP and NodePorts', { timeout: 600_000 }, async (t) => {
   const root = await mkdtemp('/var/tmp/skiff-ingress-test-');
   const port = await freePort();
   let engine: Daemon | undefined;
@@ -30,7 +31,7 @@ test('an Ingress routes a.test/ and a.test/api to two Services of real pods, ove
     const tls = await selfSignedServingTls('a.test', ['a.test']);
     const caFile = join(root, 'a.test.crt');
     await writeFile(caFile, tls.cert);
-    ok(await kubectl(['apply', '-f', '-'], `${app('site', 'site')}---\n${app('api', 'api')}
+    ok(await kubectl(['apply', '-f', '-'], `${app('site', 'site', 'LoadBalancer')}---\n${app('api', 'api')}
 ---
 apiVersion: v1
 kind: Secret
@@ -74,6 +75,19 @@ spec:
     for (let i = 0; i < 6; i++) seen.add(await page('http://a.test/api/'));
     assert.equal(seen.size, 2, [...seen].join(', '));
 
+    // must-show 2: the site Deployment from the host on its LoadBalancer EXTERNAL-IP and on its NodePort of every node
+    const site = JSON.parse((await kubectl(['get', 'svc', 'site', '-o', 'json'])).stdout) as { spec: { ports: Array<{ nodePort: number }> }; status: { loadBalancer?: { ingress?: Array<{ ip: string }> } } };
+    const siteIP = site.status.loadBalancer?.ingress?.[0]?.ip ?? '';
+    assert.match(siteIP, new RegExp(`^${link.replace(/\.1$/, '').replaceAll('.', '\\.')}\\.2\\d\\d$`), 'an address of up\'s pool (.200-.250)');
+    assert.match((await kubectl(['get', 'svc', 'site'])).stdout, new RegExp(`site\\s+LoadBalancer\\s+\\S+\\s+${siteIP.replaceAll('.', '\\.')}\\s+80:${site.spec.ports[0].nodePort}/TCP`));
+    const direct = async (url: string) => {
+      const r = await curl([url]);
+      return r.code === 0 ? r.stdout.trim() : `curl ${r.code}: ${r.stderr.trim()}`;
+    };
+    await waitFor('site on its EXTERNAL-IP', async () => (await direct(`http://${siteIP}/`)).startsWith('site from'), 30_000, 500)
+      .catch(async () => assert.fail(`http://${siteIP}/: ${await direct(`http://${siteIP}/`)}`));
+    for (const n of layout.nodes) assert.match(await direct(`http://${n.ip}:${site.spec.ports[0].nodePort}/`), /^site from site-/, `the NodePort on ${n.name}`);
+
     const svc = await kubectl(['get', 'svc', '-n', 'kube-system', 'skiff-ingress']);
     ok(svc);
     const lbIP = link.replace(/\.1$/, '.200');
@@ -103,8 +117,8 @@ spec:
   }
 });
 
-/** a 2-replica busybox httpd Deployment whose pages name the pod, and its Service (port 80 named http) */
-function app(name: string, text: string): string {
+/** a 2-replica busybox httpd Deployment whose pages name the pod, and its Service (port 80 named http) of that type */
+function app(name: string, text: string, type = 'ClusterIP'): string {
   const script = `mkdir -p /www/api && echo ${text} from $(hostname) > /www/index.html && cp /www/index.html /www/api/index.html && exec httpd -f -p 8080 -h /www`;
   return `apiVersion: apps/v1
 kind: Deployment
@@ -128,6 +142,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: ${name}}
 spec:
+  type: ${type}
   selector: {app: ${name}}
   ports: [{name: http, port: 80, targetPort: 8080}]
 `;
