@@ -76,7 +76,9 @@ function podsOfNode(client: ApiClient, nodeName: string): ApiClient {
 }
 
 /** what of a pod the kubelet acts on (not its status, which it writes itself) */
-const wants = (p: Pod) => JSON.stringify([p.metadata?.uid, p.spec, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds]);
+const wants = (p: Pod) => JSON.stringify([p.metadata?.uid, p.spec, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds,
+  // a readiness gate's condition, set by another controller, changes Ready (kubelet's HandlePodReconcile)
+  (p.spec?.readinessGates ?? []).map((g) => p.status?.conditions?.find((c) => c.type === g.conditionType)?.status)]);
 
 function sourceLookup(client: ApiClient): SourceLookup {
   const get = async (r: typeof R.configmaps, ns: string, name: string, decode: boolean) => {

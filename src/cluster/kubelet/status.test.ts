@@ -50,3 +50,31 @@ test('computePodStatus: conditions, ready from probes, waiting reasons over exit
   assert.equal(back.containerStatuses![0].lastState!.terminated!.exitCode, 2);
   assert.equal(back.phase, 'Running');
 });
+
+test('computePodStatus: readiness gates hold Ready back with Kubernetes\' messages; conditions others wrote stay', () => {
+  const cri: CriContainerStatus = {
+    id: 'c1', metadata: { name: 'web', attempt: 0 }, state: 'CONTAINER_RUNNING', createdAt: 1e18, startedAt: 1e18, finishedAt: 0, exitCode: 0,
+    image: { image: 'busybox' }, imageRef: 'sha256:x', reason: '', message: '', labels: {}, annotations: {}, mounts: [], logPath: '',
+  };
+  const obs = { sandbox: { id: 's', ready: true, ip: '10.1.0.2' }, containers: new Map([['web', [cri]]]) };
+  const view = { waiting: new Map(), ready: new Map(), started: new Map() };
+  const now = new Date('2026-01-01T00:00:00Z');
+  const gated = (conditions: Array<{ type: string; status: string }>): Pod => ({
+    metadata: { name: 'p', namespace: 'd' },
+    spec: { readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }], containers: [{ name: 'web', image: 'busybox' }] },
+    status: { conditions: conditions.map((c) => ({ ...c, lastTransitionTime: '2020-01-01T00:00:00Z' })) },
+  });
+  const cond = (p: Pod, type: string) => computePodStatus({ pod: p, observed: obs, view, hostIP: '10.0.0.1', now }).conditions!.find((c) => c.type === type);
+
+  const none = gated([]);
+  assert.equal(cond(none, 'ContainersReady')!.status, 'True');
+  assert.deepEqual([cond(none, 'Ready')!.status, cond(none, 'Ready')!.reason, cond(none, 'Ready')!.message], ['False', 'ReadinessGatesNotReady',
+    'corresponding condition of pod readiness gate "example.com/lb" does not exist., corresponding condition of pod readiness gate "example.com/dns" does not exist.']);
+  const half = gated([{ type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'False' }]);
+  assert.equal(cond(half, 'Ready')!.message, 'the status of pod readiness gate "example.com/dns" is not "True", but False');
+  const open = gated([{ type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'True' }, { type: 'DisruptionTarget', status: 'False' }, { type: 'PodScheduled', status: 'True' }]);
+  const st = computePodStatus({ pod: open, observed: obs, view, hostIP: '10.0.0.1', now });
+  assert.equal(st.conditions!.find((c) => c.type === 'Ready')!.status, 'True');
+  assert.deepEqual(st.conditions!.map((c) => c.type).sort(), ['ContainersReady', 'DisruptionTarget', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready', 'example.com/dns', 'example.com/lb']);
+  assert.equal(st.conditions!.filter((c) => c.type === 'Ready').length, 1);
+});

@@ -91,6 +91,20 @@ export function podPhase(pod: Pod, init: ContainerStatus[], main: ContainerStatu
 
 export interface StatusInput { pod: Pod; observed: ObservedPod; view: WorkerView; hostIP: string; now: Date }
 
+/** the conditions the kubelet writes; any other (PodScheduled, a readiness gate's, DisruptionTarget) it keeps */
+export const kubeletConditions = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+
+/** why the pod's readiness gates hold Ready back (generatePodReadyCondition's messages), or undefined when open */
+export function readinessGatesMessage(pod: Pod): string | undefined {
+  const unready: string[] = [];
+  for (const g of pod.spec?.readinessGates ?? []) {
+    const c = pod.status?.conditions?.find((x) => x.type === g.conditionType);
+    if (!c) unready.push(`corresponding condition of pod readiness gate "${g.conditionType}" does not exist.`);
+    else if (c.status !== 'True') unready.push(`the status of pod readiness gate "${g.conditionType}" is not "True", but ${c.status}`);
+  }
+  return unready.length ? unready.join(', ') : undefined;
+}
+
 export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInput): PodStatus {
   const prev = pod.status ?? {};
   const initSpecs = pod.spec?.initContainers ?? [];
@@ -105,14 +119,17 @@ export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInp
   const completed = terminal ? 'PodCompleted' : undefined;
   const readyMsg = notReady.length ? `containers with unready status: [${notReady.join(' ')}]` : undefined;
   const conds = prev.conditions;
+  const containersReady = notReady.length === 0 && !terminal;
+  // Ready also waits for every readiness gate's condition (set by someone else) to be True
+  const gates = containersReady ? readinessGatesMessage(pod) : undefined;
   const conditions: PodCondition[] = [
     condition('PodReadyToStartContainers', !!observed.sandbox?.ready && !terminal, undefined, undefined, conds, now),
     condition('Initialized', initialized, initialized ? completed : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${uninit.join(' ')}]`, conds, now),
-    condition('Ready', notReady.length === 0 && !terminal, completed ?? (notReady.length ? 'ContainersNotReady' : undefined), terminal ? undefined : readyMsg, conds, now),
-    condition('ContainersReady', notReady.length === 0 && !terminal, completed ?? (notReady.length ? 'ContainersNotReady' : undefined), terminal ? undefined : readyMsg, conds, now),
+    condition('Ready', containersReady && !gates, completed ?? (notReady.length ? 'ContainersNotReady' : gates ? 'ReadinessGatesNotReady' : undefined), terminal ? undefined : readyMsg ?? gates, conds, now),
+    condition('ContainersReady', containersReady, completed ?? (notReady.length ? 'ContainersNotReady' : undefined), terminal ? undefined : readyMsg, conds, now),
   ];
-  const scheduled = conds?.find((c) => c.type === 'PodScheduled');
-  if (scheduled) conditions.push(scheduled);
+  // the scheduler's condition, readiness gates' and the like stay as their writers left them
+  for (const c of conds ?? []) if (!kubeletConditions.has(c.type)) conditions.push(c);
   // a hostNetwork pod has the node's address
   const ip = pod.spec?.hostNetwork ? hostIP : observed.sandbox?.ip || prev.podIP;
   const status: PodStatus = {
