@@ -304,3 +304,25 @@ test('events name the missing Service and Secret; status carries the LoadBalance
   const table = await cp.kubectl(['get', 'ingress', 'a']);
   assert.match(table.stdout, new RegExp(`a\\s+\\S+\\s+a\\.test\\s+${lbIP.replaceAll('.', '\\.')}\\s+80, 443`));
 });
+
+test('the server stops at once with an HTTP/2 session and a keep-alive connection open on the Ingress (last: it stops the server)', async () => {
+  const session = h2connect(`https://127.0.0.1:${httpsPort}`, { servername: 'a.test', rejectUnauthorized: false });
+  session.on('error', () => {}); // the server going away resets it: expected here
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await new Promise<void>((ok, fail) => {
+      const req = session.request({ ':path': '/', ':authority': 'a.test' });
+      req.on('error', fail).resume().on('end', () => ok());
+      req.end();
+    });
+    assert.equal((await get('/', 'a.test', agent)).status, 200);
+    const t0 = Date.now();
+    await cp.server.stop();
+    const took = Date.now() - t0;
+    assert.equal(cp.server.child.signalCode, null, `the server exited by itself in ${took} ms, not by the SIGKILL 5 s after SIGTERM`);
+    assert.equal(cp.server.child.exitCode, 0);
+  } finally {
+    agent.destroy();
+    session.destroy();
+  }
+});

@@ -4,7 +4,7 @@
 // reconcile per Ingress that writes its status address and records events for what it names but is missing.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
@@ -103,7 +103,13 @@ export async function startIngress(o: IngressOptions): Promise<RunningIngress> {
   await o.informers.waitForSync(o.signal);
 
   const listeners: (Server | Http2SecureServer)[] = [];
+  // every client connection, so a stop ends them: keep-alive and HTTP/2 sessions would hold close() for ever
+  const sockets = new Set<Socket>();
   const listen = (srv: Server | Http2SecureServer, port: number) => new Promise<number>((ok, fail) => {
+    srv.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
     srv.once('error', fail);
     srv.listen(port, o.bindAddress, () => ok((srv.address() as AddressInfo).port));
   });
@@ -161,11 +167,11 @@ export async function startIngress(o: IngressOptions): Promise<RunningIngress> {
 
   const done = (async () => {
     await new Promise<void>((ok) => (o.signal.aborted ? ok() : o.signal.addEventListener('abort', () => ok(), { once: true })));
-    await Promise.all(listeners.map((srv) => new Promise<void>((closed) => {
+    const closing = Promise.all(listeners.map((srv) => new Promise<void>((closed) => {
       srv.close(() => closed());
-      // open keep-alive and HTTP/2 sessions would hold close() until their clients leave
-      if ('closeAllConnections' in srv) srv.closeAllConnections();
     })));
+    for (const sock of sockets) sock.destroy();
+    await closing;
     await loop;
   })();
   return { httpPort, httpsPort, done };
