@@ -15,6 +15,8 @@ export const R = {
   events: core('events'),
   serviceaccounts: core('serviceaccounts'),
   replicationcontrollers: core('replicationcontrollers'),
+  persistentvolumes: core('persistentvolumes'),
+  persistentvolumeclaims: core('persistentvolumeclaims'),
   deployments: g('apps', 'v1', 'deployments'),
   replicasets: g('apps', 'v1', 'replicasets'),
   daemonsets: g('apps', 'v1', 'daemonsets'),
@@ -28,4 +30,5 @@ export const R = {
   jobs: g('batch', 'v1', 'jobs'),
   cronjobs: g('batch', 'v1', 'cronjobs'),
   eventsV1: g('events.k8s.io', 'v1', 'events'),
+  storageclasses: g('storage.k8s.io', 'v1', 'storageclasses'),
 } as const satisfies Record<string, GVR>;

@@ -8,3 +8,4 @@ export * from './labels.ts';
 export { parseQuantity, cpuMillis, memoryBytes, isValidQuantity, quantitySign, compareQuantity, formatCpu, formatMemory, formatQuantity } from './quantity.ts';
 export { getPodCondition, isPodReady, isPodTerminal, isPodActive, isPodAvailable, controllerOf, podRequests, podQOSClass } from './pod.ts';
 export type { PodRequests, QOSClass } from './pod.ts';
+export { STORAGE, localPathStorageClass } from './storage.ts';

@@ -42,6 +42,8 @@ const entries: Entry[] = [
     selectableFields: fields('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type') },
   { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, shortNames: ['sa'] },
   { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], all: true, subresources: ['status', 'scale'], specStatus: true, scale: true, selectableFields: fields('status.replicas') },
+  { group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: ['status'], specStatus: true },
+  { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true, shortNames: ['pvc'], subresources: ['status'], specStatus: true },
   { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', namespaced: true, shortNames: ['deploy'], all: true, subresources: ['status', 'scale'], specStatus: true, scale: true },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, shortNames: ['rs'], all: true, subresources: ['status', 'scale'], specStatus: true, scale: true, selectableFields: fields('status.replicas') },
   { group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true, shortNames: ['ds'], all: true, subresources: ['status'], specStatus: true },
@@ -54,11 +56,15 @@ const entries: Entry[] = [
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], all: true, subresources: ['status'], specStatus: true },
   { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true, all: true, subresources: ['status'], specStatus: true, selectableFields: fields('status.successful') },
   { group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', namespaced: true, shortNames: ['cj'], all: true, subresources: ['status'], specStatus: true },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] },
   { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, shortNames: ['ev'] },
 ];
 
 const scaleFor = (e: Entry): ResourceSpec['scale'] =>
   e.scale ? { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: e.kind === 'ReplicationController' ? '.status.selector' : '.status.selector' } : undefined;
+
+/** core kinds with spec + status whose objects carry no metadata.generation in Kubernetes */
+const noGeneration = new Set(['Namespace', 'Node', 'PersistentVolume', 'PersistentVolumeClaim']);
 
 export const resources: readonly ResourceSpec[] = entries.map((e) => {
   const strategy = strategyFor(e.group, e.kind);
@@ -75,7 +81,7 @@ export const resources: readonly ResourceSpec[] = entries.map((e) => {
     subresources: e.subresources ?? [],
     verbs: e.verbs ?? allVerbs,
     statusSubresource: e.specStatus === true,
-    generation: e.specStatus === true && e.kind !== 'Namespace' && e.kind !== 'Node',
+    generation: e.specStatus === true && !noGeneration.has(e.kind),
     selectableFields: e.selectableFields,
     scale: scaleFor(e),
     defaults: strategy.defaults,

@@ -1,9 +1,11 @@
 // The objects every cluster has from the start (kube-apiserver's bootstrap controllers): the four system
 // namespaces, the `kubernetes` Service in `default` with its Endpoints and EndpointSlice pointing at the
-// API server, and the `kube-dns` Service in kube-system (its endpoints are the agents' node-local DNS servers,
-// each agent keeping its own EndpointSlice). Idempotent; the endpoints are corrected when the server's address or port changed.
+// API server, the `kube-dns` Service in kube-system (its endpoints are the agents' node-local DNS servers,
+// each agent keeping its own EndpointSlice), and the default StorageClass `local-path` (made when missing, as
+// k3s does; never rewritten). Idempotent; the endpoints are corrected when the server's address or port changed.
 import type { KObject } from '../../types/meta.ts';
 import { isStatusError } from '../../types/status-error.ts';
+import { localPathStorageClass } from '../../types/storage.ts';
 import type { RestContext } from './context.ts';
 import { createObject } from './create.ts';
 import { readObject } from './list.ts';
@@ -57,6 +59,7 @@ export async function reconcileApiServerEndpoints(ctx: RestContext, addresses: s
     ports,
   }, (cur) => JSON.stringify([cur.endpoints ?? [], cur.ports]) !== JSON.stringify([endpoints, ports]),
   (cur, want) => ({ ...cur, endpoints: want.endpoints, ports: want.ports }));
+  await ensure(ctx, 'storage.k8s.io', 'StorageClass', undefined, localPathStorageClass(), () => false);
 }
 
 /**

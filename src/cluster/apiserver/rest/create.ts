@@ -10,6 +10,7 @@ import { encode, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
 import type { Reservation } from './allocators.ts';
 import { cloneJson } from '../../types/clone.ts';
 import { defaultIngressClass } from './ingress-class.ts';
+import { admitStorage } from './storage.ts';
 
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -29,6 +30,7 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   if (generated) meta.name = meta.generateName + randomSuffix();
   if (ns !== undefined) await checkNamespace(ctx, spec, ns, meta.name!);
   await defaultIngressClass(ctx, spec, obj);
+  if (spec.group === '' && spec.kind.startsWith('Persistent')) await admitStorage(ctx, spec, obj);
   prepareCreate(ctx, spec, obj);
   meta = metaOf(obj); // defaulting may have replaced the metadata object
   validateCreate(spec, obj);

@@ -12,6 +12,7 @@ import {
   replicationControllerPrinter, statefulSetPrinter,
 } from './workloads.ts';
 import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, servicePrinter } from './network.ts';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.ts';
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
 
 export type { Column } from './format.ts';
@@ -69,6 +70,9 @@ const printers = new Map<string, Printer>([
   ['/Secret', secretPrinter],
   ['/ServiceAccount', serviceAccountPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
+  ['/PersistentVolume', persistentVolumePrinter],
+  ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['storage.k8s.io/StorageClass', storageClassPrinter],
 ]);
 
 /** NAME and AGE, for kinds without a printer of their own */

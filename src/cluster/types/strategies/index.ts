@@ -10,6 +10,7 @@ import { hpaStrategy, ingressClassStrategy, ingressStrategy, leaseStrategy } fro
 import { defaultPod } from './pod-defaults.ts';
 import { validatePod, validatePodUpdate } from './pod-validation.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.ts';
 
 export type { Strategy } from './types.ts';
 export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './pod-defaults.ts';
@@ -18,6 +19,7 @@ export { validateObjectMeta, validateLabels, validateAnnotations, deepEqual } fr
 export { controllerUidLabel, jobNameLabel } from './batch.ts';
 export { cronScheduleError } from './cron.ts';
 export * from './names.ts';
+export { isDefaultStorageClass, volumeSourcesOf } from './storage.ts';
 
 const podStrategy: Strategy = {
   defaults: (o: KObject) => defaultPod(o as Pod),
@@ -36,6 +38,8 @@ const strategies: Record<string, Strategy> = {
   '/Event': eventStrategy,
   '/ServiceAccount': metaOnly(),
   '/ReplicationController': replicationControllerStrategy,
+  '/PersistentVolume': persistentVolumeStrategy,
+  '/PersistentVolumeClaim': persistentVolumeClaimStrategy,
   'apps/Deployment': deploymentStrategy,
   'apps/ReplicaSet': replicaSetStrategy,
   'apps/DaemonSet': daemonSetStrategy,
@@ -46,6 +50,7 @@ const strategies: Record<string, Strategy> = {
   'networking.k8s.io/Ingress': ingressStrategy,
   'networking.k8s.io/IngressClass': ingressClassStrategy,
   'autoscaling/HorizontalPodAutoscaler': hpaStrategy,
+  'storage.k8s.io/StorageClass': storageClassStrategy,
   'batch/Job': jobStrategy,
   'batch/CronJob': cronJobStrategy,
   'events.k8s.io/Event': eventV1Strategy,
