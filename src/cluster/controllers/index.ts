@@ -12,6 +12,7 @@ import { createNodeLifecycleController } from './nodelifecycle/index.ts';
 import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 import { createNodeIpamController } from './nodeipam/index.ts';
 import { createTokenCleaner } from './tokencleaner/index.ts';
+import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -39,5 +40,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createServiceLbController(ctx, opts.lbPool),
     createNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeMaskSize: opts.nodeCidrMaskSize }),
     createTokenCleaner(ctx),
+    createPersistentVolumeController(ctx),
+    createStorageProtectionController(ctx),
   ];
 }

@@ -7,3 +7,4 @@ export {
   podMatchesNodeSelectorAndAffinity, preferredAffinityWeight, targetNodeName,
 } from './predicates.ts';
 export { unschedulableMessage, reasons as unschedulableReasons } from './plugins.ts';
+export { claimClass, findVolumeFor, isPreBoundTo, volumeFitsNode } from './volume-match.ts';

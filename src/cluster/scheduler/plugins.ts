@@ -28,6 +28,8 @@ export interface PodSchedulingInfo {
   requiredTerms: NodeSelectorTerm[] | undefined;
   preferredTerms: PreferredSchedulingTerm[] | undefined;
   tolerateUnschedulable: boolean;
+  /** VolumeBinding's Filter over the pod's claims (absent: the pod has none) */
+  volumesFit?: (n: NodeInfo) => string | undefined;
 }
 
 const unschedulableTaint = { key: taintKeys.unschedulable, effect: 'NoSchedule' };
@@ -59,6 +61,8 @@ export function filterNode(p: PodSchedulingInfo, n: NodeInfo): Failure | undefin
   if (p.requiredTerms && !p.requiredTerms.some((t) => matchesNodeSelectorTerm(t, n.name, n.labels))) {
     return { reasons: [reasons.affinity], resolvable: false };
   }
+  const volumeConflict = p.volumesFit?.(n);
+  if (volumeConflict) return { reasons: [volumeConflict], resolvable: false };
   if (p.facts.ports.length && n.ports.size && portsConflict(p.facts.ports, n.ports)) return { reasons: [reasons.ports], resolvable: true };
   return fitsResources(p.facts, n);
 }

@@ -3,7 +3,8 @@
 // once (so the next decision sees its requests) and the Binding is written asynchronously with a bounded
 // number in flight. Pods that fit nowhere get PodScheduled=False and a FailedScheduling event and wait in an
 // unschedulable set until the cluster changes (a node added or changed, a bound pod gone) or ~10 s pass.
-import type { Node as KNode, Pod as KPod } from 'kubernetes-types/core/v1.js';
+import type { Node as KNode, PersistentVolume, PersistentVolumeClaim, Pod as KPod } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { Controller, ControllerContext } from '../client/types.ts';
 import { R } from '../types/gvr.ts';
 import { objectKey, splitKey } from '../types/meta.ts';
@@ -14,6 +15,8 @@ import { logger } from '../../lib/log.ts';
 import { createSchedulerCache, podFacts } from './cache.ts';
 import { createDecider } from './decide.ts';
 import { schedulingInfo, unschedulableMessage } from './plugins.ts';
+import { podVolumes, volumesFitNode, type VolumeListers } from './volumes.ts';
+import { STORAGE } from '../types/storage.ts';
 
 export interface SchedulerOptions {
   /** the spec.schedulerName this scheduler serves, and the event source (default 'default-scheduler') */
@@ -54,6 +57,12 @@ export function createScheduler(ctx: ControllerContext, opts: SchedulerOptions =
   const recorder = ctx.recorder(name);
   const pods = ctx.informers.informer<Pod>(R.pods);
   const nodes = ctx.informers.informer<Node>(R.nodes);
+  const claims = ctx.informers.informer<PersistentVolumeClaim & KObject>(R.persistentvolumeclaims);
+  const volumes = ctx.informers.informer<PersistentVolume & KObject>(R.persistentvolumes);
+  const classes = ctx.informers.informer<StorageClass & KObject>(R.storageclasses);
+  const listers: VolumeListers = {
+    claim: (ns, n) => claims.get(`${ns}/${n}`), volume: (n) => volumes.get(n), volumes: () => volumes.list(), storageClass: (n) => classes.get(n),
+  };
   const cache = createSchedulerCache();
   const decider = createDecider();
 
@@ -155,6 +164,11 @@ export function createScheduler(ctx: ControllerContext, opts: SchedulerOptions =
     },
   });
 
+  // a claim made, bound or a volume freed can make a waiting pod fit
+  claims.on({ add: moveAllUnschedulable, update: moveAllUnschedulable });
+  volumes.on({ add: moveAllUnschedulable, update: moveAllUnschedulable });
+  classes.on({ add: moveAllUnschedulable });
+
   function pump() {
     if (!running || pumpScheduled) return;
     pumpScheduled = true;
@@ -189,13 +203,28 @@ export function createScheduler(ctx: ControllerContext, opts: SchedulerOptions =
       recorder.event(pod, 'Warning', 'FailedScheduling', `running PreFilter plugin "NodeResourcesFit": ${(err as Error).message}`);
       return retryLater(key);
     }
-    const decision = decider.decide(schedulingInfo(pod, facts), cache.nodes());
+    const info = schedulingInfo(pod, facts);
+    const vols = podVolumes(pod, listers);
+    if (vols?.refused !== undefined) {
+      const n = cache.nodes().length;
+      return markUnschedulable(pod, `0/${n} nodes are available: ${vols.refused}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`);
+    }
+    if (vols) info.volumesFit = (n) => volumesFitNode(vols, n.node, listers);
+    const decision = decider.decide(info, cache.nodes());
     if (decision.node === undefined) {
       const message = unschedulableMessage(decision.nodeCount, decision.failures);
       return markUnschedulable(pod, message);
     }
     cache.assume(facts, decision.node);
-    bind(pod, decision.node);
+    bind(pod, decision.node, vols?.delayed ?? []);
+  }
+
+  /** PreBind: claims that wait for their first consumer learn the node (the PV controller and provisioner take it from there) */
+  async function selectNode(claimsToMark: PersistentVolumeClaim[], node: string): Promise<void> {
+    for (const c of claimsToMark) {
+      if (c.metadata?.annotations?.[STORAGE.selectedNode] === node) continue;
+      await ctx.client.patch(R.persistentvolumeclaims, c.metadata?.namespace, c.metadata?.name ?? '', 'merge', { metadata: { annotations: { [STORAGE.selectedNode]: node } } });
+    }
   }
 
   function markUnschedulable(pod: Pod, message: string) {
@@ -213,12 +242,13 @@ export function createScheduler(ctx: ControllerContext, opts: SchedulerOptions =
       .catch((err: unknown) => { if (!isStatusError(err, 'NotFound')) log.warn('could not set PodScheduled', { pod: key, err: (err as Error).message }); });
   }
 
-  function bind(pod: Pod, node: string) {
+  function bind(pod: Pod, node: string, delayedClaims: PersistentVolumeClaim[]) {
     const key = objectKey(pod);
     const { namespace, name: podName } = splitKey(key);
     const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: podName, namespace, uid: pod.metadata?.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
     inflight++;
-    ctx.client.create(R.pods, namespace, binding, { subresource: 'binding', name: podName }).then(
+    const prebind = delayedClaims.length ? selectNode(delayedClaims, node) : Promise.resolve();
+    prebind.then(() => ctx.client.create(R.pods, namespace, binding, { subresource: 'binding', name: podName })).then(
       () => {
         failures.delete(key);
         recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);

@@ -1,0 +1,3 @@
+// The PersistentVolume controller's front door (binding claims and volumes).
+export { createPersistentVolumeController, waitingForProvisioner } from './controller.ts';
+export { createStorageProtectionController } from './protection.ts';
