@@ -1,13 +1,15 @@
 // `skiff agent`: a node in one process — an engine on the agent's root, the runtime (CRI-shaped seam) over
 // it, and the kubelet joined to a control plane. The engine also serves the Docker API on <root>/docker.sock
-// (what `skiff nodes load` and a curious `docker ps` on the node use). Stopping the agent leaves the pods
-// running; the next agent on the same root adopts them.
+// (what `skiff nodes load` and a curious `docker ps` on the node use), and the node's local-path provisioner
+// keeps its PersistentVolumes under <root>/storage. Stopping the agent leaves the pods running; the next
+// agent on the same root adopts them.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createEngine, createRuntimeService, DEFAULT_POD_BRIDGE } from '../engine/index.ts';
 import { serveDockerApi } from '../engine/api/index.ts';
 import { runKubelet } from '../cluster/kubelet/index.ts';
+import { runLocalPathProvisioner } from '../cluster/localpath/index.ts';
 import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
 import { runPodNetwork } from '../cluster/podnet/index.ts';
 import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
@@ -218,6 +220,9 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     const podnet = o.podNetwork === false ? undefined
       : runPodNetwork({ client, nodeName, nodeIP, podCIDR, stateFile: join(root, 'podnet.json'), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
         .catch((err: Error) => log.error('the pod network loop stopped', { err: err.stack ?? err.message }));
+    // PersistentVolumes of the default `local-path` class live on this node, under <root>/storage
+    const storage = runLocalPathProvisioner({ client, nodeName, dir: join(root, 'storage'), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
+      .catch((err: Error) => log.error('the local-path provisioner stopped', { err: err.message }));
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
       root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs, resyncIntervalMs: o.resyncIntervalMs,
@@ -225,6 +230,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     });
     await proxy;
     await podnet;
+    await storage;
   } finally {
     stopLoops.abort(); // when the kubelet failed: the proxy and the pod network stop; their rules and routes stay
     await dns?.close().catch((err: Error) => log.warn('closing the cluster DNS failed', { err: err.message }));

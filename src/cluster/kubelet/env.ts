@@ -2,13 +2,15 @@
 // sources first (with their prefix), then env in order, each value expanded against the variables defined
 // before it ($(VAR), $$ for a literal $); valueFrom reads the pod's fields, its resources, ConfigMaps and
 // Secrets. A missing required source is a CreateContainerConfigError with Kubernetes' own message.
-import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, EnvVar, PersistentVolume, Pod } from 'kubernetes-types/core/v1.js';
 import { cpuMillis, memoryBytes, parseQuantity } from '../types/quantity.ts';
 
 /** ConfigMap / Secret data by namespace and name (Secrets decoded); undefined when it does not exist */
 export interface SourceLookup {
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** the PersistentVolume a claim is bound to; throws (with the kubelet's words) while it is missing or unbound */
+  claimedVolume(namespace: string, claimName: string): Promise<PersistentVolume>;
 }
 
 /** a setting the container cannot start without: shown as CreateContainerConfigError */

@@ -5,7 +5,7 @@
 // the pods whose containers changed unseen, and sweeps what no pod owns any more.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
 import type { ContainerEvent, ImageService, RuntimeEvents, RuntimeService } from '../../engine/types/runtime.ts';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
@@ -93,7 +93,20 @@ function sourceLookup(client: ApiClient): SourceLookup {
       throw err;
     }
   };
-  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true) };
+  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true), claimedVolume: (ns, n) => claimedVolume(client, ns, n) };
+}
+
+/** the claim's bound volume, with the kubelet's (desired_state_of_world_populator's) words when there is none yet */
+async function claimedVolume(client: ApiClient, ns: string, name: string): Promise<PersistentVolume> {
+  const notFound = (err: unknown) => { if (isStatusError(err, 'NotFound')) return undefined; throw err; };
+  const pvc = await client.get<PersistentVolumeClaim & KObject>(R.persistentvolumeclaims, ns, name).catch(notFound);
+  if (!pvc) throw new Error(`persistentvolumeclaim "${name}" not found`);
+  const volumeName = pvc.spec?.volumeName ?? '';
+  if (pvc.status?.phase !== 'Bound' || !volumeName) throw new Error(`PVC ${ns}/${name} has non-bound phase ("${pvc.status?.phase ?? ''}") or empty pvc.Spec.VolumeName ("${volumeName}")`);
+  const pv = await client.get<PersistentVolume & KObject>(R.persistentvolumes, undefined, volumeName).catch(notFound);
+  if (!pv) throw new Error(`persistentvolume "${volumeName}" not found`);
+  if (pv.spec?.claimRef?.uid && pv.spec.claimRef.uid !== pvc.metadata?.uid) throw new Error(`found PV object "${volumeName}" but it has a ClaimRef that is bound to a different PVC`);
+  return pv;
 }
 
 export async function runKubelet(o: KubeletOptions): Promise<void> {

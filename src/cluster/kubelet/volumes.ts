@@ -1,6 +1,7 @@
 // A pod's volumes on the node, under <root>/pods/<uid>/volumes/<plugin>/<name> as the kubelet lays them out:
-// emptyDir (a directory, or a tmpfs with medium Memory), hostPath (with its type checks), and configMap,
-// secret, downwardAPI and projected written atomically (re-written in place when their source changes).
+// emptyDir (a directory, or a tmpfs with medium Memory), hostPath (with its type checks), configMap,
+// secret, downwardAPI and projected written atomically (re-written in place when their source changes), and
+// persistentVolumeClaim: the bound PersistentVolume's hostPath (made when its type says so) or local path.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -89,8 +90,24 @@ async function projectedFiles(ctx: Ctx, sources: VolumeProjection[], mode: numbe
   return out;
 }
 
+/** a claim's volume: node-local PersistentVolumes only (hostPath, local), as the local-path provisioner makes them */
+async function claimVolume(ctx: Ctx, claimName: string, readOnly: boolean): Promise<PreparedVolume> {
+  const pv = await ctx.lookup.claimedVolume(ctx.pod.metadata?.namespace ?? 'default', claimName);
+  const s = pv.spec ?? {};
+  if (s.hostPath) {
+    await hostPathCheck(s.hostPath.path, s.hostPath.type);
+    return { hostPath: s.hostPath.path, readOnly };
+  }
+  if (s.local) {
+    if (!(await stat(s.local.path).catch(() => undefined))) throw new VolumeError(`path "${s.local.path}" does not exist`);
+    return { hostPath: s.local.path, readOnly };
+  }
+  throw new VolumeError(`volume "${pv.metadata?.name}" is neither hostPath nor local: skiff's kubelet mounts node-local PersistentVolumes only`);
+}
+
 async function prepareOne(v: Volume, podDir: string, ctx: Ctx): Promise<PreparedVolume | undefined> {
   const dirOf = (plugin: string) => join(podDir, 'volumes', pluginDir[plugin], v.name);
+  if (v.persistentVolumeClaim) return claimVolume(ctx, v.persistentVolumeClaim.claimName, !!v.persistentVolumeClaim.readOnly);
   if (v.hostPath) {
     await hostPathCheck(v.hostPath.path, v.hostPath.type);
     return { hostPath: v.hostPath.path, readOnly: false };
