@@ -159,6 +159,10 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const queue = createWorkQueue({ name: 'kubelet' });
   const recorder = createEventRecorder(client, 'kubelet', () => new Date());
   pods.addIndex('uid', (p) => [p.metadata?.uid ?? '']);
+  pods.addIndex('claim', (p) => (p.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [`${p.metadata?.namespace}/${v.persistentVolumeClaim.claimName}`] : [])));
+  // a claim that gets bound wakes the pods waiting to mount it (instead of their FailedMount retry)
+  const claims = informers.informer<PersistentVolumeClaim & KObject>(R.persistentvolumeclaims);
+  claims.on({ update: (old, c) => { if (old.spec?.volumeName !== c.spec?.volumeName || old.status?.phase !== c.status?.phase) for (const p of pods.byIndex('claim', objectKey(c))) queue.add(objectKey(p)); } });
   pods.on({
     add: (p) => queue.add(objectKey(p)),
     // our own status writes come back as updates: only a change of what the pod asks for wakes its worker
