@@ -21,6 +21,8 @@ type Node = KNode & KObject;
 
 const workers = 2;
 const name = 'persistentvolume-binder-controller';
+/** the event source kube's PV controller writes (`From` in kubectl describe) */
+const component = 'persistentvolume-controller';
 
 /** kube's message for a claim waiting on an external provisioner */
 export const waitingForProvisioner = (p: string) =>
@@ -34,7 +36,7 @@ export function createPersistentVolumeController(ctx: ControllerContext): Contro
   const classes = ctx.informers.informer<StorageClass>(R.storageclasses);
   const nodes = ctx.informers.informer<Node>(R.nodes);
   const queue = createWorkQueue({ name });
-  const recorder = ctx.recorder(name);
+  const recorder = ctx.recorder(component);
 
   const enqueueClaim = (c: PVC) => queue.add(claimKey(c.metadata?.namespace, c.metadata?.name));
   const enqueueVolume = (v: PV) => {

@@ -52,6 +52,7 @@ test('a claim binds to a matching Available volume: PV claimRef and phase first,
 test('a WaitForFirstConsumer claim waits for the selected node, then is handed to its provisioner', async () => {
   const c = start([sc('local-path', 'rancher.io/local-path', 'WaitForFirstConsumer'), claim('data', 'local-path')]);
   await eventually(() => c.events.some((e) => e.reason === 'WaitForFirstConsumer' && e.message === 'waiting for first consumer to be created before binding'), 'the WaitForFirstConsumer event');
+  assert.equal(c.events[0].component, 'persistentvolume-controller', 'the source kubectl describe shows, as kube names it');
   await c.client.patch(R.persistentvolumeclaims, 'default', 'data', 'merge', { metadata: { annotations: { 'volume.kubernetes.io/selected-node': 'n1' } } });
   await eventually(() => get(c, R.persistentvolumeclaims, 'data')?.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner'] === 'rancher.io/local-path', 'the provisioner annotation');
   await eventually(() => c.events.some((e) => e.reason === 'ExternalProvisioning' && e.message.startsWith("Waiting for a volume to be created either by the external provisioner 'rancher.io/local-path'")), 'the ExternalProvisioning event');
