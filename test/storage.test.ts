@@ -109,6 +109,29 @@ test('a static PV with Retain binds a claim of its class and stays Released afte
   assert.equal((await cp.kubectl(['delete', 'pv', `static-${node.name}`])).code, 0);
 });
 
+test('a pod placed by hand on a node its volume\'s node affinity excludes is not given an empty directory (FailedMount)', async () => {
+  const pvName = `far-${node.name}`;
+  const pvObj = JSON.stringify({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'far', hostPath: { path: `${node.root}/far`, type: 'DirectoryOrCreate' },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['elsewhere'] }] }] } } },
+  });
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: pvObj })).code, 0);
+  const claim = JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'far' }, spec: { storageClassName: 'far', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: claim })).code, 0);
+  await waitFor('the claim Bound', async () => (await cp.kjson(['get', 'pvc', 'far'])).status?.phase === 'Bound', 30_000, 200);
+  const pinned = JSON.parse(pod('pinned', 'far', 'true'));
+  pinned.spec.nodeName = node.name;
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pinned) })).code, 0);
+  await waitFor('the FailedMount event', async () => (await cp.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=pinned,reason=FailedMount', '-o', 'jsonpath={.items[*].message}'])).stdout
+    .includes(`NodeAffinity check failed for volume "${pvName}" : no matching NodeSelectorTerms`), 60_000, 300);
+  assert.equal((await cp.kjson(['get', 'pod', 'pinned'])).status.phase, 'Pending');
+  assert.equal(existsSync(`${node.root}/far`), false, 'no directory made on the wrong node');
+  assert.equal((await cp.kubectl(['delete', 'pod', 'pinned', '--wait=true'])).code, 0);
+  assert.equal((await cp.kubectl(['delete', 'pvc', 'far', '--wait=true'])).code, 0);
+  assert.equal((await cp.kubectl(['delete', 'pv', pvName, '--wait=true'])).code, 0);
+});
+
 test('a pod whose claim does not exist stays Pending with the scheduler\'s reason', async () => {
   assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: pod('orphan', 'nope', 'true') })).code, 0);
   const cond = await waitFor('PodScheduled=False', async () => (await cp.kjson(['get', 'pod', 'orphan'])).status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False'), 30_000, 200);

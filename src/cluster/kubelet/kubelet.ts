@@ -5,7 +5,7 @@
 // the pods whose containers changed unseen, and sweeps what no pod owns any more.
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { PersistentVolume, PersistentVolumeClaim, Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolumeClaim, Pod as KPod, Service } from 'kubernetes-types/core/v1.js';
 import type { ContainerEvent, ImageService, RuntimeEvents, RuntimeService } from '../../engine/types/runtime.ts';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
@@ -21,6 +21,7 @@ import { L } from './labels.ts';
 import { hostCapacity, nodeConditions, nodeObject, registerNode, renewLease } from './node.ts';
 import { syncPod, type WorkerDeps } from './pod-worker.ts';
 import { removePodDir } from './volumes.ts';
+import { claimedVolume } from './claims.ts';
 import type { SourceLookup } from './env.ts';
 import type { Waiting } from './status.ts';
 import { createEndpointDrain, defaultDrain, podUidsOf, slicesByPodUid, type DrainOptions, type Slice } from './endpoint-drain.ts';
@@ -80,7 +81,7 @@ const wants = (p: Pod) => JSON.stringify([p.metadata?.uid, p.spec, p.metadata?.l
   // a readiness gate's condition, set by another controller, changes Ready (kubelet's HandlePodReconcile)
   (p.spec?.readinessGates ?? []).map((g) => p.status?.conditions?.find((c) => c.type === g.conditionType)?.status)]);
 
-function sourceLookup(client: ApiClient): SourceLookup {
+function sourceLookup(client: ApiClient, nodeName: string): SourceLookup {
   const get = async (r: typeof R.configmaps, ns: string, name: string, decode: boolean) => {
     try {
       const o = await client.get<KObject & { data?: Record<string, string>; binaryData?: Record<string, string> }>(r, ns, name);
@@ -93,21 +94,9 @@ function sourceLookup(client: ApiClient): SourceLookup {
       throw err;
     }
   };
-  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true), claimedVolume: (ns, n) => claimedVolume(client, ns, n) };
+  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true), claimedVolume: (ns, n) => claimedVolume(client, nodeName, ns, n) };
 }
 
-/** the claim's bound volume, with the kubelet's (desired_state_of_world_populator's) words when there is none yet */
-async function claimedVolume(client: ApiClient, ns: string, name: string): Promise<PersistentVolume> {
-  const notFound = (err: unknown) => { if (isStatusError(err, 'NotFound')) return undefined; throw err; };
-  const pvc = await client.get<PersistentVolumeClaim & KObject>(R.persistentvolumeclaims, ns, name).catch(notFound);
-  if (!pvc) throw new Error(`persistentvolumeclaim "${name}" not found`);
-  const volumeName = pvc.spec?.volumeName ?? '';
-  if (pvc.status?.phase !== 'Bound' || !volumeName) throw new Error(`PVC ${ns}/${name} has non-bound phase ("${pvc.status?.phase ?? ''}") or empty pvc.Spec.VolumeName ("${volumeName}")`);
-  const pv = await client.get<PersistentVolume & KObject>(R.persistentvolumes, undefined, volumeName).catch(notFound);
-  if (!pv) throw new Error(`persistentvolume "${volumeName}" not found`);
-  if (pv.spec?.claimRef?.uid && pv.spec.claimRef.uid !== pvc.metadata?.uid) throw new Error(`found PV object "${volumeName}" but it has a ClaimRef that is bound to a different PVC`);
-  return pv;
-}
 
 export async function runKubelet(o: KubeletOptions): Promise<void> {
   const { client, runtime, signal } = o;
@@ -179,7 +168,7 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   });
   const waiting = new Map<string, Map<string, Waiting>>();
   const deps: WorkerDeps = {
-    client, runtime, images: o.images, recorder, lookup: sourceLookup(client), prober,
+    client, runtime, images: o.images, recorder, lookup: sourceLookup(client, o.nodeName), prober,
     restartBackoff: createBackoff(), pullBackoff: createBackoff(), pullErrors: new Map(),
     nodeIP: o.nodeIP, node: { cpu: cap.cpu, memory: cap.memory }, memoryCapacity: cap.memoryBytes,
     podsDir, logRoot, waiting,
