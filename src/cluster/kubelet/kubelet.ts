@@ -28,6 +28,7 @@ import { createEndpointDrain, defaultDrain, podUidsOf, slicesByPodUid, type Drai
 
 type Pod = KPod & KObject;
 const log = logger('kubelet');
+const debugTiming = process.env.SKIFF_LOG === 'debug';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -152,11 +153,14 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   // a claim that gets bound wakes the pods waiting to mount it (instead of their FailedMount retry)
   const claims = informers.informer<PersistentVolumeClaim & KObject>(R.persistentvolumeclaims);
   claims.on({ update: (old, c) => { if (old.spec?.volumeName !== c.spec?.volumeName || old.status?.phase !== c.status?.phase) for (const p of pods.byIndex('claim', objectKey(c))) queue.add(objectKey(p)); } });
+  // when each new pod reached this kubelet (debug timing of its first sync; pods known at the start are not new)
+  const firstSeen = new Map<string, number>();
+  const noteSeen = (p: Pod) => { if (debugTiming && pods.hasSynced() && !p.status?.startTime) firstSeen.set(p.metadata?.uid ?? '', performance.now()); };
   pods.on({
-    add: (p) => queue.add(objectKey(p)),
+    add: (p) => { noteSeen(p); queue.add(objectKey(p)); },
     // our own status writes come back as updates: only a change of what the pod asks for wakes its worker
     update: (old, p) => { if (wants(old) !== wants(p)) queue.add(objectKey(p)); },
-    delete: (p) => queue.add(objectKey(p)),
+    delete: (p) => { firstSeen.delete(p.metadata?.uid ?? ''); queue.add(objectKey(p)); },
   });
   const prober = createProber({
     runtime,
@@ -183,7 +187,16 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   async function sync(key: string) {
     const pod = pods.get(key);
     if (!pod || pod.spec?.nodeName !== o.nodeName) return; // gone: the relist sweeps what it left
-    return syncPod(deps, pod);
+    const seen = firstSeen.get(pod.metadata?.uid ?? '');
+    if (seen === undefined) return syncPod(deps, pod);
+    // a new pod's first turn (SKIFF_LOG=debug): how long it waited for a worker, then how long the sync took
+    firstSeen.delete(pod.metadata?.uid ?? '');
+    const t = performance.now();
+    try {
+      return await syncPod(deps, pod);
+    } finally {
+      log.debug('pod first sync', { pod: key, queued_ms: Math.round(t - seen), sync_ms: Math.round(performance.now() - t) });
+    }
   }
 
   /** PLEG: which pods' containers changed since the last look; and pods no API object owns any more */
