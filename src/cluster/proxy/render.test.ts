@@ -67,6 +67,12 @@ test('each incremental transaction leaves what the whole table for that state ho
   assert.equal(transactionText(tx), '');
 });
 
+test('NodePorts on the node\'s addresses, not loopback', () => {
+  const text = renderTable({ ...cfg, nodeIPs: ['127.0.0.1', '10.0.9.2'] }, []);
+  assert.match(text, /add element ip proxytest nodeport-ips \{ 10\.0\.9\.2 \}/);
+  assert.doesNotMatch(text, /127\.0\.0\.1/);
+});
+
 test('the layout: dispatch by address, DNAT in the service chain (per endpoint with affinity), hairpin mark, Local policy short-circuits pods', () => {
   const r = renderService(states[1].web, cfg);
   const chains = [...r.chains.keys()];

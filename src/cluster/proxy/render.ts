@@ -185,7 +185,9 @@ export function renderTable(cfg: ProxyConfig, services: Iterable<ServiceRules>):
   const parts: string[] = [];
   // by key: two Services naming one address and port (a conflict the API lets through) get one element
   const elements = new Map<string, Map<string, string>>(MAPS.map(([m]) => [m, new Map()]));
-  for (const ip of cfg.nodeIPs) elements.get('nodeport-ips')!.set(ip, ip);
+  // not loopback (a node IP of 127.0.0.1 in tests): the kernel will not route a DNATed loopback packet out, as
+  // kube-proxy's nftables mode, which serves no localhost NodePorts
+  for (const ip of cfg.nodeIPs.filter((a) => !a.startsWith('127.'))) elements.get('nodeport-ips')!.set(ip, ip);
   for (const [name, head, rules] of skeletonChains(cfg)) parts.push(chainBlock(name, head, rules));
   for (const s of services) {
     for (const [name, rules] of s.chains) parts.push(chainBlock(name, null, rules));
