@@ -236,12 +236,13 @@ ports: [${ports.map(([n, p]) => `{ name: ${n}, port: ${p}, protocol: TCP }`).joi
 endpoints: [{ addresses: ["${nodeIP}"], nodeName: ${nodeName}, conditions: { ready: true } }]
 `;
 
-test('multi-port, externalIPs, ClientIP affinity and internalTrafficPolicy Local', async () => {
+test('multi-port, externalIPs, a LoadBalancer address, ClientIP affinity and internalTrafficPolicy Local', async () => {
   const svc = uniqueName('multi');
   const s = { a: await httpServer('a'), b: await httpServer('b'), aAdmin: await httpServer('a-admin'), bAdmin: await httpServer('b-admin') };
   const externalIP = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
   try {
-    const yaml = `apiVersion: v1\nkind: Service\nmetadata: { name: ${svc} }\nspec:\n  externalIPs: ["${externalIP}"]\n  ports: [{ name: web, port: 80 }, { name: admin, port: 81 }]\n`;
+    // a LoadBalancer of another implementation (servicelb leaves it alone): its address is set by hand
+    const yaml = `apiVersion: v1\nkind: Service\nmetadata: { name: ${svc} }\nspec:\n  type: LoadBalancer\n  loadBalancerClass: example.com/other\n  externalIPs: ["${externalIP}"]\n  ports: [{ name: web, port: 80 }, { name: admin, port: 81 }]\n`;
     assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: yaml })).code, 0);
     // endpoint a on this node, b on another: each serves both ports, on ports of its own
     assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: tcpSlice(svc, 'a', [['web', s.a.port], ['admin', s.aAdmin.port]], node.name) })).code, 0);
@@ -250,6 +251,10 @@ test('multi-port, externalIPs, ClientIP affinity and internalTrafficPolicy Local
     const seen = async (host: string, port: number, n = 16) => { const x = new Set<string>(); for (let i = 0; i < n; i++) x.add(await get(host, port)); return [...x].sort().join(' '); };
     await waitFor('both endpoints on both ports', async () => (await seen(ip, 80)) === 'a b' && (await seen(ip, 81)) === 'a-admin b-admin', 30_000, 200);
     assert.equal(await seen(externalIP, 80), 'a b');
+    const lbIP = `203.0.113.${(Number(externalIP.split('.')[3]) % 250) + 2}`;
+    const st = await cp.kubectl(['patch', 'svc', svc, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: lbIP, ipMode: 'VIP' }] } } })]);
+    assert.equal(st.code, 0, st.stderr);
+    await waitFor('the LoadBalancer address answering', async () => (await seen(lbIP, 81)) === 'a-admin b-admin', 30_000, 200);
 
     assert.equal((await cp.kubectl(['patch', 'svc', svc, '-p', '{"spec":{"sessionAffinity":"ClientIP"}}'])).code, 0);
     await waitFor('one client, one endpoint', async () => (await seen(ip, 80)).split(' ').length === 1, 30_000, 200);
