@@ -3,7 +3,7 @@
 // killed (its pods Running elsewhere within the grace period + 30 s), and `skiff down` leaving nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +60,7 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     }
   };
   let id = '';
+  let passed = false;
   const skiff = (args: string[], timeoutMs = 120_000) => engine!.skiff(args, { timeoutMs });
   const kubectl = (args: string[], timeoutMs = 60_000) => run(KUBECTL, ['--kubeconfig', join(root, 'admin.kubeconfig'), ...args], { timeoutMs });
   try {
@@ -96,6 +97,12 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
         ready: p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
       }));
     };
+    // the node controller's NodeNotReady events about Nodes (a node it found quiet)
+    const nodesNotReady = async () => {
+      const r = await kubectl(['get', 'events', '-A', '--field-selector', 'reason=NodeNotReady,involvedObject.kind=Node', '-o', 'json']);
+      ok(r);
+      return [...new Set((JSON.parse(r.stdout) as { items: Array<{ involvedObject: { name: string } }> }).items.map((e) => e.involvedObject.name))].sort();
+    };
     const ready = await waitFor('6 Ready web pods', async () => {
       const ps = await pods();
       return ps.length === 6 && ps.every((p) => p.ready) ? ps : undefined;
@@ -129,6 +136,9 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
       assert.equal((await r.text()).trim(), `hello from ${p.name}`);
     }
 
+    // no live node was ever taken for quiet (its pods would be evicted under the test's feet)
+    assert.deepEqual(await nodesNotReady(), [], 'no node went NotReady before one was killed');
+
     // the node killed: its pods Running and Ready elsewhere within the grace period + 30 s
     collect();
     const stoppedAt = Date.now();
@@ -140,6 +150,7 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     t.diagnostic(`pods of the killed node Running elsewhere after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s (grace ${GRACE_S} s)`);
     const after = await skiff(['nodes', 'ls', '--root', root]);
     assert.match(after.stdout, new RegExp(`${victim}\\s+(NotReady|Unknown)\\s+stopped`));
+    assert.deepEqual(await nodesNotReady(), [victim], 'only the killed node went NotReady');
 
     // the node comes back
     ok(await skiff(['nodes', 'start', '--root', root, victim]));
@@ -154,6 +165,7 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
     const down = await skiff(['down', '--no-sample', '--root', root], 120_000);
     ok(down);
     assert.deepEqual(hostState(root, id, containers), [], 'skiff down leaves no netns, link, nft table, route, mount or process');
+    passed = true;
   } finally {
     try {
       collect();
@@ -163,6 +175,11 @@ test('skiff up --nodes 2: three nodes, pods across them by pod IP, a node killed
       }
     } finally {
       await engine?.cleanup();
+      // a failure keeps the server's and agents' logs for a look (the rest of the root goes)
+      if ((!passed || process.env.SKIFF_TEST_KEEP_LOGS) && existsSync(join(root, 'logs'))) {
+        await cp(join(root, 'logs'), `${root}.logs`, { recursive: true });
+        t.diagnostic(`logs kept in ${root}.logs`);
+      }
       await rm(root, { recursive: true, force: true });
     }
   }

@@ -63,6 +63,8 @@ export interface AgentOptions {
   resolvConf?: string;
   /** the cluster DNS's port on the pod gateway (default 53; tests) */
   dnsPort?: number;
+  /** kubelet nodeLeaseDurationSeconds (default 40): the Node's Lease is renewed every quarter of it */
+  nodeLeaseDurationSeconds?: number;
   /** test knobs passed to the kubelet */
   relistIntervalMs?: number;
   resyncIntervalMs?: number;
@@ -226,7 +228,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     await runKubelet({
       client, runtime: cri.runtime, images: cri.images, events: cri.events, nodeName, nodeIP, podCIDR,
       root: join(root, 'kubelet'), signal: o.signal, kubeletPort: streams.port, relistIntervalMs: o.relistIntervalMs, resyncIntervalMs: o.resyncIntervalMs,
-      resolvConf, clusterDNS, clusterDomain: o.clusterDomain,
+      resolvConf, clusterDNS, clusterDomain: o.clusterDomain, leaseDurationSeconds: o.nodeLeaseDurationSeconds,
     });
     await proxy;
     await podnet;

@@ -24,6 +24,7 @@ export const agent: Command = {
     { name: 'runtime', type: 'string', help: 'OCI runtime: crun, runc or auto', def: 'auto' },
     { name: 'cluster-dns', type: 'string', help: "Comma-separated nameservers for pods of dnsPolicy ClusterFirst", def: "the kube-dns Service's clusterIP" },
     { name: 'cluster-domain', type: 'string', help: 'Domain of the cluster: pods search it, the node DNS answers it', def: 'cluster.local' },
+    { name: 'node-lease-duration-seconds', type: 'string', value: 'int', help: "Duration of the Node's Lease; it is renewed every quarter of it (keep it within the server's --node-monitor-grace-period)", def: '40' },
     { name: 'resolv-conf', type: 'string', help: 'Resolver file of the node: pods of dnsPolicy Default get it, the node DNS forwards to it', def: '/etc/resolv.conf (systemd-resolved\'s upstream file when that names only 127.0.0.53)' },
   ],
   args: { max: 0 },
@@ -43,6 +44,8 @@ export const agent: Command = {
     if (badDns !== undefined) throw new CliError(`invalid --cluster-dns "${badDns}": use IP addresses, comma-separated`, 125);
     const domain = p.str('cluster-domain');
     if (domain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain)) throw new CliError(`invalid --cluster-domain "${domain}": use a DNS domain like cluster.local`, 125);
+    const lease = p.str('node-lease-duration-seconds');
+    if (lease !== undefined && !(/^\d+$/.test(lease) && Number(lease) >= 1)) throw new CliError(`invalid --node-lease-duration-seconds "${lease}": use a whole number of seconds, 1 or more`, 125);
     const signal = stopSignal();
     const { runAgent } = await import('../../agent/index.ts');
     await runAgent({
@@ -50,7 +53,7 @@ export const agent: Command = {
       root: p.str('root'), nodeName: p.str('node-name'), nodeIP: p.str('node-ip'), podCIDR: cidr, clusterCIDR: clusterCidr,
       podBridge: p.str('pod-bridge'), bridge: p.str('bridge'), bip: p.str('bip'), dockerSocket: p.str('docker-socket'),
       kubeletPort: port ? Number(port) : undefined, runtime, signal,
-      clusterDNS, clusterDomain: domain, resolvConf: p.str('resolv-conf'),
+      clusterDNS, clusterDomain: domain, resolvConf: p.str('resolv-conf'), nodeLeaseDurationSeconds: lease ? Number(lease) : undefined,
     });
   },
 };

@@ -6,7 +6,7 @@ import { type Command, CliError, stopSignal } from '../core.ts';
 
 const DEFAULT_ROOT = '/var/lib/skiff/server';
 
-function parseDurationMs(s: string, flag: string): number {
+export function parseDurationMs(s: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
   if (!m) throw new CliError(`invalid ${flag} "${s}": use a duration like 40s, 2m or 500ms`, 125);
   const n = Number(m[1]);

@@ -13,6 +13,7 @@ import { type Command, type Context, type Parsed, ApiError, CliError, readAll, s
 import { makeBuildContext } from '../build-context.ts';
 import { SkiffError } from '../../lib/errors.ts';
 import { DEFAULT_CLUSTER_ROOT, selfArgv } from './nodes.ts';
+import { parseDurationMs } from './cluster.ts';
 
 export const SAMPLE = 'skiff-hello';
 const SAMPLE_PORT = 8080;
@@ -42,9 +43,13 @@ async function ensureCluster(p: Parsed): Promise<string> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`invalid --port "${p.str('port')}": use 1-65535`, 125);
   const nodes = Number(p.str('nodes') ?? '0');
   if (!Number.isInteger(nodes) || nodes < 0) throw new CliError(`invalid --nodes "${p.str('nodes')}": use a whole number, 0 or more`, 125);
+  const grace = p.str('node-monitor-grace-period');
+  // the agents' Leases last as long as the grace period and are renewed every quarter of it (kube's 40 s / 10 s):
+  // with the kubelet's default 10 s renewal a grace of 10 s would let every live node look quiet for a moment
+  const leaseSeconds = grace ? Math.max(1, Math.floor(parseDurationMs(grace, '--node-monitor-grace-period') / 1000)) : undefined;
   const { upCluster } = await import('../../cluster/entry.ts');
   try {
-    await upCluster({ root, port, nodes, self: selfArgv(), nodeMonitorGracePeriod: p.str('node-monitor-grace-period'), say });
+    await upCluster({ root, port, nodes, self: selfArgv(), nodeMonitorGracePeriod: grace, nodeLeaseDurationSeconds: leaseSeconds, say });
   } catch (err) {
     if (err instanceof SkiffError) throw new CliError(err.message, 1);
     throw err;

@@ -48,6 +48,11 @@ export interface KubeletOptions {
   resolvConf?: string;
   clusterDNS?: string[];
   clusterDomain?: string;
+  /** the Lease's leaseDurationSeconds (kubelet nodeLeaseDurationSeconds, 40); it is renewed every quarter of
+   * it (nodeLeaseRenewIntervalFraction 0.25), so it must be shorter than the server's node-monitor-grace-period
+   * for a live node never to look quiet */
+  leaseDurationSeconds?: number;
+  /** overrides the quarter of leaseDurationSeconds (tests) */
   leaseIntervalMs?: number;
   statusIntervalMs?: number;
   relistIntervalMs?: number;
@@ -108,11 +113,12 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
   const cap = await hostCapacity(o.root, o.maxPods ?? 110);
   const spec = { name: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, root: o.root, kubeletPort: o.kubeletPort ?? 10250, maxPods: o.maxPods ?? 110 };
   const since = new Map<string, string>();
+  const leaseSeconds = o.leaseDurationSeconds ?? 40;
 
   // register, retrying until the API server answers
   for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
     try {
-      await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date());
+      await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date(), leaseSeconds);
       log.info('node registered', { node: o.nodeName, ip: o.nodeIP, podCIDR: o.podCIDR });
       break;
     } catch (err) {
@@ -132,12 +138,12 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
       } catch (err) {
         if (isStatusError(err, 'NotFound')) {
           // the Node (or its Lease) was deleted: register again
-          await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date()).catch((e: unknown) => log.warn('re-registering failed', { err: message(e) }));
+          await registerNode(client, await nodeObject(spec, runtime, cap), await nodeConditions(runtime, since, new Date()), new Date(), leaseSeconds).catch((e: unknown) => log.warn('re-registering failed', { err: message(e) }));
         } else log.warn(`${what} failed`, { err: message(err) });
       }
     }
   }
-  const lease = every(o.leaseIntervalMs ?? 10_000, 'lease renewal', () => renewLease(client, o.nodeName, new Date()));
+  const lease = every(o.leaseIntervalMs ?? leaseSeconds * 250, 'lease renewal', () => renewLease(client, o.nodeName, new Date()));
   const status = every(o.statusIntervalMs ?? 10_000, 'node status', async () =>
     client.patch(R.nodes, undefined, o.nodeName, 'merge', { status: { conditions: await nodeConditions(runtime, since, new Date()) } }, { subresource: 'status' }));
 

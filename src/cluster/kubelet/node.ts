@@ -99,7 +99,7 @@ export async function nodeObject(s: NodeSpec, runtime: RuntimeService, cap: Node
 }
 
 /** creates the Node or takes over the one of that name (its podCIDR stays when already set), then the Lease */
-export async function registerNode(client: ApiClient, desired: Node, conditions: NodeCondition[], now: Date): Promise<Node> {
+export async function registerNode(client: ApiClient, desired: Node, conditions: NodeCondition[], now: Date, leaseDurationSeconds = 40): Promise<Node> {
   const name = desired.metadata!.name!;
   let node: Node & KObject;
   try {
@@ -112,10 +112,10 @@ export async function registerNode(client: ApiClient, desired: Node, conditions:
   }
   node = await client.patch<Node & KObject>(R.nodes, undefined, name, 'merge', { status: { ...desired.status, conditions } }, { subresource: 'status' });
   try {
-    await client.create(R.leases, 'kube-node-lease', leaseObject({ name, uid: node.metadata?.uid }, now) as KObject);
+    await client.create(R.leases, 'kube-node-lease', leaseObject({ name, uid: node.metadata?.uid }, now, leaseDurationSeconds) as KObject);
   } catch (err) {
     if (!isStatusError(err, 'AlreadyExists')) throw err;
-    await client.patch(R.leases, 'kube-node-lease', name, 'merge', { spec: { ...leaseObject({ name }, now).spec } });
+    await client.patch(R.leases, 'kube-node-lease', name, 'merge', { spec: { ...leaseObject({ name }, now, leaseDurationSeconds).spec } });
   }
   return node;
 }

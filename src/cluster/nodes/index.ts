@@ -12,6 +12,7 @@ import {
   podCidrOf, readLayout, serverLog, writeLayout, type ClusterLayout, type ClusterNode,
 } from './layout.ts';
 import { cgroupMountScript, ensureBridge, ensureNoNatTable, ensureNodeNetns, removeClusterNetwork, takenSubnets } from './net.ts';
+import { withLayoutLock } from './lock.ts';
 import { containerIds, killNode, removeContainerLeftovers, runningPid, startDetached, stopPid, unmountUnder } from './procs.ts';
 
 export type { ClusterLayout, ClusterNode } from './layout.ts';
@@ -26,6 +27,8 @@ export interface UpOptions {
   /** how to run this program: [node, …execArgv, main script] */
   self: string[];
   nodeMonitorGracePeriod?: string;
+  /** the agents' --node-lease-duration-seconds (kept in the layout for `skiff nodes start`) */
+  nodeLeaseDurationSeconds?: number;
   say: (line: string) => void;
 }
 
@@ -125,6 +128,7 @@ function agentArgs(l: ClusterLayout, n: ClusterNode, token: string, self: string
   const common = [
     ...self, 'agent', '--server', serverUrl(l), '--token', token, '--ca-file', join(l.root, 'tls', 'ca.crt'),
     '--root', nodeRoot(l.root, n.name), '--node-name', n.name, '--node-ip', n.ip, '--pod-cidr', n.podCIDR, '--cluster-cidr', l.clusterCIDR,
+    ...(l.nodeLeaseDurationSeconds ? ['--node-lease-duration-seconds', String(l.nodeLeaseDurationSeconds)] : []),
   ];
   if (!n.netns) {
     return [...common, '--pod-bridge', l.hostPodBridge, '--bridge', l.hostDockerBridge, '--bip', l.hostBip, '--kubelet-port', String(n.kubeletPort)];
@@ -145,11 +149,16 @@ export const agentPid = (l: ClusterLayout, n: ClusterNode) => runningPid(agentPi
 export async function upCluster(o: UpOptions): Promise<ClusterLayout> {
   const root = resolve(o.root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const l = await planLayout(root, o.port, o.nodes + 1);
-  // a stopped cluster takes the port given now; a running server keeps its own
-  if (l.port !== o.port && !runningPid(serverPidFile(root), ['server'])) l.port = o.port;
-  await writeLayout(l);
-  registerCluster(l, true);
+  // chosen and registered under the lock, so another `up` sees this cluster's subnets as taken
+  const l = await withLayoutLock(async () => {
+    const l = await planLayout(root, o.port, o.nodes + 1);
+    // a stopped cluster takes the port given now; a running server keeps its own
+    if (l.port !== o.port && !runningPid(serverPidFile(root), ['server'])) l.port = o.port;
+    if (o.nodeLeaseDurationSeconds) l.nodeLeaseDurationSeconds = o.nodeLeaseDurationSeconds;
+    await writeLayout(l);
+    registerCluster(l, true);
+    return l;
+  });
   await ensureBridge(l);
   // the routes between the nodes' pod CIDRs are the agents' (src/cluster/podnet: host-gw on this bridge)
   for (const n of l.nodes) if (n.netns) await ensureNodeNetns(l, n);

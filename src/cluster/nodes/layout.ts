@@ -36,6 +36,8 @@ export interface ClusterLayout {
   hostBip: string;
   /** the nftables table (host and every node netns) that keeps pod-to-pod traffic un-NATed */
   nftTable: string;
+  /** the agents' Lease duration when up was given a node-monitor-grace-period (their Leases must beat within it) */
+  nodeLeaseDurationSeconds?: number;
   nodes: ClusterNode[];
 }
 

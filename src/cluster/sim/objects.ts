@@ -85,7 +85,7 @@ export function nodeObject(s: SimNodeSpec, now: Date): Node {
 }
 
 /** The node's heartbeat Lease in kube-node-lease, owned by the Node (so it goes when the Node goes). */
-export function leaseObject(node: { name: string; uid?: string }, now: Date): Lease {
+export function leaseObject(node: { name: string; uid?: string }, now: Date, durationSeconds = 40): Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -94,7 +94,7 @@ export function leaseObject(node: { name: string; uid?: string }, now: Date): Le
       namespace: 'kube-node-lease',
       ...(node.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid }] } : {}),
     },
-    spec: { holderIdentity: node.name, leaseDurationSeconds: 40, renewTime: microTime(now) },
+    spec: { holderIdentity: node.name, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) },
   };
 }
 
