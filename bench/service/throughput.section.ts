@@ -65,7 +65,7 @@ function shWithTime(argv: string[]): Promise<{ out: string; cpuMs: number }> {
 }
 
 function manifests(ns: string, node: string): string {
-  const script = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${BIG_MIB} 2>/dev/null && exec httpd -f -p 8080 -h /www`;
+  const script = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${BIG_MIB} 2>/dev/null && httpd -p 8081 -h /www && exec httpd -f -p 8080 -h /www`;
   return `apiVersion: v1
 kind: Pod
 metadata: { name: srv, namespace: ${ns}, labels: { app: srv } }
@@ -99,7 +99,10 @@ async function main(): Promise<void> {
     const podIP = pod.status.podIP as string;
     podUid = pod.metadata.uid as string;
     const clusterIP = (await kjson(['-n', ns, 'get', 'service', 'srv'])).spec.clusterIP as string;
-    const targets = { pod_ip: `http://${podIP}:8080`, cluster_ip: `http://${clusterIP}:80` };
+    // the pod IP trials use a second httpd (8081): the server's TIME_WAIT sockets of one path would otherwise meet
+    // the other path's SYNs from the same host address with another TCP timestamp offset (per destination address),
+    // and the interleaved rounds would slow each other down with SYN retransmits
+    const targets = { pod_ip: `http://${podIP}:8081`, cluster_ip: `http://${clusterIP}:80` };
     await waitFor(`the ClusterIP ${clusterIP} answering`, async () => (await sh('curl', ['-sS', '--fail', '--max-time', '2', `${targets.cluster_ip}/`])).trim() === 'ok', 60_000);
     log(`pod srv on ${node} (${podIP}), ClusterIP ${clusterIP}; a warm-up round, then ${ROUNDS} interleaved rounds`);
     const trials: Record<string, { http: Trial[]; tcp: Trial[] }> = { pod_ip: { http: [], tcp: [] }, cluster_ip: { http: [], tcp: [] } };

@@ -169,7 +169,10 @@ function skeletonChains(cfg: ProxyConfig): Array<[string, string | null, string[
     ['nodeport-endpoints-check', null, ['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']],
     ['cluster-ips-check', null, ['ip daddr @cluster-ips reject']],
     ['mark-for-masquerade', null, [`meta mark set meta mark | ${MASQUERADE_MARK}`]],
-    ['masquerading', null, [`meta mark & ${MASQUERADE_MARK} == 0 return`, `meta mark set meta mark ^ ${MASQUERADE_MARK}`, 'masquerade fully-random']],
+    // not kube-proxy's `fully-random`: random source ports keep landing on the server's TIME_WAIT sockets, and new
+    // connections through a ClusterIP (wrk, 8 at a time, the server closing first) fell from ~4,600 to ~1,000 req/s
+    // within 12 s; keeping the client's port held ~5,000-6,000 (the kernel resolves the rare SNAT clash itself)
+    ['masquerading', null, [`meta mark & ${MASQUERADE_MARK} == 0 return`, `meta mark set meta mark ^ ${MASQUERADE_MARK}`, 'masquerade']],
     ['reject-chain', null, ['reject']],
   ];
 }
