@@ -3,7 +3,7 @@
 // podCIDR from the server's --cluster-cidr and runs its pods there; join tokens carry the CA's hash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ after(async () => {
 test('the kubernetes Service: its EndpointSlice and Endpoints name the advertised address and port, and come back when deleted', async () => {
   const svc = await cp.kjson(['get', 'service', 'kubernetes']);
   assert.equal(svc.spec.clusterIP, '10.43.0.1');
+  // pods reach the server by that address (client-go's in-cluster config): the serving certificate names it
+  assert.ok(new X509Certificate(readFileSync(join(cp.root, 'tls', 'serving.crt'))).subjectAltName?.includes('IP Address:10.43.0.1'));
   assert.deepEqual(svc.spec.ports, [{ name: 'https', port: 443, protocol: 'TCP', targetPort: cp.port }]);
   const want = { endpoints: [{ addresses: [ADVERTISED], conditions: { ready: true } }], ports: [{ name: 'https', port: cp.port, protocol: 'TCP' }] };
   const slice = await cp.kjson(['get', 'endpointslice', 'kubernetes']);

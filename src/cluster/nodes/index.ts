@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { invalidArgument, notFound, unavailable } from '../../lib/errors.ts';
 import { ensureToken } from '../server/tokens.ts';
 import {
-  addressIn, agentLog, agentPidFile, clusterCidrCandidates, clusterId, firstFree, linkCandidates, nodeName, nodeRoot,
+  addressIn, agentLog, agentPidFile, clusterCidrCandidates, serviceCidrCandidates, clusterId, firstFree, linkCandidates, nodeName, nodeRoot,
   podCidrOf, readLayout, serverLog, writeLayout, type ClusterLayout, type ClusterNode,
 } from './layout.ts';
 import { cgroupMountScript, ensureBridge, ensureNoNatTable, ensureNodeNetns, removeClusterNetwork, takenSubnets } from './net.ts';
@@ -61,12 +61,14 @@ async function planLayout(root: string, port: number, total: number): Promise<Cl
     const id = clusterId(root);
     const taken = await takenSubnets();
     const others = otherClusters(root);
-    const used = [...taken, ...others.flatMap((o) => [o.linkSubnet, o.clusterCIDR, o.hostBip])];
+    const used = [...taken, ...others.flatMap((o) => [o.linkSubnet, o.clusterCIDR, o.hostBip, o.serviceCIDR ?? '10.43.0.0/16'])];
     const linkSubnet = firstFree(linkCandidates(id), used, 'link subnet');
     const clusterCIDR = firstFree(clusterCidrCandidates(), used, 'cluster CIDR (10.244-255.0.0/16)');
+    // another cluster's node-1 proxy shares the host's namespace: the same ClusterIPs there would take each other's traffic
+    const serviceCIDR = firstFree(serviceCidrCandidates(), used, 'service range (10.43-59.0.0/16)');
     const hostBip = `${addressIn(firstFree(linkCandidates(id.slice(2)), [...used, linkSubnet], 'bridge subnet'), 1)}/24`;
     l = {
-      id, root, port, bridge: `skc${id}`, linkSubnet, clusterCIDR,
+      id, root, port, bridge: `skc${id}`, linkSubnet, clusterCIDR, serviceCIDR,
       hostPodBridge: `skc${id}p`, hostDockerBridge: `skc${id}d`, hostBip, nftTable: `skiff_cluster_${id}`, nodes: [],
     };
   }
@@ -108,7 +110,7 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   const lbPool = `${addressIn(l.linkSubnet, 200)}-${addressIn(l.linkSubnet, 250)}`;
   // Ingresses are served on the link's .1, ports 80 and 443, published as the LoadBalancer kube-system/skiff-ingress
   const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip, '--lb-pool', lbPool,
-    '--cluster-cidr', l.clusterCIDR,
+    '--cluster-cidr', l.clusterCIDR, ...(l.serviceCIDR ? ['--service-cidr', l.serviceCIDR] : []),
     '--ingress-bind', ip, '--ingress-http-port', '80', '--ingress-https-port', '443',
     ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];
   // the server writes server.pid itself once it listens; ours goes to run/ so a failed start is visible

@@ -30,6 +30,9 @@ export interface ClusterLayout {
   bridge: string;
   linkSubnet: string;
   clusterCIDR: string;
+  /** the Services' range: a cluster's own, since node-1 shares the host's namespace with other clusters (absent in
+   * layouts written before: the server's default 10.43.0.0/16) */
+  serviceCIDR?: string;
   /** the host node engine's bridges (inside a node's netns the defaults are its own) */
   hostPodBridge: string;
   hostDockerBridge: string;
@@ -109,6 +112,12 @@ export function* linkCandidates(seed: string): Generator<string> {
     const n = (start + i) % (40 * 256);
     yield `10.${200 + Math.floor(n / 256)}.${n % 256}.0/24`;
   }
+}
+
+/** service ranges: 10.43.0.0/16 as k3s, else the next free /16 up to 10.59 (away from the link's 10.200-239, the
+ * cluster CIDRs' 10.244-255, the tests' 10.160/11 and the engine's 10.99) */
+export function* serviceCidrCandidates(): Generator<string> {
+  for (let b = 43; b <= 59; b++) yield `10.${b}.0.0/16`;
 }
 
 /** cluster CIDRs: 10.244.0.0/16 as kubeadm/flannel, else the next free /16 up to 10.255 */

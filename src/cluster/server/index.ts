@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openStore } from '../store/index.ts';
-import { createRest } from '../apiserver/rest/index.ts';
+import { createRest, DEFAULT_SERVICE_CIDR, firstServiceIP } from '../apiserver/rest/index.ts';
 import { createPatcher } from '../apiserver/patch/index.ts';
 import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
 import { createApiHandler, createApiUpgradeHandler } from '../apiserver/http/index.ts';
@@ -94,9 +94,11 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // flags the controllers read later are checked now, before anything is made
   createCidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? 24);
   if (opts.advertiseAddress !== undefined && !isIP(opts.advertiseAddress)) throw invalidArgument(`invalid advertise address "${opts.advertiseAddress}": use an IP address`);
+  // pods reach the server as https://<the kubernetes Service's address> (client-go's in-cluster config): the certificate names it
+  const serviceIP = firstServiceIP(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR);
   await mkdir(root, { recursive: true, mode: 0o700 });
 
-  const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), opts.tlsSANs), loadTokens(join(root, 'tokens'))]);
+  const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), [...(opts.tlsSANs ?? []), serviceIP]), loadTokens(join(root, 'tokens'))]);
   const kubeletClient = await ensureKubeletClientTls(join(root, 'tls'));
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
   const openapi = createOpenApiDocs();

@@ -36,6 +36,11 @@ const ipToInt = (ip: string): number | undefined => {
 };
 const intToIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
+/** the `kubernetes` Service's address of a service range (its first usable one): the serving certificate names it */
+export function firstServiceIP(cidr: string): string {
+  return createServiceAllocators(cidr, [30000, 32767]).firstIP;
+}
+
 export function createServiceAllocators(cidr: string, nodePortRange: [number, number]): ServiceAllocators {
   const [addr, bitsText] = cidr.split('/');
   const bits = Number(bitsText);

@@ -23,6 +23,9 @@ import { logger } from '../../../lib/log.ts';
 export type { Rest, RestOptions, RequestUser } from './types.ts';
 export type { RestWriteOptions } from './admission.ts';
 export { SYSTEM_NAMESPACES } from './bootstrap.ts';
+export { firstServiceIP } from './allocators.ts';
+/** k3s's service range */
+export const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
 export { podQOSClass } from './admission.ts';
 export { encodedLine, eventRevision, type CacheWatchEvent } from './watch-cache.ts';
 
@@ -40,7 +43,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     onError: (err) => log.warn(`watch cache: ${(err as Error).message ?? err}; re-listing`),
   });
-  const allocators = createServiceAllocators(opts.serviceCIDR ?? '10.43.0.0/16', opts.nodePortRange ?? [30000, 32767]);
+  const allocators = createServiceAllocators(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, opts.nodePortRange ?? [30000, 32767]);
   const ctx = createContext({ store: opts.store, cache, patcher: opts.patcher, allocators, now: opts.now ?? (() => new Date()) }, opts.resources);
 
   /** a subresource this kind does not have is a 404, as an unknown path is */
