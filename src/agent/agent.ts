@@ -129,6 +129,7 @@ export function gatewayOf(cidr: string): string {
 /** the node's resolver file: /etc/resolv.conf, unless it names only loopback resolvers (systemd-resolved's stub,
  * which neither pods nor an agent in a node namespace can reach) and systemd-resolved's upstream file exists (k3s's rule) */
 async function defaultResolvConf(): Promise<string> {
+  // no /etc/resolv.conf: no loopback stub to avoid either, so it stays the choice (and the reader below says so)
   const etc = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const servers = nameservers(etc);
   const upstream = '/run/systemd/resolve/resolv.conf';
@@ -204,7 +205,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     const resolvConf = o.resolvConf ?? (await defaultResolvConf());
     dns = startClusterDns({
       client, nodeName, address: gatewayOf(podCIDR), port: o.dnsPort, clusterDomain: o.clusterDomain,
-      upstreams: nameservers(await readFile(resolvConf, 'utf8').catch(() => '')), signal: o.signal,
+      upstreams: nameservers(await readFile(resolvConf, 'utf8').catch((err: Error) => (log.warn('no upstream resolvers: names outside the cluster will not resolve', { resolvConf, err: err.message }), ''))), signal: o.signal,
     });
     const clusterDNS = o.clusterDNS ?? (await kubeDnsIP(client, o.signal));
     // logs, exec, attach, port-forward, and the stats kubectl top reads: the API server dials this with its client certificate
