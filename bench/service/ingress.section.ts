@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { env, image, inNamespace, kjson, kubectl, layout, log, median, note, result, sh, waitFor } from './lib.ts';
+import { env, inNamespace, kjson, kubectl, layout, log, median, note, result, serverManifests, sh, waitFor } from './lib.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BIG_MIB = 256;
@@ -52,28 +52,7 @@ async function tcpTrial(url: string, server: number, resolve?: string): Promise<
 }
 
 function manifests(ns: string, node: string): string {
-  const script = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${BIG_MIB} 2>/dev/null && exec httpd -f -p 8080 -h /www`;
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: srv, namespace: ${ns}, labels: { app: srv } }
-spec:
-  nodeName: ${node}
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: httpd
-    image: ${image()}
-    imagePullPolicy: Never
-    command: ["sh", "-c", ${JSON.stringify(script)}]
-    ports: [{ name: http, containerPort: 8080 }]
-    readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 1 }
----
-apiVersion: v1
-kind: Service
-metadata: { name: srv, namespace: ${ns} }
-spec:
-  selector: { app: srv }
-  ports: [{ port: 80, targetPort: http }]
----
+  return `${serverManifests(ns, node, BIG_MIB)}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: srv, namespace: ${ns} }

@@ -57,3 +57,31 @@ export async function inNamespace(ns: string, fn: (ns: string) => Promise<void>)
     await kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 }).catch((err: Error) => log(`removing ${ns}: ${err.message}`));
   }
 }
+
+/** the sections' server: pod `srv` on `node` (busybox httpd on 8080 serving `ok` at / and `bigMiB` of zeros at /big,
+ * plus a second httpd on `secondPort` when given) behind ClusterIP Service `srv` port 80 */
+export function serverManifests(ns: string, node: string, bigMiB: number, secondPort?: number): string {
+  const second = secondPort ? `httpd -p ${secondPort} -h /www && ` : '';
+  const script = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${bigMiB} 2>/dev/null && ${second}exec httpd -f -p 8080 -h /www`;
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: srv, namespace: ${ns}, labels: { app: srv } }
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: ${image()}
+    imagePullPolicy: Never
+    command: ["sh", "-c", ${JSON.stringify(script)}]
+    ports: [{ name: http, containerPort: 8080 }]
+    readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 1 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: srv, namespace: ${ns} }
+spec:
+  selector: { app: srv }
+  ports: [{ port: 80, targetPort: http }]
+`;
+}

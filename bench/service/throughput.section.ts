@@ -10,7 +10,7 @@
 // work this is the steadier measure of what the path costs.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { image, inNamespace, kjson, kubectl, layout, log, median, note, result, sh, waitFor } from './lib.ts';
+import { inNamespace, kjson, kubectl, layout, log, median, note, result, serverManifests, sh, waitFor } from './lib.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const BIG_MIB = 512;
@@ -64,36 +64,11 @@ function shWithTime(argv: string[]): Promise<{ out: string; cpuMs: number }> {
   });
 }
 
-function manifests(ns: string, node: string): string {
-  const script = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${BIG_MIB} 2>/dev/null && httpd -p 8081 -h /www && exec httpd -f -p 8080 -h /www`;
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: srv, namespace: ${ns}, labels: { app: srv } }
-spec:
-  nodeName: ${node}
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: httpd
-    image: ${image()}
-    imagePullPolicy: Never
-    command: ["sh", "-c", ${JSON.stringify(script)}]
-    ports: [{ name: http, containerPort: 8080 }]
-    readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 1 }
----
-apiVersion: v1
-kind: Service
-metadata: { name: srv, namespace: ${ns} }
-spec:
-  selector: { app: srv }
-  ports: [{ port: 80, targetPort: http }]
-`;
-}
-
 async function main(): Promise<void> {
   const nodes = layout().nodes;
   const node = nodes[nodes.length - 1].name;
   await inNamespace('bench-throughput', async (ns) => {
-    await kubectl(['apply', '-f', '-'], { input: manifests(ns, node) });
+    await kubectl(['apply', '-f', '-'], { input: serverManifests(ns, node, BIG_MIB, 8081) });
     await kubectl(['-n', ns, 'wait', '--for=condition=Ready', 'pod/srv', '--timeout=120s'], { timeoutMs: 150_000 });
     const pod = await kjson(['-n', ns, 'get', 'pod', 'srv']);
     const podIP = pod.status.podIP as string;
