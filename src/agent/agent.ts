@@ -14,7 +14,7 @@ import { startKubeletServer } from '../cluster/kubelet/server/index.ts';
 import { runPodNetwork } from '../cluster/podnet/index.ts';
 import { createKubeletStats } from '../cluster/kubelet/stats/index.ts';
 import { runServiceProxy, proxyTableName } from '../cluster/proxy/index.ts';
-import { loadKubeconfig, createHttpClient, caHashOf, parseJoinToken } from '../cluster/client/index.ts';
+import { loadKubeconfig, createHttpClient, createInformerFactory, caHashOf, parseJoinToken } from '../cluster/client/index.ts';
 import type { ApiClient } from '../cluster/client/index.ts';
 import { startClusterDns, KUBE_DNS, type ClusterDns } from '../cluster/dns/index.ts';
 import { R } from '../cluster/types/gvr.ts';
@@ -203,9 +203,12 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     // the pod network first (its bridge carries the gateway), then the node's cluster DNS on the gateway
     await cri.runtime.status();
     const resolvConf = o.resolvConf ?? (await defaultResolvConf());
+    // one watch of Services and EndpointSlices for the cluster DNS and the service proxy (not one each)
+    const serviceWatches = createInformerFactory(client);
+    serviceWatches.start(o.signal);
     dns = startClusterDns({
       client, nodeName, address: gatewayOf(podCIDR), port: o.dnsPort, clusterDomain: o.clusterDomain,
-      upstreams: nameservers(await readFile(resolvConf, 'utf8').catch((err: Error) => (log.warn('no upstream resolvers: names outside the cluster will not resolve', { resolvConf, err: err.message }), ''))), signal: o.signal,
+      upstreams: nameservers(await readFile(resolvConf, 'utf8').catch((err: Error) => (log.warn('no upstream resolvers: names outside the cluster will not resolve', { resolvConf, err: err.message }), ''))), signal: o.signal, informers: serviceWatches,
     });
     const clusterDNS = o.clusterDNS ?? (await kubeDnsIP(client, o.signal));
     // logs, exec, attach, port-forward, and the stats kubectl top reads: the API server dials this with its client certificate
@@ -217,7 +220,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     }
     log.info('node agent starting', { node: nodeName, ip: nodeIP, podCIDR, root, docker: socketPath || 'off' });
     // the proxy logs and retries its own failures; it ends with the signal, as the kubelet does
-    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, podInterface: o.podBridge ?? DEFAULT_POD_BRIDGE, table: proxyTableName(root), signal: AbortSignal.any([o.signal, stopLoops.signal]) })
+    const proxy = runServiceProxy({ client, nodeName, nodeIPs: [nodeIP], podCIDR, podInterface: o.podBridge ?? DEFAULT_POD_BRIDGE, table: proxyTableName(root), informers: serviceWatches, signal: AbortSignal.any([o.signal, stopLoops.signal]) })
       .catch((err: Error) => log.error('the service proxy stopped', { err: err.message }));
     // the routes to the other nodes' pods (host-gw or VXLAN), for as long as the kubelet runs; they stay after
     const podnet = o.podNetwork === false ? undefined

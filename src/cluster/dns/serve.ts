@@ -6,6 +6,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory } from '../client/informer.ts';
+import type { InformerFactory } from '../client/types.ts';
 import { R } from '../types/gvr.ts';
 import type { KObject } from '../types/meta.ts';
 import { isStatusError } from '../types/status-error.ts';
@@ -35,6 +36,8 @@ export interface ClusterDnsOptions {
   /** publish the kube-dns EndpointSlice for this node (default true) */
   publish?: boolean;
   signal: AbortSignal;
+  /** the agent's shared watches, started by it (the service proxy watches the same Services and slices); absent: its own */
+  informers?: InformerFactory;
 }
 
 export interface ClusterDns {
@@ -61,7 +64,7 @@ export function startClusterDns(o: ClusterDnsOptions): ClusterDns {
   const zone = (o.clusterDomain ?? 'cluster.local').toLowerCase().replace(/\.+$/, '');
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
-  const informers = createInformerFactory(o.client);
+  const informers = o.informers ?? createInformerFactory(o.client);
   const services = informers.informer<Svc>(R.services);
   const slices = informers.informer<Slice>(R.endpointslices);
   const index = createRecordIndex(zone);

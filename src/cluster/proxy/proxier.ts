@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { createInformerFactory, type ApiClient, type Informer } from '../client/index.ts';
+import { createInformerFactory, type ApiClient, type Informer, type InformerFactory } from '../client/index.ts';
 import { R } from '../types/gvr.ts';
 import type { KObject } from '../types/meta.ts';
 import { runProgram } from '../../lib/spawn.ts';
@@ -31,6 +31,8 @@ export interface ServiceProxyOptions {
   /** the nft table (`proxyTableName(agent root)`) */
   table: string;
   signal: AbortSignal;
+  /** the agent's shared watches, started by it (the cluster DNS watches the same Services and slices); absent: its own */
+  informers?: InformerFactory;
   /** after each transaction: how many Services it rewrote (full: all) and how long nft took */
   onSync?: (s: SyncReport) => void;
 }
@@ -131,7 +133,7 @@ function watchChanges(st: ProxyState): void {
 
 /** Runs until signal aborts; errors are logged and retried (a failed transaction leads to a full resync). */
 export async function runServiceProxy(o: ServiceProxyOptions): Promise<void> {
-  const informers = createInformerFactory(o.client);
+  const informers = o.informers ?? createInformerFactory(o.client);
   const services = informers.informer<SvcObj>(R.services);
   const slices = informers.informer<SliceObj>(R.endpointslices);
   slices.addIndex('service', (s) => {
