@@ -30,6 +30,9 @@ function subresourceInfo(spec: ResourceSpec, sub: Subresource): { kind: Gvk; ver
     case 'binding': return { kind: core('Binding'), verbs: ['create'] };
     case 'eviction': return { kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
     case 'finalize': return { kind: self, verbs: ['update'] };
+    case 'approval': return { kind: self, verbs: ['get', 'patch', 'update'] };
+    case 'ephemeralcontainers': return { kind: self, verbs: ['get', 'patch', 'update'] };
+    case 'token': return { kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
     case 'log': return { kind: core('Pod'), verbs: ['get'] };
     case 'exec': return { kind: core('PodExecOptions'), verbs: ['create', 'get'] };
     case 'attach': return { kind: core('PodAttachOptions'), verbs: ['create', 'get'] };

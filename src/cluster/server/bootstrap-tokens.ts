@@ -5,7 +5,6 @@
 // the k3s-style join token `K10<sha256 of the CA PEM>::<id>.<secret>`, whose hash lets an agent verify the
 // server without a CA file). The Secrets are read from a kube-system-only informer, so lookups are in memory.
 import { randomInt, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { ApiClient } from '../client/types.ts';
 import { createInformerFactory, namespacedClient } from '../client/index.ts';
@@ -21,7 +20,8 @@ export const DEFAULT_NODE_TOKEN_GROUP = 'system:bootstrappers:skiff:default-node
 const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
 export interface BootstrapTokenAuthenticator {
-  authenticate(req: IncomingMessage): { name: string; groups: string[] } | undefined;
+  /** the user of a valid, unexpired `<id>.<secret>` token, or undefined */
+  authenticateToken(token: string): { name: string; groups: string[] } | undefined;
   /** watches kube-system's Secrets until signal aborts */
   run(signal: AbortSignal): void;
 }
@@ -72,9 +72,8 @@ export function createBootstrapTokenAuthenticator(client: ApiClient, now: () => 
   const informers = createInformerFactory(namespacedClient(client, 'kube-system'));
   const secrets = informers.informer<SecretObject>(R.secrets);
   return {
-    authenticate(req) {
-      const h = req.headers.authorization;
-      const m = h?.startsWith('Bearer ') ? TOKEN_RE.exec(h.slice(7).trim()) : null;
+    authenticateToken(token) {
+      const m = TOKEN_RE.exec(token);
       if (!m) return undefined;
       const s = secrets.get(`kube-system/${BOOTSTRAP_TOKEN_PREFIX}${m[1]}`);
       if (!s || s.type !== BOOTSTRAP_TOKEN_TYPE) return undefined;

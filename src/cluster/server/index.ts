@@ -27,6 +27,7 @@ import { runLeaderElected } from './leader.ts';
 import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
+import { bearerToken, chainAuthenticators } from './authn.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { logger } from '../../lib/log.ts';
@@ -110,14 +111,21 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // the static token file, then bootstrap tokens (Secrets in kube-system: what `skiff token create` makes)
   const bootstrapTokens = createBootstrapTokenAuthenticator(rest);
   bootstrapTokens.run(loops.signal);
-  const authenticate = (req: IncomingMessage) => tokens.authenticate(req) ?? bootstrapTokens.authenticate(req);
+  const authenticateToken = chainAuthenticators([tokens.authenticateToken, bootstrapTokens.authenticateToken]);
+  const authenticate = async (req: IncomingMessage) => {
+    const token = bearerToken(req);
+    return token === undefined ? undefined : authenticateToken(token);
+  };
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
   const handler = createApiHandler({ rest, resources, openapi, authenticate, streams, metrics: createMetricsApi({ client: rest, scraper }) });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
-    if (req.url === '/metrics' && req.method === 'GET' && authenticate(req)) {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+    if (req.url === '/metrics' && req.method === 'GET') {
+      void authenticate(req).then((user) => {
+        if (user) res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+        else handler(req, res); // the API handler answers 401 as for any other path
+      });
       return;
     }
     // k3s' /cacerts: the CA for anyone, so a joining agent can check it against its token's hash

@@ -8,6 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { ensureServingTls } from './tls.ts';
 import { loadTokens } from './tokens.ts';
+import { bearerToken } from './authn.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 
 const dir = mkdtempSync('/var/tmp/skiff-tls-test-');
@@ -41,7 +42,8 @@ describe('server TLS and tokens', () => {
     const tokens = await loadTokens(join(dir, 'tokens'));
     assert.equal((await loadTokens(join(dir, 'tokens'))).adminToken, tokens.adminToken, 'the admin token is stable across starts');
     const srv = createServer({ key: t.key, cert: t.cert }, (req, res) => {
-      const user = tokens.authenticate(req);
+      const token = bearerToken(req);
+      const user = token === undefined ? undefined : tokens.authenticateToken(token);
       res.writeHead(user ? 200 : 401).end(user?.name ?? 'Unauthorized');
     });
     await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));

@@ -2,7 +2,6 @@
 // The admin token is made at first start; every request's token is looked up in memory (constant-time compare).
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { errnoCode } from '../../lib/errors.ts';
 
@@ -14,7 +13,8 @@ export interface TokenUser {
 
 export interface TokenFile {
   adminToken: string;
-  authenticate(req: IncomingMessage): { name: string; groups: string[] } | undefined;
+  /** the user of a token in the file, or undefined */
+  authenticateToken(token: string): { name: string; uid: string; groups: string[] } | undefined;
 }
 
 function parseLine(line: string): { token: string; user: TokenUser } | undefined {
@@ -42,13 +42,10 @@ export async function loadTokens(path: string): Promise<TokenFile> {
   const byHash = new Map(entries.map((e) => [createHash('sha256').update(e.token).digest('hex'), e]));
   return {
     adminToken: admin.token,
-    authenticate(req) {
-      const h = req.headers.authorization;
-      if (!h || !h.startsWith('Bearer ')) return undefined;
-      const token = h.slice(7).trim();
+    authenticateToken(token) {
       const e = byHash.get(createHash('sha256').update(token).digest('hex'));
       if (!e || !timingSafeEqual(Buffer.from(e.token), Buffer.from(token.padEnd(e.token.length).slice(0, e.token.length)))) return undefined;
-      return { name: e.user.name, groups: e.user.groups };
+      return { name: e.user.name, uid: e.user.uid, groups: e.user.groups };
     },
   };
 }

@@ -5,7 +5,7 @@
 import type { KObject } from './meta.ts';
 import type { FieldError } from './status-error.ts';
 
-export type Subresource = 'status' | 'finalize' | 'scale' | 'binding' | 'eviction' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy';
+export type Subresource = 'status' | 'finalize' | 'scale' | 'binding' | 'eviction' | 'ephemeralcontainers' | 'token' | 'approval' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy';
 
 export interface ResourceSpec {
   group: string; // '' for core

@@ -19,9 +19,12 @@ import { refuseKubeletSubresource, serveResource } from './resource.ts';
 export { warningHeader } from './respond.ts';
 export type { HttpWriteOptions } from './request.ts';
 
+/** Who made a request, as Kubernetes' user.Info: name, uid, groups (system:authenticated included) and extra */
 export interface ApiUser {
   name: string;
+  uid?: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiHandlerOptions {
@@ -29,8 +32,8 @@ export interface ApiHandlerOptions {
   rest: ApiClient;
   resources: readonly ResourceSpec[];
   openapi?: OpenApiDocs;
-  /** the caller of a request (from its bearer token), or undefined → 401 */
-  authenticate(req: IncomingMessage): ApiUser | undefined;
+  /** the caller of a request (from its bearer token), or undefined → 401; the authenticators are chained by the server */
+  authenticate(req: IncomingMessage): ApiUser | undefined | Promise<ApiUser | undefined>;
   /** fields merged over the default /version answer */
   version?: object;
   /** the clock tables measure AGE against (tests) */
@@ -75,7 +78,8 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
     if (req.method !== 'GET' && req.method !== 'HEAD') throw pathNotFound();
     return sendBytes(res, 200, Buffer.from('ok'), 'text/plain; charset=utf-8', { 'X-Content-Type-Options': 'nosniff' });
   }
-  if (!ctx.authenticate(req)) throw unauthorizedError();
+  const user = await ctx.authenticate(req);
+  if (!user) throw unauthorizedError();
   const ranges = parseAccept(req.headers.accept);
   if (path === '/version') return sendJson(res, 200, ctx.version);
   if (path === '/') return sendJson(res, 200, { paths: rootPaths(ctx) });
@@ -92,7 +96,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
   if (nodeProxy && ctx.streams) return ctx.streams.nodeProxy(req, res, decodeURIComponent(nodeProxy[1]), nodeProxy[2] ?? '/', url.search);
   const target = parseResourcePath(path, ctx.index);
   if (!target) throw pathNotFound();
-  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams });
+  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams, user });
 }
 
 /** GET metrics.k8s.io/v1beta1 nodes and pods (read-only: any other verb is 405, as metrics-server answers) */
@@ -118,7 +122,7 @@ export function createApiUpgradeHandler(opts: ApiHandlerOptions): ApiUpgradeHand
 }
 
 async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: ApiHandlerOptions, index: ResourceIndex): Promise<void> {
-  if (!opts.authenticate(req)) throw unauthorizedError();
+  if (!(await opts.authenticate(req))) throw unauthorizedError();
   const url = new URL(req.url ?? '/', 'http://apiserver');
   const target = parseResourcePath(url.pathname.replace(/\/+$/, ''), index);
   const sub = target?.subresource;

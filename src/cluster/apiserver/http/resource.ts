@@ -16,6 +16,7 @@ import { decodeApplyPatch, decodeObject, deleteOptions, listOptions, patchTypeOf
 import { sendJson, setWarnings } from './respond.ts';
 import type { ResourceTarget } from './route.ts';
 import { serveWatch } from './watch.ts';
+import type { ApiUser } from './index.ts';
 import type { KubeletStreams } from '../streams/index.ts';
 
 export interface ResourceRequest {
@@ -28,6 +29,8 @@ export interface ResourceRequest {
   now: () => Date;
   /** logs, exec, attach, port-forward through the node's kubelet; absent: 503 */
   streams?: KubeletStreams;
+  /** the authenticated caller: passed to every write as RestWriteOptions.user (admission, reviews, TokenRequest) */
+  user: ApiUser;
 }
 
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -125,7 +128,7 @@ export async function serveResource(r: ResourceRequest): Promise<void> {
   };
   const asTable = (objects: KObject[], list?: KList) =>
     ({ ...toTable(spec, objects, { now: r.now, includeObject: includeObjectOf(q), ...(list ? { listMeta: list.metadata } : {}) }), ...(rep.as === 'table' ? { apiVersion: `meta.k8s.io/${rep.version}` } : {}) });
-  const sub = t.subresource ? { subresource: t.subresource } : {};
+  const sub = { ...(t.subresource ? { subresource: t.subresource } : {}), user: r.user };
 
   switch (verb) {
     case 'get': {

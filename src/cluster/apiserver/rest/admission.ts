@@ -9,6 +9,7 @@ import type { ResourceSpec } from '../../types/resource.ts';
 import type { FieldError } from '../../types/status-error.ts';
 import { badRequestError, forbidden, forbiddenError, invalid, invalidError, notFoundError, required } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
+import type { RequestUser } from './types.ts';
 import { decode, keyOf, metaOf, timestamp } from './keys.ts';
 import type { Meta } from './keys.ts';
 import { objectOf } from './watch-cache.ts';
@@ -19,7 +20,7 @@ import { cloneJson } from '../../types/clone.ts';
  * client (unknown fields under fieldValidation=Warn) are pushed to it — the HTTP face sends each as a
  * `Warning: 299 - "<text>"` header.
  */
-export type RestWriteOptions = WriteOptions & { subresource?: string; warnings?: string[] };
+export type RestWriteOptions = WriteOptions & { subresource?: string; warnings?: string[]; user?: RequestUser };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
 

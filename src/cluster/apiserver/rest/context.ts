@@ -7,12 +7,15 @@ import { StatusError } from '../../types/status-error.ts';
 import type { Patcher } from '../patch/types.ts';
 import type { ServiceAllocators } from './allocators.ts';
 import type { WatchCache } from './watch-cache.ts';
+import type { AdmissionPlugin } from '../admission/index.ts';
 
 export interface RestContext {
   store: Store;
   cache: WatchCache;
   patcher: Patcher;
   allocators: ServiceAllocators;
+  /** the admission chain (../admission), made once the REST layer exists (the plugins hold it as their client) */
+  admission: AdmissionPlugin[];
   now(): Date;
   specOf(r: GVR): ResourceSpec;
   specByKind(group: string, kind: string): ResourceSpec | undefined;

@@ -11,6 +11,7 @@ import type { Reservation } from './allocators.ts';
 import { cloneJson } from '../../types/clone.ts';
 import { defaultIngressClass } from './ingress-class.ts';
 import { admitStorage } from './storage.ts';
+import { admit, validateAdmission } from '../admission/index.ts';
 
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -32,8 +33,11 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   await defaultIngressClass(ctx, spec, obj);
   if (spec.group === '' && spec.kind.startsWith('Persistent')) await admitStorage(ctx, spec, obj);
   prepareCreate(ctx, spec, obj);
-  meta = metaOf(obj); // defaulting may have replaced the metadata object
+  const review = { operation: 'CREATE' as const, spec, subresource: opts.subresource, namespace: ns, name: metaOf(obj).name!, object: obj, user: opts.user, dryRun: opts.dryRun === true };
+  await admit(ctx.admission, review);
+  meta = metaOf(obj); // defaulting and admission may have replaced the metadata object
   validateCreate(spec, obj);
+  await validateAdmission(ctx.admission, review);
   const reservation: Reservation | undefined = isService(spec) ? ctx.allocators.reserve(obj, undefined) : undefined;
   try {
     if (!applied) ctx.patcher.trackUpdate(spec, undefined, obj, opts.fieldManager ?? 'unknown', ctx.now(), opts.subresource);

@@ -19,6 +19,7 @@ import { patchObject, updateObject } from './update.ts';
 import { watchResource } from './watch.ts';
 import { createWatchCache, objectOf } from './watch-cache.ts';
 import { logger } from '../../../lib/log.ts';
+import { admissionPlugins } from '../admission/index.ts';
 
 export type { Rest, RestOptions, RequestUser } from './types.ts';
 export type { RestWriteOptions } from './admission.ts';
@@ -44,7 +45,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     onError: (err) => log.warn(`watch cache: ${(err as Error).message ?? err}; re-listing`),
   });
   const allocators = createServiceAllocators(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, opts.nodePortRange ?? [30000, 32767]);
-  const ctx = createContext({ store: opts.store, cache, patcher: opts.patcher, allocators, now: opts.now ?? (() => new Date()) }, opts.resources);
+  const ctx = createContext({ store: opts.store, cache, patcher: opts.patcher, allocators, admission: [], now: opts.now ?? (() => new Date()) }, opts.resources);
 
   /** a subresource this kind does not have is a 404, as an unknown path is */
   const subresourceOf = (spec: ResourceSpec, sub: string | undefined, verb: string): string | undefined => {
@@ -120,5 +121,6 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
       cache.close();
     },
   };
+  ctx.admission = (opts.admission ?? admissionPlugins).map((make) => make({ client: rest, now: ctx.now }));
   return rest;
 }

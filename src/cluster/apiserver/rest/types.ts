@@ -6,11 +6,14 @@ import type { ApiClient } from '../../client/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import type { Patcher } from '../patch/types.ts';
+import type { AdmissionPluginFactory } from '../admission/types.ts';
 
-/** The caller, for managedFields defaults and (later) authorization */
+/** The caller of a write (the HTTP face's authenticated ApiUser): for admission, reviews and TokenRequest; absent for in-process controllers */
 export interface RequestUser {
   name: string;
+  uid?: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface RestOptions {
@@ -22,6 +25,8 @@ export interface RestOptions {
   /** default [30000, 32767] */
   nodePortRange?: [number, number];
   now?: () => Date;
+  /** the admission chain (default: every plugin of ../admission/index.ts, in its order) */
+  admission?: AdmissionPluginFactory[];
 }
 
 export interface Rest extends ApiClient {

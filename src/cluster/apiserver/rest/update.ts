@@ -8,6 +8,7 @@ import type { KObject } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { badRequestError, conflictError, isStatusError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
+import { admit, validateAdmission } from '../admission/index.ts';
 import { checkUnknownFields, prepareUpdate, sameObject, shouldDeleteOnUpdate, validateUpdate, type RestWriteOptions } from './admission.ts';
 import { createObject, isService } from './create.ts';
 import { encode, keyOf, metaOf, storeFailure } from './keys.ts';
@@ -20,11 +21,14 @@ export async function writeUpdate(ctx: RestContext, spec: ResourceSpec, cur: KOb
   const next = prepareUpdate(spec, cur, input, opts.subresource);
   if (opts.subresource !== 'status') spec.defaults(next);
   const name = cur.metadata!.name!;
+  const review = { operation: 'UPDATE' as const, spec, subresource: opts.subresource, namespace: cur.metadata?.namespace, name, object: next, oldObject: cur, user: opts.user, dryRun: opts.dryRun === true };
+  await admit(ctx.admission, review);
   const key = keyOf(spec, cur.metadata?.namespace, name);
   // as the Service registry's BeginUpdate: allocated values the request left out are kept, before validation
   const reservation = isService(spec) && opts.subresource === undefined ? ctx.allocators.reserve(next, cur) : undefined;
   try {
     validateUpdate(spec, next, cur);
+    await validateAdmission(ctx.admission, review);
     if (sameObject(next, cur)) { // nothing changed: no write, the resourceVersion stays
       reservation?.rollback();
       return next;
