@@ -57,8 +57,9 @@ function groupsOf(resources: readonly ResourceSpec[]): Map<string, Map<string, R
   return groups;
 }
 
+/** every served version of a kind names the stored one's hash (clients compare it to see the storage move) */
 const storageVersionHash = (r: ResourceSpec) =>
-  createHash('sha256').update(`${r.group}/${r.version}/${r.kind}`).digest('base64').slice(0, 11);
+  createHash('sha256').update(`${r.group}/${r.conversion?.storageVersion ?? r.version}/${r.kind}`).digest('base64').slice(0, 11);
 
 function apiResourceList(group: string, version: string, specs: ResourceSpec[]): object {
   const resources: object[] = [];

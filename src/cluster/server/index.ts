@@ -19,6 +19,7 @@ import { parseLbPool } from '../controllers/servicelb/index.ts';
 import { createCidrSet, DEFAULT_CLUSTER_CIDR } from '../controllers/nodeipam/index.ts';
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
+import { createResourceSet } from '../types/resource-set.ts';
 import { ensureKubeletClientTls, ensureServingTls, selfSignedServingTls } from './tls.ts';
 import { startIngress, type RunningIngress } from '../ingress/index.ts';
 import { loadTokens } from './tokens.ts';
@@ -104,7 +105,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
   const openapi = createOpenApiDocs();
   const metrics = createApiMetrics();
-  const rest = metrics.timed(createRest({ store, resources, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR }));
+  // the served kinds: the built-ins, then what CustomResourceDefinitions install while the server runs
+  const served = createResourceSet(resources);
+  const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR }));
   await rest.start();
 
   const loops = new AbortController();
@@ -119,7 +122,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
-  const handler = createApiHandler({ rest, resources, openapi, authenticate, streams, metrics: createMetricsApi({ client: rest, scraper }) });
+  const handler = createApiHandler({ rest, resources: served, openapi, authenticate, streams, metrics: createMetricsApi({ client: rest, scraper }) });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET') {
       void authenticate(req).then((user) => {
@@ -136,7 +139,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     handler(req, res);
   });
   // kubectl exec/attach/port-forward: WebSocket or SPDY upgrades, proxied to the pod's kubelet
-  https.on('upgrade', createApiUpgradeHandler({ rest, resources, authenticate, streams }));
+  https.on('upgrade', createApiUpgradeHandler({ rest, resources: served, authenticate, streams }));
   await new Promise<void>((ok, fail) => {
     https.once('error', fail);
     https.listen(port, bindAddress, () => ok());

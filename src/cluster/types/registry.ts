@@ -1,7 +1,7 @@
 // Every kind skiff serves, one entry each: names, scope, subresources, and the kind's strategy (defaults,
 // validation) from ./strategies. Discovery, the REST layer, OpenAPI, tables and the client all read this table.
 import type { GVR, KObject } from './meta.ts';
-import type { ResourceSpec, Subresource } from './resource.ts';
+import type { Conversion, ResourceSpec, Subresource } from './resource.ts';
 import { strategyFor } from './strategies/index.ts';
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -21,6 +21,8 @@ interface Entry {
   scale?: boolean;
   verbs?: string[];
   selectableFields?: Record<string, (obj: KObject) => string | undefined>;
+  /** a version served besides the stored one (listed after it): converters to and from the stored version */
+  conversion?: Conversion;
 }
 
 const field = (path: string) => (obj: KObject): string | undefined => {
@@ -110,11 +112,13 @@ export const resources: readonly ResourceSpec[] = entries.map((e) => {
     defaults: strategy.defaults,
     validate: strategy.validate,
     validateUpdate: strategy.validateUpdate,
+    ...(e.conversion ? { conversion: e.conversion } : {}),
   };
 });
 
 const byGVR = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.resource}`, r]));
-const byKind = new Map(resources.map((r) => [`${r.group}/${r.kind}`, r]));
+// by kind: the stored version (a kind served in several versions has one without `conversion`)
+const byKind = new Map(resources.filter((r) => !r.conversion).map((r) => [`${r.group}/${r.kind}`, r]));
 
 export function findResource(r: GVR): ResourceSpec | undefined {
   return byGVR.get(`${r.group}/${r.version}/${r.resource}`);

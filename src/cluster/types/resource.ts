@@ -36,4 +36,33 @@ export interface ResourceSpec {
   validate(obj: KObject): FieldError[];
   /** Validation of an update: the new object's own validation plus immutable fields (selector, clusterIP…). */
   validateUpdate(obj: KObject, old: KObject): FieldError[];
+  /**
+   * Set on a version served besides the stored one (one stored version per group/resource, as kube): the REST
+   * layer converts objects to the stored version on every write and back on every read, list and watch event.
+   * Absent: this spec is the stored version. Defaults, validation and admission run in the served version.
+   */
+  conversion?: Conversion;
+  /** A custom resource (served from a CustomResourceDefinition): kube's CR rules for status and generation. */
+  custom?: boolean;
+  /** additionalPrinterColumns (CRDs): the table kubectl get prints, cells read by JSONPath */
+  columns?: PrinterColumn[];
+}
+
+export interface Conversion {
+  /** the stored version of this group/resource */
+  storageVersion: string;
+  /** served version → stored version (a new object; metadata carried over) */
+  toStorage(obj: KObject): KObject;
+  /** stored version → served version (a new object; metadata carried over) */
+  fromStorage(obj: KObject): KObject;
+}
+
+/** One additionalPrinterColumn of a CRD version */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
 }

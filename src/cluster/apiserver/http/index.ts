@@ -8,6 +8,7 @@ import { METRICS_PREFIX, type MetricsApi } from '../../metrics/index.ts';
 import { statusOf } from './respond.ts';
 import type { ApiClient } from '../../client/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
+import { asResourceSet, type ResourceSet } from '../../types/resource-set.ts';
 import type { OpenApiDocs } from '../openapi/types.ts';
 import { createDiscovery, type Discovery, type DiscoveryDoc } from '../discovery.ts';
 import { pathNotFound, unauthorizedError, verbNotAllowed } from './errors.ts';
@@ -30,7 +31,8 @@ export interface ApiUser {
 export interface ApiHandlerOptions {
   /** the REST layer (or any ApiClient) the requests are served from */
   rest: ApiClient;
-  resources: readonly ResourceSpec[];
+  /** the served kinds: a fixed list, or the live set (discovery, routing and OpenAPI follow its changes) */
+  resources: readonly ResourceSpec[] | ResourceSet;
   openapi?: OpenApiDocs;
   /** the caller of a request (from its bearer token), or undefined → 401; the authenticators are chained by the server */
   authenticate(req: IncomingMessage): ApiUser | undefined | Promise<ApiUser | undefined>;
@@ -55,16 +57,23 @@ const defaultVersion = {
 const isHealthPath = (p: string) => /^\/(healthz|livez|readyz)(\/.*)?$/.test(p);
 
 export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
-  const discovery = createDiscovery([...opts.resources, ...(opts.metrics?.resources ?? [])]);
-  const index = indexResources(opts.resources);
+  const set = asResourceSet(opts.resources);
+  // discovery is encoded once per generation of the served set (its ETag changes with it)
+  let discovery: { gen: number; doc: Discovery } | undefined;
+  const discoveryNow = () => {
+    if (discovery?.gen !== set.generation()) discovery = { gen: set.generation(), doc: createDiscovery([...set.list(), ...(opts.metrics?.resources ?? [])]) };
+    return discovery.doc;
+  };
+  const index = indexResources(set);
   const version = { ...defaultVersion, ...opts.version };
   const now = opts.now ?? (() => new Date());
   return (req, res) => {
-    route(req, res, { ...opts, discovery, index, version, now }).catch((err) => sendError(res, err, { method: req.method, url: req.url }));
+    route(req, res, { ...opts, resources: set, discovery: discoveryNow(), index, version, now }).catch((err) => sendError(res, err, { method: req.method, url: req.url }));
   };
 }
 
 interface Ctx extends ApiHandlerOptions {
+  resources: ResourceSet;
   discovery: Discovery;
   index: ResourceIndex;
   version: object;
@@ -114,7 +123,7 @@ export type ApiUpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buf
 
 /** The 'upgrade' requests: pods/exec, pods/attach and pods/portforward (WebSocket or SPDY), proxied to the kubelet */
 export function createApiUpgradeHandler(opts: ApiHandlerOptions): ApiUpgradeHandler {
-  const index = indexResources(opts.resources);
+  const index = indexResources(asResourceSet(opts.resources));
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy()); // kubectl went away; the proxy's own side closes with it
     upgrade(req, socket, head, opts, index).catch((err: unknown) => refuseUpgrade(socket, err, { method: req.method, url: req.url }));
@@ -142,8 +151,8 @@ function refuseUpgrade(socket: Duplex, err: unknown, context: Record<string, unk
 }
 
 function rootPaths(ctx: Ctx): string[] {
-  const groups = new Set(ctx.resources.map((r) => (r.group ? `/apis/${r.group}` : '/api')));
-  const versions = new Set(ctx.resources.map((r) => (r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`)));
+  const groups = new Set(ctx.resources.list().map((r) => (r.group ? `/apis/${r.group}` : '/api')));
+  const versions = new Set(ctx.resources.list().map((r) => (r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`)));
   return ['/api', '/apis', ...groups, ...versions, '/healthz', '/livez', '/readyz', '/openapi/v2', '/openapi/v3', '/version'].filter((p, i, a) => a.indexOf(p) === i).sort();
 }
 

@@ -2,6 +2,7 @@
 //   /api/v1/[namespaces/{ns}/]{resource}[/{name}[/{subresource}]]   /apis/{group}/{version}/…   /api/v1/watch/…
 // /api/v1/namespaces/{name}[/status|/finalize] is the Namespace itself. Anything the table does not serve → undefined (404).
 import type { ResourceSpec, Subresource } from '../../types/resource.ts';
+import type { ResourceSet } from '../../types/resource-set.ts';
 
 export interface ResourceTarget {
   spec: ResourceSpec;
@@ -13,9 +14,19 @@ export interface ResourceTarget {
   watchPrefix: boolean;
 }
 
-export type ResourceIndex = Map<string, ResourceSpec>;
+/** `<group>/<version>/<resource>` → the spec served there */
+export type ResourceIndex = Pick<Map<string, ResourceSpec>, 'get'>;
 
-export function indexResources(resources: readonly ResourceSpec[]): ResourceIndex {
+/** An index over a fixed list, or a live one over the served set (kinds installed later route at once) */
+export function indexResources(resources: readonly ResourceSpec[] | ResourceSet): ResourceIndex {
+  if ('replace' in resources) {
+    return {
+      get(key) {
+        const [group, version, resource] = key.split('/');
+        return resources.find({ group, version, resource });
+      },
+    };
+  }
   return new Map(resources.map((r) => [`${r.group}/${r.version}/${r.resource}`, r]));
 }
 

@@ -3,6 +3,7 @@
 import type { Store } from '../../store/types.ts';
 import type { GVR } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
+import type { ResourceSet } from '../../types/resource-set.ts';
 import { StatusError } from '../../types/status-error.ts';
 import type { Patcher } from '../patch/types.ts';
 import type { ServiceAllocators } from './allocators.ts';
@@ -17,6 +18,8 @@ export interface RestContext {
   /** the admission chain (../admission), made once the REST layer exists (the plugins hold it as their client) */
   admission: AdmissionPlugin[];
   now(): Date;
+  /** the live set of served kinds (built-ins + installed CRD versions) */
+  resources: ResourceSet;
   specOf(r: GVR): ResourceSpec;
   specByKind(group: string, kind: string): ResourceSpec | undefined;
   /**
@@ -27,17 +30,16 @@ export interface RestContext {
   consistentRevision(min?: number): Promise<boolean>;
 }
 
-export function createContext(parts: Omit<RestContext, 'specOf' | 'specByKind' | 'consistentRevision'>, resources: readonly ResourceSpec[]): RestContext {
-  const byGVR = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.resource}`, r]));
-  const byKind = new Map(resources.map((r) => [`${r.group}/${r.kind}`, r]));
+export function createContext(parts: Omit<RestContext, 'specOf' | 'specByKind' | 'consistentRevision' | 'resources'>, resources: ResourceSet): RestContext {
   return {
     ...parts,
+    resources,
     specOf(r) {
-      const spec = byGVR.get(`${r.group}/${r.version}/${r.resource}`);
+      const spec = resources.find(r);
       if (!spec) throw new StatusError({ code: 404, reason: 'NotFound', message: 'the server could not find the requested resource', details: { group: r.group, kind: r.resource } });
       return spec;
     },
-    specByKind: (group, kind) => byKind.get(`${group}/${kind}`),
+    specByKind: (group, kind) => resources.byKind(group, kind),
     async consistentRevision(min) {
       if (min !== undefined) {
         if (await parts.cache.waitFor(min, 3_000)) return true;

@@ -6,7 +6,7 @@ import type { ResourceSpec } from '../../types/resource.ts';
 import { alreadyExistsError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
 import { checkNamespace, checkUnknownFields, placeObject, prepareCreate, requireName, validateCreate, type RestWriteOptions } from './admission.ts';
-import { encode, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
+import { encodeAs, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
 import type { Reservation } from './allocators.ts';
 import { cloneJson } from '../../types/clone.ts';
 import { defaultIngressClass } from './ingress-class.ts';
@@ -48,7 +48,7 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const kv = await ctx.store.create(keyOf(spec, ns, meta.name!), encode(obj));
+        const kv = await ctx.store.create(keyOf(spec, ns, meta.name!), encodeAs(spec, obj));
         meta.resourceVersion = String(kv.modRevision);
         reservation?.commit();
         return obj;

@@ -9,7 +9,7 @@ import type { ResourceSpec } from '../../types/resource.ts';
 import { conflictError, forbiddenError, isStatusError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
 import { isService } from './create.ts';
-import { encode, keyOf, metaOf, storeFailure, timestamp, type Meta } from './keys.ts';
+import { encodeAs, keyOf, metaOf, storeFailure, timestamp, type Meta } from './keys.ts';
 import { listObjects, readObject } from './list.ts';
 import { retryOnConflict } from './update.ts';
 import { cloneJson } from '../../types/clone.ts';
@@ -54,7 +54,7 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
         nmeta.deletionTimestamp = timestamp(now);
         next.status = { ...(next.status as object), phase: 'Terminating' };
         applyPropagation(nmeta, opts);
-        return write(ctx, key, next, rev, opts);
+        return write(ctx, spec, key, next, rev, opts);
       }
       if (((cur.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0) {
         throw conflictError(spec, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
@@ -72,7 +72,7 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
         nmeta.deletionTimestamp = timestamp(new Date(start + wanted * 1000));
         nmeta.deletionGracePeriodSeconds = wanted;
         graceful = wanted > 0;
-        if (graceful) return write(ctx, key, next, rev, opts);
+        if (graceful) return write(ctx, spec, key, next, rev, opts);
       }
     } else if (isPod(spec)) {
       const grace = podGracePeriod(cur, opts);
@@ -91,9 +91,9 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
         if (nmeta.generation !== undefined) nmeta.generation++;
       }
       if (!graceful && !changedFinalizers && meta.deletionTimestamp && (meta.deletionGracePeriodSeconds ?? 0) === 0) return cloneJson(cur);
-      return write(ctx, key, next, rev, opts);
+      return write(ctx, spec, key, next, rev, opts);
     }
-    if (graceful) return write(ctx, key, next, rev, opts);
+    if (graceful) return write(ctx, spec, key, next, rev, opts);
     if (opts.dryRun) return successStatus(spec, name, meta.uid);
     await ctx.store.delete(key, rev);
     if (isService(spec)) ctx.allocators.release(cur);
@@ -119,9 +119,9 @@ function applyPropagation(meta: Meta, opts: DeleteOptions, deleting = false): bo
   return true;
 }
 
-async function write(ctx: RestContext, key: string, next: KObject, rev: number, opts: DeleteOptions): Promise<KObject> {
+async function write(ctx: RestContext, spec: ResourceSpec, key: string, next: KObject, rev: number, opts: DeleteOptions): Promise<KObject> {
   if (opts.dryRun) return next;
-  const kv = await ctx.store.update(key, encode(next), rev);
+  const kv = await ctx.store.update(key, encodeAs(spec, next), rev);
   metaOf(next).resourceVersion = String(kv.modRevision);
   return next;
 }

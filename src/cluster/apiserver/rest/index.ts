@@ -20,6 +20,7 @@ import { watchResource } from './watch.ts';
 import { createWatchCache, objectOf } from './watch-cache.ts';
 import { logger } from '../../../lib/log.ts';
 import { admissionPlugins } from '../admission/index.ts';
+import { asResourceSet } from '../../types/resource-set.ts';
 
 export type { Rest, RestOptions, RequestUser } from './types.ts';
 export type { RestWriteOptions } from './admission.ts';
@@ -39,13 +40,19 @@ export interface RestTuning {
 }
 
 export function createRest(opts: RestOptions & RestTuning): Rest {
-  const cache = createWatchCache(opts.store, opts.resources, {
+  const resources = asResourceSet(opts.resources);
+  const cache = createWatchCache(opts.store, resources.list(), {
     historySize: opts.historySize,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     onError: (err) => log.warn(`watch cache: ${(err as Error).message ?? err}; re-listing`),
   });
   const allocators = createServiceAllocators(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, opts.nodePortRange ?? [30000, 32767]);
-  const ctx = createContext({ store: opts.store, cache, patcher: opts.patcher, allocators, admission: [], now: opts.now ?? (() => new Date()) }, opts.resources);
+  const ctx = createContext({ store: opts.store, cache, patcher: opts.patcher, allocators, admission: [], now: opts.now ?? (() => new Date()) }, resources);
+  // kinds installed at run time (CRD versions) get their watch cache; ones no longer served lose it
+  let syncing: Promise<void> = Promise.resolve();
+  const unsubscribe = resources.onChange(() => {
+    syncing = cache.sync(resources.list()).catch((err: unknown) => log.warn(`watch cache: ${(err as Error).message ?? err}`));
+  });
 
   /** a subresource this kind does not have is a 404, as an unknown path is */
   const subresourceOf = (spec: ResourceSpec, sub: string | undefined, verb: string): string | undefined => {
@@ -59,6 +66,8 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
   };
 
   const rest: Rest = {
+    resources,
+    cacheSynced: () => syncing,
     async get<T extends KObject>(r: GVR, namespace: string | undefined, name: string, o: { subresource?: string } = {}): Promise<T> {
       const spec = ctx.specOf(r);
       const sub = subresourceOf(spec, o.subresource, 'get');
@@ -118,6 +127,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     apiServerEndpoints: (addresses, port) => reconcileApiServerEndpoints(ctx, addresses, port),
     currentRevision: () => opts.store.currentRevision(),
     async close() {
+      unsubscribe();
       cache.close();
     },
   };

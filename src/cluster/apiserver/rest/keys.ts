@@ -28,6 +28,21 @@ export function decode(kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject {
   return obj;
 }
 
+/** A stored object as `spec`'s version serves it (converted from the stored version when spec is another version). */
+export function asServed(spec: Pick<ResourceSpec, 'conversion'>, stored: KObject): KObject {
+  if (!spec.conversion) return stored;
+  const rv = stored.metadata?.resourceVersion;
+  const out = spec.conversion.fromStorage(stored);
+  if (rv !== undefined) metaOf(out).resourceVersion = rv;
+  return out;
+}
+
+/** The stored value of a stored key, read as `spec`'s version */
+export const decodeAs = (spec: Pick<ResourceSpec, 'conversion'>, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject => asServed(spec, decode(kv));
+
+/** The stored text of an object of `spec`'s version (converted to the stored version first). */
+export const encodeAs = (spec: Pick<ResourceSpec, 'conversion'>, obj: KObject): string => encode(spec.conversion ? spec.conversion.toStorage(obj) : obj);
+
 /** The stored text: the object without resourceVersion (the store's revision stands for it). */
 export function encode(obj: KObject): string {
   const meta = obj.metadata as Meta | undefined;

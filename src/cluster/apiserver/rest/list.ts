@@ -8,7 +8,7 @@ import { apiVersionOf } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { badRequestError, goneError, notFoundError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
-import { decode, decodeContinue, encodeContinue, expiredContinueMessage, keyOf, listPrefixOf, parseResourceVersion, storeFailure } from './keys.ts';
+import { asServed, decodeAs, decodeContinue, encodeContinue, expiredContinueMessage, keyOf, listPrefixOf, parseResourceVersion, storeFailure } from './keys.ts';
 import { compileFilter, type Filter } from './selectors.ts';
 import { objectOf } from './watch-cache.ts';
 
@@ -21,7 +21,7 @@ export async function readObject(ctx: RestContext, spec: ResourceSpec, namespace
     throw storeFailure(err, spec, name);
   }
   if (!kv) throw notFoundError(spec, name);
-  return { obj: decode(kv), rev: kv.modRevision };
+  return { obj: decodeAs(spec, kv), rev: kv.modRevision };
 }
 
 export async function listObjects(ctx: RestContext, spec: ResourceSpec, namespace: string | undefined, opts: ListOptions = {}): Promise<KList> {
@@ -60,7 +60,7 @@ type MakeList = (items: KObject[], revision: number, extra?: { continue?: string
 
 function fromCache(ctx: RestContext, spec: ResourceSpec, filter: Filter, list: MakeList): KList {
   const revision = ctx.cache.revision();
-  return list(ctx.cache.list(spec, filter).map((e) => objectOf(e)), revision);
+  return list(ctx.cache.list(spec, filter).map((e) => asServed(spec, objectOf(e))), revision);
 }
 
 /** Pages through the store at one revision, filtering as it goes, until `limit` objects matched. */
@@ -80,7 +80,7 @@ async function fromStore(ctx: RestContext, spec: ResourceSpec, filter: Filter, o
       for (let i = 0; i < page.items.length; i++) {
         const kv = page.items[i];
         after = kv.key;
-        const obj = decode(kv);
+        const obj = decodeAs(spec, kv);
         if (!filter.matches(obj)) continue;
         items.push(obj);
         if (o.limit && items.length >= o.limit) {

@@ -5,6 +5,7 @@
 import type { ApiClient } from '../../client/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
+import type { ResourceSet } from '../../types/resource-set.ts';
 import type { Patcher } from '../patch/types.ts';
 import type { AdmissionPluginFactory } from '../admission/types.ts';
 
@@ -18,7 +19,8 @@ export interface RequestUser {
 
 export interface RestOptions {
   store: Store;
-  resources: readonly ResourceSpec[];
+  /** the served kinds: a fixed list, or the live set the server installs CRD versions into */
+  resources: readonly ResourceSpec[] | ResourceSet;
   patcher: Patcher;
   /** Service ClusterIP range, default '10.43.0.0/16' (the first address is the `kubernetes` Service's) */
   serviceCIDR?: string;
@@ -30,6 +32,10 @@ export interface RestOptions {
 }
 
 export interface Rest extends ApiClient {
+  /** the live set of served kinds this REST layer serves (the same set the HTTP face routes by) */
+  readonly resources: ResourceSet;
+  /** resolves once the watch cache holds every kind installed so far (call after resources.replace, before serving the kind) */
+  cacheSynced(): Promise<void>;
   /** loads the watch caches and allocators; resolves when ready to serve */
   start(): Promise<void>;
   /**

@@ -11,7 +11,7 @@ import type { RestContext } from './context.ts';
 import { admit, validateAdmission } from '../admission/index.ts';
 import { checkUnknownFields, prepareUpdate, sameObject, shouldDeleteOnUpdate, validateUpdate, type RestWriteOptions } from './admission.ts';
 import { createObject, isService } from './create.ts';
-import { encode, keyOf, metaOf, storeFailure } from './keys.ts';
+import { encodeAs, keyOf, metaOf, storeFailure } from './keys.ts';
 import { readObject } from './list.ts';
 
 const ATTEMPTS = 20;
@@ -45,7 +45,7 @@ export async function writeUpdate(ctx: RestContext, spec: ResourceSpec, cur: KOb
       reservation?.rollback();
       return next;
     }
-    const kv = await ctx.store.update(key, encode(next), rev);
+    const kv = await ctx.store.update(key, encodeAs(spec, next), rev);
     metaOf(next).resourceVersion = String(kv.modRevision);
     reservation?.commit();
     return next;

@@ -7,7 +7,8 @@ import type { Store, StoreEvent } from '../../store/types.ts';
 import type { KObject, WatchEvent } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { apiVersionOf } from '../../types/meta.ts';
-import { decode } from './keys.ts';
+import { decode, prefixOf } from './keys.ts';
+import { StatusError } from '../../types/status-error.ts';
 import { factsOf, type Facts, type Filter } from './selectors.ts';
 
 /**
@@ -75,6 +76,12 @@ export interface WatchCache {
    * history no longer reaches back there.
    */
   subscribe(spec: ResourceSpec, w: CacheWatcher, from: 'current' | number): { unsubscribe(): void; rev: number } | { tooOld: number };
+  /**
+   * The served set changed: a kind whose stored version is new gets a cache (loaded from the store at the
+   * cache's revision, then kept by the one watch); a kind no longer served loses its cache and its watches
+   * end. Resolves once every new cache is loaded.
+   */
+  sync(specs: readonly ResourceSpec[]): Promise<void>;
 }
 
 /**
@@ -98,7 +105,13 @@ export const bookmarkOf = (spec: ResourceSpec, rev: number, initialEventsEnd = f
 export function createWatchCache(store: Store, specs: readonly ResourceSpec[], opts: WatchCacheOptions = {}): WatchCache {
   const historySize = opts.historySize ?? 5_000;
   const caches = new Map<string, ResourceCache>(); // by '<group or core>/<resource>'
-  for (const spec of specs) caches.set(`${spec.group || 'core'}/${spec.resource}`, { spec, objects: new Map(), history: [], since: 0, watchers: new Set() });
+  const cacheKey = (spec: Pick<ResourceSpec, 'group' | 'resource'>) => `${spec.group || 'core'}/${spec.resource}`;
+  // one cache per group/resource, of its stored version (the other versions convert what it holds)
+  for (const spec of specs) if (!spec.conversion) caches.set(cacheKey(spec), { spec, objects: new Map(), history: [], since: 0, watchers: new Set() });
+  const builtin = new Set(caches.keys());
+  /** keys changed by the watch while a new kind's cache was loading (the load must not undo them) */
+  const loading = new Map<ResourceCache, Set<string>>();
+  const loads = new Map<ResourceCache, Promise<void>>();
   let rev = 0;
   let waiters: { rev: number; done: (ok: boolean) => void }[] = [];
   const stop = new AbortController();
@@ -111,7 +124,29 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
     const b = a < 0 ? -1 : key.indexOf('/', a + 1);
     return b < 0 ? undefined : caches.get(key.slice(10, b));
   };
-  const cacheOf = (spec: ResourceSpec) => caches.get(`${spec.group || 'core'}/${spec.resource}`)!;
+  const cacheOf = (spec: ResourceSpec): ResourceCache => {
+    const c = caches.get(cacheKey(spec));
+    if (!c) throw new StatusError({ code: 404, reason: 'NotFound', message: 'the server could not find the requested resource', details: { group: spec.group, kind: spec.resource } });
+    return c;
+  };
+
+  /** a new kind's cache: registered (empty, following the watch) at once, filled from a store list at the revision it started at */
+  async function fill(c: ResourceCache): Promise<void> {
+    const spec = c.spec;
+    caches.set(cacheKey(spec), c);
+    const touched = new Set<string>();
+    loading.set(c, touched);
+    try {
+      const listed = await store.list(prefixOf(spec), { revision: c.since });
+      for (const kv of listed.items) {
+        if (touched.has(kv.key) || caches.get(cacheKey(spec)) !== c) continue;
+        c.objects.set(kv.key, { key: kv.key, rev: kv.modRevision, json: kv.value, facts: factsOf(c.spec, decode(kv)) });
+      }
+      c.sorted = undefined;
+    } finally {
+      loading.delete(c);
+    }
+  }
 
   function dispatch(c: ResourceCache, e: CacheEvent) {
     const lines: Record<string, string> = {};
@@ -126,6 +161,7 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
     const c = cacheOfKey(ev.kv.key);
     const at = ev.kv.modRevision;
     if (c) {
+      loading.get(c)?.add(ev.kv.key);
       const prev = c.objects.get(ev.kv.key);
       let e: CacheEvent;
       if (ev.type === 'put') {
@@ -244,6 +280,27 @@ export function createWatchCache(store: Store, specs: readonly ResourceSpec[], o
       return out;
     },
     all: (spec) => cacheOf(spec).objects.values(),
+    async sync(specs) {
+      const stored = new Map<string, ResourceSpec>();
+      for (const spec of specs) if (!spec.conversion && !stored.has(cacheKey(spec))) stored.set(cacheKey(spec), spec);
+      for (const [key, c] of [...caches]) {
+        if (builtin.has(key)) continue;
+        const spec = stored.get(key);
+        if (spec) c.spec = spec; // the stored version may have moved; the objects stay
+        else {
+          caches.delete(key);
+          for (const w of [...c.watchers]) w.end();
+        }
+      }
+      for (const [key, spec] of stored) {
+        if (caches.has(key)) continue;
+        const c = { spec, objects: new Map(), history: [], since: rev, watchers: new Set<CacheWatcher>() };
+        const load = fill(c).finally(() => loads.delete(c));
+        loads.set(c, load);
+      }
+      // the loads this change started, and any an earlier change started that are still under way
+      await Promise.all(loads.values());
+    },
     subscribe(spec, w, from) {
       const c = cacheOf(spec);
       if (from === 'current') {

@@ -2,11 +2,12 @@
 // revision, by a Store watch of that kind), ending on abort, on timeoutSeconds, or when the cache resets.
 import type { WatchOptions } from '../../client/types.ts';
 import type { KObject, Status, WatchEvent } from '../../types/meta.ts';
+import { apiVersionOf } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { StoreError } from '../../store/types.ts';
 import { goneError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
-import { decode, listPrefixOf, metaOf, parseResourceVersion } from './keys.ts';
+import { asServed, decodeAs, listPrefixOf, metaOf, parseResourceVersion } from './keys.ts';
 import { compileFilter, type Filter } from './selectors.ts';
 import { bookmarkOf, eventRevision, type CacheWatchEvent, type CacheWatcher } from './watch-cache.ts';
 
@@ -35,7 +36,7 @@ async function* run(ctx: RestContext, spec: ResourceSpec, filter: Filter, rv: nu
     push(e) {
       if (ended) return;
       if (after > 0 && e.type !== 'BOOKMARK' && ((e as CacheWatchEvent)[eventRevision] ?? Number(e.object.metadata?.resourceVersion)) <= after) return;
-      queue.push(e);
+      queue.push(spec.conversion ? served(spec, e) : e);
       if (queue.length > MAX_QUEUE) end();
       wake?.();
     },
@@ -78,6 +79,24 @@ async function* run(ctx: RestContext, spec: ResourceSpec, filter: Filter, rv: nu
   }
 }
 
+/**
+ * A cache event as another version serves it: the object converted when first read (the cache's shared JSON
+ * line is of the stored version, so it is not passed on), a bookmark with the served apiVersion.
+ */
+function served(spec: ResourceSpec, e: WatchEvent): WatchEvent {
+  if (e.type === 'BOOKMARK') return { type: 'BOOKMARK', object: { ...e.object, apiVersion: apiVersionOf(spec), kind: spec.kind } };
+  if (e.type === 'ERROR') return e;
+  let object: KObject | undefined;
+  const rev = (e as CacheWatchEvent)[eventRevision];
+  const out: CacheWatchEvent = {
+    type: e.type,
+    get object() { return (object ??= asServed(spec, e.object)); },
+    set object(v) { object = v; },
+  };
+  if (rev !== undefined) out[eventRevision] = rev;
+  return out;
+}
+
 /** A watch older than the cache's history, straight from the Store (which keeps history until compaction). */
 async function* fromStore(ctx: RestContext, spec: ResourceSpec, filter: Filter, rv: number, opts: WatchOptions, signal: AbortSignal, ended: () => boolean): AsyncGenerator<WatchEvent> {
   const stop = new AbortController();
@@ -90,8 +109,8 @@ async function* fromStore(ctx: RestContext, spec: ResourceSpec, filter: Filter, 
     for await (const batch of ctx.store.watch(listPrefixOf(spec, filter.namespace), rv, stop.signal)) {
       for (const ev of batch) {
         lastRev = ev.kv.modRevision;
-        const cur = decode(ev.kv);
-        const prev = ev.prev ? decode(ev.prev) : undefined;
+        const cur = decodeAs(spec, ev.kv);
+        const prev = ev.prev ? decodeAs(spec, ev.prev) : undefined;
         if (ev.type === 'delete') {
           if (filter.matches(cur)) yield { type: 'DELETED', object: cur };
           continue;
