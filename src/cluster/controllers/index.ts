@@ -3,6 +3,7 @@ import type { Controller, ControllerContext } from '../client/types.ts';
 import { createReplicaSetController, createReplicationControllerController } from './replicaset/index.ts';
 import { createDeploymentController } from './deployment/index.ts';
 import { createDaemonSetController } from './daemonset/index.ts';
+import { createStatefulSetController } from './statefulset/index.ts';
 import { createJobController } from './job/index.ts';
 import { createEndpointsController } from './endpoints/index.ts';
 import { createEndpointSliceController } from './endpointslice/index.ts';
@@ -31,6 +32,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createReplicationControllerController(ctx),
     createDeploymentController(ctx),
     createDaemonSetController(ctx),
+    createStatefulSetController(ctx),
     createJobController(ctx),
     createEndpointsController(ctx),
     createEndpointSliceController(ctx),

@@ -4,12 +4,13 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, NodeSelectorTerm, Pod, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KObject, OwnerReference } from '../../types/meta.ts';
+import { fnv32a, revisionHashLabel, safeEncode } from '../history/index.ts';
 import { podMatchesNodeSelectorAndAffinity, taintKeys, untoleratedTaint } from '../../scheduler/index.ts';
 
 export type DaemonSetObject = DaemonSet & KObject;
 export type PodObject = Pod & KObject;
 
-export const revisionHashLabel = 'controller-revision-hash';
+export { revisionHashLabel };
 export const templateGenerationLabel = 'pod-template-generation';
 
 /** util.AddOrUpdateDaemonPodTolerations: a daemon pod rides out node trouble instead of being evicted. */
@@ -74,21 +75,8 @@ export function nodeShouldRun(ds: DaemonSetObject, node: Node): { shouldRun: boo
   return { shouldRun: !untoleratedTaint(taints, tolerations, ['NoSchedule']), shouldContinueRunning: true };
 }
 
-/** 32-bit FNV-1a, the hash Kubernetes' ComputeHash uses. */
-function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s)) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-const safeChars = 'bcdfghjklmnpqrstvwxz2456789';
-
 /** controller.ComputeHash: FNV of the template (+ collision count), spelled with rand.SafeEncodeString. */
 export function templateHash(ds: DaemonSetObject): string {
   const collision = ds.status?.collisionCount;
-  const digits = String(fnv32a(JSON.stringify(ds.spec?.template ?? {}) + (collision ? String(collision) : '')));
-  return [...digits].map((c) => safeChars[c.charCodeAt(0) % safeChars.length]).join('');
+  return safeEncode(fnv32a(JSON.stringify(ds.spec?.template ?? {}) + (collision ? String(collision) : '')));
 }

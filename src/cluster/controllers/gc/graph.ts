@@ -15,7 +15,7 @@ export const orphanFinalizer = 'orphan';
 /** every kind that owns or is owned in this cluster (events and leases of nodes need not be collected) */
 export const gcResources: GVR[] = [
   R.pods, R.replicasets, R.deployments, R.replicationcontrollers, R.daemonsets, R.statefulsets, R.jobs, R.cronjobs,
-  R.controllerrevisions, R.endpointslices, R.services,
+  R.controllerrevisions, R.endpointslices, R.services, R.persistentvolumeclaims,
 ];
 
 const ownerIndex = 'gc:owner-uid';

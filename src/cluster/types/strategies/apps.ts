@@ -202,6 +202,21 @@ export const daemonSetStrategy: Strategy = {
   },
 };
 
+/**
+ * The template as its pods will have it: each volumeClaimTemplate is a claim volume of the same name, so a volume
+ * mount may name one (Kubernetes skips the template's pod spec validation for this; we check the rest of it).
+ */
+function withClaimVolumes(s: NonNullable<StatefulSet['spec']>): PodTemplateSpec | undefined {
+  const t = s.template;
+  if (!t?.spec || !s.volumeClaimTemplates?.length) return t;
+  const names = new Set(s.volumeClaimTemplates.map((c) => c.metadata?.name ?? ''));
+  const volumes = [
+    ...[...names].map((name) => ({ name, persistentVolumeClaim: { claimName: name } })),
+    ...(t.spec.volumes ?? []).filter((v) => !names.has(v.name)),
+  ];
+  return { ...t, spec: { ...t.spec, volumes } };
+}
+
 export const statefulSetStrategy: Strategy = {
   defaults(o) {
     const sts = o as StatefulSet;
@@ -231,7 +246,7 @@ export const statefulSetStrategy: Strategy = {
   validate(o) {
     const s = (o as StatefulSet).spec;
     if (!s) return [...meta(o), required('spec')];
-    const errs = [...meta(o), ...nonNegative('spec.replicas', s.replicas), ...validateSelectorAndTemplate(s.selector, s.template, 'statefulset', 'StatefulSet')];
+    const errs = [...meta(o), ...nonNegative('spec.replicas', s.replicas), ...validateSelectorAndTemplate(s.selector, withClaimVolumes(s), 'statefulset', 'StatefulSet')];
     if (s.podManagementPolicy !== 'OrderedReady' && s.podManagementPolicy !== 'Parallel') {
       errs.push(notSupported('spec.podManagementPolicy', s.podManagementPolicy ?? '', ['OrderedReady', 'Parallel']));
     }

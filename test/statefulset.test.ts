@@ -1,0 +1,129 @@
+// Must-show 4a: a StatefulSet on a real node with the real kubectl. Three replicas come up as web-0, web-1, web-2
+// strictly in order (no pod exists before every lower ordinal is Running and Ready), each with its own claim
+// `www-web-<n>` bound through the local-path provisioner and its own hostname; scaling down removes the highest
+// ordinal and keeps its claim (Retain); a template change rolls out highest ordinal first, `kubectl rollout
+// status/history/undo sts` work and the history shows each revision's change-cause.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
+import { waitFor } from './harness.ts';
+import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
+
+let cp: ControlPlane;
+let node: TestNode;
+const image = 'busybox:sts-test';
+
+before(async () => {
+  cp = await startControlPlane();
+  node = await startNode(cp.kubeconfig);
+  await waitFor('the node Ready', async () => {
+    const n = await cp.kjson(['get', 'node', node.name]).catch(() => undefined);
+    return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+  }, 60_000, 200);
+  await loadBusybox(node, image);
+});
+
+after(async () => {
+  await cp?.kubectl(['delete', 'statefulset', 'web', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await cp?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await cp?.kubectl(['delete', 'pvc', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await node?.cleanup();
+  await cp?.cleanup();
+});
+
+const manifests = JSON.stringify({
+  apiVersion: 'v1', kind: 'List', items: [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx' }, spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ port: 80 }] } },
+    {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', annotations: { 'kubernetes.io/change-cause': 'the first web' } },
+      spec: {
+        serviceName: 'nginx', replicas: 3, selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'hostname > /data/id; exec sleep 3600'], volumeMounts: [{ name: 'www', mountPath: '/data' }] }],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } }],
+      },
+    },
+  ],
+});
+
+type Seen = { name: string; ready: boolean };
+const isReady = (p: any) => p.status?.phase === 'Running' && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+
+async function webPods(): Promise<Seen[]> {
+  const list = await cp.kjson(['get', 'pods', '-l', 'app=web']);
+  return list.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => ({ name: p.metadata.name, ready: isReady(p) }))
+    .sort((a: Seen, b: Seen) => a.name.localeCompare(b.name));
+}
+
+test('web-0, web-1, web-2 come up in order, each with its own Bound claim; scale down removes web-2; rollout, history and undo', { timeout: 600_000 }, async () => {
+  const started = Date.now();
+  const a = await cp.kubectl(['apply', '-f', '-'], { input: manifests });
+  assert.equal(a.code, 0, a.stderr);
+  // OrderedReady: whenever web-k exists, every lower ordinal exists and is Running and Ready
+  const firstSeen: string[] = [];
+  await waitFor('three ready pods, in order', async () => {
+    const pods = await webPods();
+    for (const p of pods) if (!firstSeen.includes(p.name)) firstSeen.push(p.name);
+    pods.forEach((p, k) => {
+      assert.equal(p.name, `web-${k}`, `pods so far: ${pods.map((x) => x.name)}`);
+      if (k < pods.length - 1) assert.ok(p.ready, `${p.name} not ready while ${pods[k + 1].name} exists`);
+    });
+    return pods.length === 3 && pods.every((p) => p.ready);
+  }, 180_000, 250);
+  const upMs = Date.now() - started;
+  assert.deepEqual(firstSeen, ['web-0', 'web-1', 'web-2']);
+
+  const volumes = new Set<string>();
+  for (const k of [0, 1, 2]) {
+    const pvc = await cp.kjson(['get', 'pvc', `www-web-${k}`]);
+    assert.equal(pvc.status.phase, 'Bound', `www-web-${k}`);
+    assert.equal(pvc.metadata.labels.app, 'web');
+    volumes.add(pvc.spec.volumeName);
+    const pod = await cp.kjson(['get', 'pod', `web-${k}`]);
+    assert.equal(pod.spec.hostname, `web-${k}`);
+    assert.equal(pod.spec.subdomain, 'nginx');
+    assert.equal(pod.metadata.labels['statefulset.kubernetes.io/pod-name'], `web-${k}`);
+    assert.deepEqual(pod.spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim, { claimName: `www-web-${k}` });
+    const host = await cp.kubectl(['exec', `web-${k}`, '--', 'hostname']);
+    assert.equal(host.stdout.trim(), `web-${k}`);
+    const pv = await cp.kjson(['get', 'pv', pvc.spec.volumeName]);
+    await waitFor(`web-${k} wrote its id`, async () => readFileSync(`${pv.spec.hostPath.path}/id`, 'utf8').trim() === `web-${k}` || undefined, 30_000, 250).catch(() => assert.fail(`no id file on the volume of web-${k}`));
+  }
+  assert.equal(volumes.size, 3, 'three distinct volumes');
+  const table = await cp.kubectl(['get', 'sts', 'web']);
+  assert.match(table.stdout, /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+/, table.stdout);
+  const status = await cp.kubectl(['rollout', 'status', 'sts/web', '--timeout=60s'], { timeoutMs: 90_000 });
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(status.stdout, 'partitioned roll out complete: 3 new pods have been updated...\n', 'kubectl words it so: the partition is defaulted to 0');
+
+  // scale down: the highest ordinal goes, its claim stays (whenScaled: Retain)
+  assert.equal((await cp.kubectl(['scale', 'sts', 'web', '--replicas=2'])).code, 0);
+  await waitFor('web-2 gone', async () => (await webPods()).map((p) => p.name).join() === 'web-0,web-1' || undefined, 60_000, 250);
+  assert.equal((await cp.kjson(['get', 'pvc', 'www-web-2'])).status.phase, 'Bound', 'the claim of a scaled-away ordinal is kept');
+
+  // a template change rolls out (highest first), with its change-cause on the new revision
+  const patch = { metadata: { annotations: { 'kubernetes.io/change-cause': 'env V=2' } }, spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'V', value: '2' }] }] } } } };
+  assert.equal((await cp.kubectl(['patch', 'sts', 'web', '-p', JSON.stringify(patch)])).code, 0);
+  const rolled = await cp.kubectl(['rollout', 'status', 'sts/web', '--timeout=180s'], { timeoutMs: 200_000 });
+  assert.equal(rolled.code, 0, rolled.stderr + rolled.stdout);
+  for (const k of [0, 1]) assert.equal((await cp.kubectl(['exec', `web-${k}`, '--', 'sh', '-c', 'echo $V'])).stdout.trim(), '2');
+  const history = await cp.kubectl(['rollout', 'history', 'sts/web']);
+  assert.equal(history.code, 0, history.stderr);
+  assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+the first web\n2\s+env V=2\n/, history.stdout);
+
+  // undo: back to revision 1's template, which becomes revision 3
+  const undo = await cp.kubectl(['rollout', 'undo', 'sts/web']);
+  assert.equal(undo.code, 0, undo.stderr);
+  assert.match(undo.stdout, /statefulset.apps\/web rolled back/);
+  assert.equal((await cp.kubectl(['rollout', 'status', 'sts/web', '--timeout=180s'], { timeoutMs: 200_000 })).code, 0);
+  for (const k of [0, 1]) assert.equal((await cp.kubectl(['exec', `web-${k}`, '--', 'sh', '-c', 'echo "[$V]"'])).stdout.trim(), '[]');
+  const after = await cp.kubectl(['rollout', 'history', 'sts/web']);
+  assert.match(after.stdout, /REVISION\s+CHANGE-CAUSE\n2\s+env V=2\n3\s+the first web\n/, after.stdout);
+  process.stdout.write(`statefulset: 3 ordered pods with bound claims in ${upMs} ms\n`);
+});
