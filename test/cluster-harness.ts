@@ -69,16 +69,24 @@ export interface ControlPlaneOptions {
   datastore?: string;
   /** --node-monitor-grace-period, e.g. '8s' */
   grace?: string;
+  /**
+   * --default-{not-ready,unreachable}-toleration-seconds (DefaultTolerationSeconds); with a grace period and
+   * none given: 0, so pods of a dead node go right after the grace period as the node-failure tests expect
+   */
+  tolerationSeconds?: number;
   /** more `skiff server` flags */
   args?: string[];
 }
+
+const tolerationArgs = (s: number | undefined) => (s === undefined ? [] : ['--default-not-ready-toleration-seconds', String(s), '--default-unreachable-toleration-seconds', String(s)]);
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const root = mkdtempSync('/var/tmp/skiff-cp-');
   const port = await freePort();
   const kubeconfig = join(root, 'admin.kubeconfig');
   const procs: Proc[] = [];
-  const serverArgs = ['server', '--root', root, '--port', String(port), ...(opts.datastore ? ['--datastore', opts.datastore] : []), ...(opts.grace ? ['--node-monitor-grace-period', opts.grace] : []), ...(opts.args ?? [])];
+  const serverArgs = ['server', '--root', root, '--port', String(port), ...(opts.datastore ? ['--datastore', opts.datastore] : []), ...(opts.grace ? ['--node-monitor-grace-period', opts.grace] : []),
+    ...tolerationArgs(opts.tolerationSeconds ?? (opts.grace ? 0 : undefined)), ...(opts.args ?? [])];
   const launch = async () => {
     const p = startProc(serverArgs, join(root, 'server.log'));
     procs.push(p);

@@ -37,6 +37,8 @@ export const server: Command = {
     { name: 'ingress-http-port', type: 'string', value: 'int', help: 'Serve Ingresses over HTTP on this port (off unless set)' },
     { name: 'ingress-https-port', type: 'string', value: 'int', help: 'Serve Ingresses over HTTPS (HTTP/2 and HTTP/1.1) on this port (off unless set)' },
     { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: 'A node without heartbeat this long is NotReady and its pods are evicted', def: '40s' },
+    { name: 'default-not-ready-toleration-seconds', type: 'string', value: 'int', help: 'Pods without a toleration of node.kubernetes.io/not-ready:NoExecute get one for this long', def: '300' },
+    { name: 'default-unreachable-toleration-seconds', type: 'string', value: 'int', help: 'Pods without a toleration of node.kubernetes.io/unreachable:NoExecute get one for this long', def: '300' },
     { name: 'tls-san', type: 'list', help: 'Extra name or IP for the serving certificate' },
   ],
   args: { max: 0 },
@@ -61,6 +63,8 @@ export const server: Command = {
       ingress: { bindAddress: p.str('ingress-bind'), httpPort: portFlag(p.str('ingress-http-port'), '--ingress-http-port'), httpsPort: portFlag(p.str('ingress-https-port'), '--ingress-https-port') },
       nodeMonitorGracePeriodMs: grace ? parseDurationMs(grace, '--node-monitor-grace-period') : undefined,
       tlsSANs: p.list('tls-san'),
+      defaultNotReadyTolerationSeconds: secondsFlag(p.str('default-not-ready-toleration-seconds'), '--default-not-ready-toleration-seconds'),
+      defaultUnreachableTolerationSeconds: secondsFlag(p.str('default-unreachable-toleration-seconds'), '--default-unreachable-toleration-seconds'),
       signal,
     });
     const ing = running.ingress;
@@ -69,6 +73,13 @@ export const server: Command = {
     await running.done;
   },
 };
+
+/** a whole number of seconds, 0 or more */
+function secondsFlag(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new CliError(`invalid ${flag} "${v}": use a whole number of seconds, 0 or more`, 125);
+  return Number(v);
+}
 
 export const kubeconfig: Command = {
   usage: '[OPTIONS]',

@@ -112,7 +112,10 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   const args = [...o.self, 'server', '--root', l.root, '--port', String(l.port), '--bind-address', ip, '--tls-san', ip, '--lb-pool', lbPool,
     '--cluster-cidr', l.clusterCIDR, ...(l.serviceCIDR ? ['--service-cidr', l.serviceCIDR] : []),
     '--ingress-bind', ip, '--ingress-http-port', '80', '--ingress-https-port', '443',
-    ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : [])];
+    ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : []),
+    // a node of this machine that stops is gone for good (no network blip to ride out): its pods move after
+    // the grace period + as long again, not after kube's 300 s
+    ...tolerationArgs(o.nodeLeaseDurationSeconds)];
   // the server writes server.pid itself once it listens; ours goes to run/ so a failed start is visible
   const pid = await startDetached(args, serverLog(l.root), join(l.root, 'run', 'server.pid'));
   for (let i = 0; i < 600; i++) {
@@ -124,6 +127,12 @@ async function ensureServer(l: ClusterLayout, o: UpOptions): Promise<void> {
   }
   await stopPid(pid, 5000);
   throw unavailable(`the control plane did not answer within 60 seconds; see ${serverLog(l.root)}`);
+}
+
+/** DefaultTolerationSeconds as long as the node-monitor grace period (the agents' Lease duration; kube's 40 s when none is given) */
+function tolerationArgs(graceSeconds: number | undefined): string[] {
+  const seconds = String(graceSeconds ?? 40);
+  return ['--default-not-ready-toleration-seconds', seconds, '--default-unreachable-toleration-seconds', seconds];
 }
 
 function agentArgs(l: ClusterLayout, n: ClusterNode, token: string, self: string[]): string[] {

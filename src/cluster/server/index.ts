@@ -54,6 +54,9 @@ export interface ServerOptions {
   clusterCIDR?: string;
   nodeCidrMaskSize?: number;
   nodeMonitorGracePeriodMs?: number;
+  /** the DefaultTolerationSeconds admission plugin's tolerations of not-ready / unreachable (kube-apiserver's flags, 300 s) */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
   /** the Ingress controller's listeners (each off unless its port is given; 0: any free port) */
   ingress?: { bindAddress?: string; httpPort?: number; httpsPort?: number };
   /** extra names/IPs for the serving certificate */
@@ -95,6 +98,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const lbPool = opts.lbPool ? parseLbPool(opts.lbPool) : undefined;
   // flags the controllers read later are checked now, before anything is made
   createCidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCidrMaskSize ?? 24);
+  for (const [flag, v] of [['--default-not-ready-toleration-seconds', opts.defaultNotReadyTolerationSeconds], ['--default-unreachable-toleration-seconds', opts.defaultUnreachableTolerationSeconds]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw invalidArgument(`invalid ${flag} ${v}: use a whole number of seconds, 0 or more`);
+  }
   if (opts.advertiseAddress !== undefined && !isIP(opts.advertiseAddress)) throw invalidArgument(`invalid advertise address "${opts.advertiseAddress}": use an IP address`);
   // pods reach the server as https://<the kubernetes Service's address> (client-go's in-cluster config): the certificate names it
   const serviceIP = firstServiceIP(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR);
@@ -107,7 +113,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const metrics = createApiMetrics();
   // the served kinds: the built-ins, then what CustomResourceDefinitions install while the server runs
   const served = createResourceSet(resources);
-  const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR }));
+  const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR,
+    admissionOptions: { defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds } }));
   await rest.start();
 
   const loops = new AbortController();

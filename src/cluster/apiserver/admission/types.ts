@@ -38,6 +38,16 @@ export interface AdmissionDeps {
   /** the REST layer itself (reads go through its watch cache) */
   client: ApiClient;
   now(): Date;
+  /** the server's admission flags (kube-apiserver's names); each plugin reads its own */
+  options?: AdmissionOptions;
+}
+
+/** Settings of the admission plugins, from `skiff server` flags */
+export interface AdmissionOptions {
+  /** --default-not-ready-toleration-seconds (kube: 300) */
+  defaultNotReadyTolerationSeconds?: number;
+  /** --default-unreachable-toleration-seconds (kube: 300) */
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export type AdmissionPluginFactory = (deps: AdmissionDeps) => AdmissionPlugin;

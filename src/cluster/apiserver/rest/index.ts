@@ -131,6 +131,6 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
       cache.close();
     },
   };
-  ctx.admission = (opts.admission ?? admissionPlugins).map((make) => make({ client: rest, now: ctx.now }));
+  ctx.admission = (opts.admission ?? admissionPlugins).map((make) => make({ client: rest, now: ctx.now, options: opts.admissionOptions }));
   return rest;
 }

@@ -7,7 +7,7 @@ import type { Store } from '../../store/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import type { ResourceSet } from '../../types/resource-set.ts';
 import type { Patcher } from '../patch/types.ts';
-import type { AdmissionPluginFactory } from '../admission/types.ts';
+import type { AdmissionOptions, AdmissionPluginFactory } from '../admission/types.ts';
 
 /** The caller of a write (the HTTP face's authenticated ApiUser): for admission, reviews and TokenRequest; absent for in-process controllers */
 export interface RequestUser {
@@ -29,6 +29,8 @@ export interface RestOptions {
   now?: () => Date;
   /** the admission chain (default: every plugin of ../admission/index.ts, in its order) */
   admission?: AdmissionPluginFactory[];
+  /** the admission plugins' settings (server flags) */
+  admissionOptions?: AdmissionOptions;
 }
 
 export interface Rest extends ApiClient {

@@ -1,10 +1,8 @@
 // Taint-based eviction (kube-controller-manager's taint-eviction-controller): a pod on a node with a
 // NoExecute taint it does not tolerate is deleted; one that tolerates it for tolerationSeconds is deleted once
 // they have passed since the taint was added.
-//
-// skiff has no DefaultTolerationSeconds admission plugin, so pods do NOT get Kubernetes' implicit 300 s
-// tolerations of not-ready/unreachable: their eviction follows right after the taint (i.e. after the
-// node's grace period) unless a pod asks for tolerationSeconds itself.
+// Most pods tolerate not-ready/unreachable for a while: the DefaultTolerationSeconds admission plugin gives
+// them kube's 300 s (the server's --default-*-toleration-seconds) unless they bring their own.
 import type { Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { toleratesTaint } from '../../scheduler/index.ts';
 
