@@ -11,10 +11,11 @@ import type { SchemaNode } from '../openapi/index.ts';
 import { StatusError } from '../../types/status-error.ts';
 import { isPlainObject } from './json.ts';
 import {
-  difference, fieldNode, fieldsOf, formatPath, fromFieldsV1, intersection, itemKey, pathSet, removeAt, toFieldsV1, union, valueAt,
+  difference, fieldNode, fieldsOf, formatPath, fromFieldsV1, intersection, itemKey, pathKey, pathSet, removeAt, toFieldsV1, union, valueAt,
   type FieldPath, type PathSet,
 } from './fieldset.ts';
 import { cloneJson } from '../../types/clone.ts';
+import { allowedFromLastApplied, buildLastApplied, KUBECTL_APPLY_MANAGER, LAST_APPLIED } from './lastapplied.ts';
 
 type Obj = Record<string, unknown>;
 interface Owner { entry: ManagedFieldsEntry; set: PathSet }
@@ -118,7 +119,12 @@ export function serverSideApply(
       if (was.found && will.found && canonical(was.value) !== canonical(will.value)) conflicts.push({ owner, path });
     }
   }
-  if (conflicts.length && !force) throw conflictError(conflicts);
+  if (conflicts.length && !force) {
+    // kubectl's server-side apply over a client-side-applied object takes over what the annotation describes
+    const allowed = manager === KUBECTL_APPLY_MANAGER ? allowedFromLastApplied(current, node) : undefined;
+    const left = allowed ? conflicts.filter((c) => !allowed.has(pathKey(c.path))) : conflicts;
+    if (left.length) throw conflictError(left);
+  }
   for (const c of conflicts) c.owner.set = difference(c.owner.set, pathSet([c.path]));
 
   const { managedFields: _drop, ...appliedMeta } = applied.metadata ?? {};
@@ -136,6 +142,11 @@ export function serverSideApply(
   if (!mine) next.push({ entry, set: appliedSet });
   const managedFields = next.map(entryOf).filter((e): e is ManagedFieldsEntry => e !== undefined);
   merged.metadata = { ...merged.metadata, managedFields };
+  // the annotation, while there is one, follows what kubectl applied (kube's lastAppliedUpdater)
+  const annotations = merged.metadata.annotations;
+  if (manager === KUBECTL_APPLY_MANAGER && annotations?.[LAST_APPLIED] !== undefined) {
+    merged.metadata.annotations = { ...annotations, [LAST_APPLIED]: buildLastApplied(appliedIn) };
+  }
   return merged;
 }
 

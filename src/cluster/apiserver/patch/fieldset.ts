@@ -9,7 +9,9 @@ export type FieldsV1 = { [pathElement: string]: FieldsV1 };
 export type FieldPath = readonly string[];
 export type PathSet = Map<string, FieldPath>;
 
-const keyOf = (p: FieldPath) => p.join('\u0000');
+/** a path's key in a PathSet */
+export const pathKey = (p: FieldPath): string => p.join('\u0000');
+const keyOf = pathKey;
 export const pathSet = (paths: Iterable<FieldPath> = []): PathSet => new Map([...paths].map((p) => [keyOf(p), p]));
 export const union = (a: PathSet, b: PathSet): PathSet => new Map([...a, ...b]);
 export const difference = (a: PathSet, b: PathSet): PathSet => new Map([...a].filter(([k]) => !b.has(k)));
