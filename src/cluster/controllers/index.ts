@@ -5,6 +5,8 @@ import { createDeploymentController } from './deployment/index.ts';
 import { createDaemonSetController } from './daemonset/index.ts';
 import { createStatefulSetController } from './statefulset/index.ts';
 import { createJobController } from './job/index.ts';
+import { createCronJobController } from './cronjob/index.ts';
+import { createTtlAfterFinishedController } from './ttlafterfinished/index.ts';
 import { createEndpointsController } from './endpoints/index.ts';
 import { createEndpointSliceController } from './endpointslice/index.ts';
 import { createGarbageCollector } from './gc/index.ts';
@@ -34,6 +36,8 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createDaemonSetController(ctx),
     createStatefulSetController(ctx),
     createJobController(ctx),
+    createCronJobController(ctx),
+    createTtlAfterFinishedController(ctx),
     createEndpointsController(ctx),
     createEndpointSliceController(ctx),
     createGarbageCollector(ctx),

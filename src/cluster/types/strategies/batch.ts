@@ -1,6 +1,6 @@
 // Job and CronJob strategies: defaults from pkg/apis/batch/v1/defaults.go plus the Job REST strategy's generated
 // selector, validation from pkg/apis/batch/validation.
-import type { CronJob, Job, JobSpec } from 'kubernetes-types/batch/v1.js';
+import type { CronJob, CronJobSpec, Job, JobSpec } from 'kubernetes-types/batch/v1.js';
 import type { KObject } from '../meta.ts';
 import { invalid, notSupported, required, type FieldError } from '../status-error.ts';
 import { matchesLabelSelector } from '../labels.ts';
@@ -9,7 +9,7 @@ import { deepEqual, immutable, validateObjectMeta, validateObjectMetaUpdate } fr
 import { defaultPodTemplate } from './pod-defaults.ts';
 import { validatePodTemplate } from './pod-validation.ts';
 import { validateLabelSelector } from './apps.ts';
-import { cronScheduleError } from './cron.ts';
+import { validateSchedule, validateTimeZone } from './cron.ts';
 import type { Strategy } from './types.ts';
 
 export const controllerUidLabel = 'batch.kubernetes.io/controller-uid';
@@ -109,27 +109,37 @@ export const jobStrategy: Strategy = {
   },
 };
 
-function validateCronJob(o: KObject): FieldError[] {
-  const cj = o as CronJob;
-  const errs = validateObjectMeta(cj.metadata, nameIsDNSSubdomain);
-  const name = cj.metadata?.name ?? '';
-  // the Job name adds an 11-character suffix and must stay a valid label value
-  if (name.length > 52) errs.push(invalid('metadata.name', name, 'must be no more than 52 characters'));
-  const s = cj.spec;
-  if (!s) return [...errs, required('spec')];
+/** validateCronJobSpec; old: the stored spec on update (TZ kept in the schedule, timeZone checked only when changed) */
+function validateCronJobSpec(s: CronJobSpec, old: CronJobSpec | undefined): FieldError[] {
+  const errs: FieldError[] = [];
   if (!s.schedule) errs.push(required('spec.schedule'));
-  else {
-    const why = cronScheduleError(s.schedule);
-    if (why) errs.push(invalid('spec.schedule', s.schedule, why));
-  }
+  else errs.push(...validateSchedule(s.schedule, s.timeZone, old?.schedule?.includes('TZ') ?? false, 'spec.schedule'));
+  errs.push(...nonNegative('spec.startingDeadlineSeconds', s.startingDeadlineSeconds));
+  if (!old || old.timeZone !== s.timeZone) errs.push(...validateTimeZone(s.timeZone, 'spec.timeZone'));
   const policies = ['Allow', 'Forbid', 'Replace'];
   if (!s.concurrencyPolicy) errs.push(required('spec.concurrencyPolicy'));
   else if (!policies.includes(s.concurrencyPolicy)) errs.push(notSupported('spec.concurrencyPolicy', s.concurrencyPolicy, policies));
-  errs.push(...nonNegative('spec.startingDeadlineSeconds', s.startingDeadlineSeconds));
+  const js = s.jobTemplate?.spec;
+  if (!js) errs.push(required('spec.jobTemplate.spec'));
+  else {
+    errs.push(...validateJobSpec(js, 'spec.jobTemplate.spec'));
+    // the Jobs' selectors are generated from their uids
+    if (js.selector) errs.push(invalid('spec.jobTemplate.spec.selector', js.selector, '`selector` will be auto-generated'));
+    if (js.manualSelector === true) errs.push(notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
+  }
   errs.push(...nonNegative('spec.successfulJobsHistoryLimit', s.successfulJobsHistoryLimit));
   errs.push(...nonNegative('spec.failedJobsHistoryLimit', s.failedJobsHistoryLimit));
-  if (!s.jobTemplate?.spec) errs.push(required('spec.jobTemplate.spec'));
-  else errs.push(...validateJobSpec(s.jobTemplate.spec, 'spec.jobTemplate.spec'));
+  return errs;
+}
+
+function validateCronJob(o: KObject, old?: KObject): FieldError[] {
+  const cj = o as CronJob;
+  const errs = old ? validateObjectMetaUpdate(o.metadata, old.metadata) : validateObjectMeta(cj.metadata, nameIsDNSSubdomain);
+  if (!cj.spec) return [...errs, required('spec')];
+  errs.push(...validateCronJobSpec(cj.spec, (old as CronJob | undefined)?.spec));
+  const name = cj.metadata?.name ?? '';
+  // the Job name adds an 11-character suffix and must stay a valid label value (checked on create only)
+  if (!old && name.length > 52) errs.push(invalid('metadata.name', name, 'must be no more than 52 characters'));
   return errs;
 }
 
@@ -143,6 +153,6 @@ export const cronJobStrategy: Strategy = {
     s.failedJobsHistoryLimit ??= 1;
     defaultPodTemplate(s.jobTemplate?.spec?.template);
   },
-  validate: validateCronJob,
-  validateUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateCronJob(o)],
+  validate: (o) => validateCronJob(o),
+  validateUpdate: (o, old) => validateCronJob(o, old),
 };

@@ -1,83 +1,39 @@
-// CronJob schedule syntax as Kubernetes checks it (robfig/cron's standard parser: 5 fields or a @descriptor),
-// with that parser's error texts, which kubectl shows after `spec.schedule: Invalid value: ...:`.
+// CronJob schedule and time zone as Kubernetes validates them (pkg/apis/batch/validation: validateScheduleFormat,
+// validateTimeZone): robfig/cron's parse errors, TZ/CRON_TZ in the schedule refused (kept only on an update of an
+// object that already had it), timeZone an IANA name the tz database knows.
+import { cronParseError } from '../cron-schedule.ts';
+import { timeZoneError } from '../time-zone.ts';
+import { invalid, type FieldError } from '../status-error.ts';
 
-interface Bounds {
-  min: number;
-  max: number;
-  names?: Record<string, number>;
-}
-
-const months = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
-const days = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
-const fieldBounds: Bounds[] = [
-  { min: 0, max: 59 },
-  { min: 0, max: 23 },
-  { min: 1, max: 31 },
-  { min: 1, max: 12, names: months },
-  { min: 0, max: 6, names: days },
-];
-const descriptors = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
-
-function parseInt10(s: string, b: Bounds): number | string {
-  const named = b.names?.[s.toLowerCase()];
-  if (named !== undefined) return named;
-  if (!/^\d+$/.test(s)) return `failed to parse int from ${s}: strconv.Atoi: parsing "${s}": invalid syntax`;
-  return Number(s);
-}
-
-function rangeError(expr: string, b: Bounds): string | undefined {
-  const slash = expr.split('/');
-  if (slash.length > 2) return `too many slashes: ${expr}`;
-  const dash = slash[0].split('-');
-  if (dash.length > 2) return `too many hyphens: ${slash[0]}`;
-  let start: number;
-  let end: number;
-  if (dash[0] === '*' || dash[0] === '?') {
-    if (dash.length > 1) return `failed to parse int from ${dash[1]}`;
-    start = b.min;
-    end = b.max;
-  } else {
-    const s = parseInt10(dash[0], b);
-    if (typeof s === 'string') return s;
-    start = s;
-    end = s;
-    if (dash.length === 2) {
-      const e = parseInt10(dash[1], b);
-      if (typeof e === 'string') return e;
-      end = e;
-    }
-  }
-  if (slash.length === 2) {
-    const step = parseInt10(slash[1], { min: 0, max: 0 });
-    if (typeof step === 'string') return step;
-    if (step <= 0) return `step of range should be a positive number: ${expr}`;
-    if (dash.length === 1 && dash[0] !== '*' && dash[0] !== '?') end = b.max;
-  }
-  if (start < b.min) return `beginning of range (${start}) below minimum (${b.min}): ${expr}`;
-  if (end > b.max) return `end of range (${end}) above maximum (${b.max}): ${expr}`;
-  if (start > end) return `beginning of range (${start}) beyond end of range (${end}): ${expr}`;
-  return undefined;
-}
-
-/** Why a schedule is invalid, or undefined when it is fine. */
+/** Why a schedule is invalid (robfig's parse error), or undefined when it is fine. */
 export function cronScheduleError(schedule: string): string | undefined {
-  if (schedule.includes('TZ')) return 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead';
-  const spec = schedule.trim();
-  if (spec === '') return 'empty spec string';
-  if (spec.startsWith('@')) {
-    if (descriptors.includes(spec)) return undefined;
-    if (spec.startsWith('@every ')) {
-      return /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(spec.slice(7).trim()) ? undefined : `failed to parse duration ${spec}`;
-    }
-    return `unrecognized descriptor: ${spec}`;
+  return cronParseError(schedule);
+}
+
+/** validateScheduleFormat: allowTZ when the old object's schedule already used TZ (updates keep working) */
+export function validateSchedule(schedule: string, timeZone: string | undefined | null, allowTZ: boolean, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const why = cronParseError(schedule);
+  if (why) errs.push(invalid(field, schedule, why));
+  const hasTZ = schedule.includes('TZ');
+  if (allowTZ && hasTZ && timeZone != null) errs.push(invalid(field, schedule, 'cannot use both timeZone field and TZ or CRON_TZ in schedule'));
+  else if (!allowTZ && hasTZ) errs.push(invalid(field, schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+  return errs;
+}
+
+// IANA naming: components of letters, digits, '.', '-', '_', '+' (1–14 characters), never '.', '..' or a leading '-'
+const zonePart = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+/** validateTimeZone: nil is fine (the controller's local zone); '' , 'Local' and unknown names are not */
+export function validateTimeZone(timeZone: string | undefined | null, field: string): FieldError[] {
+  if (timeZone == null) return [];
+  if (timeZone === '') return [invalid(field, timeZone, 'timeZone must be nil or non-empty string')];
+  for (const part of timeZone.split('/')) {
+    if (part === '.' || part === '..' || part.startsWith('-') || !zonePart.test(part)) return [invalid(field, timeZone, `unknown time zone ${timeZone}`)];
   }
-  const fields = spec.split(/\s+/);
-  if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`;
-  for (const [i, f] of fields.entries()) {
-    for (const expr of f.split(',')) {
-      const why = rangeError(expr, fieldBounds[i]);
-      if (why) return why;
-    }
-  }
-  return undefined;
+  const errs: FieldError[] = [];
+  if (timeZone.toLowerCase() === 'local') errs.push(invalid(field, timeZone, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+  const why = errs.length ? undefined : timeZoneError(timeZone); // Go loads 'Local' as the process's zone
+  if (why) errs.push(invalid(field, timeZone, why));
+  return errs;
 }

@@ -209,3 +209,26 @@ test('every registry kind has a strategy that accepts a minimal valid object', (
     assert.deepEqual(messages(g, k, o), [], `${g}/${k}`);
   }
 });
+
+test('cronjob: TZ in the schedule and unknown time zones are refused with kube messages', () => {
+  const cj = defaulted('batch', 'CronJob', { metadata: { name: 'c' }, spec: { schedule: '0 9 * * *', timeZone: 'America/New_York', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'a', image: 'b' }] } } } } } });
+  assert.deepEqual(messages('batch', 'CronJob', cj), []);
+  const spec = cj.spec as Record<string, unknown>;
+  spec.timeZone = 'Mars/Olympus_Mons';
+  assert.deepEqual(messages('batch', 'CronJob', cj), ['spec.timeZone: Invalid value: "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons']);
+  spec.timeZone = 'Local';
+  assert.deepEqual(messages('batch', 'CronJob', cj), ['spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones']);
+  spec.timeZone = '';
+  assert.deepEqual(messages('batch', 'CronJob', cj), ['spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string']);
+  delete spec.timeZone;
+  spec.schedule = 'CRON_TZ=UTC 0 9 * * *';
+  assert.deepEqual(messages('batch', 'CronJob', cj), ['spec.schedule: Invalid value: "CRON_TZ=UTC 0 9 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']);
+  // an object that already had TZ keeps working on update, but not together with timeZone
+  assert.deepEqual(updateMessages('batch', 'CronJob', cj, structuredClone(cj)), []);
+  const both = structuredClone(cj);
+  (both.spec as Record<string, unknown>).timeZone = 'UTC';
+  assert.deepEqual(updateMessages('batch', 'CronJob', both, cj), ['spec.schedule: Invalid value: "CRON_TZ=UTC 0 9 * * *": cannot use both timeZone field and TZ or CRON_TZ in schedule']);
+  spec.schedule = '0 9 * * *';
+  (spec.jobTemplate as { spec: Record<string, unknown> }).spec.selector = { matchLabels: { a: 'b' } };
+  assert.deepEqual(messages('batch', 'CronJob', cj), ['spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated']);
+});
