@@ -16,6 +16,8 @@ import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 import { createNodeIpamController } from './nodeipam/index.ts';
 import { createTokenCleaner } from './tokencleaner/index.ts';
 import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
+import { createServiceAccountsController } from './serviceaccount/index.ts';
+import { createRootCACertPublisher } from './rootcacert/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -26,6 +28,8 @@ export interface ControllerManagerOptions {
   clusterCIDR?: string;
   /** the size of each node's subnet, in prefix bits (default 24) */
   nodeCidrMaskSize?: number;
+  /** the cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; unset: no publisher */
+  rootCA?: string;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -48,5 +52,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createTokenCleaner(ctx),
     createPersistentVolumeController(ctx),
     createStorageProtectionController(ctx),
+    createServiceAccountsController(ctx),
+    ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
   ];
 }

@@ -29,6 +29,7 @@ import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
 import { bearerToken, chainAuthenticators } from './authn.ts';
+import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey } from '../serviceaccount/index.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { logger } from '../../lib/log.ts';
@@ -108,20 +109,26 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
 
   const [tls, tokens] = await Promise.all([ensureServingTls(join(root, 'tls'), [...(opts.tlsSANs ?? []), serviceIP]), loadTokens(join(root, 'tokens'))]);
   const kubeletClient = await ensureKubeletClientTls(join(root, 'tls'));
+  // ServiceAccount tokens: JWTs signed with <root>/tls/service-account.key, for the issuer's audience
+  const saKey = await ensureServiceAccountKey(join(root, 'tls'));
+  const saAudiences = [DEFAULT_ISSUER];
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
   const openapi = createOpenApiDocs();
   const metrics = createApiMetrics();
   // the served kinds: the built-ins, then what CustomResourceDefinitions install while the server runs
   const served = createResourceSet(resources);
-  const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR,
+  const tokenRequest = createTokenRequestIssuer({ key: saKey, issuer: DEFAULT_ISSUER, audiences: saAudiences });
+  const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR, tokenRequest,
     admissionOptions: { defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds } }));
   await rest.start();
 
   const loops = new AbortController();
-  // the static token file, then bootstrap tokens (Secrets in kube-system: what `skiff token create` makes)
+  // the static token file, then bootstrap tokens (Secrets in kube-system: what `skiff token create` makes),
+  // then ServiceAccount tokens (JWTs from TokenRequest)
   const bootstrapTokens = createBootstrapTokenAuthenticator(rest);
   bootstrapTokens.run(loops.signal);
-  const authenticateToken = chainAuthenticators([tokens.authenticateToken, bootstrapTokens.authenticateToken]);
+  const serviceAccountTokens = createServiceAccountAuthenticator({ client: rest, publicKey: saKey.publicKey, issuer: DEFAULT_ISSUER, audiences: saAudiences });
+  const authenticateToken = chainAuthenticators([tokens.authenticateToken, bootstrapTokens.authenticateToken, serviceAccountTokens]);
   const authenticate = async (req: IncomingMessage) => {
     const token = bearerToken(req);
     return token === undefined ? undefined : authenticateToken(token);
@@ -182,7 +189,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     const controllers = [
       createScheduler(contextFor('kube-scheduler')),
       ...createControllers(contextFor('kube-controller-manager'), {
-        nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize,
+        nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
       }),
     ];
     for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));

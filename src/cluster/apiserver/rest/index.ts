@@ -59,7 +59,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     if (sub === undefined || sub === '') return undefined;
     if (!spec.subresources.includes(sub as never)) throw notFoundError({ group: spec.group, resource: `${spec.resource}/${sub}` }, '');
     const allowed: Record<string, string[]> = {
-      status: ['get', 'update', 'patch'], scale: ['get', 'update', 'patch'], finalize: ['update'], binding: ['create'], eviction: ['create'],
+      status: ['get', 'update', 'patch'], scale: ['get', 'update', 'patch'], finalize: ['update'], binding: ['create'], eviction: ['create'], token: ['create'],
     };
     if (!allowed[sub]?.includes(verb)) throw methodNotAllowedError(`the server does not allow this method on the requested resource`);
     return sub;
@@ -89,6 +89,10 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
       const name = o.name ?? obj.metadata?.name ?? '';
       if (sub === 'binding') return (await bindPod(ctx, spec, namespace, name, obj, o)) as unknown as T;
       if (sub === 'eviction') return (await evictPod(ctx, spec, namespace, name, obj, o)) as unknown as T;
+      if (sub === 'token') {
+        if (!opts.tokenRequest) throw notFoundError({ group: spec.group, resource: `${spec.resource}/${sub}` }, '');
+        return (await opts.tokenRequest(rest, namespace ?? 'default', name, obj, { dryRun: !!o.dryRun })) as T;
+      }
       return (await createObject(ctx, spec, namespace, obj, o)) as T;
     },
 

@@ -3,6 +3,7 @@
 // Service IPs and NodePorts, and a watch cache. It *is* an ApiClient: the HTTP face (apiserver/http) calls
 // it per request, and the controllers inside `skiff server` hold it directly as their client.
 import type { ApiClient } from '../../client/types.ts';
+import type { KObject } from '../../types/meta.ts';
 import type { Store } from '../../store/types.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import type { ResourceSet } from '../../types/resource-set.ts';
@@ -31,6 +32,9 @@ export interface RestOptions {
   admission?: AdmissionPluginFactory[];
   /** the admission plugins' settings (server flags) */
   admissionOptions?: AdmissionOptions;
+  /** serviceaccounts/token (TokenRequest): issues the token; client is this REST layer (the server's issuer,
+   * cluster/serviceaccount); absent: the subresource answers 404 */
+  tokenRequest?(client: ApiClient, namespace: string, name: string, request: KObject, o: { dryRun?: boolean }): Promise<KObject>;
 }
 
 export interface Rest extends ApiClient {
