@@ -1,0 +1,120 @@
+// Must-show 6 of issue 14, with the real kubectl: every namespace has a `default` ServiceAccount and the
+// `kube-root-ca.crt` ConfigMap (restored when deleted or changed); `kubectl create token` gives a JWT that
+// authenticates to the API server (curl from the host, verifying the server with the published ca.crt) until
+// its account is deleted; kube's refusals of a bad TokenRequest.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
+import { ok, run, uniqueName, waitFor } from './harness.ts';
+
+let cp: ControlPlane;
+let caFile: string;
+
+before(async () => {
+  cp = await startControlPlane();
+});
+
+after(async () => {
+  await cp?.cleanup();
+});
+
+/** curl from the host with a bearer token, verifying the server with caFile; returns the HTTP code and body */
+async function curl(path: string, token: string): Promise<{ code: number; body: string }> {
+  const r = await run('curl', ['-sS', '--cacert', caFile, '-H', `Authorization: Bearer ${token}`, '-w', '\n%{http_code}', `https://127.0.0.1:${cp.port}${path}`], { timeoutMs: 20_000 });
+  ok(r);
+  const i = r.stdout.lastIndexOf('\n');
+  return { code: Number(r.stdout.slice(i + 1)), body: r.stdout.slice(0, i) };
+}
+
+/** a Role that may read pods and its binding to the account */
+const podReader = (ns: string, sa: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: pod-reader }
+rules: [{ apiGroups: [""], resources: [pods], verbs: [get, list] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: ${sa}-reads-pods }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader }
+subjects: [{ kind: ServiceAccount, name: ${sa}, namespace: ${ns} }]
+`;
+
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+
+test('every namespace has a default ServiceAccount and kube-root-ca.crt with the cluster CA; both come back', async () => {
+  const ns = uniqueName('sa');
+  ok(await cp.kubectl(['create', 'namespace', ns]));
+  const ca = readFileSync(join(cp.root, 'tls', 'ca.crt'), 'utf8');
+  await waitFor('default and kube-root-ca.crt in the new namespace', async () => {
+    const r = await cp.kubectl(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', ns, '-o', 'name']);
+    return r.code === 0 && r.stdout.split('\n').filter(Boolean).length === 2;
+  }, 30_000, 200);
+  const sas = await cp.kjson(['get', 'serviceaccounts', '-A']);
+  const cms = await cp.kjson(['get', 'configmaps', '-A', '--field-selector', 'metadata.name=kube-root-ca.crt']);
+  const namespaces = (await cp.kjson(['get', 'namespaces'])).items.map((n: any) => n.metadata.name).sort();
+  assert.ok(namespaces.includes('kube-system') && namespaces.includes(ns));
+  assert.deepEqual([...new Set(sas.items.filter((s: any) => s.metadata.name === 'default').map((s: any) => s.metadata.namespace))].sort(), namespaces);
+  assert.deepEqual(cms.items.map((c: any) => c.metadata.namespace).sort(), namespaces);
+  for (const c of cms.items) assert.equal(c.data['ca.crt'], ca, `the CA in ${c.metadata.namespace}`);
+  const table = await cp.kubectl(['get', 'sa', '-n', ns]);
+  assert.match(table.stdout, /^NAME\s+SECRETS\s+AGE\ndefault\s+0\s+\S+\n$/);
+
+  const uid = (await cp.kjson(['get', 'sa', 'default', '-n', ns])).metadata.uid;
+  ok(await cp.kubectl(['delete', 'sa', 'default', '-n', ns]));
+  ok(await cp.kubectl(['delete', 'configmap', 'kube-root-ca.crt', '-n', ns]));
+  await waitFor('default made again', async () => (await cp.kjson(['get', 'sa', 'default', '-n', ns]).catch(() => undefined))?.metadata?.uid !== uid && true, 30_000, 200);
+  await waitFor('kube-root-ca.crt made again', async () => (await cp.kjson(['get', 'cm', 'kube-root-ca.crt', '-n', ns]).catch(() => undefined))?.data?.['ca.crt'] === ca, 30_000, 200);
+  ok(await cp.kubectl(['patch', 'configmap', 'kube-root-ca.crt', '-n', ns, '--type', 'merge', '-p', '{"data":{"ca.crt":"forged"}}']));
+  await waitFor('kube-root-ca.crt restored', async () => (await cp.kjson(['get', 'cm', 'kube-root-ca.crt', '-n', ns])).data['ca.crt'] === ca, 30_000, 200);
+});
+
+test('kubectl create token: a JWT for the account that authenticates (curl with the published CA) while the account lives', async () => {
+  const ns = uniqueName('tok');
+  ok(await cp.kubectl(['create', 'namespace', ns]));
+  ok(await cp.kubectl(['create', 'serviceaccount', 'bot', '-n', ns]));
+  // the CA a pod gets: the namespace's kube-root-ca.crt
+  caFile = join(cp.root, `${ns}-ca.crt`);
+  const ca = await waitFor('kube-root-ca.crt', async () => (await cp.kjson(['get', 'cm', 'kube-root-ca.crt', '-n', ns]).catch(() => undefined))?.data?.['ca.crt'], 30_000, 200);
+  writeFileSync(caFile, ca);
+  // the account may list pods in its namespace (under RBAC this Role is what allows it)
+  ok(await cp.kubectl(['apply', '-n', ns, '-f', '-'], { input: podReader(ns, 'bot') }));
+
+  const t = await cp.kubectl(['create', 'token', 'bot', '-n', ns]);
+  ok(t);
+  const token = t.stdout.trim();
+  const c = claimsOf(token);
+  assert.equal(c.sub, `system:serviceaccount:${ns}:bot`);
+  assert.equal(c.iss, 'https://kubernetes.default.svc.cluster.local');
+  assert.deepEqual(c.aud, ['https://kubernetes.default.svc.cluster.local']);
+  assert.equal(c.exp - c.iat, 3600, 'one hour by default');
+  assert.equal(c['kubernetes.io'].serviceaccount.uid, (await cp.kjson(['get', 'sa', 'bot', '-n', ns])).metadata.uid);
+
+  const pods = await curl(`/api/v1/namespaces/${ns}/pods`, token);
+  assert.equal(pods.code, 200, pods.body);
+  assert.equal(JSON.parse(pods.body).kind, 'PodList');
+  const asKubectl = await run('kubectl', ['--server', `https://127.0.0.1:${cp.port}`, '--certificate-authority', caFile, '--token', token, 'get', 'pods', '-n', ns], { timeoutMs: 30_000 });
+  assert.equal(asKubectl.code, 0, asKubectl.stderr);
+  assert.match(asKubectl.stderr, /No resources found/);
+  assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, `${token.slice(0, -4)}AAAA`)).code, 401, 'a forged signature');
+
+  const longer = await cp.kubectl(['create', 'token', 'bot', '-n', ns, '--duration=2h', '--audience=vault']);
+  ok(longer);
+  const lc = claimsOf(longer.stdout.trim());
+  assert.deepEqual([lc.aud, lc.exp - lc.iat], [['vault'], 7200]);
+  assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, longer.stdout.trim())).code, 401, 'a token for another audience does not authenticate here');
+
+  const short = await cp.kubectl(['create', 'token', 'bot', '-n', ns, '--duration=1m']);
+  assert.notEqual(short.code, 0);
+  assert.match(short.stderr, /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/);
+  const missing = await cp.kubectl(['create', 'token', 'nobody', '-n', ns]);
+  assert.match(missing.stderr, /serviceaccounts "nobody" not found/);
+  const unbound = await cp.kubectl(['create', 'token', 'bot', '-n', ns, '--bound-object-kind=Pod', '--bound-object-name=nope']);
+  assert.match(unbound.stderr, /pods "nope" not found/);
+
+  ok(await cp.kubectl(['delete', 'sa', 'bot', '-n', ns]));
+  await waitFor('the token refused once its account is gone', async () => (await curl(`/api/v1/namespaces/${ns}/pods`, token)).code === 401, 10_000, 200);
+  ok(await cp.kubectl(['create', 'serviceaccount', 'bot', '-n', ns]));
+  assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, token)).code, 401, 'an account of the same name made again is another account');
+});
