@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cronParseError, parseCronSchedule } from './cron-schedule.ts';
-import { rfc3339In, zonedTime } from './time-zone.ts';
+import { rfc3339In, timeZoneError, zonedTime } from './time-zone.ts';
 
 const at = (s: string) => Date.parse(s);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -36,6 +36,10 @@ test('next: in a time zone, across DST', () => {
   assert.equal(zonedTime('Europe/Berlin', 2026, 7, 1, 12), at('2026-07-01T10:00:00Z'));
   assert.equal(rfc3339In(at('2026-12-05T14:00:00Z'), 'America/New_York'), '2026-12-05T09:00:00-05:00');
   assert.equal(rfc3339In(at('2026-12-05T14:00:00Z'), ''), '2026-12-05T14:00:00Z');
+  // zone names as Go's LoadLocation takes them: aliases yes, another case no
+  assert.equal(timeZoneError('US/Eastern'), undefined);
+  assert.equal(timeZoneError('america/new_york'), 'unknown time zone america/new_york');
+  assert.equal(timeZoneError('utc'), 'unknown time zone utc');
 });
 
 test('parse errors carry robfig/cron v3 texts', () => {

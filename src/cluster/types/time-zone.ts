@@ -38,12 +38,15 @@ function formatter(zone: string): Intl.DateTimeFormat {
  */
 export function timeZoneError(zone: string): string | undefined {
   if (zone === '' || zone === 'UTC') return undefined;
+  let resolved: string;
   try {
-    formatter(zone);
-    return undefined;
+    resolved = formatter(zone).resolvedOptions().timeZone;
   } catch {
-    return `unknown time zone ${zone}`;
+    return `unknown time zone ${zone}`; // Intl's RangeError: the tz database has no such zone
   }
+  // Go reads zone files by name, so case matters ('utc', 'america/new_york' are unknown); Intl ignores case
+  if (resolved !== zone && resolved.toLowerCase() === zone.toLowerCase()) return `unknown time zone ${zone}`;
+  return undefined;
 }
 
 /** The wall clock of instant ms (milliseconds since the epoch) in zone. */

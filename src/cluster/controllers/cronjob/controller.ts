@@ -20,6 +20,7 @@ type JobObject = Job & KObject;
 
 const name = 'cronjob-controller';
 const workers = 5;
+const ownerIndex = `${name}/owner`;
 
 /** Complete or Failed, whichever is True */
 function finishedType(job: Job): 'Complete' | 'Failed' | undefined {
@@ -57,6 +58,11 @@ export function createCronJobController(ctx: ControllerContext): Controller {
   const jobs = ctx.informers.informer<JobObject>(R.jobs);
   const recorder = ctx.recorder(name);
   const queue = createWorkQueue({ name });
+  // Jobs by the CronJob their controller reference names (`ns/name`): kube lists the namespace, we look up
+  jobs.addIndex(ownerIndex, (j) => {
+    const ref = getControllerOf(j);
+    return ref?.kind === 'CronJob' ? [`${j.metadata?.namespace}/${ref.name}`] : [];
+  });
 
   /** the CronJob a Job's controller reference names (same uid), if it is in the cache */
   function ownerOf(job: JobObject): CronJobObject | undefined {
@@ -204,10 +210,7 @@ export function createCronJobController(ctx: ControllerContext): Controller {
     const cached = cronJobs.get(key);
     if (!cached) return;
     const { namespace } = splitKey(key);
-    const owned = jobs.list(namespace).filter((j) => {
-      const ref = getControllerOf(j);
-      return ref?.kind === 'CronJob' && ref.name === cached.metadata?.name;
-    });
+    const owned = jobs.byIndex(ownerIndex, key);
     const cj = structuredClone(cached);
     const before = canonicalJson(cached.status ?? {});
     await cleanupFinishedJobs(cj, owned);

@@ -161,3 +161,20 @@ test('ttl-after-finished: a finished Job goes ttlSecondsAfterFinished after it f
   const del = h.client.actions.find((a) => a.verb === 'delete' && a.name === 'short');
   assert.ok(del);
 });
+
+test('controller: an active Job that is gone leaves status.active (MissingJob); a running Job it did not record is UnexpectedJob', async (t) => {
+  const stray: KObject = {
+    apiVersion: 'batch/v1', kind: 'Job',
+    metadata: { name: 'tick-manual', namespace: 'default', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', uid: 'cj-uid', controller: true }] },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+  };
+  const cj = cronJob({}, { active: [{ kind: 'Job', namespace: 'default', name: 'tick-1', uid: 'gone-uid', apiVersion: 'batch/v1' }] });
+  const h = harness([cj as KObject, stray]);
+  t.after(h.stop);
+  // the fake client gives the CronJob its own uid: point the stray Job's reference at it
+  const uid = (await h.cj()).metadata?.uid;
+  await h.client.patch(R.jobs, 'default', 'tick-manual', 'merge', { metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', uid, controller: true }] } });
+  await waitFor(() => h.events.find((e) => e.reason === 'MissingJob' && e.message === 'Active job went missing: tick-1'), 'MissingJob');
+  await waitFor(async () => (await h.cj()).status?.active?.length === 0, 'active emptied');
+  await waitFor(() => h.events.find((e) => e.reason === 'UnexpectedJob' && e.message === 'Saw a job that the controller did not create or forgot: tick-manual'), 'UnexpectedJob');
+});
