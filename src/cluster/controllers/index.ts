@@ -18,6 +18,7 @@ import { createTokenCleaner } from './tokencleaner/index.ts';
 import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
 import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
+import { createResourceQuotaController } from './resourcequota/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -30,6 +31,8 @@ export interface ControllerManagerOptions {
   nodeCidrMaskSize?: number;
   /** the cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; unset: no publisher */
   rootCA?: string;
+  /** every ResourceQuota is recounted this often (default 60 s) */
+  resourceQuotaSyncMs?: number;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -54,5 +57,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createStorageProtectionController(ctx),
     createServiceAccountsController(ctx),
     ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
+    createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
   ];
 }

@@ -2,11 +2,13 @@
 // has). Each plugin is its own file here; adding one is adding its factory to this list.
 import type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest } from './types.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
+import { resourceQuotaPlugin } from './resourcequota.ts';
 
 export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, AdmissionDeps, AdmissionOperation, AdmissionOptions } from './types.ts';
 
 export const admissionPlugins: AdmissionPluginFactory[] = [
   createDefaultTolerationSeconds,
+  resourceQuotaPlugin,
 ];
 
 /** Every plugin's admit, in order */

@@ -13,6 +13,7 @@ import {
 } from './workloads.ts';
 import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, servicePrinter } from './network.ts';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.ts';
+import { limitRangePrinter, podDisruptionBudgetPrinter, podTemplatePrinter, resourceQuotaPrinter } from './policy.ts';
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
 
 export type { Column } from './format.ts';
@@ -73,6 +74,10 @@ const printers = new Map<string, Printer>([
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
+  ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
+  ['/ResourceQuota', resourceQuotaPrinter],
+  ['/LimitRange', limitRangePrinter],
+  ['/PodTemplate', podTemplatePrinter],
 ]);
 
 /** NAME and AGE, for kinds without a printer of their own */

@@ -10,6 +10,7 @@ import { hpaStrategy, ingressClassStrategy, ingressStrategy, leaseStrategy } fro
 import { defaultPod } from './pod-defaults.ts';
 import { validatePod, validatePodUpdate } from './pod-validation.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
+import { limitRangeStrategy, podDisruptionBudgetStrategy, podTemplateStrategy, resourceQuotaStrategy } from './policy.ts';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.ts';
 
 export type { Strategy } from './types.ts';
@@ -54,6 +55,10 @@ const strategies: Record<string, Strategy> = {
   'batch/Job': jobStrategy,
   'batch/CronJob': cronJobStrategy,
   'events.k8s.io/Event': eventV1Strategy,
+  'policy/PodDisruptionBudget': podDisruptionBudgetStrategy,
+  '/ResourceQuota': resourceQuotaStrategy,
+  '/LimitRange': limitRangeStrategy,
+  '/PodTemplate': podTemplateStrategy,
 };
 
 /** The strategy of a kind; an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
