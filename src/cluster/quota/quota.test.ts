@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { addAmounts, amountsOf, formatAmount, amountOf, kindsCounted, listOf, podConstraintError, quotaCovers, usageOf, usageOfObjects } from './index.ts';
 import type { KObject } from '../types/meta.ts';
 
-const podOf = (containers: object[], extra: object = {}): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' }, spec: { containers, ...extra } });
+const podOf = (containers: object[], extra: object = {}): KObject & { spec: object } => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' }, spec: { containers, ...extra } });
 const pods = { group: '', resource: 'pods' };
 
 describe('quota amounts', () => {
