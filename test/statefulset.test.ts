@@ -98,6 +98,12 @@ test('web-0, web-1, web-2 come up in order, each with its own Bound claim; scale
   assert.equal(volumes.size, 3, 'three distinct volumes');
   const table = await cp.kubectl(['get', 'sts', 'web']);
   assert.match(table.stdout, /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+/, table.stdout);
+  const describe = await cp.kubectl(['describe', 'sts', 'web']);
+  assert.equal(describe.code, 0, describe.stderr);
+  assert.match(describe.stdout, /Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+  assert.match(describe.stdout, /Volume Claims:\n\s+Name:\s+www\n/);
+  assert.match(describe.stdout, /SuccessfulCreate\s+.*create Claim www-web-2 Pod web-2 in StatefulSet web success/);
+  assert.match(describe.stdout, /SuccessfulCreate\s+.*create Pod web-2 in StatefulSet web successful/);
   const status = await cp.kubectl(['rollout', 'status', 'sts/web', '--timeout=60s'], { timeoutMs: 90_000 });
   assert.equal(status.code, 0, status.stderr);
   assert.equal(status.stdout, 'partitioned roll out complete: 3 new pods have been updated...\n', 'kubectl words it so: the partition is defaulted to 0');
@@ -126,4 +132,60 @@ test('web-0, web-1, web-2 come up in order, each with its own Bound claim; scale
   const after = await cp.kubectl(['rollout', 'history', 'sts/web']);
   assert.match(after.stdout, /REVISION\s+CHANGE-CAUSE\n2\s+env V=2\n3\s+the first web\n/, after.stdout);
   process.stdout.write(`statefulset: 3 ordered pods with bound claims in ${upMs} ms\n`);
+});
+
+test('Parallel with the Delete retention policy: all ordinals at once; scaled-away and deleted sets take their claims along', { timeout: 300_000 }, async () => {
+  const db = {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' },
+    spec: {
+      serviceName: 'db', replicas: 2, podManagementPolicy: 'Parallel', selector: { matchLabels: { app: 'db' } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
+      },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } }],
+    },
+  };
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(db) })).code, 0);
+  let bothBeforeReady = false;
+  await waitFor('db-0 and db-1 Running and Ready', async () => {
+    const pods = (await cp.kjson(['get', 'pods', '-l', 'app=db'])).items;
+    if (pods.length === 2 && !isReady(pods.find((p: any) => p.metadata.name === 'db-0'))) bothBeforeReady = true;
+    return pods.length === 2 && pods.every(isReady);
+  }, 120_000, 100);
+  assert.ok(bothBeforeReady, 'db-1 existed while db-0 was not yet ready (OrderedReady would wait)');
+  const owners = (await cp.kjson(['get', 'pvc', 'data-db-0'])).metadata.ownerReferences.map((r: any) => `${r.kind}/${r.name}`);
+  assert.deepEqual(owners, ['StatefulSet/db']);
+  assert.equal((await cp.kubectl(['scale', 'sts', 'db', '--replicas=1'])).code, 0);
+  await waitFor('the claim of db-1 deleted with it', async () => (await cp.kubectl(['get', 'pvc', 'data-db-1'])).code !== 0 || undefined, 90_000, 300);
+  assert.equal((await cp.kjson(['get', 'pvc', 'data-db-0'])).status.phase, 'Bound');
+  assert.equal((await cp.kubectl(['delete', 'sts', 'db', '--wait=true'])).code, 0);
+  await waitFor('the claim of db-0 deleted with the set', async () => (await cp.kubectl(['get', 'pvc', 'data-db-0'])).code !== 0 || undefined, 90_000, 300);
+});
+
+test('a DaemonSet\'s revisions carry the change-cause too: kubectl rollout history and undo ds', { timeout: 300_000 }, async () => {
+  const ds = (cause: string, v: string) => JSON.stringify({
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', annotations: { 'kubernetes.io/change-cause': cause } },
+    spec: {
+      selector: { matchLabels: { app: 'agent' } },
+      template: { metadata: { labels: { app: 'agent' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], env: [{ name: 'V', value: v }] }] } },
+    },
+  });
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: ds('agent v1', '1') })).code, 0);
+  assert.equal((await cp.kubectl(['rollout', 'status', 'ds/agent', '--timeout=120s'], { timeoutMs: 150_000 })).code, 0);
+  assert.equal((await cp.kubectl(['apply', '-f', '-'], { input: ds('agent v2', '2') })).code, 0);
+  assert.equal((await cp.kubectl(['rollout', 'status', 'ds/agent', '--timeout=120s'], { timeoutMs: 150_000 })).code, 0);
+  const history = await cp.kubectl(['rollout', 'history', 'ds/agent']);
+  assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+agent v1\n2\s+agent v2\n/, history.stdout);
+  const undo = await cp.kubectl(['rollout', 'undo', 'ds/agent']);
+  assert.equal(undo.code, 0, undo.stderr);
+  assert.equal((await cp.kubectl(['rollout', 'status', 'ds/agent', '--timeout=120s'], { timeoutMs: 150_000 })).code, 0);
+  const pod = await waitFor('the pod back at V=1', async () => {
+    const list = await cp.kjson(['get', 'pods', '-l', 'app=agent']);
+    const live = list.items.filter((p: any) => !p.metadata.deletionTimestamp);
+    return live.length === 1 && live[0].spec.containers[0].env[0].value === '1' ? live[0] : undefined;
+  }, 60_000, 250);
+  assert.ok(pod);
+  assert.equal((await cp.kubectl(['delete', 'ds', 'agent', '--wait=true'])).code, 0);
 });
