@@ -1,11 +1,12 @@
 // Must-show 4a: a StatefulSet on a real node with the real kubectl. Three replicas come up as web-0, web-1, web-2
 // strictly in order (no pod exists before every lower ordinal is Running and Ready), each with its own claim
-// `www-web-<n>` bound through the local-path provisioner and its own hostname; scaling down removes the highest
-// ordinal and keeps its claim (Retain); a template change rolls out highest ordinal first, `kubectl rollout
-// status/history/undo sts` work and the history shows each revision's change-cause.
+// `www-web-<n>` bound through the local-path provisioner, its own hostname and DNS name `web-<n>.nginx`; scaling
+// down removes the highest ordinal and keeps its claim (Retain); a template change rolls out highest ordinal first,
+// `kubectl rollout status/history/undo sts` work and the history shows each revision's change-cause.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { waitFor } from './harness.ts';
 import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
@@ -15,7 +16,8 @@ let node: TestNode;
 const image = 'busybox:sts-test';
 
 before(async () => {
-  cp = await startControlPlane();
+  // a service range of this test's own: node-1 of every test shares the host's netns, where 10.43.0.10 is contested
+  cp = await startControlPlane({ args: ['--service-cidr', `10.43.${randomInt(1, 255)}.0/24`] });
   node = await startNode(cp.kubeconfig);
   await waitFor('the node Ready', async () => {
     const n = await cp.kjson(['get', 'node', node.name]).catch(() => undefined);
@@ -96,6 +98,12 @@ test('web-0, web-1, web-2 come up in order, each with its own Bound claim; scale
     await waitFor(`web-${k} wrote its id`, async () => readFileSync(`${pv.spec.hostPath.path}/id`, 'utf8').trim() === `web-${k}` || undefined, 30_000, 250).catch(() => assert.fail(`no id file on the volume of web-${k}`));
   }
   assert.equal(volumes.size, 3, 'three distinct volumes');
+  // the stable network name: <pod>.<serviceName> through the cluster DNS (the headless Service's endpoint hostnames)
+  const ip0 = (await cp.kjson(['get', 'pod', 'web-0'])).status.podIP;
+  await waitFor('web-0.nginx resolves from web-1', async () => {
+    const r = await cp.kubectl(['exec', 'web-1', '--', 'nslookup', 'web-0.nginx.default.svc.cluster.local']);
+    return r.code === 0 && r.stdout.includes(`Address: ${ip0}`) ? r : undefined;
+  }, 30_000, 500);
   const table = await cp.kubectl(['get', 'sts', 'web']);
   assert.match(table.stdout, /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+/, table.stdout);
   const describe = await cp.kubectl(['describe', 'sts', 'web']);
