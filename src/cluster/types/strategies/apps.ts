@@ -247,14 +247,18 @@ export const statefulSetStrategy: Strategy = {
     const s = (o as StatefulSet).spec;
     if (!s) return [...meta(o), required('spec')];
     const errs = [...meta(o), ...nonNegative('spec.replicas', s.replicas), ...validateSelectorAndTemplate(s.selector, withClaimVolumes(s), 'statefulset', 'StatefulSet')];
-    if (s.podManagementPolicy !== 'OrderedReady' && s.podManagementPolicy !== 'Parallel') {
-      errs.push(notSupported('spec.podManagementPolicy', s.podManagementPolicy ?? '', ['OrderedReady', 'Parallel']));
+    // ValidateStatefulSetSpec's words (Invalid, not NotSupported, for these two)
+    if (!s.podManagementPolicy) errs.push(required('spec.podManagementPolicy'));
+    else if (s.podManagementPolicy !== 'OrderedReady' && s.podManagementPolicy !== 'Parallel') {
+      errs.push(invalid('spec.podManagementPolicy', s.podManagementPolicy, 'must be \'OrderedReady\' or \'Parallel\''));
     }
     const u = s.updateStrategy ?? {};
     if (u.type === 'RollingUpdate') errs.push(...nonNegative('spec.updateStrategy.rollingUpdate.partition', u.rollingUpdate?.partition));
     else if (u.type === 'OnDelete') {
       if (u.rollingUpdate) errs.push(invalid('spec.updateStrategy.rollingUpdate', u.rollingUpdate, 'only allowed for updateStrategy \'RollingUpdate\''));
-    } else errs.push(notSupported('spec.updateStrategy.type', u.type ?? '', ['OnDelete', 'RollingUpdate']));
+    } else if (!u.type) errs.push(required('spec.updateStrategy'));
+    else errs.push(invalid('spec.updateStrategy', u, 'must be \'RollingUpdate\' or \'OnDelete\''));
+    if (s.ordinals) errs.push(...nonNegative('spec.ordinals.start', s.ordinals.start));
     for (const [k, v] of Object.entries(s.persistentVolumeClaimRetentionPolicy ?? {})) {
       if (v !== 'Retain' && v !== 'Delete') errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, v, ['Retain', 'Delete']));
     }
