@@ -49,6 +49,8 @@ export interface StartInput {
   etcHosts: string | undefined;
   /** the pod's directory on the node (termination message files live under it) */
   podDir: string;
+  /** an ephemeral container's target: the runtime id of the container whose processes it sees */
+  targetId?: string;
 }
 
 export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Promise<{ config: ContainerConfig; skipped: string[] }> {
@@ -56,6 +58,7 @@ export async function buildContainerConfig(d: ContainerDeps, x: StartInput): Pro
   const { env, skipped } = await containerEnv(pod, spec, d.lookup, d.node, serviceEnvVars(pod, d.services(pod.metadata?.namespace ?? 'default')));
   const img = await d.images.imageStatus({ image: spec.image ?? '' });
   const security = containerSecurity(pod, spec, img?.uid, img?.username ?? '');
+  if (x.targetId && security.namespaceOptions) security.namespaceOptions = { ...security.namespaceOptions, pid: 'TARGET', targetId: x.targetId };
   const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
   // the file the container may write its last words to, read back into terminated.message
   const messagePath = spec.terminationMessagePath ?? '/dev/termination-log';
@@ -145,7 +148,7 @@ export async function runHook(runtime: RuntimeService, h: LifecycleHandler, spec
 export async function killContainer(d: ContainerDeps, pod: Pod, c: CriContainerStatus, graceSec: number, why: string, podIP: string): Promise<void> {
   const name = c.metadata.name;
   d.recorder.event(pod as KObject, 'Normal', 'Killing', why || `Stopping container ${name}`);
-  const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name) ?? { name };
+  const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].find((x) => x.name === name) as Container | undefined ?? { name };
   const pre: LifecycleHandler | undefined = spec.lifecycle?.preStop ?? (c.annotations[A.preStop] ? JSON.parse(c.annotations[A.preStop]) as LifecycleHandler : undefined);
   const t0 = Date.now();
   if (pre && c.state === 'CONTAINER_RUNNING' && graceSec > 0) {

@@ -235,7 +235,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
   const soon = (ms: number) => { requeue = requeue === undefined ? ms : Math.min(requeue, ms); };
 
   /** start (or restart) one container; false when it could not (its waiting reason says why) */
-  async function start(spec: Container, history: CriContainerStatus[]): Promise<boolean> {
+  async function start(spec: Container, history: CriContainerStatus[], targetId?: string): Promise<boolean> {
     const bkey = `${uid}/${spec.name}`;
     const latest = history[0];
     if (latest && latest.state === 'CONTAINER_EXITED') {
@@ -249,7 +249,7 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
       }
       d.restartBackoff.next(bkey, finished);
     }
-    const x: StartInput = { pod: live, spec, sandboxId: sb!.id, sandboxConfig: sbConfig, restartCount: latest ? restartCountOf(latest) + 1 : 0, volumes, etcHosts, podDir };
+    const x: StartInput = { pod: live, spec, sandboxId: sb!.id, sandboxConfig: sbConfig, restartCount: latest ? restartCountOf(latest) + 1 : 0, volumes, etcHosts, podDir, ...(targetId ? { targetId } : {}) };
     try {
       await lap('image', ensureImage(d, live, spec));
       await lap('start', startContainer(d, x, podIP));
@@ -307,6 +307,19 @@ export async function syncPod(d: WorkerDeps, pod: Pod): Promise<ReconcileResult>
       if (!needsRestart(history[0])) continue;
       await start(spec, history);
     }
+  }
+
+  // ephemeral containers (kubectl debug), whatever the init containers do: each started once, never
+  // restarted; one with a target joins that container's PID namespace, so it waits for it to run
+  for (const eph of pod.spec?.ephemeralContainers ?? []) {
+    if (obs.containers.get(eph.name)?.length) continue;
+    const target = eph.targetContainerName ? obs.containers.get(eph.targetContainerName)?.[0] : undefined;
+    if (eph.targetContainerName && target?.state !== 'CONTAINER_RUNNING') {
+      waiting.set(eph.name, { reason: 'ContainerCreating', message: `waiting for target container "${eph.targetContainerName}" to run` });
+      soon(1000);
+      continue;
+    }
+    await start(eph as Container, [], target?.id);
   }
 
   if (deadlineLeft !== undefined) soon(deadlineLeft + 50);

@@ -112,6 +112,8 @@ export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInp
   const init = initSpecs.map((c) => containerStatus(c.name, c.image ?? '', observed.containers.get(c.name) ?? [], view, 'PodInitializing', !!c.readinessProbe, !!c.startupProbe));
   const initialized = init.every((c) => c.state?.terminated?.exitCode === 0);
   const main = mainSpecs.map((c) => containerStatus(c.name, c.image ?? '', observed.containers.get(c.name) ?? [], view, initialized && initSpecs.length === 0 ? 'ContainerCreating' : initialized ? 'ContainerCreating' : 'PodInitializing', !!c.readinessProbe, !!c.startupProbe));
+  // ephemeral containers are never ready (no probes, not part of the pod's service)
+  const ephemeral = (pod.spec?.ephemeralContainers ?? []).map((c) => ({ ...containerStatus(c.name, c.image ?? '', observed.containers.get(c.name) ?? [], view, 'ContainerCreating', false, false), ready: false }));
   const phase = podPhase(pod, init, main);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const notReady = main.filter((c) => !c.ready).map((c) => c.name);
@@ -141,6 +143,7 @@ export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInp
     qosClass: podQOSClass(pod),
     containerStatuses: main,
     ...(initSpecs.length ? { initContainerStatuses: init } : {}),
+    ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral } : {}),
     ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),
   };
   return status;
@@ -150,5 +153,5 @@ export function computePodStatus({ pod, observed, view, hostIP, now }: StatusInp
 export function statusFingerprint(s: PodStatus | undefined): string {
   if (!s) return '';
   const conds = (s.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason ?? ''}`).sort();
-  return JSON.stringify([s.phase, conds, s.podIP, s.hostIP, s.qosClass, s.startTime ? 1 : 0, s.containerStatuses, s.initContainerStatuses ?? []]);
+  return JSON.stringify([s.phase, conds, s.podIP, s.hostIP, s.qosClass, s.startTime ? 1 : 0, s.containerStatuses, s.initContainerStatuses ?? [], s.ephemeralContainerStatuses ?? []]);
 }

@@ -34,8 +34,11 @@ export interface ResourceSpec {
   defaults(obj: KObject): void;
   /** Validation of a new object (create). Field paths as Kubernetes prints them. */
   validate(obj: KObject): FieldError[];
-  /** Validation of an update: the new object's own validation plus immutable fields (selector, clusterIP…). */
-  validateUpdate(obj: KObject, old: KObject): FieldError[];
+  /**
+   * Validation of an update: the new object's own validation plus immutable fields (selector, clusterIP…);
+   * `subresource` names the write's subresource (status, ephemeralcontainers, …) for kinds that tell them apart.
+   */
+  validateUpdate(obj: KObject, old: KObject, subresource?: string): FieldError[];
   /**
    * Set on a version served besides the stored one (one stored version per group/resource, as kube): the REST
    * layer converts objects to the stored version on every write and back on every read, list and watch event.

@@ -57,7 +57,7 @@ export const unavailableError = (message: string) => make(503, 'ServiceUnavailab
 
 /** One invalid field, as field.Error in apimachinery: `spec.replicas: Invalid value: -1: must be ...` */
 export interface FieldError {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid';
+  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid' | 'FieldValueNotFound';
   field: string;
   badValue?: unknown;
   detail?: string;
@@ -69,6 +69,8 @@ export const notSupported = (field: string, badValue: unknown, valid: string[]):
   ({ type: 'FieldValueNotSupported', field, badValue, detail: `supported values: ${valid.map((v) => `"${v}"`).join(', ')}` });
 export const duplicate = (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue });
 export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
+/** `spec.ephemeralContainers[0].targetContainerName: Not found: "x"` */
+export const fieldNotFound = (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueNotFound', field, badValue });
 export const tooLong = (field: string, badValue: unknown, max: number): FieldError =>
   ({ type: 'FieldValueTooLong', field, badValue, detail: `must have at most ${max} bytes` });
 
@@ -81,6 +83,7 @@ const typeWords: Record<FieldError['type'], string> = {
   FieldValueTooLong: 'Too long',
   FieldValueTooMany: 'Too many',
   FieldValueTypeInvalid: 'Invalid value',
+  FieldValueNotFound: 'Not found',
 };
 
 // values print as Go's %#v does in apimachinery's field errors: strings quoted, string maps and slices typed

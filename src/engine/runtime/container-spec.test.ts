@@ -67,6 +67,12 @@ test('security context and mounts map onto the engine\'s typed settings', () => 
   assert.throws(() => containerLogPath('/var/log/pods/x', '../y/0.log'), { kind: 'InvalidArgument' });
 });
 
+test('TARGET PID mode joins the target container\'s PID namespace (an ephemeral container); without a target id it is refused', () => {
+  const target = (targetId?: string) => container({ linux: { securityContext: { namespaceOptions: { network: 'POD', pid: 'TARGET', ipc: 'POD', ...(targetId ? { targetId } : {}) } } } });
+  assert.equal(podContainerSpec('sb', sandbox.metadata, sandboxFacts(sandbox, ''), target('c0ffee')).host.pidMode, 'container:c0ffee');
+  assert.throws(() => podContainerSpec('sb', sandbox.metadata, sandboxFacts(sandbox, ''), target()), { kind: 'InvalidArgument' });
+});
+
 test('times in unix ns; a start that failed is an exited ContainerCannotRun', () => {
   assert.equal(isoToNs('2026-12-05T02:14:30.123456789Z'), Date.parse('2026-12-05T02:14:30Z') * 1e6 + 123456789);
   assert.equal(isoToNs('0001-01-01T00:00:00Z'), 0);

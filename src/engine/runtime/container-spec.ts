@@ -108,6 +108,12 @@ export function containerLogPath(logDirectory: string, logPath: string): string 
   return full;
 }
 
+/** the container whose PID namespace a TARGET-mode container joins */
+function targetOf(ns: Cri.NamespaceOption | undefined): string {
+  if (!ns?.targetId) throw invalidArgument('a container in TARGET PID mode needs the target container\'s id');
+  return ns.targetId;
+}
+
 /** A pod container: it joins `sandboxId`'s network, IPC and UTS namespaces (and its PID one when shared). */
 export function podContainerSpec(sandboxId: string, pod: Cri.PodSandboxMetadata, sb: SandboxFacts, cfg: Cri.ContainerConfig): ContainerSpec {
   const sc = cfg.linux.securityContext;
@@ -124,7 +130,9 @@ export function podContainerSpec(sandboxId: string, pod: Cri.PodSandboxMetadata,
     ...(sb.cgroupParent ? { cgroupParent: sb.cgroupParent } : {}),
     ipcMode: sb.hostIpc ? 'host' : `container:${sandboxId}`,
     utsMode: sb.hostNetwork ? 'host' : `container:${sandboxId}`,
-    ...(pidMode === 'NODE' ? { pidMode: 'host' } : pidMode === 'POD' ? { pidMode: `container:${sandboxId}` } : {}),
+    // TARGET: another container's PID namespace (an ephemeral container debugging it, CRI's target_id)
+    ...(pidMode === 'NODE' ? { pidMode: 'host' } : pidMode === 'POD' ? { pidMode: `container:${sandboxId}` }
+      : pidMode === 'TARGET' ? { pidMode: `container:${targetOf(sc?.namespaceOptions)}` } : {}),
     readonlyRootfs: !!sc?.readonlyRootfs,
     capAdd: sc?.capabilities?.addCapabilities ?? [],
     capDrop: sc?.capabilities?.dropCapabilities ?? [],

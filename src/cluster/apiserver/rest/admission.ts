@@ -136,6 +136,13 @@ export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, 
     next.status = cloneJson(input.status);
     const ann = input.metadata?.annotations;
     if (ann !== undefined) metaOf(next).annotations = cloneJson(ann);
+  } else if (subresource === 'ephemeralcontainers') {
+    // only spec.ephemeralContainers comes from the request (kube's ephemeralContainersStrategy)
+    next = cloneJson(cur);
+    const spec = (next.spec ??= {}) as { ephemeralContainers?: unknown };
+    const asked = (input.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+    if (asked === undefined) delete spec.ephemeralContainers;
+    else spec.ephemeralContainers = cloneJson(asked);
   } else if (subresource === 'finalize') {
     next = cloneJson(cur);
     (next.spec as { finalizers?: string[] }).finalizers = cloneJson((input.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []);
@@ -173,8 +180,8 @@ export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, 
   return next;
 }
 
-export function validateUpdate(spec: ResourceSpec, next: KObject, cur: KObject): void {
-  const errs = spec.validateUpdate(next, cur);
+export function validateUpdate(spec: ResourceSpec, next: KObject, cur: KObject, subresource?: string): void {
+  const errs = spec.validateUpdate(next, cur, subresource);
   if (errs.length > 0) throw invalidError(spec, next.metadata?.name ?? '', errs);
 }
 

@@ -27,7 +27,7 @@ export async function writeUpdate(ctx: RestContext, spec: ResourceSpec, cur: KOb
   // as the Service registry's BeginUpdate: allocated values the request left out are kept, before validation
   const reservation = isService(spec) && opts.subresource === undefined ? ctx.allocators.reserve(next, cur) : undefined;
   try {
-    validateUpdate(spec, next, cur);
+    validateUpdate(spec, next, cur, opts.subresource);
     await validateAdmission(ctx.admission, review);
     if (sameObject(next, cur)) { // nothing changed: no write, the resourceVersion stays
       reservation?.rollback();

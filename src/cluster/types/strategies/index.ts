@@ -8,7 +8,8 @@ import { cronJobStrategy, jobStrategy } from './batch.ts';
 import { configMapStrategy, eventStrategy, eventV1Strategy, metaOnly, namespaceStrategy, nodeStrategy, secretStrategy } from './core-misc.ts';
 import { hpaStrategy, ingressClassStrategy, ingressStrategy, leaseStrategy } from './networking.ts';
 import { defaultPod } from './pod-defaults.ts';
-import { validatePod, validatePodUpdate } from './pod-validation.ts';
+import { validatePod, validatePodEphemeralUpdate, validatePodUpdate } from './pod-validation.ts';
+import { validateNoEphemeralOnCreate } from './pod-ephemeral.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
 import { limitRangeStrategy, podDisruptionBudgetStrategy, podTemplateStrategy, resourceQuotaStrategy } from './policy.ts';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.ts';
@@ -24,8 +25,10 @@ export { isDefaultStorageClass, volumeSourcesOf } from './storage.ts';
 
 const podStrategy: Strategy = {
   defaults: (o: KObject) => defaultPod(o as Pod),
-  validate: (o: KObject) => validatePod(o as Pod),
-  validateUpdate: (o: KObject, old: KObject) => validatePodUpdate(o as Pod, old as Pod),
+  validate: (o: KObject) => [...validatePod(o as Pod), ...validateNoEphemeralOnCreate(o as Pod)],
+  // the ephemeralcontainers subresource changes only them (and may only add them); any other write may not touch them
+  validateUpdate: (o: KObject, old: KObject, subresource?: string) =>
+    (subresource === 'ephemeralcontainers' ? validatePodEphemeralUpdate(o as Pod, old as Pod) : validatePodUpdate(o as Pod, old as Pod)),
 };
 
 const strategies: Record<string, Strategy> = {

@@ -8,6 +8,7 @@ import { eachInvalid, inclusiveRange, isDNS1123Label, isDNS1123Subdomain, isEnvV
 import { deepEqual, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './metadata.ts';
 import { volumeSourceNames } from './pod-defaults.ts';
 import { cloneJson } from '../clone.ts';
+import { validateEphemeralContainersUpdate, validateEphemeralOnly } from './pod-ephemeral.ts';
 
 const protocols = ['SCTP', 'TCP', 'UDP'];
 const standardResource = /^(cpu|memory|ephemeral-storage|storage|hugepages-.+|pods)$/;
@@ -131,6 +132,13 @@ export function validatePodSpec(spec: PodSpec | undefined, field: string): Field
     checkName(c, `${field}.containers[${i}]`);
     errs.push(...validateContainer(c, `${field}.containers[${i}]`, volumes, false));
   }
+  // ephemeral containers: the common checks, a name unique across every kind of container, their own rules
+  const podContainers = new Set(names);
+  for (const [i, c] of (spec.ephemeralContainers ?? []).entries()) {
+    const cf = `${field}.ephemeralContainers[${i}]`;
+    checkName(c as Container, cf);
+    errs.push(...validateContainer(c as Container, cf, volumes, false), ...validateEphemeralOnly(c, cf, podContainers));
+  }
   const restart = ['Always', 'OnFailure', 'Never'];
   if (!spec.restartPolicy) errs.push(required(`${field}.restartPolicy`));
   else if (!restart.includes(spec.restartPolicy)) errs.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, restart));
@@ -166,6 +174,11 @@ export function validatePod(pod: Pod): FieldError[] {
 
 const podUpdateMessage =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** ValidatePodEphemeralContainersUpdate: the pod as any update, and its old ephemeral containers untouched */
+export function validatePodEphemeralUpdate(pod: Pod, old: Pod): FieldError[] {
+  return [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePod(pod), ...validateEphemeralContainersUpdate(pod, old)];
+}
 
 /** ValidatePodUpdate: the old spec with the allowed changes applied must equal the new one. */
 export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
