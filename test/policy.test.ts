@@ -43,4 +43,45 @@ describe('policy: quotas and disruption budgets', { timeout: 300_000 }, () => {
     await ok(['-n', ns, 'run', 'three', '--image=busybox']);
     await ok(['delete', 'namespace', ns, '--wait=false']);
   });
+
+  it('kubectl create pdb makes kubectl drain wait until the budget allows each eviction', async (t) => {
+    const ns = uniqueName('pdb');
+    await ok(['create', 'namespace', ns]);
+    await ok(['-n', ns, 'create', 'deployment', 'web', '--image=busybox', '--replicas=2']);
+    await ok(['-n', ns, 'rollout', 'status', 'deploy/web', '--timeout=60s']);
+    assert.match(await ok(['-n', ns, 'create', 'pdb', 'web', '--selector=app=web', '--min-available=2']), /poddisruptionbudget.policy\/web created/);
+    await waitFor('the budget computed', async () => {
+      const st = (await cp.kjson(['-n', ns, 'get', 'pdb', 'web'])).status ?? {};
+      return st.observedGeneration === 1 && st.currentHealthy === 2;
+    }, 20_000, 100);
+    assert.match(await ok(['-n', ns, 'get', 'pdb']), /web\s+2\s+N\/A\s+0\s+/);
+    const pods = (await cp.kjson(['-n', ns, 'get', 'pods', '-l', 'app=web'])).items;
+    const node = pods[0].spec.nodeName as string;
+    const onNode = pods.filter((p: any) => p.spec.nodeName === node).map((p: any) => p.metadata.name as string);
+
+    const started = Date.now();
+    const drain = cp.kubectl(['drain', node, '--pod-selector=app=web', '--ignore-daemonsets', '--timeout=150s'], { timeoutMs: 170_000 });
+    // the budget allows no disruption: drain cordons the node and keeps retrying
+    await waitFor('the node cordoned', async () => (await cp.kjson(['get', 'node', node])).spec.unschedulable === true, 20_000, 200);
+    await new Promise((r) => setTimeout(r, 7_000));
+    const stillThere = (await cp.kjson(['-n', ns, 'get', 'pods', '-l', 'app=web'])).items.filter((p: any) => onNode.includes(p.metadata.name));
+    assert.equal(stillThere.length, onNode.length, 'no pod of the budget evicted yet');
+    assert.ok(stillThere.every((p: any) => !p.metadata.deletionTimestamp));
+
+    // one more replica (on the other node) makes room for one disruption at a time
+    const scaledAt = Date.now();
+    await ok(['-n', ns, 'scale', 'deploy/web', '--replicas=3']);
+    const r = await drain;
+    const drainedAt = Date.now();
+    assert.equal(r.code, 0, `drain: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /Cannot evict pod as it would violate the pod's disruption budget\./);
+    assert.match(r.stdout, new RegExp(`node/${node} drained`));
+    for (const p of onNode) assert.match(r.stdout, new RegExp(`pod/${p} evicted`));
+    t.diagnostic(`drain blocked ${scaledAt - started} ms by the budget, done ${drainedAt - scaledAt} ms after the scale-up`);
+    assert.ok(drainedAt > scaledAt, `drain ended after the scale-up (${scaledAt - started} ms waiting, ${drainedAt - scaledAt} ms after it)`);
+    const left = (await cp.kjson(['-n', ns, 'get', 'pods', '-l', 'app=web'])).items;
+    assert.ok(left.every((p: any) => p.spec.nodeName !== node), 'no pod of web on the drained node');
+    await ok(['uncordon', node]);
+    await ok(['delete', 'namespace', ns, '--wait=false']);
+  });
 });

@@ -19,6 +19,7 @@ import { createPersistentVolumeController, createStorageProtectionController } f
 import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
 import { createResourceQuotaController } from './resourcequota/index.ts';
+import { createDisruptionController } from './disruption/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -58,5 +59,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createServiceAccountsController(ctx),
     ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
     createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
+    createDisruptionController(ctx),
   ];
 }

@@ -1,12 +1,14 @@
 // The admission chain's plugins, in the order they run (kube-apiserver's recommended order, for the ones skiff
 // has). Each plugin is its own file here; adding one is adding its factory to this list.
 import type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest } from './types.ts';
+import { limitRangerPlugin } from './limitranger.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
 import { resourceQuotaPlugin } from './resourcequota.ts';
 
 export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, AdmissionDeps, AdmissionOperation, AdmissionOptions } from './types.ts';
 
 export const admissionPlugins: AdmissionPluginFactory[] = [
+  limitRangerPlugin,
   createDefaultTolerationSeconds,
   resourceQuotaPlugin,
 ];

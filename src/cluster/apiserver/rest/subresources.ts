@@ -1,13 +1,12 @@
 // The subresources that are not "the same object, another part of it": pods/binding (the scheduler's write),
-// pods/eviction, and scale (autoscaling/v1 Scale over spec.replicas) for the workload kinds.
-import type { DeleteOptions, PatchType } from '../../client/types.ts';
+// pods/eviction (./eviction.ts), and scale (autoscaling/v1 Scale over spec.replicas) for the workload kinds.
+import type { PatchType } from '../../client/types.ts';
 import type { KObject, LabelSelector, Status } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { labelSelectorToString } from '../../types/labels.ts';
 import { badRequestError, conflictError, invalid, invalidError, required } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
 import type { RestWriteOptions } from './admission.ts';
-import { deleteObject } from './delete.ts';
 import { encode, keyOf, metaOf, timestamp } from './keys.ts';
 import { readObject } from './list.ts';
 import { decodePatch, retryOnConflict, writeUpdate } from './update.ts';
@@ -43,13 +42,6 @@ export async function bindPod(ctx: RestContext, spec: ResourceSpec, namespace: s
     if (opts.dryRun) return;
     await ctx.store.update(keyOf(spec, cur.metadata?.namespace, name), encode(next), rev);
   });
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
-}
-
-/** pods/eviction: a delete with the eviction's options (no PodDisruptionBudgets yet). */
-export async function evictPod(ctx: RestContext, spec: ResourceSpec, namespace: string | undefined, name: string, eviction: KObject, opts: RestWriteOptions): Promise<Status & KObject> {
-  const del = ((eviction as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
-  await deleteObject(ctx, spec, namespace, name, { ...del, dryRun: opts.dryRun || del.dryRun });
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
 
