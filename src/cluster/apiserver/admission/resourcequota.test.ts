@@ -43,3 +43,23 @@ describe('ResourceQuota admission', () => {
       /configmaps "c2" is forbidden: exceeded quota: cms, requested: count\/configmaps=1, used: count\/configmaps=1, limited: count\/configmaps=1/);
   });
 });
+
+describe('ResourceQuota admission of updates', () => {
+  let t: TestRest;
+  before(async () => { t = await startTestRest(); });
+  after(async () => { await t.cleanup(); });
+
+  it('a claim growing its storage request is charged the growth', async () => {
+    const q = await t.rest.create(R.resourcequotas, 'default', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'storage' }, spec: { hard: { 'requests.storage': '3Gi' } } });
+    await t.rest.update(R.resourcequotas, 'default', { ...q, status: { hard: { 'requests.storage': '3Gi' }, used: { 'requests.storage': '0' } } }, { subresource: 'status' });
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } };
+    const made = await t.rest.create(R.persistentvolumeclaims, 'default', claim);
+    await t.rest.update(R.persistentvolumeclaims, 'default', { ...made, status: { phase: 'Bound' } }, { subresource: 'status' }); // only a bound claim may grow
+    await t.rest.patch(R.persistentvolumeclaims, 'default', 'data', 'merge', { metadata: { labels: { a: 'b' } } }); // no growth: no charge
+    await assert.rejects(t.rest.patch(R.persistentvolumeclaims, 'default', 'data', 'merge', { spec: { resources: { requests: { storage: '4Gi' } } } }),
+      { message: 'persistentvolumeclaims "data" is forbidden: exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=2Gi, limited: requests.storage=3Gi' });
+    await t.rest.patch(R.persistentvolumeclaims, 'default', 'data', 'merge', { spec: { resources: { requests: { storage: '3Gi' } } } });
+    const used = (await t.rest.get<KObject & { status: { used: Record<string, string> } }>(R.resourcequotas, 'default', 'storage')).status.used;
+    assert.equal(used['requests.storage'], '3Gi');
+  });
+});

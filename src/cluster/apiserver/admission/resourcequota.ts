@@ -1,6 +1,7 @@
 // ResourceQuota admission (kube's plugin/pkg/admission/resourcequota): every create in a namespace is charged
 // against the namespace's quotas — status.used + what the object uses must stay within status.hard, else 403
-// `exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2`. Admitted usage is written to the
+// `exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2` (updates of claims and Services are
+// charged what they grow by). Admitted usage is written to the
 // quotas' status.used at once (guarded by their resourceVersion, retried on conflict), so two creates racing
 // each other cannot both take the last unit; the resource quota controller recounts status.used afterwards.
 import type { KObject } from '../../types/meta.ts';
@@ -27,10 +28,25 @@ export function admissionForbidden(req: AdmissionRequest, why: string): StatusEr
   return e;
 }
 
+/** an update's charge: what the new object uses beyond the old one (SubtractWithNonNegativeResult) */
+function growth(next: Amounts, prev: Amounts): Amounts {
+  const out: Amounts = new Map();
+  for (const [k, v] of next) {
+    const more = v.milli - (prev.get(k)?.milli ?? 0);
+    if (more > 0) out.set(k, { milli: more, binary: v.binary });
+  }
+  return out;
+}
+
+/** kube's evaluators that look at updates: a claim's storage can grow, a Service can become a LoadBalancer */
+const chargesUpdates = (req: AdmissionRequest) => req.spec.group === '' && (req.spec.resource === 'persistentvolumeclaims' || req.spec.resource === 'services');
+
 /** The quotas the object is charged to, with their new status.used; throws the 403 when one would be exceeded. */
 function charge(req: AdmissionRequest, obj: KObject, quotas: Quota[], now: Date): Array<{ quota: Quota; used: Amounts }> {
   const gr: GroupResource = { group: req.spec.group, resource: req.spec.resource };
-  const usage = usageOf(gr, obj, now);
+  const usage = req.oldObject ? growth(usageOf(gr, obj, now), usageOf(gr, req.oldObject, now)) : usageOf(gr, obj, now);
+  for (const [k, v] of usage) if (v.milli === 0) usage.delete(k);
+  if (usage.size === 0) return []; // nothing more used: no quota can be exceeded
   const out: Array<{ quota: Quota; used: Amounts }> = [];
   for (const q of [...quotas].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1))) {
     const name = q.metadata?.name ?? '';
@@ -60,7 +76,8 @@ export function resourceQuotaPlugin({ client, now }: AdmissionDeps): AdmissionPl
   return {
     name: 'ResourceQuota',
     async validate(req) {
-      if (req.operation !== 'CREATE' || req.subresource || !req.namespace || !req.object) return;
+      if (req.subresource || !req.namespace || !req.object) return;
+      if (req.operation !== 'CREATE' && !(req.operation === 'UPDATE' && chargesUpdates(req))) return;
       for (let attempt = 1; ; attempt++) {
         // first from the watch cache; after a conflict, a fresh read
         const list = await client.list<Quota>(R.resourcequotas, req.namespace, attempt === 1 ? { resourceVersion: '0' } : {});
