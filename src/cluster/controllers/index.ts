@@ -15,6 +15,7 @@ import { createNodeLifecycleController } from './nodelifecycle/index.ts';
 import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 import { createNodeIpamController } from './nodeipam/index.ts';
 import { createTokenCleaner } from './tokencleaner/index.ts';
+import { createClusterRoleAggregationController } from './clusterroleaggregation/index.ts';
 import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
 import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
@@ -60,5 +61,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
     createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
     createDisruptionController(ctx),
+    createClusterRoleAggregationController(ctx),
   ];
 }

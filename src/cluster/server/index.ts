@@ -30,6 +30,7 @@ import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
 import { bearerToken, chainAuthenticators } from './authn.ts';
 import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey } from '../serviceaccount/index.ts';
+import { createRbacAuthorizer, createReviews, informerRbacSource, reconcileBootstrapPolicy } from '../rbac/index.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
 import { logger } from '../../lib/log.ts';
@@ -133,15 +134,23 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     const token = bearerToken(req);
     return token === undefined ? undefined : authenticateToken(token);
   };
+  // RBAC: the bootstrap roles and bindings first, then the authorizer's caches, before anyone is served
+  await reconcileBootstrapPolicy(rest);
+  const rbacInformers = createInformerFactory(rest);
+  const authorizer = createRbacAuthorizer(informerRbacSource(rbacInformers));
+  rbacInformers.start(loops.signal);
+  await rbacInformers.waitForSync(loops.signal);
+  const reviews = createReviews({ authorizer, authenticateToken, apiAudiences: saAudiences });
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
-  const handler = createApiHandler({ rest, resources: served, openapi, authenticate, streams, metrics: createMetricsApi({ client: rest, scraper }) });
+  const handler = createApiHandler({ rest, resources: served, openapi, authenticate, authorizer, reviews, streams, metrics: createMetricsApi({ client: rest, scraper }) });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET') {
+      // as kube: the system:monitoring role (cluster-admin too) may read it; the API handler answers 401/403 otherwise
       void authenticate(req).then((user) => {
-        if (user) res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-        else handler(req, res); // the API handler answers 401 as for any other path
+        if (user && authorizer.authorize(user, { resourceRequest: false, verb: 'get', path: '/metrics' }).allowed) res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+        else handler(req, res);
       });
       return;
     }
@@ -153,7 +162,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     handler(req, res);
   });
   // kubectl exec/attach/port-forward: WebSocket or SPDY upgrades, proxied to the pod's kubelet
-  https.on('upgrade', createApiUpgradeHandler({ rest, resources: served, authenticate, streams }));
+  https.on('upgrade', createApiUpgradeHandler({ rest, resources: served, authenticate, authorizer, streams }));
   await new Promise<void>((ok, fail) => {
     https.once('error', fail);
     https.listen(port, bindAddress, () => ok());

@@ -4,12 +4,14 @@ import type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest } from '
 import { limitRangerPlugin } from './limitranger.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
 import { resourceQuotaPlugin } from './resourcequota.ts';
+import { rbacEscalation } from './rbacescalation.ts';
 
 export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, AdmissionDeps, AdmissionOperation, AdmissionOptions } from './types.ts';
 
 export const admissionPlugins: AdmissionPluginFactory[] = [
   limitRangerPlugin,
   createDefaultTolerationSeconds,
+  rbacEscalation,
   resourceQuotaPlugin,
 ];
 

@@ -16,6 +16,8 @@ import { contentTypeOf, negotiate, parseAccept, type Representation } from './ne
 import { sendBytes, sendError, sendJson } from './respond.ts';
 import { indexResources, parseResourcePath, type ResourceIndex } from './route.ts';
 import { refuseKubeletSubresource, serveResource } from './resource.ts';
+import { authorizeRequest, authorizeUpgrade } from './authorize.ts';
+import type { Authorizer, Reviews } from '../../rbac/index.ts';
 
 export { warningHeader } from './respond.ts';
 export type { HttpWriteOptions } from './request.ts';
@@ -44,6 +46,10 @@ export interface ApiHandlerOptions {
   streams?: KubeletStreams;
   /** metrics.k8s.io (kubectl top), served in-process; absent: the group is not discovered */
   metrics?: MetricsApi;
+  /** RBAC: every request (impersonation included) is authorized; absent: every authenticated caller may do anything */
+  authorizer?: Authorizer;
+  /** the access and token reviews, answered (never stored); absent: they reach the REST layer like any kind */
+  reviews?: Reviews;
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -87,8 +93,9 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
     if (req.method !== 'GET' && req.method !== 'HEAD') throw pathNotFound();
     return sendBytes(res, 200, Buffer.from('ok'), 'text/plain; charset=utf-8', { 'X-Content-Type-Options': 'nosniff' });
   }
-  const user = await ctx.authenticate(req);
-  if (!user) throw unauthorizedError();
+  const caller = await ctx.authenticate(req);
+  if (!caller) throw unauthorizedError();
+  const user = authorizeRequest(req, url, caller, ctx.authorizer);
   const ranges = parseAccept(req.headers.accept);
   if (path === '/version') return sendJson(res, 200, ctx.version);
   if (path === '/') return sendJson(res, 200, { paths: rootPaths(ctx) });
@@ -105,7 +112,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
   if (nodeProxy && ctx.streams) return ctx.streams.nodeProxy(req, res, decodeURIComponent(nodeProxy[1]), nodeProxy[2] ?? '/', url.search);
   const target = parseResourcePath(path, ctx.index);
   if (!target) throw pathNotFound();
-  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams, user });
+  return serveResource({ req, res, url, client: ctx.rest, target, rep: negotiate(ranges, { table: true }), now: ctx.now, streams: ctx.streams, user, reviews: ctx.reviews });
 }
 
 /** GET metrics.k8s.io/v1beta1 nodes and pods (read-only: any other verb is 405, as metrics-server answers) */
@@ -131,8 +138,10 @@ export function createApiUpgradeHandler(opts: ApiHandlerOptions): ApiUpgradeHand
 }
 
 async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: ApiHandlerOptions, index: ResourceIndex): Promise<void> {
-  if (!(await opts.authenticate(req))) throw unauthorizedError();
+  const caller = await opts.authenticate(req);
+  if (!caller) throw unauthorizedError();
   const url = new URL(req.url ?? '/', 'http://apiserver');
+  authorizeUpgrade(req, url, caller, opts.authorizer);
   const target = parseResourcePath(url.pathname.replace(/\/+$/, ''), index);
   const sub = target?.subresource;
   if (!target || target.spec.kind !== 'Pod' || target.name === undefined || (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward')) throw pathNotFound();

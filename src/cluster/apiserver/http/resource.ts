@@ -18,6 +18,7 @@ import type { ResourceTarget } from './route.ts';
 import { serveWatch } from './watch.ts';
 import type { ApiUser } from './index.ts';
 import type { KubeletStreams } from '../streams/index.ts';
+import type { Reviews } from '../../rbac/index.ts';
 
 export interface ResourceRequest {
   req: IncomingMessage;
@@ -31,6 +32,8 @@ export interface ResourceRequest {
   streams?: KubeletStreams;
   /** the authenticated caller: passed to every write as RestWriteOptions.user (admission, reviews, TokenRequest) */
   user: ApiUser;
+  /** the reviews, answered here and never stored */
+  reviews?: Reviews;
 }
 
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -145,6 +148,7 @@ export async function serveResource(r: ResourceRequest): Promise<void> {
       const opts = writeOptions(q, req.headers['user-agent'], 'CreateOptions');
       const checkKind = !t.subresource;
       const obj = reconcileBody(decodeObject(await readBody(req), req.headers['content-type'], spec.kind), t, checkKind);
+      if (!t.subresource && r.reviews?.handles(spec)) return send(201, await r.reviews.answer(spec, obj, r.user));
       const created = await client.create(gvr, t.namespace, obj, { ...opts, ...sub, ...(t.subresource ? { name: t.name } : {}) });
       return send(201, created, opts.warnings);
     }

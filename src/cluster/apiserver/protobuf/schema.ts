@@ -42,6 +42,9 @@ export function loadSchema(): Schema {
 /** meta/v1 kinds every group version registers, so they arrive under any apiVersion (`apps/v1` DeleteOptions) */
 const metaKinds = new Set(['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions', 'GetOptions', 'ListOptions', 'Status']);
 
+/** groups whose Go package is not the group's first part (k8s.io/api/rbac/v1 serves rbac.authorization.k8s.io) */
+const packageOfGroup: Record<string, string> = { 'rbac.authorization.k8s.io': 'rbac' };
+
 /**
  * The message of a kind: `apps/v1` `Deployment` → k8s.io.api.apps.v1.Deployment. Only top-level objects (those
  * with `metadata`) and the meta/v1 option kinds count: `PodSpec` is a message but not a kind.
@@ -52,7 +55,7 @@ export function typeOfKind(apiVersion: string, kind: string): Type | undefined {
   if (!/^[a-z0-9.-]*$/.test(group) || !/^v\w+$/.test(version) || !/^[A-Z]\w*$/.test(kind)) return undefined;
   const pkg = group === 'meta.k8s.io' || metaKinds.has(kind)
     ? `k8s.io.apimachinery.pkg.apis.meta.${version}`
-    : `k8s.io.api.${group === '' ? 'core' : group.replace(/\.k8s\.io$/, '')}.${version}`;
+    : `k8s.io.api.${group === '' ? 'core' : packageOfGroup[group] ?? group.replace(/\.k8s\.io$/, '')}.${version}`;
   const type = lookupType(root, `${pkg}.${kind}`);
   return type && (type.fields.metadata || metaKinds.has(kind)) ? type : undefined;
 }

@@ -14,6 +14,7 @@ import {
 import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, servicePrinter } from './network.ts';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.ts';
 import { limitRangePrinter, podDisruptionBudgetPrinter, podTemplatePrinter, resourceQuotaPrinter } from './policy.ts';
+import { roleBindingPrinter, rolePrinter } from './rbac.ts';
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
 
 export type { Column } from './format.ts';
@@ -78,6 +79,10 @@ const printers = new Map<string, Printer>([
   ['/ResourceQuota', resourceQuotaPrinter],
   ['/LimitRange', limitRangePrinter],
   ['/PodTemplate', podTemplatePrinter],
+  ['rbac.authorization.k8s.io/Role', rolePrinter],
+  ['rbac.authorization.k8s.io/ClusterRole', rolePrinter],
+  ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', roleBindingPrinter],
 ]);
 
 /** NAME and AGE, for kinds without a printer of their own */

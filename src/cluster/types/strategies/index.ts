@@ -12,6 +12,7 @@ import { validatePod, validatePodEphemeralUpdate, validatePodUpdate } from './po
 import { validateNoEphemeralOnCreate } from './pod-ephemeral.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
 import { limitRangeStrategy, podDisruptionBudgetStrategy, podTemplateStrategy, resourceQuotaStrategy } from './policy.ts';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleKindStrategy } from './rbac.ts';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.ts';
 
 export type { Strategy } from './types.ts';
@@ -62,6 +63,10 @@ const strategies: Record<string, Strategy> = {
   '/ResourceQuota': resourceQuotaStrategy,
   '/LimitRange': limitRangeStrategy,
   '/PodTemplate': podTemplateStrategy,
+  'rbac.authorization.k8s.io/Role': roleKindStrategy,
+  'rbac.authorization.k8s.io/ClusterRole': clusterRoleStrategy,
+  'rbac.authorization.k8s.io/RoleBinding': roleBindingStrategy,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': clusterRoleBindingStrategy,
 };
 
 /** The strategy of a kind; an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
