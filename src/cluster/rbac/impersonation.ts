@@ -3,27 +3,23 @@
 // caller may `impersonate` each of them: users (or serviceaccounts for system:serviceaccount:<ns>:<name>),
 // groups, authentication.k8s.io uids and userextras/<key>. The user acted as is authenticated; a
 // ServiceAccount gets its groups as its token would give them.
-import type { IncomingHttpHeaders } from 'node:http';
 import { StatusError } from '../types/status-error.ts';
 import { forbiddenStatus } from './attributes.ts';
 import type { Authorizer, ResourceAttributes, UserInfo } from './types.ts';
 
-const header = (h: IncomingHttpHeaders, name: string): string[] => {
-  const v = h[name];
-  return v === undefined ? [] : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-};
+/** Each header's values apart (Node's `req.headersDistinct`: a group name may hold a comma) */
+export type DistinctHeaders = Record<string, string[] | undefined>;
 
 const badRequest = (message: string) => new StatusError({ code: 400, reason: 'BadRequest', message });
 
 /** The user the request acts as: `user` itself without impersonation headers */
-export function impersonatedUser(headers: IncomingHttpHeaders, user: UserInfo, authorizer: Authorizer | undefined): UserInfo {
-  const name = typeof headers['impersonate-user'] === 'string' ? headers['impersonate-user'] : undefined;
-  const groups = header(headers, 'impersonate-group');
-  const uid = typeof headers['impersonate-uid'] === 'string' ? headers['impersonate-uid'] : undefined;
+export function impersonatedUser(headers: DistinctHeaders, user: UserInfo, authorizer: Authorizer | undefined): UserInfo {
+  const name = headers['impersonate-user']?.[0];
+  const groups = headers['impersonate-group'] ?? [];
+  const uid = headers['impersonate-uid']?.[0];
   const extra: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (!k.startsWith('impersonate-extra-') || v === undefined) continue;
-    extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = Array.isArray(v) ? v : v.split(',').map((s) => s.trim());
+    if (k.startsWith('impersonate-extra-') && v) extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = v;
   }
   if (name === undefined) {
     if (groups.length || uid !== undefined || Object.keys(extra).length) {

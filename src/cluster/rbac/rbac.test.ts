@@ -85,9 +85,9 @@ test('impersonation needs the impersonate verb; a ServiceAccount gets its groups
     crbs: [{ metadata: meta('imp'), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'imp' }, subjects: [{ kind: 'User', name: 'u' }] }],
   }));
   const u = { name: 'u', groups: ['system:authenticated'] };
-  assert.deepEqual(impersonatedUser({ 'impersonate-user': 'system:serviceaccount:a:reader' }, u, auth), sa);
-  assert.throws(() => impersonatedUser({ 'impersonate-user': 'bob' }, u, auth), /users "bob" is forbidden: User "u" cannot impersonate resource "users" in API group "" at the cluster scope/);
-  assert.throws(() => impersonatedUser({ 'impersonate-group': 'g' }, u, auth), /without impersonating a user/);
+  assert.deepEqual(impersonatedUser({ 'impersonate-user': ['system:serviceaccount:a:reader'] }, u, auth), sa);
+  assert.throws(() => impersonatedUser({ 'impersonate-user': ['bob'] }, u, auth), /users "bob" is forbidden: User "u" cannot impersonate resource "users" in API group "" at the cluster scope/);
+  assert.throws(() => impersonatedUser({ 'impersonate-group': ['g'] }, u, auth), /without impersonating a user/);
   assert.equal(impersonatedUser({}, u, auth), u);
 });
 
