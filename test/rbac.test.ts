@@ -1,6 +1,7 @@
 // Must-show 2: RBAC with the real kubectl. A ServiceAccount bound to a namespaced Role lists pods there and is
-// forbidden elsewhere; `kubectl auth can-i` (impersonating it) answers both; a token user bound the same way
-// does it over its own bearer token; escalation, impersonation, aggregation and the reviews as kube has them.
+// forbidden elsewhere, with the token `kubectl create token` gives it; `kubectl auth can-i` (impersonating it)
+// answers both; a bootstrap-token user bound the same way; escalation, impersonation, aggregation and the
+// reviews as kube has them.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +48,13 @@ describe('RBAC with kubectl', { timeout: 300_000 }, () => {
     assert.equal(await canI(['delete', 'pods', '-n', 'team-a', as]), 'no');
     assert.equal(await canI(['list', 'pods', '-n', 'team-a']), 'yes', 'admin (system:masters) may do anything');
     assert.match(await ok(['get', 'pods', '-n', 'team-a', as]), /^$/);
+    // its own token (kubectl create token: a ServiceAccount JWT) does the same over the wire
+    const jwt = (await ok(['-n', 'team-a', 'create', 'token', 'reader'])).trim();
+    assert.match((await cp.kubectl(['--token', jwt, 'get', 'pods', '-n', 'team-a'])).stderr, /No resources found in team-a namespace/);
+    assert.match(await fails(['--token', jwt, 'get', 'pods', '-n', 'team-b']),
+      /Error from server \(Forbidden\): pods is forbidden: User "system:serviceaccount:team-a:reader" cannot list resource "pods" in API group "" in the namespace "team-b"/);
+    assert.match(await ok(['--token', jwt, 'auth', 'whoami']), /system:serviceaccounts:team-a/);
+    assert.equal((await cp.kubectl(['--token', jwt, 'auth', 'can-i', 'list', 'pods', '-n', 'team-b'])).stdout.trim(), 'no');
     assert.match(await fails(['get', 'pods', '-n', 'team-b', as]),
       /Error from server \(Forbidden\): pods is forbidden: User "system:serviceaccount:team-a:reader" cannot list resource "pods" in API group "" in the namespace "team-b"/);
     assert.match(await fails(['get', 'pods', '-n', 'team-a', 'nope', as]),
