@@ -107,6 +107,12 @@ describe('RBAC with kubectl', { timeout: 300_000 }, () => {
     assert.deepEqual(tr.status.user.groups, ['system:bootstrappers', 'system:authenticated']);
     const bad = JSON.parse(await review({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'abcdef.0000000000000000' } }));
     assert.equal(bad.status.authenticated, false);
+    // a ServiceAccount token for another audience: good for that audience only
+    const vault = (await ok(['-n', 'team-a', 'create', 'token', 'reader', '--audience=vault'])).trim();
+    const forVault = JSON.parse(await review({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: vault, audiences: ['vault', 'other'] } }));
+    assert.deepEqual([forVault.status.authenticated, forVault.status.audiences, forVault.status.user.username], [true, ['vault'], 'system:serviceaccount:team-a:reader']);
+    const forApi = JSON.parse(await review({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: vault } }));
+    assert.equal(forApi.status.authenticated, false);
     const sar = JSON.parse(await review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
       spec: { user: 'system:serviceaccount:team-a:reader', groups: ['system:serviceaccounts'], resourceAttributes: { namespace: 'team-a', verb: 'watch', resource: 'pods' } } }));
     assert.equal(sar.status.allowed, true);

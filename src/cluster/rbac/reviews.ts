@@ -17,6 +17,8 @@ export interface ReviewDeps {
   authenticateToken(token: string): Promise<UserInfo | undefined>;
   /** the audiences tokens of audience-agnostic authenticators are good for (default: [API_AUDIENCE]) */
   apiAudiences?: string[];
+  /** the audience-aware authenticators (ServiceAccount JWTs) asked for other audiences (a TokenReview's spec.audiences) */
+  authenticateForAudiences?(token: string, audiences: string[]): Promise<UserInfo | undefined>;
 }
 
 export interface Reviews {
@@ -114,13 +116,30 @@ function rulesStatus(rules: readonly PolicyRule[]): object {
 
 const userInfoOf = (u: UserInfo) => ({ username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups, ...(u.extra ? { extra: u.extra } : {}) });
 
-/** A token of an audience-agnostic authenticator is good for the API server's audiences (kube's WrapAudienceAgnosticToken) */
+/**
+ * kube's audience handling: without spec.audiences a token is reviewed for the API server's audiences; with
+ * them, a JWT is good when its own audiences meet them (status.audiences: the ones in common), and a token of
+ * an audience-agnostic authenticator (static, bootstrap) only when they include one of the API server's.
+ */
 async function reviewToken(deps: ReviewDeps, apiAudiences: string[], spec: { token?: string; audiences?: string[] } | undefined): Promise<object> {
   if (!spec?.token) throw badRequestError('token is required for TokenReview in authentication');
   const wanted = spec.audiences ?? [];
+  if (wanted.length && deps.authenticateForAudiences) {
+    const user = await deps.authenticateForAudiences(spec.token, wanted);
+    if (user) return { authenticated: true, user: userInfoOf(user), audiences: wanted.filter((a) => jwtAudiences(spec.token!).includes(a)) };
+  }
   const audiences = wanted.length ? apiAudiences.filter((a) => wanted.includes(a)) : apiAudiences;
   const user = audiences.length ? await deps.authenticateToken(spec.token) : undefined;
   if (!user) return { user: {}, ...(audiences.length ? {} : { error: 'token audiences is invalid for the target audiences' }), authenticated: false };
   return { authenticated: true, user: userInfoOf(user), audiences };
 }
 
+/** The aud claim of a JWT the authenticator already verified */
+function jwtAudiences(token: string): string[] {
+  try {
+    const aud = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string | string[] }).aud;
+    return aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
+  } catch {
+    return []; // not a JWT: an audience-agnostic token
+  }
+}

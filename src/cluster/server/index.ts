@@ -140,7 +140,10 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const authorizer = createRbacAuthorizer(informerRbacSource(rbacInformers));
   rbacInformers.start(loops.signal);
   await rbacInformers.waitForSync(loops.signal);
-  const reviews = createReviews({ authorizer, authenticateToken, apiAudiences: saAudiences });
+  const reviews = createReviews({
+    authorizer, authenticateToken, apiAudiences: saAudiences,
+    authenticateForAudiences: async (token, audiences) => createServiceAccountAuthenticator({ client: rest, publicKey: saKey.publicKey, issuer: DEFAULT_ISSUER, audiences })(token),
+  });
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
