@@ -19,14 +19,18 @@ type Visitor = (source: string | undefined, rule: PolicyRule | undefined, err: s
 
 const saPrefix = 'system:serviceaccount:';
 
-function appliesTo(user: UserInfo, s: Subject, namespace: string): boolean {
+/** The user's ServiceAccount namespace and name, when it is one (parsed once per request, not per subject) */
+function serviceAccountOf(user: UserInfo): { ns: string; name: string } | undefined {
+  if (!user.name.startsWith(saPrefix)) return undefined;
+  const [ns, name, more] = user.name.slice(saPrefix.length).split(':');
+  return ns && name && more === undefined ? { ns, name } : undefined;
+}
+
+function appliesTo(user: UserInfo, sa: { ns: string; name: string } | undefined, s: Subject, namespace: string): boolean {
   switch (s.kind) {
     case 'User': return user.name === s.name;
     case 'Group': return user.groups.includes(s.name);
-    case 'ServiceAccount': {
-      const ns = s.namespace || namespace;
-      return ns !== '' && user.name === `${saPrefix}${ns}:${s.name}`;
-    }
+    case 'ServiceAccount': return sa !== undefined && sa.name === s.name && sa.ns === (s.namespace || namespace);
     default: return false;
   }
 }
@@ -49,8 +53,9 @@ function roleRules(src: RbacSource, ref: RoleRef, namespace: string): { rules?: 
 }
 
 export function visitRulesFor(src: RbacSource, user: UserInfo, namespace: string, visit: Visitor): void {
+  const sa = serviceAccountOf(user);
   for (const b of src.clusterRoleBindings()) {
-    const subject = (b.subjects ?? []).find((s) => appliesTo(user, s, ''));
+    const subject = (b.subjects ?? []).find((s) => appliesTo(user, sa, s, ''));
     if (!subject) continue;
     const { rules, err } = roleRules(src, b.roleRef, '');
     if (err !== undefined) {
@@ -62,7 +67,7 @@ export function visitRulesFor(src: RbacSource, user: UserInfo, namespace: string
   }
   if (!namespace) return;
   for (const b of src.roleBindings(namespace)) {
-    const subject = (b.subjects ?? []).find((s) => appliesTo(user, s, namespace));
+    const subject = (b.subjects ?? []).find((s) => appliesTo(user, sa, s, namespace));
     if (!subject) continue;
     const { rules, err } = roleRules(src, b.roleRef, namespace);
     if (err !== undefined) {
