@@ -169,6 +169,21 @@ test('kubectl exec -it sh: a terminal through the pty', async () => {
   assert.equal(r.code, 4, r.stdout);
 });
 
+test('kubectl exec under RBAC: get on pods/exec is not enough (a WebSocket exec is also a create, as kube 1.32); with create it runs', async () => {
+  const user = uniqueName('exec-user');
+  await kubectlOk(['create', 'role', user, '--verb=get', '--resource=pods,pods/exec']);
+  await kubectlOk(['create', 'rolebinding', user, `--role=${user}`, `--user=${user}`]);
+  const refused = await waitFor('the binding in the authorizer', async () => {
+    const r = await kubectl(['exec', `--as=${user}`, 'web', '--', 'echo', 'in']);
+    return /cannot create resource "pods\/exec"/.test(r.stderr) ? r : undefined;
+  }, 10_000, 100);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, new RegExp(`pods "web" is forbidden: User "${user}" cannot create resource "pods/exec" in API group "" in the namespace "default"`));
+  await kubectlOk(['create', 'role', `${user}-create`, '--verb=create', '--resource=pods/exec']);
+  await kubectlOk(['create', 'rolebinding', `${user}-create`, `--role=${user}-create`, `--user=${user}`]);
+  await waitFor('exec allowed', async () => (await kubectl(['exec', `--as=${user}`, 'web', '--', 'echo', 'in'])).stdout === 'in\n', 10_000, 100);
+});
+
 test('kubectl exec and attach errors come back as the API server words them', async () => {
   const bad = await kubectl(['exec', 'web', '-c', 'nope', '--', 'true']);
   assert.notEqual(bad.code, 0);
