@@ -39,10 +39,14 @@ export const server: Command = {
     { name: 'node-monitor-grace-period', type: 'string', value: 'duration', help: 'A node without heartbeat this long is NotReady and its pods are evicted', def: '40s' },
     { name: 'default-not-ready-toleration-seconds', type: 'string', value: 'int', help: 'Pods without a toleration of node.kubernetes.io/not-ready:NoExecute get one for this long', def: '300' },
     { name: 'default-unreachable-toleration-seconds', type: 'string', value: 'int', help: 'Pods without a toleration of node.kubernetes.io/unreachable:NoExecute get one for this long', def: '300' },
+    { name: 'horizontal-pod-autoscaler-sync-period', type: 'string', value: 'duration', help: 'How often each HorizontalPodAutoscaler is synced', def: '15s' },
+    { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'string', value: 'duration', help: 'Scale-down stabilization window of HPAs without behavior', def: '5m' },
     { name: 'tls-san', type: 'list', help: 'Extra name or IP for the serving certificate' },
   ],
   args: { max: 0 },
   async run(_ctx, p) {
+    const hpaSync = p.str('horizontal-pod-autoscaler-sync-period');
+    const hpaDown = p.str('horizontal-pod-autoscaler-downscale-stabilization');
     const port = Number(p.str('port') ?? '6443');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${p.str('port')}": use 0-65535`, 125);
     const grace = p.str('node-monitor-grace-period');
@@ -62,6 +66,8 @@ export const server: Command = {
       advertiseAddress: p.str('advertise-address'),
       ingress: { bindAddress: p.str('ingress-bind'), httpPort: portFlag(p.str('ingress-http-port'), '--ingress-http-port'), httpsPort: portFlag(p.str('ingress-https-port'), '--ingress-https-port') },
       nodeMonitorGracePeriodMs: grace ? parseDurationMs(grace, '--node-monitor-grace-period') : undefined,
+      hpaSyncPeriodMs: hpaSync ? parseDurationMs(hpaSync, '--horizontal-pod-autoscaler-sync-period') : undefined,
+      hpaDownscaleStabilizationMs: hpaDown ? parseDurationMs(hpaDown, '--horizontal-pod-autoscaler-downscale-stabilization') : undefined,
       tlsSANs: p.list('tls-san'),
       defaultNotReadyTolerationSeconds: secondsFlag(p.str('default-not-ready-toleration-seconds'), '--default-not-ready-toleration-seconds'),
       defaultUnreachableTolerationSeconds: secondsFlag(p.str('default-unreachable-toleration-seconds'), '--default-unreachable-toleration-seconds'),

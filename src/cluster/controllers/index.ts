@@ -21,6 +21,7 @@ import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
 import { createResourceQuotaController } from './resourcequota/index.ts';
 import { createDisruptionController } from './disruption/index.ts';
+import { createHorizontalPodAutoscalerController, type HpaControllerOptions } from './hpa/index.ts';
 
 export interface ControllerManagerOptions {
   /** no heartbeat for this long → the node is NotReady and its pods are evicted (default 40 s) */
@@ -35,6 +36,8 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** every ResourceQuota is recounted this often (default 60 s) */
   resourceQuotaSyncMs?: number;
+  /** the HPA controller's metrics source and periods (--horizontal-pod-autoscaler-*) */
+  hpa?: HpaControllerOptions;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -62,5 +65,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
     createDisruptionController(ctx),
     createClusterRoleAggregationController(ctx),
+    createHorizontalPodAutoscalerController(ctx, opts.hpa),
   ];
 }

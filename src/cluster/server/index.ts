@@ -40,6 +40,8 @@ import { invalidArgument } from '../../lib/errors.ts';
 const log = logger('server');
 
 export const DEFAULT_SERVER_ROOT = '/var/lib/skiff/server';
+/** how old the pod metrics an HPA sync reads may be (a fresher scrape is made first; the scraper's own pass is every 15 s) */
+const HPA_METRICS_MAX_AGE_MS = 10_000;
 
 export interface ServerOptions {
   root?: string;
@@ -59,6 +61,9 @@ export interface ServerOptions {
   /** the DefaultTolerationSeconds admission plugin's tolerations of not-ready / unreachable (kube-apiserver's flags, 300 s) */
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s) and -downscale-stabilization (default 5 min) */
+  hpaSyncPeriodMs?: number;
+  hpaDownscaleStabilizationMs?: number;
   /** the Ingress controller's listeners (each off unless its port is given; 0: any free port) */
   ingress?: { bindAddress?: string; httpPort?: number; httpsPort?: number };
   /** extra names/IPs for the serving certificate */
@@ -147,6 +152,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const streams = createKubeletStreams(rest, kubeletClient);
   // kubectl top: the kubelets' summaries scraped with the same client certificate the streams use
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
+  // the HPA controller reads the same scrapes metrics.k8s.io answers with (no loopback HTTP)
+  const hpaMetrics = { podUsages: async (namespace: string) => [...(await scraper.current(HPA_METRICS_MAX_AGE_MS)).values()].flatMap((s) => s.pods.filter((p) => p.namespace === namespace)) };
   const handler = createApiHandler({ rest, resources: served, openapi, authenticate, authorizer, reviews, streams, metrics: createMetricsApi({ client: rest, scraper }) });
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET') {
@@ -202,6 +209,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       createScheduler(contextFor('kube-scheduler')),
       ...createControllers(contextFor('kube-controller-manager'), {
         nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
+        hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs },
       }),
     ];
     for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));
