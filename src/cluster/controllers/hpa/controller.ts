@@ -10,6 +10,7 @@ import { objectKey, parseApiVersion, splitKey, type KObject } from '../../types/
 import { R } from '../../types/gvr.ts';
 import { findByKind, gvrOf } from '../../types/registry.ts';
 import { cpuMillis } from '../../types/quantity.ts';
+import { matchesRequirements, parseLabelSelector, type Requirement } from '../../types/labels.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { canonicalJson } from '../util.ts';
 import { logger } from '../../../lib/log.ts';
@@ -81,6 +82,8 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
   const syncPeriod = opts.syncPeriodMs ?? 15_000;
   const downWindow = opts.downscaleStabilizationMs ?? 5 * 60_000;
   const states = new Map<string, AutoscalerState>();
+  // the last selector each HPA's target had (for the ambiguity check)
+  const selectors = new Map<string, Requirement[]>();
 
   hpas.on({
     add: (h) => queue.add(objectKey(h)),
@@ -88,7 +91,10 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
     update: (o, h) => {
       if (o.metadata?.generation !== h.metadata?.generation) queue.add(objectKey(h));
     },
-    delete: (h) => states.delete(objectKey(h)),
+    delete: (h) => {
+      states.delete(objectKey(h));
+      selectors.delete(objectKey(h));
+    },
   });
 
   const calcOptions = (): CalcOptions => ({
@@ -135,6 +141,23 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
     }
   }
 
+  /**
+   * kube's validateAndParseSelector: remembers this HPA's selector, and says so when a pod it selects is also
+   * selected by another HPA (two autoscalers fighting over one set of pods)
+   */
+  function otherSelectors(hpa: Hpa, selector: string): string | undefined {
+    const key = objectKey(hpa);
+    selectors.set(key, parseLabelSelector(selector));
+    const ns = hpa.metadata?.namespace ?? '';
+    const controlling = new Set<string>();
+    for (const pod of pods.list(ns, selector)) {
+      for (const [k, reqs] of selectors) if (splitKey(k).namespace === ns && hpas.get(k) && matchesRequirements(reqs, pod.metadata?.labels)) controlling.add(k);
+    }
+    if (controlling.size <= 1) return undefined;
+    const names = [...controlling].sort().map((k) => `{${splitKey(k).name} ${ns}}`);
+    return `pods by selector ${selector} are controlled by multiple HPAs: [${names.join(' ')}]`;
+  }
+
   /** kube's computeReplicasForMetrics: the highest proposal; a failing metric stops a scale-down, not a scale-up */
   async function replicasForMetrics(hpa: Hpa, scale: Scale, now: string): Promise<{ replicas: number; metric: string; statuses: MetricStatus[]; error?: string }> {
     const selector = scale.status?.selector;
@@ -142,6 +165,12 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
       recorder.event(hpa, 'Warning', 'SelectorRequired', 'selector is required');
       setCondition(hpa, { type: 'ScalingActive', status: 'False', reason: 'InvalidSelector', message: "the HPA target's scale is missing a selector" }, now);
       return { replicas: -1, metric: '', statuses: [], error: 'selector is required' };
+    }
+    const ambiguous = otherSelectors(hpa, selector);
+    if (ambiguous) {
+      recorder.event(hpa, 'Warning', 'AmbiguousSelector', ambiguous);
+      setCondition(hpa, { type: 'ScalingActive', status: 'False', reason: 'AmbiguousSelector', message: ambiguous }, now);
+      return { replicas: -1, metric: '', statuses: [], error: ambiguous };
     }
     const specs = hpa.spec?.metrics ?? [];
     const current = scale.spec?.replicas ?? 0;
@@ -188,6 +217,7 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
     const cached = hpas.get(key);
     if (!cached) {
       states.delete(key);
+      selectors.delete(key);
       return;
     }
     const hpa = structuredClone(cached);
