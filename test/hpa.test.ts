@@ -65,12 +65,12 @@ test('kubectl autoscale: a busy loop scales the Deployment up, and back down onc
   const out = await kubectlOk(['autoscale', 'deploy', 'web', '--min', '1', '--max', '5', '--cpu-percent', '50']);
   assert.equal(out.trim(), 'horizontalpodautoscaler.autoscaling/web autoscaled');
   // autoscaling/v1 reads what v2 stores: the cpu target in its own field
-  const v1 = await cp.kjson(['get', 'hpa.v1.autoscaling', 'web']);
+  const v1 = await cp.kjson(['get', 'horizontalpodautoscalers.v1.autoscaling', 'web']);
   assert.equal(v1.apiVersion, 'autoscaling/v1');
   assert.deepEqual(v1.spec, { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 });
   // a short scale-down window through v2's behavior (kube's default is 300 s)
-  await kubectlOk(['patch', 'hpa.v2.autoscaling', 'web', '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 10 } } } })]);
-  const v2 = await cp.kjson(['get', 'hpa.v2.autoscaling', 'web']);
+  await kubectlOk(['patch', 'horizontalpodautoscalers.v2.autoscaling', 'web', '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 10 } } } })]);
+  const v2 = await cp.kjson(['get', 'horizontalpodautoscalers.v2.autoscaling', 'web']);
   assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
   assert.deepEqual(v2.spec.behavior.scaleUp, { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] }, 'kube\'s scale-up defaults');
 
@@ -95,6 +95,8 @@ test('kubectl autoscale: a busy loop scales the Deployment up, and back down onc
   const hpa = await cp.kjson(['get', 'hpa', 'web']);
   assert.ok(hpa.status.currentMetrics[0].resource.current.averageUtilization > 50, JSON.stringify(hpa.status.currentMetrics));
   assert.ok(hpa.status.lastScaleTime);
+  const v1Status = (await cp.kjson(['get', 'horizontalpodautoscalers.v1.autoscaling', 'web'])).status;
+  assert.equal(v1Status.currentCPUUtilizationPercentage, hpa.status.currentMetrics[0].resource.current.averageUtilization, 'v1 shows the cpu figure in its own field');
 
   await kubectlOk(['exec', first, '--', 'rm', '/tmp/load']);
   await waitFor('the Deployment scaled back to 1', async () => (await replicasOf()) === 1, 150_000, 1_000);

@@ -3,6 +3,7 @@
 import type { GVR, KObject } from './meta.ts';
 import type { Conversion, ResourceSpec, Subresource } from './resource.ts';
 import { strategyFor } from './strategies/index.ts';
+import { hpaFromV1, hpaToV1 } from './conversion/autoscaling.ts';
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -60,6 +61,9 @@ const entries: Entry[] = [
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', namespaced: true, shortNames: ['ing'], subresources: ['status'], specStatus: true },
   { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false },
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], all: true, subresources: ['status'], specStatus: true },
+  // kubectl 1.32's `autoscale` writes v1: served by converting to and from the stored v2
+  { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], all: true, subresources: ['status'], specStatus: true,
+    conversion: { storageVersion: 'v2', toStorage: hpaFromV1, fromStorage: hpaToV1 } },
   { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true, all: true, subresources: ['status'], specStatus: true, selectableFields: fields('status.successful') },
   { group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', namespaced: true, shortNames: ['cj'], all: true, subresources: ['status'], specStatus: true },
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] },
@@ -92,7 +96,7 @@ const scaleFor = (e: Entry): ResourceSpec['scale'] =>
 const noGeneration = new Set(['Namespace', 'Node', 'PersistentVolume', 'PersistentVolumeClaim']);
 
 export const resources: readonly ResourceSpec[] = entries.map((e) => {
-  const strategy = strategyFor(e.group, e.kind);
+  const strategy = strategyFor(e.group, e.kind, e.version);
   return {
     group: e.group,
     version: e.version,

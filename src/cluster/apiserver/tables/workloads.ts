@@ -3,6 +3,7 @@
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Job, CronJob } from 'kubernetes-types/batch/v1.js';
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from 'kubernetes-types/autoscaling/v2.js';
+import { hpaFromV1 } from '../../types/conversion/autoscaling.ts';
 import type { ReplicationController } from 'kubernetes-types/core/v1.js';
 import type { Printer } from './types.ts';
 import {
@@ -154,7 +155,8 @@ export const hpaPrinter: Printer = {
     col('MinPods', 'minReplicas is the lower limit for the number of replicas', { type: 'string' }), col('MaxPods', 'maxReplicas is the upper limit for the number of replicas', { type: 'integer' }),
     col('Replicas', 'current number of replicas of pods managed by this autoscaler', { type: 'integer' }), ageColumn],
   cells(obj, now) {
-    const hpa = obj as HorizontalPodAutoscaler;
+    // an autoscaling/v1 object is printed as v2 (kube prints its internal type): its other metrics are in annotations
+    const hpa = (obj.apiVersion === 'autoscaling/v1' ? hpaFromV1(obj) : obj) as HorizontalPodAutoscaler;
     const ref = hpa.spec?.scaleTargetRef;
     const metrics = (hpa.spec?.metrics ?? []).map((m) => formatMetric(m, hpa.status?.currentMetrics ?? []));
     // formatHPAMetrics joins with ', ' (not ',' as the other lists do)

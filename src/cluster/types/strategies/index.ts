@@ -6,7 +6,8 @@ import type { Strategy } from './types.ts';
 import { controllerRevisionStrategy, daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './apps.ts';
 import { cronJobStrategy, jobStrategy } from './batch.ts';
 import { configMapStrategy, eventStrategy, eventV1Strategy, metaOnly, namespaceStrategy, nodeStrategy, secretStrategy } from './core-misc.ts';
-import { hpaStrategy, ingressClassStrategy, ingressStrategy, leaseStrategy } from './networking.ts';
+import { ingressClassStrategy, ingressStrategy, leaseStrategy } from './networking.ts';
+import { hpaStrategy, hpaV1Strategy } from './autoscaling.ts';
 import { defaultPod } from './pod-defaults.ts';
 import { validatePod, validatePodEphemeralUpdate, validatePodUpdate } from './pod-validation.ts';
 import { validateNoEphemeralOnCreate } from './pod-ephemeral.ts';
@@ -55,6 +56,7 @@ const strategies: Record<string, Strategy> = {
   'networking.k8s.io/Ingress': ingressStrategy,
   'networking.k8s.io/IngressClass': ingressClassStrategy,
   'autoscaling/HorizontalPodAutoscaler': hpaStrategy,
+  'autoscaling/v1/HorizontalPodAutoscaler': hpaV1Strategy,
   'storage.k8s.io/StorageClass': storageClassStrategy,
   'batch/Job': jobStrategy,
   'batch/CronJob': cronJobStrategy,
@@ -69,7 +71,7 @@ const strategies: Record<string, Strategy> = {
   'rbac.authorization.k8s.io/ClusterRoleBinding': clusterRoleBindingStrategy,
 };
 
-/** The strategy of a kind; an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
-export function strategyFor(group: string, kind: string): Strategy {
-  return strategies[`${group}/${kind}`] ?? metaOnly();
+/** The strategy of a kind (of one version, when a served version has its own); an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
+export function strategyFor(group: string, kind: string, version?: string): Strategy {
+  return (version ? strategies[`${group}/${version}/${kind}`] : undefined) ?? strategies[`${group}/${kind}`] ?? metaOnly();
 }

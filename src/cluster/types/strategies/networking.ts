@@ -1,11 +1,10 @@
-// Ingress and IngressClass (networking.k8s.io/v1), HorizontalPodAutoscaler (autoscaling/v2) and Lease
+// Ingress and IngressClass (networking.k8s.io/v1) and Lease
 // (coordination.k8s.io/v1): defaults and validation as their Kubernetes packages do them.
 import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
-import type { HPAScalingRules, HorizontalPodAutoscaler, MetricSpec } from 'kubernetes-types/autoscaling/v2.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KObject } from '../meta.ts';
 import { invalid, notSupported, required, type FieldError } from '../status-error.ts';
-import { eachInvalid, isDNS1035Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, nameIsDNSSubdomain, nameIsPathSegment } from './names.ts';
+import { eachInvalid, isDNS1035Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from './metadata.ts';
 import type { Strategy } from './types.ts';
 
@@ -85,73 +84,6 @@ export const ingressClassStrategy: Strategy = {
   },
   validate: validateIngressClass,
   validateUpdate: withUpdate(validateIngressClass),
-};
-
-function scaleUpDefaults(r: HPAScalingRules | undefined): HPAScalingRules {
-  const out: HPAScalingRules = { ...(r ?? {}) };
-  out.stabilizationWindowSeconds ??= 0;
-  out.selectPolicy ||= 'Max';
-  if (!out.policies?.length) out.policies = [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }];
-  return out;
-}
-
-function scaleDownDefaults(r: HPAScalingRules | undefined): HPAScalingRules {
-  const out: HPAScalingRules = { ...(r ?? {}) };
-  out.stabilizationWindowSeconds ??= 300;
-  out.selectPolicy ||= 'Max';
-  if (!out.policies?.length) out.policies = [{ type: 'Percent', value: 100, periodSeconds: 15 }];
-  return out;
-}
-
-const metricTypes = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
-const targetTypes = ['AverageValue', 'Utilization', 'Value'];
-
-function validateMetric(m: MetricSpec, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!metricTypes.includes(m.type)) return [notSupported(`${field}.type`, m.type, metricTypes)];
-  const source = m.type === 'Resource' ? m.resource : m.type === 'ContainerResource' ? m.containerResource : m.type === 'Pods' ? m.pods : m.type === 'Object' ? m.object : m.external;
-  const key = m.type === 'Resource' ? 'resource' : m.type === 'ContainerResource' ? 'containerResource' : m.type.toLowerCase();
-  if (!source) return [required(`${field}.${key}`, `must populate information for the given metric source`)];
-  const target = source.target;
-  if (!target) errs.push(required(`${field}.${key}.target`));
-  else {
-    if (!targetTypes.includes(target.type)) errs.push(notSupported(`${field}.${key}.target.type`, target.type, targetTypes));
-    if (target.averageUtilization != null && target.averageUtilization < 1) errs.push(invalid(`${field}.${key}.target.averageUtilization`, target.averageUtilization, 'must be greater than 0'));
-  }
-  if ((m.type === 'Resource' || m.type === 'ContainerResource') && !(source as { name?: string }).name) errs.push(required(`${field}.${key}.name`));
-  return errs;
-}
-
-function validateHPA(o: KObject): FieldError[] {
-  const h = o as HorizontalPodAutoscaler;
-  const errs = validateObjectMeta(h.metadata, nameIsPathSegment);
-  const s = h.spec;
-  if (!s) return [...errs, required('spec')];
-  const ref = s.scaleTargetRef;
-  if (!ref?.kind) errs.push(required('spec.scaleTargetRef.kind'));
-  else errs.push(...eachInvalid('spec.scaleTargetRef.kind', ref.kind, nameIsPathSegment(ref.kind, false)));
-  if (!ref?.name) errs.push(required('spec.scaleTargetRef.name'));
-  else errs.push(...eachInvalid('spec.scaleTargetRef.name', ref.name, nameIsPathSegment(ref.name, false)));
-  if (s.minReplicas != null && s.minReplicas < 1) errs.push(invalid('spec.minReplicas', s.minReplicas, 'must be greater than or equal to 1'));
-  if (s.maxReplicas < 1) errs.push(invalid('spec.maxReplicas', s.maxReplicas, 'must be greater than 0'));
-  if (s.minReplicas != null && s.maxReplicas < s.minReplicas) errs.push(invalid('spec.maxReplicas', s.maxReplicas, 'must be greater than or equal to `minReplicas`'));
-  for (const [i, m] of (s.metrics ?? []).entries()) errs.push(...validateMetric(m, `spec.metrics[${i}]`));
-  return errs;
-}
-
-export const hpaStrategy: Strategy = {
-  defaults(o) {
-    const s = (o as HorizontalPodAutoscaler).spec;
-    if (!s) return;
-    s.minReplicas ??= 1;
-    if (!s.metrics?.length) s.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
-    if (s.behavior) {
-      s.behavior.scaleUp = scaleUpDefaults(s.behavior.scaleUp);
-      s.behavior.scaleDown = scaleDownDefaults(s.behavior.scaleDown);
-    }
-  },
-  validate: validateHPA,
-  validateUpdate: withUpdate(validateHPA),
 };
 
 function validateLease(o: KObject): FieldError[] {
