@@ -32,6 +32,10 @@ test('next: in a time zone, across DST', () => {
   // New York springs forward on 2027-03-14 (02:00 → 03:00): 09:00 is then 13:00Z
   assert.equal(next('0 9 * * *', '2027-03-14T00:00:00Z', 'America/New_York'), '2027-03-14T13:00:00.000Z');
   assert.equal(next('0 9 * * *', '2027-03-13T00:00:00Z', 'America/New_York'), '2027-03-13T14:00:00.000Z');
+  // as robfig walks it: a wall time in the spring-forward gap is skipped that day, one in the fall-back overlap runs twice
+  assert.equal(next('30 2 * * *', '2027-03-13T12:00:00Z', 'America/New_York'), '2027-03-15T06:30:00.000Z');
+  assert.equal(next('30 1 * * *', '2026-10-31T12:00:00Z', 'America/New_York'), '2026-11-01T05:30:00.000Z');
+  assert.equal(next('30 1 * * *', '2026-11-01T05:30:00Z', 'America/New_York'), '2026-11-01T06:30:00.000Z');
   assert.equal(next('TZ=Europe/Berlin 0 12 * * *', '2026-12-05T00:00:00Z'), '2026-12-05T11:00:00.000Z');
   assert.equal(zonedTime('Europe/Berlin', 2026, 7, 1, 12), at('2026-07-01T10:00:00Z'));
   assert.equal(rfc3339In(at('2026-12-05T14:00:00Z'), 'America/New_York'), '2026-12-05T09:00:00-05:00');

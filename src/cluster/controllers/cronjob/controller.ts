@@ -92,10 +92,13 @@ export function createCronJobController(ctx: ControllerContext): Controller {
     try {
       await ctx.client.delete(R.jobs, job.metadata?.namespace, job.metadata?.name ?? '', { propagationPolicy: 'Background' });
     } catch (err) {
-      if (!isStatusError(err, 'NotFound')) {
-        recorder.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${err instanceof Error ? err.message : String(err)}`);
-        return false;
+      if (isStatusError(err, 'NotFound')) {
+        // deleted before (our cache lags behind our own delete): nothing more to say
+        dropActive(cj, job.metadata?.uid);
+        return true;
       }
+      recorder.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
     }
     dropActive(cj, job.metadata?.uid);
     recorder.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata?.name}`);
@@ -110,7 +113,10 @@ export function createCronJobController(ctx: ControllerContext): Controller {
     for (const [type, limit] of [['Complete', s.successfulJobsHistoryLimit], ['Failed', s.failedJobsHistoryLimit]] as const) {
       if (limit == null) continue;
       const done = owned.filter((j) => finishedType(j) === type).sort(byStartTime);
-      for (const job of done.slice(0, Math.max(0, done.length - limit))) if (await deleteJob(cj, job)) changed = true;
+      for (const job of done.slice(0, Math.max(0, done.length - limit))) {
+        if (job.metadata?.deletionTimestamp) continue; // on its way out (foreground, finalizers): counted, not asked again
+        if (await deleteJob(cj, job)) changed = true;
+      }
     }
     return changed;
   }
