@@ -125,7 +125,11 @@ spec:
   ttlSecondsAfterFinished: 1
   ${podTemplate.trim().replace(/\n {10}/g, '\n  ')}
 `);
-    await waitFor('the Job Complete', async () => complete(await cp.kjson(['get', 'job', 'ttl'])), 30_000, 250);
+    // seen Complete, or already gone (under load a poll can miss the second it lives after finishing)
+    await waitFor('the Job Complete', async () => {
+      const r = await cp.kubectl(['get', 'job', 'ttl', '-o', 'json']);
+      return r.code === 0 ? complete(JSON.parse(r.stdout)) : /not found/.test(r.stderr);
+    }, 30_000, 250);
     await waitFor('the Job and its pods gone', async () => {
       const r = await cp.kubectl(['get', 'job', 'ttl']);
       const pods = (await cp.kjson(['get', 'pods', '-l', 'job-name=ttl'])).items.length;
