@@ -16,6 +16,7 @@ import { createServiceLbController, type LbPool } from './servicelb/index.ts';
 import { createNodeIpamController } from './nodeipam/index.ts';
 import { createTokenCleaner } from './tokencleaner/index.ts';
 import { createClusterRoleAggregationController } from './clusterroleaggregation/index.ts';
+import { createCsrSigningController, type CsrSigningOptions } from './csrsigning/index.ts';
 import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
 import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
@@ -38,6 +39,8 @@ export interface ControllerManagerOptions {
   resourceQuotaSyncMs?: number;
   /** the HPA controller's metrics source and periods (--horizontal-pod-autoscaler-*) */
   hpa?: HpaControllerOptions;
+  /** the cluster CA that signs kube-apiserver-client CSRs (none: they stay unsigned) */
+  csrSigning?: CsrSigningOptions;
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -66,5 +69,6 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createDisruptionController(ctx),
     createClusterRoleAggregationController(ctx),
     createHorizontalPodAutoscalerController(ctx, opts.hpa),
+    ...(opts.csrSigning ? [createCsrSigningController(ctx, opts.csrSigning)] : []),
   ];
 }

@@ -20,7 +20,7 @@ import { createCidrSet, DEFAULT_CLUSTER_CIDR } from '../controllers/nodeipam/ind
 import { createScheduler } from '../scheduler/index.ts';
 import { resources } from '../types/registry.ts';
 import { createResourceSet } from '../types/resource-set.ts';
-import { ensureKubeletClientTls, ensureServingTls, selfSignedServingTls } from './tls.ts';
+import { ensureClusterCa, ensureKubeletClientTls, ensureServingTls, selfSignedServingTls } from './tls.ts';
 import { startIngress, type RunningIngress } from '../ingress/index.ts';
 import { loadTokens } from './tokens.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
@@ -28,7 +28,7 @@ import { runLeaderElected } from './leader.ts';
 import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
-import { bearerToken, chainAuthenticators } from './authn.ts';
+import { bearerToken, chainAuthenticators, clientCertificateUser } from './authn.ts';
 import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey } from '../serviceaccount/index.ts';
 import { createRbacAuthorizer, createReviews, informerRbacSource, reconcileBootstrapPolicy } from '../rbac/index.ts';
 import type { IncomingMessage } from 'node:http';
@@ -118,6 +118,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // ServiceAccount tokens: JWTs signed with <root>/tls/service-account.key, for the issuer's audience
   const saKey = await ensureServiceAccountKey(join(root, 'tls'));
   const saAudiences = [DEFAULT_ISSUER];
+  // the CA signs kube-apiserver-client CSRs too (kube-controller-manager's --cluster-signing-{cert,key}-file)
+  const clusterCa = await ensureClusterCa(join(root, 'tls'));
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
   const openapi = createOpenApiDocs();
   const metrics = createApiMetrics();
@@ -135,7 +137,10 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   bootstrapTokens.run(loops.signal);
   const serviceAccountTokens = createServiceAccountAuthenticator({ client: rest, publicKey: saKey.publicKey, issuer: DEFAULT_ISSUER, audiences: saAudiences });
   const authenticateToken = chainAuthenticators([tokens.authenticateToken, bootstrapTokens.authenticateToken, serviceAccountTokens]);
+  // as kube-apiserver's chain: a client certificate of the cluster CA first, then the bearer token
   const authenticate = async (req: IncomingMessage) => {
+    const byCert = clientCertificateUser(req);
+    if (byCert) return byCert;
     const token = bearerToken(req);
     return token === undefined ? undefined : authenticateToken(token);
   };
@@ -155,7 +160,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // the HPA controller reads the same scrapes metrics.k8s.io answers with (no loopback HTTP)
   const hpaMetrics = { podUsages: async (namespace: string) => [...(await scraper.current(HPA_METRICS_MAX_AGE_MS)).values()].flatMap((s) => s.pods.filter((p) => p.namespace === namespace)) };
   const handler = createApiHandler({ rest, resources: served, openapi, authenticate, authorizer, reviews, streams, metrics: createMetricsApi({ client: rest, scraper }) });
-  const https = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65_000 }, (req, res) => {
+  // client certificates are asked for, never required: one the CA did not sign is not trusted (the token decides)
+  const https = createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET') {
       // as kube: the system:monitoring role (cluster-admin too) may read it; the API handler answers 401/403 otherwise
       void authenticate(req).then((user) => {
@@ -210,6 +216,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       ...createControllers(contextFor('kube-controller-manager'), {
         nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
         hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs },
+        csrSigning: { ca: clusterCa },
       }),
     ];
     for (const c of controllers) running.push(c.run(term).catch((err: unknown) => log.error(`${c.name} stopped: ${(err as Error).stack ?? err}`)));

@@ -43,6 +43,12 @@ async function importKey(pem: string): Promise<CryptoKey> {
 
 const newKeys = async () => (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as unknown as { publicKey: CryptoKey; privateKey: CryptoKey };
 
+/** The cluster CA under <dir> (ca.crt, ca.key), made at first use */
+export async function ensureClusterCa(dir: string): Promise<{ certPem: string; keyPem: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return ensureCa(dir);
+}
+
 async function ensureCa(dir: string): Promise<{ certPem: string; keyPem: string }> {
   const certPath = join(dir, 'ca.crt');
   const keyPath = join(dir, 'ca.key');

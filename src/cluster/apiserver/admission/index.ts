@@ -5,6 +5,7 @@ import { limitRangerPlugin } from './limitranger.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
 import { resourceQuotaPlugin } from './resourcequota.ts';
 import { rbacEscalation } from './rbacescalation.ts';
+import { createCertificateSubjectRestriction } from './certificatesubjectrestriction.ts';
 
 export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, AdmissionDeps, AdmissionOperation, AdmissionOptions } from './types.ts';
 
@@ -12,6 +13,8 @@ export const admissionPlugins: AdmissionPluginFactory[] = [
   limitRangerPlugin,
   createDefaultTolerationSeconds,
   rbacEscalation,
+  createCertificateSubjectRestriction,
+  // last, as in kube: only what every other plugin let through is counted
   resourceQuotaPlugin,
 ];
 

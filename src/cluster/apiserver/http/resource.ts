@@ -47,7 +47,7 @@ export function verbOf(method: string, t: ResourceTarget, q: URLSearchParams): V
   if (t.watchPrefix) return allowed('watch', method === 'GET' && t.spec.verbs.includes('watch'));
   if (t.subresource) {
     switch (t.subresource) {
-      case 'status': case 'scale': case 'ephemeralcontainers':
+      case 'status': case 'scale': case 'ephemeralcontainers': case 'approval':
         return allowed(method === 'GET' ? 'get' : method === 'PUT' ? 'update' : 'patch', method === 'GET' || method === 'PUT' || method === 'PATCH');
       case 'finalize': return allowed('update', method === 'PUT');
       case 'binding': case 'eviction': return allowed('create', method === 'POST');
@@ -154,7 +154,7 @@ export async function serveResource(r: ResourceRequest): Promise<void> {
     }
     case 'update': {
       const opts = writeOptions(q, req.headers['user-agent'], 'UpdateOptions');
-      const checkKind = !t.subresource || t.subresource === 'status' || t.subresource === 'finalize' || t.subresource === 'ephemeralcontainers';
+      const checkKind = !t.subresource || t.subresource === 'status' || t.subresource === 'finalize' || t.subresource === 'ephemeralcontainers' || t.subresource === 'approval';
       const obj = reconcileBody(decodeObject(await readBody(req), req.headers['content-type'], checkKind ? spec.kind : 'Scale'), t, checkKind);
       const updated = await client.update(gvr, t.namespace, obj, { ...opts, ...sub });
       return send(200, updated, opts.warnings);

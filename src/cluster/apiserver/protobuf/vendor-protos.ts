@@ -15,7 +15,8 @@ if (!apiDir || !machineryDir || !tag) {
 
 /** [repo dir, folder in it, file name written] */
 const sources: [string, string, string][] = [
-  ...['core/v1', 'apps/v1', 'batch/v1', 'networking/v1', 'policy/v1', 'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'discovery/v1', 'events/v1', 'authentication/v1', 'authorization/v1', 'rbac/v1']
+  ...['core/v1', 'apps/v1', 'batch/v1', 'networking/v1', 'policy/v1', 'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'discovery/v1', 'events/v1', 'authentication/v1', 'authorization/v1',
+    'certificates/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'node/v1']
     .map((p): [string, string, string] => [apiDir, p, `api-${p.replace('/', '-')}.proto`]),
   ...['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/util/intstr', 'pkg/api/resource']
     .map((p): [string, string, string] => [machineryDir, p, `apimachinery-${p.replace('pkg/', '').replaceAll('/', '-')}.proto`]),

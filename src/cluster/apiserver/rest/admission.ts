@@ -14,12 +14,14 @@ import { decode, keyOf, metaOf, timestamp } from './keys.ts';
 import type { Meta } from './keys.ts';
 import { objectOf } from './watch-cache.ts';
 import { cloneJson } from '../../types/clone.ts';
+import { isCsr, prepareCsrUpdate } from './certificates.ts';
 
 /**
  * Write options as the REST layer takes them. `warnings`: when the caller passes an array, warnings for the
  * client (unknown fields under fieldValidation=Warn) are pushed to it — the HTTP face sends each as a
  * `Warning: 299 - "<text>"` header.
  */
+
 export type RestWriteOptions = WriteOptions & { subresource?: string; warnings?: string[]; user?: RequestUser };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
@@ -129,9 +131,11 @@ const specPart = (o: KObject) => JSON.stringify({ ...o, metadata: undefined, sta
  * The object an update stores, from the current one and the request's: per target, which parts come from
  * where; the fields only the server sets copied over; generation bumped when the spec changed.
  */
-export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, subresource: string | undefined): KObject {
+export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, subresource: string | undefined, now = new Date()): KObject {
   let next: KObject;
-  if (subresource === 'status') {
+  if (isCsr(spec) && subresource !== 'status') {
+    next = prepareCsrUpdate(cur, input, subresource, now);
+  } else if (subresource === 'status') {
     next = cloneJson(cur);
     next.status = cloneJson(input.status);
     const ann = input.metadata?.annotations;

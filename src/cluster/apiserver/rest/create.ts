@@ -12,6 +12,7 @@ import { cloneJson } from '../../types/clone.ts';
 import { defaultIngressClass } from './ingress-class.ts';
 import { admitStorage } from './storage.ts';
 import { admit, validateAdmission } from '../admission/index.ts';
+import { fillCsrRequester, isCsr } from './certificates.ts';
 
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -32,6 +33,7 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   if (ns !== undefined) await checkNamespace(ctx, spec, ns, meta.name!);
   await defaultIngressClass(ctx, spec, obj);
   if (spec.group === '' && spec.kind.startsWith('Persistent')) await admitStorage(ctx, spec, obj);
+  if (isCsr(spec)) fillCsrRequester(obj, opts.user);
   prepareCreate(ctx, spec, obj);
   const review = { operation: 'CREATE' as const, spec, subresource: opts.subresource, namespace: ns, name: metaOf(obj).name!, object: obj, user: opts.user, dryRun: opts.dryRun === true };
   await admit(ctx.admission, review);

@@ -61,7 +61,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
     if (!spec.subresources.includes(sub as never)) throw notFoundError({ group: spec.group, resource: `${spec.resource}/${sub}` }, '');
     const allowed: Record<string, string[]> = {
       status: ['get', 'update', 'patch'], scale: ['get', 'update', 'patch'], finalize: ['update'], binding: ['create'], eviction: ['create'], token: ['create'],
-      ephemeralcontainers: ['get', 'update', 'patch'],
+      ephemeralcontainers: ['get', 'update', 'patch'], approval: ['get', 'update', 'patch'],
     };
     if (!allowed[sub]?.includes(verb)) throw methodNotAllowedError(`the server does not allow this method on the requested resource`);
     return sub;

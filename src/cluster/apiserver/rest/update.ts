@@ -18,7 +18,7 @@ const ATTEMPTS = 20;
 
 /** The last step of every update: admission of `next` over `cur` and the write. Throws StoreError 'conflict' for a retry. */
 export async function writeUpdate(ctx: RestContext, spec: ResourceSpec, cur: KObject, rev: number, input: KObject, opts: RestWriteOptions, applied = false): Promise<KObject> {
-  const next = prepareUpdate(spec, cur, input, opts.subresource);
+  const next = prepareUpdate(spec, cur, input, opts.subresource, ctx.now());
   if (opts.subresource !== 'status') spec.defaults(next);
   const name = cur.metadata!.name!;
   const review = { operation: 'UPDATE' as const, spec, subresource: opts.subresource, namespace: cur.metadata?.namespace, name, object: next, oldObject: cur, user: opts.user, dryRun: opts.dryRun === true };

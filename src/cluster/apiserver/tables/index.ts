@@ -15,6 +15,7 @@ import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPri
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.ts';
 import { limitRangePrinter, podDisruptionBudgetPrinter, podTemplatePrinter, resourceQuotaPrinter } from './policy.ts';
 import { roleBindingPrinter, rolePrinter } from './rbac.ts';
+import { certificateSigningRequestPrinter } from './certificates.ts';
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
 
 export type { Column } from './format.ts';
@@ -76,6 +77,7 @@ const printers = new Map<string, Printer>([
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
+  ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestPrinter],
   ['/ResourceQuota', resourceQuotaPrinter],
   ['/LimitRange', limitRangePrinter],
   ['/PodTemplate', podTemplatePrinter],

@@ -11,6 +11,7 @@ import { hpaStrategy, hpaV1Strategy } from './autoscaling.ts';
 import { defaultPod } from './pod-defaults.ts';
 import { validatePod, validatePodEphemeralUpdate, validatePodUpdate } from './pod-validation.ts';
 import { validateNoEphemeralOnCreate } from './pod-ephemeral.ts';
+import { certificateSigningRequestStrategy } from './certificates.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
 import { limitRangeStrategy, podDisruptionBudgetStrategy, podTemplateStrategy, resourceQuotaStrategy } from './policy.ts';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleKindStrategy } from './rbac.ts';
@@ -69,6 +70,7 @@ const strategies: Record<string, Strategy> = {
   'rbac.authorization.k8s.io/ClusterRole': clusterRoleStrategy,
   'rbac.authorization.k8s.io/RoleBinding': roleBindingStrategy,
   'rbac.authorization.k8s.io/ClusterRoleBinding': clusterRoleBindingStrategy,
+  'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequestStrategy,
 };
 
 /** The strategy of a kind (of one version, when a served version has its own); an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
