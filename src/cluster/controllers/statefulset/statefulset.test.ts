@@ -149,3 +149,28 @@ test('Parallel makes every ordinal at once; OnDelete leaves old pods until they 
     await eventually(() => live(ctx).find((p) => p.metadata?.name === 'web-1')?.spec?.containers[0].image === 'web:2', 'the deleted ordinal comes back new');
   } finally { await stop(); }
 });
+
+test('ordinals.start numbers the pods from there; a Failed pod is deleted and made again', async () => {
+  const ctx = testContext([statefulSet({ replicas: 2, ordinals: { start: 5 }, volumeClaimTemplates: [] })]);
+  const stop = start(ctx);
+  try {
+    await readyUntil(ctx, () => sts(ctx).status?.readyReplicas === 2, 'two ready');
+    assert.deepEqual(names(ctx), ['web-5', 'web-6']);
+    const failed = live(ctx).find((p) => p.metadata?.name === 'web-5')!;
+    await ctx.client.patch(R.pods, 'default', 'web-5', 'merge', { status: { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False' }] } }, { subresource: 'status' });
+    await eventually(() => { const p = live(ctx).find((x) => x.metadata?.name === 'web-5'); return p && p.metadata?.uid !== failed.metadata?.uid; }, 'web-5 made again');
+  } finally { await stop(); }
+});
+
+test('minReadySeconds: a ready pod counts as available only after that long', async () => {
+  const ctx = testContext([statefulSet({ replicas: 1, minReadySeconds: 2, volumeClaimTemplates: [] })]);
+  const stop = start(ctx);
+  try {
+    await eventually(() => names(ctx).length === 1, 'web-0');
+    const at = new Date().toISOString();
+    await ctx.client.patch(R.pods, 'default', 'web-0', 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at }] } }, { subresource: 'status' });
+    await eventually(() => sts(ctx).status?.readyReplicas === 1, 'ready');
+    assert.equal(sts(ctx).status?.availableReplicas, 0);
+    await eventually(() => sts(ctx).status?.availableReplicas === 1, 'available after minReadySeconds (a requeue, no pod event)', 8000);
+  } finally { await stop(); }
+});
