@@ -1,22 +1,30 @@
 // Must-show 6 of issue 14, with the real kubectl: every namespace has a `default` ServiceAccount and the
 // `kube-root-ca.crt` ConfigMap (restored when deleted or changed); `kubectl create token` gives a JWT that
 // authenticates to the API server (curl from the host, verifying the server with the published ca.crt) until
-// its account is deleted; kube's refusals of a bad TokenRequest.
+// its account is deleted; kube's refusals of a bad TokenRequest. On a real node, a pod finds its token, the CA
+// and its namespace at /var/run/secrets/kubernetes.io/serviceaccount; the token (bound to the pod and its node)
+// authenticates until the pod is deleted; automountServiceAccountToken: false mounts nothing; an account that
+// does not exist is kube's 403.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { ok, run, uniqueName, waitFor } from './harness.ts';
+import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
 
 let cp: ControlPlane;
 let caFile: string;
+let node: TestNode | undefined;
+const podNamespaces: string[] = [];
 
 before(async () => {
   cp = await startControlPlane();
 });
 
 after(async () => {
+  for (const ns of podNamespaces) await cp?.kubectl(['delete', 'pods', '--all', '-n', ns, '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
+  await node?.cleanup();
   await cp?.cleanup();
 });
 
@@ -117,4 +125,63 @@ test('kubectl create token: a JWT for the account that authenticates (curl with 
   await waitFor('the token refused once its account is gone', async () => (await curl(`/api/v1/namespaces/${ns}/pods`, token)).code === 401, 10_000, 200);
   ok(await cp.kubectl(['create', 'serviceaccount', 'bot', '-n', ns]));
   assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, token)).code, 401, 'an account of the same name made again is another account');
+});
+
+test('a pod on a real node reads its token, the CA and its namespace; the token authenticates while the pod lives', async () => {
+  node = await startNode(cp.kubeconfig);
+  const ns = uniqueName('sapod');
+  podNamespaces.push(ns);
+  ok(await cp.kubectl(['create', 'namespace', ns]));
+  ok(await cp.kubectl(['create', 'serviceaccount', 'reader', '-n', ns]));
+  ok(await cp.kubectl(['apply', '-n', ns, '-f', '-'], { input: podReader(ns, 'reader') }));
+  await waitFor('the node Ready', async () => (await cp.kjson(['get', 'node', node!.name]).catch(() => undefined))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), 60_000, 200);
+  await loadBusybox(node, 'busybox:sa-test');
+  const podYaml = (name: string, extra: string) => `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  nodeName: ${node!.name}
+${extra}  containers: [{ name: c, image: "busybox:sa-test", imagePullPolicy: IfNotPresent, command: [sleep, "3600"] }]
+`;
+  ok(await cp.kubectl(['apply', '-n', ns, '-f', '-'], { input: `${podYaml('app', '  serviceAccountName: reader\n')}---\n${podYaml('quiet', '  automountServiceAccountToken: false\n')}` }));
+  const ghost = await cp.kubectl(['run', 'ghost', '-n', ns, '--image=busybox:sa-test', '--overrides={"spec":{"serviceAccountName":"ghost"}}']);
+  assert.notEqual(ghost.code, 0);
+  assert.match(ghost.stderr, new RegExp(`pods "ghost" is forbidden: error looking up service account ${ns}/ghost: serviceaccount "ghost" not found`));
+
+  const app = await cp.kjson(['get', 'pod', 'app', '-n', ns]);
+  const vol = app.spec.volumes.find((v: any) => v.name.startsWith('kube-api-access-'));
+  assert.ok(vol, 'the kube-api-access volume');
+  assert.deepEqual(app.spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+  await waitFor('both pods Running', async () => {
+    const pods = (await cp.kjson(['get', 'pods', '-n', ns])).items;
+    return pods.length === 2 && pods.every((p: any) => p.status?.phase === 'Running');
+  }, 90_000, 300);
+
+  const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const exec = async (pod: string, ...cmd: string[]) => cp.kubectl(['exec', '-n', ns, pod, '--', ...cmd]);
+  const ls = await exec('app', 'ls', dir);
+  ok(ls);
+  assert.deepEqual(ls.stdout.split(/\s+/).filter(Boolean).sort(), ['ca.crt', 'namespace', 'token']);
+  assert.equal((await exec('app', 'cat', `${dir}/namespace`)).stdout, ns);
+  assert.equal((await exec('app', 'cat', `${dir}/ca.crt`)).stdout, readFileSync(join(cp.root, 'tls', 'ca.crt'), 'utf8'));
+  const token = (await exec('app', 'cat', `${dir}/token`)).stdout;
+  const c = claimsOf(token);
+  assert.equal(c.sub, `system:serviceaccount:${ns}:reader`);
+  assert.equal(c.exp - c.iat, 3607);
+  assert.deepEqual(c['kubernetes.io'].pod, { name: 'app', uid: app.metadata.uid });
+  assert.equal(c['kubernetes.io'].node.name, node.name);
+  const env = (await exec('app', 'env')).stdout;
+  assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
+  assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);
+  const quiet = await exec('quiet', 'ls', dir);
+  assert.notEqual(quiet.code, 0, 'automountServiceAccountToken: false mounts nothing');
+
+  // the pod's token, checked against the CA the pod was given, as an in-cluster client does
+  caFile = join(cp.root, `${ns}-ca.crt`);
+  writeFileSync(caFile, (await exec('app', 'cat', `${dir}/ca.crt`)).stdout);
+  const pods = await curl(`/api/v1/namespaces/${ns}/pods`, token);
+  assert.equal(pods.code, 200, pods.body);
+  assert.deepEqual(JSON.parse(pods.body).items.map((p: any) => p.metadata.name).sort(), ['app', 'quiet']);
+  ok(await cp.kubectl(['delete', 'pod', 'app', '-n', ns, '--grace-period=1', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }));
+  await waitFor('the token refused once its pod is gone', async () => (await curl(`/api/v1/namespaces/${ns}/pods`, token)).code === 401, 10_000, 200);
 });

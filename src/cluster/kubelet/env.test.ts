@@ -18,6 +18,7 @@ const lookup: SourceLookup = {
   configMap: async (_ns, name) => (name === 'cfg' ? { mode: 'fast', 'bad key': 'z', LEVEL: '3' } : undefined),
   secret: async (_ns, name) => (name === 'sec' ? { password: 'hunter2' } : undefined),
   claimedVolume: async (ns, name) => { throw new Error(`persistentvolumeclaim "${name}" not found in ${ns}`); },
+  serviceAccountToken: async () => 'token',
 };
 const node = { cpu: '2', memory: '4Gi' };
 

@@ -11,6 +11,8 @@ export interface SourceLookup {
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** the PersistentVolume a claim is bound to; throws (with the kubelet's words) while it is missing or unbound */
   claimedVolume(namespace: string, claimName: string): Promise<PersistentVolume>;
+  /** a token bound to the pod for its ServiceAccount (projected serviceAccountToken; kubelet/tokens.ts) */
+  serviceAccountToken(pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<string>;
 }
 
 /** a setting the container cannot start without: shown as CreateContainerConfigError */

@@ -22,6 +22,7 @@ import { hostCapacity, nodeConditions, nodeObject, registerNode, renewLease } fr
 import { syncPod, type WorkerDeps } from './pod-worker.ts';
 import { removePodDir } from './volumes.ts';
 import { claimedVolume } from './claims.ts';
+import { createTokenManager } from './tokens.ts';
 import type { SourceLookup } from './env.ts';
 import type { Waiting } from './status.ts';
 import { createEndpointDrain, defaultDrain, podUidsOf, slicesByPodUid, type DrainOptions, type Slice } from './endpoint-drain.ts';
@@ -100,7 +101,11 @@ function sourceLookup(client: ApiClient, nodeName: string): SourceLookup {
       throw err;
     }
   };
-  return { configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true), claimedVolume: (ns, n) => claimedVolume(client, nodeName, ns, n) };
+  const tokens = createTokenManager(client);
+  return {
+    configMap: (ns, n) => get(R.configmaps, ns, n, false), secret: (ns, n) => get(R.secrets, ns, n, true), claimedVolume: (ns, n) => claimedVolume(client, nodeName, ns, n),
+    serviceAccountToken: (pod, audience, exp) => tokens.get(pod, audience, exp),
+  };
 }
 
 

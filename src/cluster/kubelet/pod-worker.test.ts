@@ -58,7 +58,7 @@ async function setup(t: { after(fn: () => unknown): void }, pod: Pod, exitCodes:
   const events: string[] = [];
   const d: WorkerDeps = {
     client, runtime: rt.runtime, images, recorder: { event: (_o, type, reason, msg) => events.push(`${type} ${reason} ${msg}`) },
-    lookup: { configMap: async (_ns, n) => (n === 'cfg' ? { a: '1' } : undefined), secret: async () => undefined, claimedVolume: async (_ns, n) => { throw new Error(`persistentvolumeclaim "${n}" not found`); } },
+    lookup: { configMap: async (_ns, n) => (n === 'cfg' ? { a: '1' } : undefined), secret: async () => undefined, claimedVolume: async (_ns, n) => { throw new Error(`persistentvolumeclaim "${n}" not found`); }, serviceAccountToken: async () => 'token' },
     prober: createProber({ runtime: rt.runtime, onChange: () => {}, onFailure: () => {} }),
     restartBackoff: createBackoff({ now: () => clock }), pullBackoff: createBackoff(), pullErrors: new Map(),
     services: () => [], nodeIP: '10.0.0.2', node: { cpu: '2', memory: '4Gi' }, memoryCapacity: 4 * 1024 ** 3,

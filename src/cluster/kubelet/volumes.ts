@@ -1,6 +1,7 @@
 // A pod's volumes on the node, under <root>/pods/<uid>/volumes/<plugin>/<name> as the kubelet lays them out:
 // emptyDir (a directory, or a tmpfs with medium Memory), hostPath (with its type checks), configMap,
-// secret, downwardAPI and projected written atomically (re-written in place when their source changes), and
+// secret, downwardAPI and projected (serviceAccountToken included: a token bound to the pod, refreshed by
+// kubelet/tokens.ts) written atomically (re-written in place when their source changes), and
 // persistentVolumeClaim: the bound PersistentVolume's hostPath (made when its type says so) or local path.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -85,7 +86,11 @@ async function projectedFiles(ctx: Ctx, sources: VolumeProjection[], mode: numbe
     if (s.configMap) out.push(...(await sourceFiles(ctx, 'configMap', s.configMap.name ?? '', s.configMap.items, !!s.configMap.optional, mode)));
     if (s.secret) out.push(...(await sourceFiles(ctx, 'secret', s.secret.name ?? '', s.secret.items, !!s.secret.optional, mode)));
     if (s.downwardAPI) out.push(...downwardFiles(ctx, s.downwardAPI.items ?? [], mode));
-    // serviceAccountToken and clusterTrustBundle need the token API: not yet (issue 12 follow-up)
+    if (s.serviceAccountToken) {
+      const t = s.serviceAccountToken;
+      out.push({ path: t.path, data: Buffer.from(await ctx.lookup.serviceAccountToken(ctx.pod, t.audience, t.expirationSeconds ?? 3600)), mode });
+    }
+    // clusterTrustBundle needs the certificates.k8s.io ClusterTrustBundle kind: not served
   }
   return out;
 }

@@ -3,6 +3,7 @@
 import type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest } from './types.ts';
 import { limitRangerPlugin } from './limitranger.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
+import { serviceAccountAdmission } from './serviceaccount.ts';
 import { resourceQuotaPlugin } from './resourcequota.ts';
 import { rbacEscalation } from './rbacescalation.ts';
 import { createCertificateSubjectRestriction } from './certificatesubjectrestriction.ts';
@@ -11,12 +12,15 @@ export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, Admissi
 
 export const admissionPlugins: AdmissionPluginFactory[] = [
   limitRangerPlugin,
+  serviceAccountAdmission,
   createDefaultTolerationSeconds,
   rbacEscalation,
   createCertificateSubjectRestriction,
   // last, as in kube: only what every other plugin let through is counted
   resourceQuotaPlugin,
 ];
+
+export { serviceAccountAdmission };
 
 /** Every plugin's admit, in order */
 export async function admit(plugins: readonly AdmissionPlugin[], req: AdmissionRequest): Promise<void> {

@@ -11,6 +11,7 @@ import { resources } from '../../types/registry.ts';
 import type { KObject } from '../../types/meta.ts';
 import type { Rest, RestOptions } from './types.ts';
 import { createRest, type RestTuning } from './index.ts';
+import { admissionPlugins, serviceAccountAdmission } from '../admission/index.ts';
 
 let sharedPatcher: Patcher | undefined;
 export const testPatcher = (): Patcher => (sharedPatcher ??= createPatcher(createOpenApiDocs()));
@@ -25,7 +26,9 @@ export interface TestRest {
 export async function startTestRest(opts: Partial<RestOptions> & RestTuning & { bootstrap?: boolean } = {}): Promise<TestRest> {
   const dir = await mkdtemp('/var/tmp/skiff-rest-test-');
   const store = opts.store ?? createSqliteStore(join(dir, 'state.db'));
-  const rest = createRest({ resources, patcher: testPatcher(), ...opts, store });
+  // no ServiceAccount controller runs here: without its plugin (as kube's integration tests run), pods need no account
+  const admission = opts.admission ?? admissionPlugins.filter((p) => p !== serviceAccountAdmission);
+  const rest = createRest({ resources, patcher: testPatcher(), ...opts, admission, store });
   await rest.start();
   if (opts.bootstrap !== false) await rest.bootstrap({ address: '10.0.0.1', port: 6443 });
   return {
