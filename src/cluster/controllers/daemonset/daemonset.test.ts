@@ -7,7 +7,7 @@ import type { KObject } from '../../types/meta.ts';
 import { createScheduler, targetNodeName } from '../../scheduler/index.ts';
 import { eventually, makeNode, testContext } from '../../scheduler/testing.ts';
 import type { TestContext } from '../../scheduler/testing.ts';
-import { createDaemonSetController, nodeShouldRun } from './index.ts';
+import { createDaemonSetController, nodeShouldRun, templateHash } from './index.ts';
 
 const daemonSet = (image = 'agent:1', extra: Partial<DaemonSet['spec']> = {}): DaemonSet & KObject => ({
   apiVersion: 'apps/v1', kind: 'DaemonSet',
@@ -139,5 +139,21 @@ test('an orphan pod that matches the selector is adopted instead of duplicated',
   try {
     await eventually(() => podsOf(ctx).length === 2 && podsOf(ctx).every((p) => p.metadata?.ownerReferences?.length), 'adoption and one new pod');
     assert.deepEqual(podsOf(ctx).map((p) => targetNodeName(p)).sort(), ['n1', 'n2']);
+  } finally { await stop(); }
+});
+
+test('a revision name held by other data is a hash collision: collisionCount goes up and the revision takes the next name', async () => {
+  const ds = daemonSet();
+  const squatter: KObject = {
+    apiVersion: 'apps/v1', kind: 'ControllerRevision',
+    metadata: { name: `agent-${templateHash(ds)}`, namespace: 'kube-system' }, data: { spec: { other: true } }, revision: 1,
+  };
+  const ctx = testContext([makeNode('n1'), squatter, ds]);
+  const stop = start(ctx);
+  try {
+    await eventually(() => dsStatus(ctx)?.collisionCount === 1 && podsOf(ctx).length === 1, 'the collision counted and a pod made');
+    const hash = podsOf(ctx)[0].metadata?.labels?.['controller-revision-hash'];
+    assert.notEqual(`agent-${hash}`, squatter.metadata?.name);
+    assert.ok(ctx.client.objects(R.controllerrevisions).some((r) => r.metadata?.name === `agent-${hash}`));
   } finally { await stop(); }
 });
