@@ -127,6 +127,34 @@ test('kubectl create token: a JWT for the account that authenticates (curl with 
   assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, token)).code, 401, 'an account of the same name made again is another account');
 });
 
+test('a Secret of type kubernetes.io/service-account-token gets a long-lived token that works while its account lives', async () => {
+  const ns = uniqueName('legacy');
+  ok(await cp.kubectl(['create', 'namespace', ns]));
+  ok(await cp.kubectl(['create', 'serviceaccount', 'robot', '-n', ns]));
+  ok(await cp.kubectl(['apply', '-n', ns, '-f', '-'], { input: `${podReader(ns, 'robot')}---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata: { name: robot-token, annotations: { kubernetes.io/service-account.name: robot } }
+` }));
+  const secret = await waitFor('the token filled in', async () => {
+    const s = await cp.kjson(['get', 'secret', 'robot-token', '-n', ns]);
+    return s.data?.token ? s : undefined;
+  }, 30_000, 200);
+  const decode = (k: string) => Buffer.from(secret.data[k], 'base64').toString('utf8');
+  assert.equal(decode('namespace'), ns);
+  caFile = join(cp.root, `${ns}-ca.crt`);
+  writeFileSync(caFile, decode('ca.crt'));
+  const token = decode('token');
+  assert.equal(claimsOf(token).iss, 'kubernetes/serviceaccount');
+  assert.equal(claimsOf(token).exp, undefined, 'it does not expire');
+  const pods = await curl(`/api/v1/namespaces/${ns}/pods`, token);
+  assert.equal(pods.code, 200, pods.body);
+  ok(await cp.kubectl(['delete', 'sa', 'robot', '-n', ns]));
+  await waitFor('the Secret deleted with its account', async () => (await cp.kubectl(['get', 'secret', 'robot-token', '-n', ns])).code !== 0, 30_000, 200);
+  assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, token)).code, 401);
+});
+
 test('a pod on a real node reads its token, the CA and its namespace; the token authenticates while the pod lives', async () => {
   node = await startNode(cp.kubeconfig);
   const ns = uniqueName('sapod');

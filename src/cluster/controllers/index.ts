@@ -20,6 +20,7 @@ import { createCsrSigningController, type CsrSigningOptions } from './csrsigning
 import { createPersistentVolumeController, createStorageProtectionController } from './volume/index.ts';
 import { createServiceAccountsController } from './serviceaccount/index.ts';
 import { createRootCACertPublisher } from './rootcacert/index.ts';
+import { createTokensController } from './serviceaccounttoken/index.ts';
 import { createResourceQuotaController } from './resourcequota/index.ts';
 import { createDisruptionController } from './disruption/index.ts';
 import { createHorizontalPodAutoscalerController, type HpaControllerOptions } from './hpa/index.ts';
@@ -35,6 +36,8 @@ export interface ControllerManagerOptions {
   nodeCidrMaskSize?: number;
   /** the cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; unset: no publisher */
   rootCA?: string;
+  /** signs legacy ServiceAccount tokens (the token controller; needs rootCA too); unset: no token controller */
+  signServiceAccountToken?: (claims: Record<string, unknown>) => string;
   /** every ResourceQuota is recounted this often (default 60 s) */
   resourceQuotaSyncMs?: number;
   /** the HPA controller's metrics source and periods (--horizontal-pod-autoscaler-*) */
@@ -65,6 +68,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createStorageProtectionController(ctx),
     createServiceAccountsController(ctx),
     ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
+    ...(opts.rootCA && opts.signServiceAccountToken ? [createTokensController(ctx, { rootCA: opts.rootCA, sign: opts.signServiceAccountToken })] : []),
     createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
     createDisruptionController(ctx),
     createClusterRoleAggregationController(ctx),

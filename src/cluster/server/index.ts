@@ -29,7 +29,7 @@ import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
 import { bearerToken, chainAuthenticators, clientCertificateUser } from './authn.ts';
-import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey } from '../serviceaccount/index.ts';
+import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey, signJwt } from '../serviceaccount/index.ts';
 import { createRbacAuthorizer, createReviews, informerRbacSource, reconcileBootstrapPolicy } from '../rbac/index.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
@@ -215,6 +215,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       createScheduler(contextFor('kube-scheduler')),
       ...createControllers(contextFor('kube-controller-manager'), {
         nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
+        signServiceAccountToken: (claims) => signJwt(claims, saKey.privateKey, saKey.kid),
         hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs },
         csrSigning: { ca: clusterCa },
       }),

@@ -1,7 +1,8 @@
 // The ServiceAccount token authenticator (kube's JWT token authenticator with the ServiceAccount validator):
 // a token signed by this server's key, for this issuer, with an audience the API server accepts, not expired
 // (60 s of leeway for clocks, as kube), whose account — and the pod, secret or node it is bound to — still
-// exists with the same uid. Anything else passes to the next authenticator in the chain (or 401).
+// exists with the same uid; or a legacy token (legacy.ts) its Secret still holds. Anything else passes to the
+// next authenticator in the chain (or 401).
 import type { KeyObject } from 'node:crypto';
 import type { ApiClient } from '../client/types.ts';
 import type { GVR, KObject } from '../types/meta.ts';
@@ -11,6 +12,7 @@ import type { TokenAuthenticator } from '../server/authn.ts';
 import { logger } from '../../lib/log.ts';
 import { verifyJwt } from './jwt.ts';
 import { parseClaims, userOf, type Ref } from './claims.ts';
+import { legacyUserOf, parseLegacyClaims, type LegacyClaims } from './legacy.ts';
 
 const log = logger('serviceaccount');
 const LEEWAY_S = 60;
@@ -36,11 +38,26 @@ async function stillThere(client: ApiClient, r: GVR, namespace: string | undefin
   }
 }
 
+/** a legacy token: its Secret still holds exactly it, and its account is there with the uid it names */
+async function legacyUser(client: ApiClient, token: string, c: LegacyClaims) {
+  try {
+    const secret = await client.get<KObject & { data?: Record<string, string> }>(R.secrets, c.namespace, c.secretName);
+    if (secret.metadata?.deletionTimestamp || Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8') !== token) return undefined;
+  } catch (err) {
+    if (isStatusError(err, 'NotFound')) return undefined;
+    throw err;
+  }
+  if (!(await stillThere(client, R.serviceaccounts, c.namespace, { name: c.serviceAccountName, uid: c.serviceAccountUid }))) return undefined;
+  return legacyUserOf(c);
+}
+
 export function createServiceAccountAuthenticator(o: AuthenticatorOptions): TokenAuthenticator {
   const now = o.now ?? (() => new Date());
   return async (token) => {
     if (!token.startsWith('eyJ')) return undefined; // not a JWT (static or bootstrap token): not ours to look at
     const raw = verifyJwt(token, o.publicKey);
+    const legacy = raw && parseLegacyClaims(raw);
+    if (legacy) return legacyUser(o.client, token, legacy);
     const c = raw && parseClaims(raw);
     if (!c || c.iss !== o.issuer) return undefined;
     const why = (reason: string) => {

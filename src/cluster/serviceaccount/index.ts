@@ -7,3 +7,4 @@ export { signJwt, verifyJwt, decodeJwtUnverified } from './jwt.ts';
 export { DEFAULT_ISSUER, serviceAccountUsername, tokenClaims, userOf, type TokenClaims, type KubeClaim } from './claims.ts';
 export { createTokenRequestIssuer, DEFAULT_EXPIRATION_SECONDS, type TokenRequestIssuer, type TokenIssuerOptions } from './token-request.ts';
 export { createServiceAccountAuthenticator, type AuthenticatorOptions } from './authenticator.ts';
+export { legacyTokenClaims, LEGACY_ISSUER, SERVICE_ACCOUNT_TOKEN_TYPE, SA_NAME_ANNOTATION, SA_UID_ANNOTATION } from './legacy.ts';
