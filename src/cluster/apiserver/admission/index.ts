@@ -2,6 +2,7 @@
 // has). Each plugin is its own file here; adding one is adding its factory to this list.
 import type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest } from './types.ts';
 import { limitRangerPlugin } from './limitranger.ts';
+import { createPriority } from './priority.ts';
 import { createDefaultTolerationSeconds } from './defaulttolerationseconds.ts';
 import { serviceAccountAdmission } from './serviceaccount.ts';
 import { resourceQuotaPlugin } from './resourcequota.ts';
@@ -13,6 +14,7 @@ export type { AdmissionPlugin, AdmissionPluginFactory, AdmissionRequest, Admissi
 export const admissionPlugins: AdmissionPluginFactory[] = [
   limitRangerPlugin,
   serviceAccountAdmission,
+  createPriority,
   createDefaultTolerationSeconds,
   rbacEscalation,
   createCertificateSubjectRestriction,

@@ -2,10 +2,11 @@
 // namespaces, the `kubernetes` Service in `default` with its Endpoints and EndpointSlice pointing at the
 // API server, the `kube-dns` Service in kube-system (its endpoints are the agents' node-local DNS servers,
 // each agent keeping its own EndpointSlice), and the default StorageClass `local-path` (made when missing, as
-// k3s does; never rewritten). Idempotent; the endpoints are corrected when the server's address or port changed.
+// k3s does; never rewritten), the system-node-critical and system-cluster-critical PriorityClasses. Idempotent; the endpoints are corrected when the server's address or port changed.
 import type { KObject } from '../../types/meta.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { localPathStorageClass } from '../../types/storage.ts';
+import { SYSTEM_PRIORITY_CLASSES } from '../../types/strategies/index.ts';
 import type { RestContext } from './context.ts';
 import { createObject } from './create.ts';
 import { readObject } from './list.ts';
@@ -34,6 +35,8 @@ export async function bootstrapCluster(ctx: RestContext, apiServer: { address: s
     },
   }, () => false);
   await reconcileApiServerEndpoints(ctx, [apiServer.address], apiServer.port);
+  // kube-apiserver's scheduling/bootstrap-system-priority-classes: made when missing, never rewritten
+  for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure(ctx, 'scheduling.k8s.io', 'PriorityClass', undefined, pc as unknown as KObject, () => false);
 }
 
 /**

@@ -16,6 +16,7 @@ import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrin
 import { limitRangePrinter, podDisruptionBudgetPrinter, podTemplatePrinter, resourceQuotaPrinter } from './policy.ts';
 import { roleBindingPrinter, rolePrinter } from './rbac.ts';
 import { certificateSigningRequestPrinter } from './certificates.ts';
+import { csiDriverPrinter, csiNodePrinter, priorityClassPrinter, runtimeClassPrinter, volumeAttachmentPrinter } from './classes.ts';
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from './cluster.ts';
 
 export type { Column } from './format.ts';
@@ -78,6 +79,11 @@ const printers = new Map<string, Printer>([
   ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestPrinter],
+  ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
+  ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
+  ['storage.k8s.io/CSIDriver', csiDriverPrinter],
+  ['storage.k8s.io/CSINode', csiNodePrinter],
+  ['storage.k8s.io/VolumeAttachment', volumeAttachmentPrinter],
   ['/ResourceQuota', resourceQuotaPrinter],
   ['/LimitRange', limitRangePrinter],
   ['/PodTemplate', podTemplatePrinter],

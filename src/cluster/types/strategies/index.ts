@@ -12,6 +12,7 @@ import { defaultPod } from './pod-defaults.ts';
 import { validatePod, validatePodEphemeralUpdate, validatePodUpdate } from './pod-validation.ts';
 import { validateNoEphemeralOnCreate } from './pod-ephemeral.ts';
 import { certificateSigningRequestStrategy } from './certificates.ts';
+import { csiDriverStrategy, csiNodeStrategy, priorityClassStrategy, runtimeClassStrategy, volumeAttachmentStrategy } from './classes.ts';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './service.ts';
 import { limitRangeStrategy, podDisruptionBudgetStrategy, podTemplateStrategy, resourceQuotaStrategy } from './policy.ts';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleKindStrategy } from './rbac.ts';
@@ -23,6 +24,7 @@ export { validatePodSpec, validatePodTemplate } from './pod-validation.ts';
 export { validateObjectMeta, validateLabels, validateAnnotations, deepEqual } from './metadata.ts';
 export { controllerUidLabel, jobNameLabel } from './batch.ts';
 export { cronScheduleError } from './cron.ts';
+export { SYSTEM_PRIORITY_CLASSES } from './classes.ts';
 export * from './names.ts';
 export { isDefaultStorageClass, volumeSourcesOf } from './storage.ts';
 
@@ -71,6 +73,11 @@ const strategies: Record<string, Strategy> = {
   'rbac.authorization.k8s.io/RoleBinding': roleBindingStrategy,
   'rbac.authorization.k8s.io/ClusterRoleBinding': clusterRoleBindingStrategy,
   'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequestStrategy,
+  'scheduling.k8s.io/PriorityClass': priorityClassStrategy,
+  'node.k8s.io/RuntimeClass': runtimeClassStrategy,
+  'storage.k8s.io/CSIDriver': csiDriverStrategy,
+  'storage.k8s.io/CSINode': csiNodeStrategy,
+  'storage.k8s.io/VolumeAttachment': volumeAttachmentStrategy,
 };
 
 /** The strategy of a kind (of one version, when a served version has its own); an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */

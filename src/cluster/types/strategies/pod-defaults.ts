@@ -1,6 +1,6 @@
 // Pod and pod template defaults, as k8s.io/kubernetes/pkg/apis/core/v1/defaults.go sets them (SetDefaults_PodSpec,
 // _Pod, _Container, _Probe, _Volume ...), plus what the Pod admission chain adds to a bare Pod (service account,
-// priority). DefaultTolerationSeconds is deliberately not run: skiff's node lifecycle evicts by its own timer.
+// priority 0 without a class; the Priority admission plugin resolves a named or global-default class).
 import type { Container, Pod, PodSpec, PodStatus, PodTemplateSpec, Probe, Volume, EnvVar } from 'kubernetes-types/core/v1.js';
 import { podQOSClass } from '../pod.ts';
 
