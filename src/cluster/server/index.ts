@@ -216,7 +216,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       ...createControllers(contextFor('kube-controller-manager'), {
         nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
         signServiceAccountToken: (claims) => signJwt(claims, saKey.privateKey, saKey.kid),
-        hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs },
+        hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs, findKind: (g, k) => served.byKind(g, k) },
         csrSigning: { ca: clusterCa },
       }),
     ];

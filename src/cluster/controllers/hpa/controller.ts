@@ -9,6 +9,7 @@ import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import { objectKey, parseApiVersion, splitKey, type KObject } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { findByKind, gvrOf } from '../../types/registry.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
 import { cpuMillis } from '../../types/quantity.ts';
 import { matchesRequirements, parseLabelSelector, type Requirement } from '../../types/labels.ts';
 import { isStatusError } from '../../types/status-error.ts';
@@ -41,6 +42,8 @@ export interface HpaControllerOptions {
   tolerance?: number;
   cpuInitializationPeriodMs?: number;
   initialReadinessDelayMs?: number;
+  /** a scale target's resource by group and kind (the server's live set, so custom resources with a scale subresource count); default: the built-ins */
+  findKind?: (group: string, kind: string) => ResourceSpec | undefined;
 }
 
 /** a milli-value as a DecimalSI Quantity prints (resource.NewMilliQuantity): 150m, 2, 94371840, 5k */
@@ -236,7 +239,7 @@ export function createHorizontalPodAutoscalerController(ctx: ControllerContext, 
     };
 
     const group = parseApiVersion(ref.apiVersion ?? '').group;
-    const target = findByKind(group, ref.kind);
+    const target = (opts.findKind ?? findByKind)(group, ref.kind);
     if (!target?.scale) return failScale(`no matches for kind "${ref.kind}" in group "${group}"`, `unable to determine resource for scale target reference: no matches for kind "${ref.kind}" in group "${group}"`);
     const gvr = gvrOf(target);
     let scale: Scale;
