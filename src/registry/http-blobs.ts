@@ -98,7 +98,11 @@ async function sendFileRange(path: string, start: number, end: number, res: Serv
   }
 }
 
+/** the socket took what was queued; rejects when the client is gone (now, or already: its 'close' never comes again) */
 function drained(res: ServerResponse): Promise<void> {
+  // a client that went away while a read was under way has had its 'close': waiting for it would hang the
+  // send for good, and gc would close its file handle (an uncaught ERR_INVALID_STATE in Node 26)
+  if (res.destroyed) return Promise.reject(new Error('the client went away'));
   return new Promise((resolve, reject) => {
     const done = () => {
       res.off('drain', done);

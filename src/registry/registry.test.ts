@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -160,6 +160,27 @@ describe('registry: blobs', () => {
     });
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await call('/v2/')).status, 200);
+  });
+
+  it('closes the blob file of every download a client leaves, whenever it leaves', async () => {
+    const big = Buffer.alloc(8 << 20, 9);
+    const d = await pushBlob('left/blob', big);
+    // gone before the first byte (the server is between its stat, open and read) or after some bytes
+    for (let i = 0; i < 12; i++) {
+      await new Promise<void>((resolve) => {
+        const req = request(`${reg.url}/v2/left/blob/blobs/${d}`);
+        const leave = () => { req.destroy(); resolve(); };
+        req.on('error', () => resolve());
+        if (i % 2) req.on('response', (res) => res.once('data', leave));
+        else req.on('socket', (s) => s.once('connect', () => setTimeout(leave, i % 4)));
+        req.end();
+      });
+    }
+    // an abandoned send keeps its file open until gc closes it, and Node 26 makes that an uncaught error
+    const blobFile = `${root}/blobs/sha256/${d.slice(7)}`;
+    const openHere = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === blobFile; } catch { return false; } }).length;
+    for (let waited = 0; openHere() > 0 && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(openHere(), 0, 'the blob is still open after every client left');
   });
 
   it('serves big blobs to several clients at once, slow ones too, every byte right (read buffers are reused)', async () => {
