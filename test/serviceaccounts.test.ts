@@ -1,12 +1,14 @@
 // Must-show 6 of issue 14, with the real kubectl: every namespace has a `default` ServiceAccount and the
 // `kube-root-ca.crt` ConfigMap (restored when deleted or changed); `kubectl create token` gives a JWT that
 // authenticates to the API server (curl from the host, verifying the server with the published ca.crt) until
-// its account is deleted; kube's refusals of a bad TokenRequest. On a real node, a pod finds its token, the CA
+// its account is deleted, and verifies with the key set of the issuer discovery documents; kube's refusals of a
+// bad TokenRequest; a token Secret gets a long-lived token. On a real node, a pod finds its token, the CA
 // and its namespace at /var/run/secrets/kubernetes.io/serviceaccount; the token (bound to the pod and its node)
 // authenticates until the pod is deleted; automountServiceAccountToken: false mounts nothing; an account that
 // does not exist is kube's 403.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
@@ -106,6 +108,20 @@ test('kubectl create token: a JWT for the account that authenticates (curl with 
   assert.equal(asKubectl.code, 0, asKubectl.stderr);
   assert.match(asKubectl.stderr, /No resources found/);
   assert.equal((await curl(`/api/v1/namespaces/${ns}/pods`, `${token.slice(0, -4)}AAAA`)).code, 401, 'a forged signature');
+
+  // issuer discovery: another party verifies the token with the published key set
+  const config = await curl('/.well-known/openid-configuration', token);
+  assert.equal(config.code, 200, config.body);
+  assert.deepEqual(JSON.parse(config.body), {
+    issuer: 'https://kubernetes.default.svc.cluster.local', jwks_uri: 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks',
+    response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
+  });
+  const jwks = await curl('/openid/v1/jwks', token);
+  assert.equal(jwks.code, 200, jwks.body);
+  const [jwk] = JSON.parse(jwks.body).keys;
+  const [head, body, sig] = token.split('.');
+  assert.equal(JSON.parse(Buffer.from(head, 'base64url').toString()).kid, jwk.kid);
+  assert.ok(verify('sha256', Buffer.from(`${head}.${body}`), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(sig, 'base64url')), 'the token verifies with the published key');
 
   const longer = await cp.kubectl(['create', 'token', 'bot', '-n', ns, '--duration=2h', '--audience=vault']);
   ok(longer);

@@ -29,7 +29,7 @@ import { createApiMetrics } from './metrics.ts';
 import { runEndpointReconciler } from './endpoint-reconciler.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-tokens.ts';
 import { bearerToken, chainAuthenticators, clientCertificateUser } from './authn.ts';
-import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey, signJwt } from '../serviceaccount/index.ts';
+import { createServiceAccountAuthenticator, createTokenRequestIssuer, DEFAULT_ISSUER, ensureServiceAccountKey, issuerDiscovery, signJwt } from '../serviceaccount/index.ts';
 import { createRbacAuthorizer, createReviews, informerRbacSource, reconcileBootstrapPolicy } from '../rbac/index.ts';
 import type { IncomingMessage } from 'node:http';
 import { writeFileAtomic } from '../../lib/atomic.ts';
@@ -159,7 +159,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const scraper = createMetricsScraper({ client: rest, fetchSummary: httpsSummaryFetcher(kubeletClient) });
   // the HPA controller reads the same scrapes metrics.k8s.io answers with (no loopback HTTP)
   const hpaMetrics = { podUsages: async (namespace: string) => [...(await scraper.current(HPA_METRICS_MAX_AGE_MS)).values()].flatMap((s) => s.pods.filter((p) => p.namespace === namespace)) };
-  const handler = createApiHandler({ rest, resources: served, openapi, authenticate, authorizer, reviews, streams, metrics: createMetricsApi({ client: rest, scraper }) });
+  const handler = createApiHandler({ rest, resources: served, openapi, authenticate, authorizer, reviews, streams, serviceAccountIssuer: issuerDiscovery(DEFAULT_ISSUER, saKey), metrics: createMetricsApi({ client: rest, scraper }) });
   // client certificates are asked for, never required: one the CA did not sign is not trusted (the token decides)
   const https = createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.url === '/metrics' && req.method === 'GET') {

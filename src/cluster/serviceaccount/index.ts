@@ -8,3 +8,4 @@ export { DEFAULT_ISSUER, serviceAccountUsername, tokenClaims, userOf, type Token
 export { createTokenRequestIssuer, DEFAULT_EXPIRATION_SECONDS, type TokenRequestIssuer, type TokenIssuerOptions } from './token-request.ts';
 export { createServiceAccountAuthenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { legacyTokenClaims, LEGACY_ISSUER, SERVICE_ACCOUNT_TOKEN_TYPE, SA_NAME_ANNOTATION, SA_UID_ANNOTATION } from './legacy.ts';
+export { issuerDiscovery, OPENID_CONFIGURATION_PATH, JWKS_PATH, type IssuerDiscovery } from './discovery.ts';

@@ -50,6 +50,9 @@ export interface ApiHandlerOptions {
   authorizer?: Authorizer;
   /** the access and token reviews, answered (never stored); absent: they reach the REST layer like any kind */
   reviews?: Reviews;
+  /** ServiceAccount issuer discovery (cluster/serviceaccount/discovery.ts): the documents at
+   * /.well-known/openid-configuration and /openid/v1/jwks; absent: 404 */
+  serviceAccountIssuer?: { openidConfiguration: object; jwks: object };
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -98,6 +101,11 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promi
   const user = authorizeRequest(req, url, caller, ctx.authorizer);
   const ranges = parseAccept(req.headers.accept);
   if (path === '/version') return sendJson(res, 200, ctx.version);
+  if (ctx.serviceAccountIssuer && (path === '/.well-known/openid-configuration' || path === '/openid/v1/jwks')) {
+    if (req.method !== 'GET') throw verbNotAllowed();
+    const jwks = path === '/openid/v1/jwks';
+    return sendJson(res, 200, jwks ? ctx.serviceAccountIssuer.jwks : ctx.serviceAccountIssuer.openidConfiguration, { contentType: jwks ? 'application/jwk-set+json' : 'application/json', headers: { 'Cache-Control': 'public, max-age=3600' } });
+  }
   if (path === '/') return sendJson(res, 200, { paths: rootPaths(ctx) });
   if (path === '/api' || path === '/apis') {
     const rep = negotiate(ranges, { discovery: true });
@@ -162,7 +170,7 @@ function refuseUpgrade(socket: Duplex, err: unknown, context: Record<string, unk
 function rootPaths(ctx: Ctx): string[] {
   const groups = new Set(ctx.resources.list().map((r) => (r.group ? `/apis/${r.group}` : '/api')));
   const versions = new Set(ctx.resources.list().map((r) => (r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`)));
-  return ['/api', '/apis', ...groups, ...versions, '/healthz', '/livez', '/readyz', '/openapi/v2', '/openapi/v3', '/version'].filter((p, i, a) => a.indexOf(p) === i).sort();
+  return ['/api', '/apis', ...groups, ...versions, '/healthz', '/livez', '/readyz', '/openapi/v2', '/openapi/v3', '/version', ...(ctx.serviceAccountIssuer ? ['/.well-known/openid-configuration', '/openid/v1/jwks'] : [])].filter((p, i, a) => a.indexOf(p) === i).sort();
 }
 
 /** Discovery with its ETag: a matching If-None-Match is a 304, as kube-apiserver answers aggregated discovery */
