@@ -84,4 +84,19 @@ describe('policy: quotas and disruption budgets', { timeout: 300_000 }, () => {
     await ok(['uncordon', node]);
     await ok(['delete', 'namespace', ns, '--wait=false']);
   });
+
+  it('a LimitRange defaults a pod\'s resources and refuses one above its max', async () => {
+    const ns = uniqueName('limits');
+    await ok(['create', 'namespace', ns]);
+    const manifest = 'apiVersion: v1\nkind: LimitRange\nmetadata: {name: lims}\nspec:\n  limits:\n  - type: Container\n    max: {cpu: "1"}\n    defaultRequest: {cpu: 100m}\n';
+    await ok(['-n', ns, 'apply', '-f', '-'], manifest);
+    await ok(['-n', ns, 'run', 'small', '--image=busybox']);
+    const pod = await cp.kjson(['-n', ns, 'get', 'pod', 'small']);
+    assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '1' }, requests: { cpu: '100m' } });
+    assert.equal(pod.status.qosClass, 'Burstable');
+    const big = await cp.kubectl(['-n', ns, 'run', 'big', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"big","image":"busybox","resources":{"limits":{"cpu":"2"}}}]}}']);
+    assert.equal(big.stderr.trim(), 'Error from server (Forbidden): pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+    assert.match(await ok(['-n', ns, 'describe', 'limits', 'lims']), /Container\s+cpu\s+-\s+1\s+100m\s+1\s+-/);
+    await ok(['delete', 'namespace', ns, '--wait=false']);
+  });
 });

@@ -19,9 +19,12 @@ describe('LimitRanger admission', () => {
   const podWith = (name: string, resources?: object): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox', ...(resources ? { resources } : {}) }] } });
 
   it('gives containers the default requests and limits, and says so in the annotation', async () => {
-    const p = await t.rest.create<KObject & { spec: any }>(R.pods, 'lr', podWith('plain', { limits: { memory: '256Mi' } }));
+    const p = await t.rest.create<KObject & { spec: any; status: any }>(R.pods, 'lr', podWith('plain', { limits: { memory: '256Mi' } }));
     assert.deepEqual(p.spec.containers[0].resources, { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '256Mi' } });
     assert.equal(p.metadata?.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu request for container app; cpu limit for container app');
+    assert.equal(p.status.qosClass, 'Burstable', 'the QoS class of the defaulted pod');
+    const bare = await t.rest.create<KObject & { status: { qosClass: string } }>(R.pods, 'lr', podWith('bare'));
+    assert.equal(bare.status.qosClass, 'Burstable');
   });
 
   it('refuses what is outside min, max and the ratio, in kube\'s words', async () => {

@@ -30,6 +30,9 @@ export function statusOf(err: unknown, context?: Record<string, unknown>): Statu
 
 export function sendError(res: ServerResponse, err: unknown, context?: Record<string, unknown>): void {
   const status = statusOf(err, context);
+  // as kube's ErrorNegotiated: a Status that says when to retry says it in Retry-After too (client-go waits on it)
+  const retry = status.details?.retryAfterSeconds;
+  if (retry && retry > 0 && !res.headersSent) res.setHeader('Retry-After', String(retry));
   sendJson(res, status.code, status);
 }
 

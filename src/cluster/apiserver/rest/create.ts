@@ -5,7 +5,7 @@ import type { KObject } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
 import { alreadyExistsError } from '../../types/status-error.ts';
 import type { RestContext } from './context.ts';
-import { checkNamespace, checkUnknownFields, placeObject, prepareCreate, requireName, validateCreate, type RestWriteOptions } from './admission.ts';
+import { checkNamespace, checkUnknownFields, placeObject, podQOSClass, prepareCreate, requireName, validateCreate, type RestWriteOptions } from './admission.ts';
 import { encodeAs, keyOf, metaOf, randomSuffix, storeFailure } from './keys.ts';
 import type { Reservation } from './allocators.ts';
 import { cloneJson } from '../../types/clone.ts';
@@ -37,6 +37,8 @@ export async function createObject(ctx: RestContext, spec: ResourceSpec, namespa
   prepareCreate(ctx, spec, obj);
   const review = { operation: 'CREATE' as const, spec, subresource: opts.subresource, namespace: ns, name: metaOf(obj).name!, object: obj, user: opts.user, dryRun: opts.dryRun === true };
   await admit(ctx.admission, review);
+  // as kube, where mutating admission runs before PrepareForCreate: the QoS class of what admission made (LimitRanger defaults)
+  if (spec.group === '' && spec.kind === 'Pod') obj.status = { ...(obj.status as object), qosClass: podQOSClass(obj) };
   meta = metaOf(obj); // defaulting and admission may have replaced the metadata object
   validateCreate(spec, obj);
   await validateAdmission(ctx.admission, review);
