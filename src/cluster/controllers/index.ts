@@ -10,6 +10,7 @@ import { createTtlAfterFinishedController } from './ttlafterfinished/index.ts';
 import { createEndpointsController } from './endpoints/index.ts';
 import { createEndpointSliceController } from './endpointslice/index.ts';
 import { createGarbageCollector } from './gc/index.ts';
+import type { ResourceSpec } from '../types/resource.ts';
 import { createNamespaceController } from './namespace/index.ts';
 import { createNodeLifecycleController } from './nodelifecycle/index.ts';
 import { createServiceLbController, type LbPool } from './servicelb/index.ts';
@@ -44,6 +45,8 @@ export interface ControllerManagerOptions {
   hpa?: HpaControllerOptions;
   /** the cluster CA that signs kube-apiserver-client CSRs (none: they stay unsigned) */
   csrSigning?: CsrSigningOptions;
+  /** the kinds the API server serves now, CRD kinds included (what kube's controllers learn from discovery) */
+  servedResources?: () => readonly ResourceSpec[];
 }
 
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -59,7 +62,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createEndpointsController(ctx),
     createEndpointSliceController(ctx),
     createGarbageCollector(ctx),
-    createNamespaceController(ctx),
+    createNamespaceController(ctx, { resources: opts.servedResources }),
     createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
     createServiceLbController(ctx, opts.lbPool),
     createNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeMaskSize: opts.nodeCidrMaskSize }),

@@ -9,6 +9,7 @@ import { openStore } from '../store/index.ts';
 import { createRest, DEFAULT_SERVICE_CIDR, firstServiceIP } from '../apiserver/rest/index.ts';
 import { createPatcher } from '../apiserver/patch/index.ts';
 import { createOpenApiDocs } from '../apiserver/openapi/index.ts';
+import { runCrdController, withCustomResources } from '../apiserver/crd/index.ts';
 import { createApiHandler, createApiUpgradeHandler } from '../apiserver/http/index.ts';
 import { createKubeletStreams } from '../apiserver/streams/index.ts';
 import { createMetricsApi, createMetricsScraper, httpsSummaryFetcher } from '../metrics/index.ts';
@@ -121,16 +122,23 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   // the CA signs kube-apiserver-client CSRs too (kube-controller-manager's --cluster-signing-{cert,key}-file)
   const clusterCa = await ensureClusterCa(join(root, 'tls'));
   const store = await openStore(opts.datastore ?? `sqlite://${join(root, 'state.db')}`);
-  const openapi = createOpenApiDocs();
-  const metrics = createApiMetrics();
   // the served kinds: the built-ins, then what CustomResourceDefinitions install while the server runs
   const served = createResourceSet(resources);
+  // the vendored documents, and one per custom group-version (made from the CRDs' schemas)
+  const openapi = withCustomResources(createOpenApiDocs(), served);
+  const metrics = createApiMetrics();
   const tokenRequest = createTokenRequestIssuer({ key: saKey, issuer: DEFAULT_ISSUER, audiences: saAudiences });
   const rest = metrics.timed(createRest({ store, resources: served, patcher: createPatcher(openapi), serviceCIDR: opts.serviceCIDR, tokenRequest,
     admissionOptions: { defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds } }));
   await rest.start();
 
   const loops = new AbortController();
+  // every server installs the CRDs' kinds into its own set; it serves once the stored ones are in
+  const crdsReady = new Promise<void>((ready) => {
+    void runCrdController({ client: asFieldManager(rest, 'kube-apiserver'), resources: served, cacheSynced: () => rest.cacheSynced(), ready }, loops.signal)
+      .catch((err: unknown) => log.error(`crd controller stopped: ${(err as Error).stack ?? err}`));
+  });
+  await Promise.race([crdsReady, new Promise((r) => setTimeout(r, 10_000).unref())]);
   // the static token file, then bootstrap tokens (Secrets in kube-system: what `skiff token create` makes),
   // then ServiceAccount tokens (JWTs from TokenRequest)
   const bootstrapTokens = createBootstrapTokenAuthenticator(rest);
@@ -216,6 +224,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
       ...createControllers(contextFor('kube-controller-manager'), {
         nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, lbPool, clusterCIDR: opts.clusterCIDR, nodeCidrMaskSize: opts.nodeCidrMaskSize, rootCA: tls.ca,
         signServiceAccountToken: (claims) => signJwt(claims, saKey.privateKey, saKey.kid),
+        servedResources: () => served.list(),
         hpa: { metrics: hpaMetrics, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs, findKind: (g, k) => served.byKind(g, k) },
         csrSigning: { ca: clusterCa },
       }),

@@ -47,8 +47,12 @@ export interface ResourceSpec {
   conversion?: Conversion;
   /** A custom resource (served from a CustomResourceDefinition): kube's CR rules for status and generation. */
   custom?: boolean;
+  /** its CRD is being deleted: objects are still read and deleted, no new ones are made (kube answers 405) */
+  terminating?: boolean;
   /** additionalPrinterColumns (CRDs): the table kubectl get prints, cells read by JSONPath */
   columns?: PrinterColumn[];
+  /** A custom kind's OpenAPI v3 schema (its CRD version's openAPIV3Schema): its group-version's /openapi/v3 document is made from it */
+  openAPIV3Schema?: object;
 }
 
 export interface Conversion {

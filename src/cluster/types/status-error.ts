@@ -99,7 +99,9 @@ function showValue(v: unknown): string {
 /** `spec.replicas: Invalid value: -1: must be greater than or equal to 0` */
 export function formatFieldError(e: FieldError): string {
   const words = typeWords[e.type];
-  const withValue = e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooMany' ? words : `${words}: ${showValue(e.badValue)}`;
+  // as apimachinery's ErrorBody: Required, Forbidden and TooLong never print the value; TooMany prints the count when it has one
+  const bare = e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooLong' || (e.type === 'FieldValueTooMany' && e.badValue === undefined);
+  const withValue = bare ? words : `${words}: ${showValue(e.badValue)}`;
   return e.detail ? `${e.field}: ${withValue}: ${e.detail}` : `${e.field}: ${withValue}`;
 }
 

@@ -112,10 +112,13 @@ function nodeBuilder(schemas: Record<string, SchemaObject>) {
 const gvPathOf = (g: { group: string; version: string }) => (g.group ? `apis/${g.group}/${g.version}` : `api/${g.version}`);
 
 export function createSchemaIndex(docs: OpenApiDocs): SchemaIndex {
-  const perGroupVersion = new Map<string, Map<string, SchemaNode> | undefined>();
+  // keyed by the document's hash too: a custom resource's document changes with its CRD
+  const perGroupVersion = new Map<string, { hash?: string; kinds: Map<string, SchemaNode> | undefined }>();
   const load = (gvPath: string) => {
-    if (perGroupVersion.has(gvPath)) return perGroupVersion.get(gvPath);
-    const bytes = docs.v3Document(gvPath)?.json;
+    const doc = docs.v3Document(gvPath);
+    const seen = perGroupVersion.get(gvPath);
+    if (seen && seen.hash === doc?.hash) return seen.kinds;
+    const bytes = doc?.json;
     let kinds: Map<string, SchemaNode> | undefined;
     if (bytes) {
       const doc = JSON.parse(bytes.toString('utf8')) as OpenApiV3Document;
@@ -127,7 +130,7 @@ export function createSchemaIndex(docs: OpenApiDocs): SchemaIndex {
         }
       }
     }
-    perGroupVersion.set(gvPath, kinds);
+    perGroupVersion.set(gvPath, { hash: doc?.hash, kinds });
     return kinds;
   };
   return { kindSchema: (gvk) => load(gvPathOf(gvk))?.get(gvk.kind) };

@@ -86,6 +86,7 @@ export function prepareCreate(ctx: RestContext, spec: ResourceSpec, obj: KObject
 
 /** What the status of a new object is, per kind (the strategies' PrepareForCreate). */
 function resetStatus(spec: ResourceSpec, obj: KObject): void {
+  if (spec.custom) return void delete obj.status; // a custom object's status is only ever written through /status
   if (spec.group !== '') return void (obj.status = {});
   switch (spec.kind) {
     case 'Pod': obj.status = { phase: 'Pending' }; break;
@@ -152,7 +153,10 @@ export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, 
     (next.spec as { finalizers?: string[] }).finalizers = cloneJson((input.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []);
   } else {
     next = cloneJson(input);
-    if (spec.statusSubresource) next.status = cloneJson(cur.status);
+    if (spec.statusSubresource) {
+      if (cur.status === undefined) delete next.status; // a custom object may have none yet
+      else next.status = cloneJson(cur.status);
+    }
     if (spec.group === '' && spec.kind === 'Namespace') {
       next.spec ??= {};
       (next.spec as { finalizers?: string[] }).finalizers = cloneJson((cur.spec as { finalizers?: string[] } | undefined)?.finalizers);

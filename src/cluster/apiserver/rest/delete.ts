@@ -13,6 +13,7 @@ import { encodeAs, keyOf, metaOf, storeFailure, timestamp, type Meta } from './k
 import { listObjects, readObject } from './list.ts';
 import { retryOnConflict } from './update.ts';
 import { cloneJson } from '../../types/clone.ts';
+import { markCrdDeleting } from '../crd/lifecycle.ts';
 
 const ORPHAN = 'orphan';
 const FOREGROUND = 'foregroundDeletion';
@@ -22,6 +23,7 @@ export const successStatus = (spec: ResourceSpec, name: string, uid?: string): S
 
 const isNamespace = (spec: ResourceSpec) => spec.group === '' && spec.kind === 'Namespace';
 const isPod = (spec: ResourceSpec) => spec.group === '' && spec.kind === 'Pod';
+const isCrd = (spec: ResourceSpec) => spec.group === 'apiextensions.k8s.io' && spec.kind === 'CustomResourceDefinition';
 
 /** Pods' CheckGracefulDelete: the grace period a delete gets (0 = at once). */
 function podGracePeriod(pod: KObject, opts: DeleteOptions): number {
@@ -59,6 +61,12 @@ export async function deleteObject(ctx: RestContext, spec: ResourceSpec, namespa
       if (((cur.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0) {
         throw conflictError(spec, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
       }
+    }
+
+    // a CRD's first delete holds it (finalizer) until its custom objects are gone (crd/lifecycle.ts)
+    if (isCrd(spec) && !meta.deletionTimestamp) {
+      markCrdDeleting(next, timestamp(now));
+      return write(ctx, spec, key, next, rev, opts);
     }
 
     // graceful deletion (pods): a first delete sets deletionTimestamp = now + grace; later ones may only shorten it

@@ -5,7 +5,7 @@
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions } from '../../client/types.ts';
 import type { GVR, KObject, KList, Status, WatchEvent } from '../../types/meta.ts';
 import type { ResourceSpec } from '../../types/resource.ts';
-import { badRequestError, methodNotAllowedError, notFoundError } from '../../types/status-error.ts';
+import { badRequestError, methodNotAllowedError, notFoundError, unsupportedMediaTypeError } from '../../types/status-error.ts';
 import type { Rest, RestOptions } from './types.ts';
 import type { RestWriteOptions } from './admission.ts';
 import { createServiceAllocators } from './allocators.ts';
@@ -95,6 +95,7 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
         if (!opts.tokenRequest) throw notFoundError({ group: spec.group, resource: `${spec.resource}/${sub}` }, '');
         return (await opts.tokenRequest(rest, namespace ?? 'default', name, obj, { dryRun: !!o.dryRun })) as T;
       }
+      if (spec.terminating) throw methodNotAllowedError('create not allowed while custom resource definition is terminating');
       return (await createObject(ctx, spec, namespace, obj, o)) as T;
     },
 
@@ -109,6 +110,8 @@ export function createRest(opts: RestOptions & RestTuning): Rest {
       const spec = ctx.specOf(r);
       const sub = subresourceOf(spec, o.subresource, 'patch');
       if (!['json', 'merge', 'strategic', 'apply'].includes(type)) throw badRequestError(`unknown patch type ${type}`);
+      // custom resources have no patch strategies to merge by (kube answers 415 the same way)
+      if (spec.custom && type === 'strategic') throw unsupportedMediaTypeError('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
       if (sub === 'scale') return (await patchScale(ctx, spec, namespace, name, type, body, o)) as T;
       return (await patchObject(ctx, spec, namespace, name, type, body, o)) as T;
     },

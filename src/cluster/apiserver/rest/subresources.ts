@@ -45,8 +45,42 @@ export async function bindPod(ctx: RestContext, spec: ResourceSpec, namespace: s
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
 
+/** `.spec.replicas` → the value there (CRD scale paths are plain dotted paths) */
+const atPath = (obj: unknown, path: string): unknown =>
+  path.split('.').filter(Boolean).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), obj);
+
+/** sets the value at a dotted path, making the objects on the way */
+function setPath(obj: KObject, path: string, value: unknown): void {
+  const keys = path.split('.').filter(Boolean);
+  let cur = obj as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) cur = (cur[k] && typeof cur[k] === 'object' ? cur[k] : (cur[k] = {})) as Record<string, unknown>;
+  cur[keys[keys.length - 1]] = value;
+}
+
+/** A custom object's Scale, from its CRD's scale paths (the selector is a string there, as kube requires) */
+function customScaleOf(spec: ResourceSpec, obj: KObject): KObject {
+  const p = spec.scale!;
+  const m = obj.metadata ?? {};
+  const selector = p.labelSelectorPath ? atPath(obj, p.labelSelectorPath) : undefined;
+  return {
+    apiVersion: 'autoscaling/v1', kind: 'Scale',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: Number(atPath(obj, p.specReplicasPath) ?? 0) },
+    status: { replicas: Number(atPath(obj, p.statusReplicasPath) ?? 0), ...(typeof selector === 'string' && selector ? { selector } : {}) },
+  };
+}
+
+/** spec.replicas of a workload (or a custom object's specReplicasPath) set to n */
+function withReplicas(spec: ResourceSpec, cur: KObject, n: number): KObject {
+  const next = cloneJson(cur);
+  if (spec.custom && spec.scale) setPath(next, spec.scale.specReplicasPath, n);
+  else (next.spec as { replicas?: number }).replicas = n;
+  return next;
+}
+
 /** The autoscaling/v1 Scale of a workload. */
 export function scaleOf(spec: ResourceSpec, obj: KObject): KObject {
+  if (spec.custom && spec.scale) return customScaleOf(spec, obj);
   const s = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector | Record<string, string> };
   const st = (obj.status ?? {}) as { replicas?: number };
   let selector = '';
@@ -82,9 +116,7 @@ export async function updateScale(ctx: RestContext, spec: ResourceSpec, namespac
   return retryOnConflict(spec, name, () => !!wanted, async () => {
     const { obj: cur, rev } = await readObject(ctx, spec, namespace, name);
     if (wanted && wanted !== String(rev)) throw conflictError(spec, name);
-    const next = cloneJson(cur);
-    (next.spec as { replicas?: number }).replicas = replicas;
-    return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, next, { ...opts, subresource: undefined }));
+    return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, withReplicas(spec, cur, replicas), { ...opts, subresource: undefined }));
   });
 }
 
@@ -100,8 +132,6 @@ export async function patchScale(ctx: RestContext, spec: ResourceSpec, namespace
     const wanted = patched.metadata?.resourceVersion;
     if (wanted && wanted !== String(rev)) throw conflictError(spec, name);
     const replicas = checkScale(name, patched);
-    const next = cloneJson(cur);
-    (next.spec as { replicas?: number }).replicas = replicas;
-    return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, next, { ...opts, subresource: undefined }));
+    return scaleOf(spec, await writeUpdate(ctx, spec, cur, rev, withReplicas(spec, cur, replicas), { ...opts, subresource: undefined }));
   });
 }

@@ -2,7 +2,8 @@
 // columns and cells. toTable renders objects of one kind with kube's server-side printers (always the wide
 // cells; kubectl hides priority > 0 columns unless `-o wide`).
 import type { KObject, ListMeta } from '../../types/meta.ts';
-import type { ResourceSpec } from '../../types/resource.ts';
+import type { PrinterColumn, ResourceSpec } from '../../types/resource.ts';
+import { crdPrinter, customPrinter } from './custom.ts';
 import type { Column } from './format.ts';
 import type { Printer, RowCondition } from './types.ts';
 import { ageColumn, nameColumn, since } from './format.ts';
@@ -91,6 +92,7 @@ const printers = new Map<string, Printer>([
   ['rbac.authorization.k8s.io/ClusterRole', rolePrinter],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', roleBindingPrinter],
+  ['apiextensions.k8s.io/CustomResourceDefinition', crdPrinter],
 ]);
 
 /** NAME and AGE, for kinds without a printer of their own */
@@ -99,7 +101,18 @@ const defaultPrinter: Printer = {
   cells: (obj, now) => [obj.metadata?.name ?? '', since(obj.metadata?.creationTimestamp, now)],
 };
 
-export const printerFor = (spec: Pick<ResourceSpec, 'group' | 'kind'>): Printer => printers.get(`${spec.group}/${spec.kind}`) ?? defaultPrinter;
+/** custom printers made from CRD columns, per columns array (a CRD version's spec keeps its array) */
+const customPrinters = new WeakMap<readonly PrinterColumn[], Printer>();
+
+export function printerFor(spec: Pick<ResourceSpec, 'group' | 'kind'> & { columns?: readonly PrinterColumn[]; custom?: boolean }): Printer {
+  if (spec.custom) {
+    const columns = spec.columns ?? [];
+    let p = customPrinters.get(columns);
+    if (!p) customPrinters.set(columns, (p = customPrinter(columns)));
+    return p;
+  }
+  return printers.get(`${spec.group}/${spec.kind}`) ?? defaultPrinter;
+}
 
 function rowObject(obj: KObject, include: IncludeObject): KObject | undefined {
   if (include === 'None') return undefined;
@@ -108,7 +121,7 @@ function rowObject(obj: KObject, include: IncludeObject): KObject | undefined {
 }
 
 /** A meta.k8s.io/v1 Table of `objects` (all of `spec`'s kind), one row each. */
-export function toTable(spec: Pick<ResourceSpec, 'group' | 'kind'>, objects: readonly KObject[], opts: TableOptions = {}): Table {
+export function toTable(spec: Pick<ResourceSpec, 'group' | 'kind' | 'columns' | 'custom'>, objects: readonly KObject[], opts: TableOptions = {}): Table {
   const printer = printerFor(spec);
   const now = (opts.now ?? (() => new Date()))();
   const include = opts.includeObject ?? 'Metadata';

@@ -9,6 +9,7 @@ import type { GVR, KObject } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { gvrOf, resources } from '../../types/registry.ts';
 import { isStatusError } from '../../types/status-error.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
 
 type Namespace = KNamespace & KObject;
 
@@ -18,18 +19,23 @@ const workers = 2;
 const contentRecheckMs = 1000;
 
 export interface NamespaceControllerOptions {
-  /** namespaced resources to empty (default: every namespaced resource of the registry that allows deletecollection) */
-  resources?: GVR[];
+  /**
+   * namespaced resources to empty (default: every namespaced resource of the registry that allows
+   * deletecollection); a function is asked again for every namespace (the served set changes with CRDs)
+   */
+  resources?: GVR[] | (() => readonly ResourceSpec[]);
 }
 
-const defaultResources = (): GVR[] =>
-  resources.filter((r) => r.namespaced && r.verbs.includes('deletecollection')).map(gvrOf);
+/** the stored version of each namespaced kind that allows deletecollection (one is enough: versions share objects) */
+const contentOf = (specs: readonly ResourceSpec[]): GVR[] =>
+  specs.filter((r) => r.namespaced && !r.conversion && r.verbs.includes('deletecollection')).map(gvrOf);
 
 const resourceName = (r: GVR): string => (r.group ? `${r.resource}.${r.group}` : r.resource);
 
 export function createNamespaceController(ctx: ControllerContext, opts: NamespaceControllerOptions = {}): Controller {
   const name = 'namespace-controller';
-  const contents = opts.resources ?? defaultResources();
+  const given = opts.resources;
+  const contentsNow = (): GVR[] => (typeof given === 'function' ? contentOf(given()) : given ?? contentOf(resources));
   const namespaces = ctx.informers.informer<Namespace>(R.namespaces);
   const queue = createWorkQueue({ name });
   const recorder = ctx.recorder(name);
@@ -43,7 +49,7 @@ export function createNamespaceController(ctx: ControllerContext, opts: Namespac
   async function deleteContent(ns: string): Promise<{ remaining: string[]; failures: string[] }> {
     const remaining: string[] = [];
     const failures: string[] = [];
-    for (const r of contents) {
+    for (const r of contentsNow()) {
       try {
         const before = await ctx.client.list(r, ns, { limit: 1 });
         if (before.items.length === 0) continue;

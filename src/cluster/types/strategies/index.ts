@@ -5,6 +5,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Strategy } from './types.ts';
 import { controllerRevisionStrategy, daemonSetStrategy, deploymentStrategy, replicaSetStrategy, replicationControllerStrategy, statefulSetStrategy } from './apps.ts';
 import { cronJobStrategy, jobStrategy } from './batch.ts';
+import { crdStrategy } from './apiextensions.ts';
 import { configMapStrategy, eventStrategy, eventV1Strategy, metaOnly, namespaceStrategy, nodeStrategy, secretStrategy } from './core-misc.ts';
 import { ingressClassStrategy, ingressStrategy, leaseStrategy } from './networking.ts';
 import { hpaStrategy, hpaV1Strategy } from './autoscaling.ts';
@@ -78,6 +79,7 @@ const strategies: Record<string, Strategy> = {
   'storage.k8s.io/CSIDriver': csiDriverStrategy,
   'storage.k8s.io/CSINode': csiNodeStrategy,
   'storage.k8s.io/VolumeAttachment': volumeAttachmentStrategy,
+  'apiextensions.k8s.io/CustomResourceDefinition': crdStrategy,
 };
 
 /** The strategy of a kind (of one version, when a served version has its own); an unknown kind gets ObjectMeta checks only (DNS-1123 subdomain names). */
