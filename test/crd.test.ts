@@ -149,6 +149,11 @@ describe('CustomResourceDefinitions with the real kubectl', { timeout: 240_000 }
     assert.match(await ok(['explain', 'crontab.spec.replicas']), /FIELD: replicas <integer>/);
     assert.match(await ok(['api-resources', '--api-group=stable.example.com']), /crontabs\s+ct\s+stable.example.com\/v1\s+true\s+CronTab/);
     assert.deepEqual((await cp.kjson(['get', 'crontabs', '--field-selector', 'spec.image=my-cron-image'])).items.map((o: any) => o.metadata.name), ['my-cron']);
+    // apply again (kubectl sends a merge patch: no strategic merge for custom kinds), then server-side
+    assert.match(await ok(['apply', '-f', '-'], tab('my-cron', '  cronSpec: "* * * * */5"\n  image: v2')), /crontab.stable.example.com\/my-cron configured/);
+    assert.match(await ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], tab('my-cron', '  cronSpec: "* * * * */5"\n  image: v3\n  replicas: 2')), /serverside-applied/);
+    const applied = await cp.kjson(['get', 'crontab', 'my-cron']);
+    assert.deepEqual([applied.spec.image, applied.spec.replicas, applied.metadata.generation], ['v3', 2, 3]);
   });
 
   it('serves the custom kinds again right after a server restart', async () => {

@@ -1,0 +1,65 @@
+// A CRD's versions installed into the live set while the HTTP face serves: discovery's ETag moves and names
+// the kind, the router reaches it, /openapi/v3 lists its group-version with a document kubectl can read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createResourceSet } from '../../types/resource-set.ts';
+import { resources } from '../../types/registry.ts';
+import { createOpenApiDocs } from '../openapi/index.ts';
+import { createApiHandler } from '../http/index.ts';
+import { startTestRest } from '../rest/testing.ts';
+import { specsOf } from './specs.ts';
+import { withCustomResources } from './openapi.ts';
+import type { CustomResourceDefinition } from './types.ts';
+
+const crd: CustomResourceDefinition = {
+  metadata: { name: 'gizmos.example.com' },
+  spec: {
+    group: 'example.com', scope: 'Cluster', names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+  },
+};
+
+test('installing a CRD\'s kind: discovery ETag, routing and OpenAPI follow the live set', async () => {
+  const set = createResourceSet(resources);
+  const t = await startTestRest({ resources: set });
+  const handler = createApiHandler({ rest: t.rest, resources: set, openapi: withCustomResources(createOpenApiDocs(), set), authenticate: () => ({ name: 'admin', groups: ['system:masters'] }) });
+  const server = createServer(handler);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+  try {
+    const before = await fetch(`${base}/apis`, { headers: { accept } });
+    const etag = before.headers.get('etag')!;
+    assert.doesNotMatch(await before.text(), /gizmos/);
+    assert.equal((await fetch(`${base}/apis/example.com/v1/gizmos`)).status, 404);
+
+    set.replace(crd.metadata!.name!, specsOf(crd));
+    await t.rest.cacheSynced();
+    const after = await fetch(`${base}/apis`, { headers: { accept, 'if-none-match': etag } });
+    assert.equal(after.status, 200, 'the old ETag no longer matches');
+    assert.notEqual(after.headers.get('etag'), etag);
+    assert.match(await after.text(), /"resource":"gizmos"/);
+    const created = await fetch(`${base}/apis/example.com/v1/gizmos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Gizmo', metadata: { name: 'g' }, spec: { size: 2 } }) });
+    assert.equal(created.status, 201);
+    const list = (await (await fetch(`${base}/apis/example.com/v1/gizmos`)).json()) as { kind: string; items: unknown[] };
+    assert.deepEqual([list.kind, list.items.length], ['GizmoList', 1]);
+
+    const root = (await (await fetch(`${base}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
+    const doc = (await (await fetch(`${base}${root.paths['apis/example.com/v1'].serverRelativeURL}`)).json()) as { paths: Record<string, { patch?: { parameters: { name: string }[]; requestBody: { content: object } } }>; components: { schemas: Record<string, object> } };
+    const patch = doc.paths['/apis/example.com/v1/gizmos/{name}'].patch!;
+    assert.ok(patch.parameters.some((p) => p.name === 'fieldValidation'));
+    assert.deepEqual(Object.keys(patch.requestBody.content), ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+    assert.ok(doc.components.schemas['com.example.v1.Gizmo']);
+    assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
+
+    set.replace(crd.metadata!.name!, []);
+    assert.equal((await fetch(`${base}/apis/example.com/v1/gizmos`)).status, 404);
+    assert.equal((await fetch(`${base}/openapi/v3/apis/example.com/v1`)).status, 404);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    await t.cleanup();
+  }
+});
