@@ -63,3 +63,23 @@ test('installing a CRD\'s kind: discovery ETag, routing and OpenAPI follow the l
     await t.cleanup();
   }
 });
+
+test('the storage version moves: objects stored in the old one read as either version (conversion None)', async () => {
+  const set = createResourceSet(resources);
+  const t = await startTestRest({ resources: set });
+  const v = (name: string, storage: boolean) => ({ name, served: true, storage, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } as never } });
+  const withVersions = (versions: ReturnType<typeof v>[]): CustomResourceDefinition => ({ ...crd, spec: { ...crd.spec, versions } });
+  const gvr = (version: string) => ({ group: 'example.com', version, resource: 'gizmos' });
+  try {
+    set.replace('gizmos.example.com', specsOf(withVersions([v('v1', true), v('v2', false)])));
+    await t.rest.cacheSynced();
+    await t.rest.create(gvr('v1'), undefined, { apiVersion: 'example.com/v1', kind: 'Gizmo', metadata: { name: 'old' }, spec: { a: 1 } });
+    set.replace('gizmos.example.com', specsOf(withVersions([v('v1', false), v('v2', true)])));
+    await t.rest.cacheSynced();
+    assert.equal((await t.rest.get(gvr('v2'), undefined, 'old')).apiVersion, 'example.com/v2');
+    assert.equal((await t.rest.get(gvr('v1'), undefined, 'old')).apiVersion, 'example.com/v1');
+    assert.deepEqual((await t.rest.list(gvr('v2'), undefined)).items.map((o) => o.apiVersion), ['example.com/v2']);
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -29,8 +29,12 @@ export function decode(kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject {
 }
 
 /** A stored object as `spec`'s version serves it (converted from the stored version when spec is another version). */
-export function asServed(spec: Pick<ResourceSpec, 'conversion'>, stored: KObject): KObject {
-  if (!spec.conversion) return stored;
+export function asServed(spec: Pick<ResourceSpec, 'conversion' | 'custom' | 'group' | 'version'>, stored: KObject): KObject {
+  if (!spec.conversion) {
+    // a custom object written before its CRD's storage version moved is still of the old version (conversion None)
+    if (spec.custom) stored.apiVersion = `${spec.group}/${spec.version}`;
+    return stored;
+  }
   const rv = stored.metadata?.resourceVersion;
   const out = spec.conversion.fromStorage(stored);
   if (rv !== undefined) metaOf(out).resourceVersion = rv;
@@ -38,7 +42,7 @@ export function asServed(spec: Pick<ResourceSpec, 'conversion'>, stored: KObject
 }
 
 /** The stored value of a stored key, read as `spec`'s version */
-export const decodeAs = (spec: Pick<ResourceSpec, 'conversion'>, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject => asServed(spec, decode(kv));
+export const decodeAs = (spec: Pick<ResourceSpec, 'conversion' | 'custom' | 'group' | 'version'>, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject => asServed(spec, decode(kv));
 
 /** The stored text of an object of `spec`'s version (converted to the stored version first). */
 export const encodeAs = (spec: Pick<ResourceSpec, 'conversion'>, obj: KObject): string => encode(spec.conversion ? spec.conversion.toStorage(obj) : obj);

@@ -36,7 +36,7 @@ async function* run(ctx: RestContext, spec: ResourceSpec, filter: Filter, rv: nu
     push(e) {
       if (ended) return;
       if (after > 0 && e.type !== 'BOOKMARK' && ((e as CacheWatchEvent)[eventRevision] ?? Number(e.object.metadata?.resourceVersion)) <= after) return;
-      queue.push(spec.conversion ? served(spec, e) : e);
+      queue.push(spec.conversion || spec.custom ? served(spec, e) : e);
       if (queue.length > MAX_QUEUE) end();
       wake?.();
     },
