@@ -106,6 +106,13 @@ test('the CRD\'s own validation, in kube\'s words', () => {
   assert.ok(msgs.includes('spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields'), msgs.join('\n'));
   assert.ok(msgs.includes('spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required'), msgs.join('\n'));
   assert.ok(msgs.some((m) => /^spec.versions: Invalid value: .*: must have exactly one version marked as storage version$/.test(m)), msgs.join('\n'));
+  const k8s = crd([{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema as never } }]);
+  k8s.spec.group = 'x.k8s.io';
+  k8s.metadata!.name = 'widgets.x.k8s.io';
+  strategy.defaults(k8s as unknown as KObject);
+  assert.deepEqual(strategy.validate(k8s as unknown as KObject).map(formatFieldError), ['metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111']);
+  k8s.metadata!.annotations = { 'api-approved.kubernetes.io': 'unapproved, testing' };
+  assert.deepEqual(strategy.validate(k8s as unknown as KObject), []);
   const good = crd([{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema as never } }]) as unknown as KObject;
   strategy.defaults(good);
   assert.deepEqual(strategy.validate(good), []);

@@ -118,6 +118,26 @@ function validateVersion(v: CustomResourceDefinitionVersion, field: string): Fie
   return errs;
 }
 
+const APPROVAL = 'api-approved.kubernetes.io';
+const protectedGroup = (g: string) => g === 'k8s.io' || g.endsWith('.k8s.io') || g === 'kubernetes.io' || g.endsWith('.kubernetes.io');
+
+/** kube's API review rule: a CRD in a *.k8s.io / *.kubernetes.io group names its approval (a URL) or says "unapproved…" */
+function validateApproval(crd: CustomResourceDefinition): FieldError[] {
+  if (!protectedGroup(crd.spec?.group ?? '')) return [];
+  const field = `metadata.annotations[${APPROVAL}]`;
+  const v = crd.metadata?.annotations?.[APPROVAL] ?? '';
+  const see = 'see https://github.com/kubernetes/enhancements/pull/1111';
+  if (!v) return [required(field, `protected groups must have approval annotation "${APPROVAL}", ${see}`)];
+  let host = '';
+  try { host = new URL(v).host; } catch { /* not a URL: only "unapproved…" is left */ }
+  if (v.startsWith('unapproved') || host) return [];
+  return [invalid(field, v, `protected groups must have approval annotation "${APPROVAL}" with either a URL or a reason starting with "unapproved", ${see}`)];
+}
+
+function validateCreate(o: KObject): FieldError[] {
+  return [...validate(o), ...validateApproval(o as unknown as CustomResourceDefinition)];
+}
+
 function validate(o: KObject): FieldError[] {
   const crd = o as unknown as CustomResourceDefinition;
   const s = crd.spec ?? ({} as CustomResourceDefinition['spec']);
@@ -149,6 +169,7 @@ function validateUpdate(o: KObject, old: KObject): FieldError[] {
   const crd = o as unknown as CustomResourceDefinition;
   const prev = old as unknown as CustomResourceDefinition;
   const errs = [...validateObjectMetaUpdate(crd.metadata, prev.metadata), ...validate(o)];
+  if (crd.metadata?.annotations?.[APPROVAL] !== prev.metadata?.annotations?.[APPROVAL]) errs.push(...validateApproval(crd));
   if (established(prev)) {
     errs.push(...immutable('spec.scope', crd.spec?.scope, prev.spec?.scope));
     errs.push(...immutable('spec.names.kind', crd.spec?.names?.kind, prev.spec?.names?.kind));
@@ -158,4 +179,4 @@ function validateUpdate(o: KObject, old: KObject): FieldError[] {
   return errs;
 }
 
-export const crdStrategy: Strategy = { defaults, validate, validateUpdate };
+export const crdStrategy: Strategy = { defaults, validate: validateCreate, validateUpdate };
