@@ -1,4 +1,4 @@
-// PriorityClass, RuntimeClass and the CSI kinds with the real kubectl (issue 14, misc): the two built-in
+// PriorityClass, RuntimeClass and the CSI kinds with the real kubectl (issue 14, misc), and /openapi/v2: the two built-in
 // system-*-critical classes, kube's columns, defaults and refusals; a pod's priority resolved from its
 // PriorityClass (or the global default), an unknown class refused, one global default only.
 import { test } from 'node:test';
@@ -70,6 +70,14 @@ test('priority and runtime classes, CSI drivers, nodes and attachments as kube s
     r = await k(['create', '-f', '-'], 'apiVersion: storage.k8s.io/v1\nkind: VolumeAttachment\nmetadata: { name: va2 }\nspec: { attacher: x, source: {} }\n');
     assert.match(r.stderr, /spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName/);
     assert.match(r.stderr, /spec.nodeName: Required value/);
+
+    // /openapi/v2 as JSON, made from the v3 documents (kubectl explain keeps reading v3)
+    r = await k(['get', '--raw', '/openapi/v2']);
+    const v2 = JSON.parse(r.stdout);
+    assert.equal(v2.swagger, '2.0');
+    assert.deepEqual(v2.definitions['io.k8s.api.scheduling.v1.PriorityClass']['x-kubernetes-group-version-kind'], [{ group: 'scheduling.k8s.io', kind: 'PriorityClass', version: 'v1' }]);
+    r = await k(['explain', 'priorityclass.preemptionPolicy']);
+    assert.match(r.stdout, /preemptionPolicy is the Policy for preempting pods with lower priority/);
   } finally {
     await cp.cleanup();
   }

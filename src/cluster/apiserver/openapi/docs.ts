@@ -1,7 +1,8 @@
 // OpenApiDocs over the vendored documents: the /openapi/v3 root lists every group-version with its hash,
-// the documents themselves are read at first request.
+// the documents themselves are read at first request; /openapi/v2 (JSON) is made from them (./v2.ts).
 import type { OpenApiDocs } from './types.ts';
 import { createDocumentStore, type DocumentStore } from './store.ts';
+import { buildV2Document } from './v2.ts';
 
 export interface OpenApiDocsOptions {
   /** Folder holding manifest.json and the *.json.gz documents; default: ./data beside the module. */
@@ -10,6 +11,7 @@ export interface OpenApiDocsOptions {
 
 export function openApiDocsFrom(store: DocumentStore): OpenApiDocs {
   let root: object | undefined;
+  let v2: { json: Buffer; hash: string } | undefined;
   return {
     v3Root() {
       root ??= {
@@ -22,7 +24,8 @@ export function openApiDocsFrom(store: DocumentStore): OpenApiDocs {
       const json = store.bytes(gv);
       return json ? { json, hash: store.manifest().documents[gv] } : undefined;
     },
-    v2Document: () => undefined,
+    // made at the first request (~all documents parsed): most servers are never asked
+    v2Document: () => (v2 ??= buildV2Document(store)),
   };
 }
 

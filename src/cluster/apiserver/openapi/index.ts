@@ -8,7 +8,8 @@
 //   GET the serverRelativeURL of the object's group-version only (Accept: application/json). The `?hash=`
 //   is the document's SHA-512 in upper-case hex (kube-openapi's ETag); clients cache by that URL.
 // - /openapi/v2 is never requested by these commands in 1.32 (the OpenAPIV3 feature is on by default;
-//   v2, as protobuf, is only a fallback when /openapi/v3 is missing). So v2Document() answers undefined.
+//   v2, as protobuf, is only a fallback when /openapi/v3 is missing). v2Document() is the JSON Swagger 2.0
+//   document made from the v3 ones (./v2.ts) for clients that ask for it; protobuf v2 stays an empty document.
 // - Field validation: kubectl sends `fieldValidation=Strict` (default --validate=strict) after deciding the
 //   server supports it: queryParamVerifierV3.HasSupport(gvk) loads the group-version's v3 document and looks
 //   for a path whose PATCH operation carries x-kubernetes-group-version-kind == gvk and a `fieldValidation`
