@@ -41,6 +41,13 @@ describe('policy: quotas and disruption budgets', { timeout: 300_000 }, () => {
     await ok(['-n', ns, 'delete', 'pod', 'one', '--wait=true']);
     await waitFor('used back to 1', async () => (await cp.kjson(['-n', ns, 'get', 'quota', 'pods-cap'])).status.used.pods === '1', 20_000, 100);
     await ok(['-n', ns, 'run', 'three', '--image=busybox']);
+
+    // object counts of any served kind: the controller counts what is there (kube-root-ca.crt, …)
+    await ok(['-n', ns, 'create', 'quota', 'objects', '--hard=count/configmaps=5,count/deployments.apps=0']);
+    const cms = (await cp.kjson(['-n', ns, 'get', 'configmaps'])).items.length;
+    await waitFor('configmaps counted', async () => (await cp.kjson(['-n', ns, 'get', 'quota', 'objects'])).status?.used?.['count/configmaps'] === String(cms), 20_000, 100);
+    const dep = await cp.kubectl(['-n', ns, 'create', 'deployment', 'web', '--image=busybox']);
+    assert.match(dep.stderr, /deployments.apps "web" is forbidden: exceeded quota: objects, requested: count\/deployments.apps=1, used: count\/deployments.apps=0, limited: count\/deployments.apps=0/);
     await ok(['delete', 'namespace', ns, '--wait=false']);
   });
 

@@ -72,7 +72,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createServiceAccountsController(ctx),
     ...(opts.rootCA ? [createRootCACertPublisher(ctx, opts.rootCA)] : []),
     ...(opts.rootCA && opts.signServiceAccountToken ? [createTokensController(ctx, { rootCA: opts.rootCA, sign: opts.signServiceAccountToken })] : []),
-    createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs }),
+    createResourceQuotaController(ctx, { resyncMs: opts.resourceQuotaSyncMs, servedKinds: opts.servedResources }),
     createDisruptionController(ctx),
     createClusterRoleAggregationController(ctx),
     createHorizontalPodAutoscalerController(ctx, opts.hpa),

@@ -8,6 +8,7 @@ import type { GVR, KObject } from '../../types/meta.ts';
 import { objectKey, splitKey } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { resources } from '../../types/registry.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { amountOf, kindsCounted, listOf, usageOfObjects, type Amounts, type GroupResource, type QuotaSpec } from '../../quota/index.ts';
 import { canonicalJson } from '../util.ts';
@@ -22,11 +23,13 @@ export const resourceQuotaControllerName = 'resourcequota-controller';
 export interface ResourceQuotaOptions {
   /** recount every quota this often (kube's --resource-quota-sync-period, 5 m; default here 60 s) */
   resyncMs?: number;
+  /** the served kinds, live (custom resources come and go); default the built-in table */
+  servedKinds?: () => readonly ResourceSpec[];
 }
 
-/** the served version of a counted kind (count/<resource>.<group> names no version) */
-function gvrOf(gr: GroupResource): GVR | undefined {
-  const spec = resources.find((r) => r.group === gr.group && r.resource === gr.resource);
+/** the stored version of a counted kind (count/<resource>.<group> names no version) */
+function gvrOf(served: readonly ResourceSpec[], gr: GroupResource): GVR | undefined {
+  const spec = served.find((r) => r.group === gr.group && r.resource === gr.resource && !r.conversion);
   return spec ? { group: spec.group, version: spec.version, resource: spec.resource } : undefined;
 }
 
@@ -60,7 +63,7 @@ export function createResourceQuotaController(ctx: ControllerContext, opts: Reso
     const hardNames = Object.keys(q.spec?.hard ?? {});
     const used: Amounts = new Map(hardNames.map((n) => [n, amountOf(0)]));
     for (const gr of kindsCounted(hardNames)) {
-      const gvr = gvrOf(gr);
+      const gvr = gvrOf(opts.servedKinds?.() ?? resources, gr);
       if (!gvr) continue; // a kind this server does not serve uses nothing
       const objects = gr.group === '' && gr.resource === 'pods' ? pods.list(namespace)
         : gr.group === '' && gr.resource === 'services' ? services.list(namespace)
