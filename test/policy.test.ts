@@ -48,6 +48,11 @@ describe('policy: quotas and disruption budgets', { timeout: 300_000 }, () => {
     await waitFor('configmaps counted', async () => (await cp.kjson(['-n', ns, 'get', 'quota', 'objects'])).status?.used?.['count/configmaps'] === String(cms), 20_000, 100);
     const dep = await cp.kubectl(['-n', ns, 'create', 'deployment', 'web', '--image=busybox']);
     assert.match(dep.stderr, /deployments.apps "web" is forbidden: exceeded quota: objects, requested: count\/deployments.apps=1, used: count\/deployments.apps=0, limited: count\/deployments.apps=0/);
+    await ok(['-n', ns, 'create', 'configmap', 'extra', '--from-literal=a=b']);
+    await waitFor('the new configmap charged', async () => (await cp.kjson(['-n', ns, 'get', 'quota', 'objects'])).status.used['count/configmaps'] === String(cms + 1), 20_000, 100);
+    // a deleted object of a counted kind gives its place back at once (replenishment), not at the 60 s resync
+    await ok(['-n', ns, 'delete', 'configmap', 'extra']);
+    await waitFor('the deleted configmap uncounted', async () => (await cp.kjson(['-n', ns, 'get', 'quota', 'objects'])).status.used['count/configmaps'] === String(cms), 10_000, 100);
     await ok(['delete', 'namespace', ns, '--wait=false']);
   });
 

@@ -1,7 +1,8 @@
 // The resource quota controller (pkg/controller/resourcequota): keeps every ResourceQuota's status true —
 // status.hard = spec.hard, status.used = what the namespace's covered objects use now. Admission charges
 // creates as they happen; this controller recounts when a quota changes, when a pod finishes or any pod,
-// Service or claim comes or goes (replenishment), and every resync period for the other counted kinds.
+// Service or claim comes or goes, when an object of another counted built-in kind goes (replenishment), and
+// every resync period.
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
 import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { GVR, KObject } from '../../types/meta.ts';
@@ -57,6 +58,26 @@ export function createResourceQuotaController(ctx: ControllerContext, opts: Reso
     delete: enqueueNamespace,
   });
   for (const inf of [services, claims]) inf.on({ add: enqueueNamespace, update: (old, o) => { if (canonicalJson(old.spec ?? {}) !== canonicalJson(o.spec ?? {})) enqueueNamespace(o); }, delete: enqueueNamespace });
+  // replenishment for the other built-in kinds a quota counts: an informer asked for when first counted, whose
+  // deletes recount at once (custom resources, which may stop being served, wait for the resync)
+  const replenishing = new Set<string>();
+  const replenish = (gvr: GVR) => {
+    const key = `${gvr.group}/${gvr.resource}`;
+    if (replenishing.has(key) || !resources.some((r) => r.group === gvr.group && r.resource === gvr.resource)) return;
+    replenishing.add(key);
+    ctx.informers.informer(gvr).on({ delete: enqueueNamespace });
+  };
+
+  /** a namespace's objects of a counted kind: from our informers, else listed from the server's cache */
+  async function objectsOf(gvr: GVR, namespace: string): Promise<KObject[]> {
+    if (gvr.group === '') {
+      if (gvr.resource === 'pods') return pods.list(namespace);
+      if (gvr.resource === 'services') return services.list(namespace);
+      if (gvr.resource === 'persistentvolumeclaims') return claims.list(namespace);
+    }
+    replenish(gvr);
+    return (await ctx.client.list(gvr, namespace, { resourceVersion: '0' })).items;
+  }
 
   /** status.used for the quota's hard names: every counted kind listed from the server's cache */
   async function usedOf(q: Quota, namespace: string): Promise<Amounts> {
@@ -65,10 +86,7 @@ export function createResourceQuotaController(ctx: ControllerContext, opts: Reso
     for (const gr of kindsCounted(hardNames)) {
       const gvr = gvrOf(opts.servedKinds?.() ?? resources, gr);
       if (!gvr) continue; // a kind this server does not serve uses nothing
-      const objects = gr.group === '' && gr.resource === 'pods' ? pods.list(namespace)
-        : gr.group === '' && gr.resource === 'services' ? services.list(namespace)
-        : gr.group === '' && gr.resource === 'persistentvolumeclaims' ? claims.list(namespace)
-        : (await ctx.client.list(gvr, namespace, { resourceVersion: '0' })).items;
+      const objects = await objectsOf(gvr, namespace);
       for (const [k, v] of usageOfObjects(q.spec ?? {}, hardNames, gr, objects, ctx.now())) used.set(k, v);
     }
     return used;
