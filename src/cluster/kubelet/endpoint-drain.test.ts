@@ -5,12 +5,16 @@ import { R } from '../types/gvr.ts';
 import type { KObject } from '../types/meta.ts';
 import { createEndpointSliceController } from '../controllers/endpointslice/index.ts';
 import { createHarness, pod, service, waitFor } from '../controllers/endpoints/testing.ts';
-import { createEndpointDrain, podUidsOf, readyEndpointOf, slicesByPodUid, type Slice } from './endpoint-drain.ts';
+import { createEndpointDrain, flippedEndpointOf, podUidsOf, readyEndpointOf, slicesByPodUid, type Slice } from './endpoint-drain.ts';
 
-const slice = (name: string, eps: Array<[uid: string, ready: boolean | undefined]>): Slice => ({
+/** ready: true; false: was Ready, now terminating (serving); 'never': not Ready, not terminating; undefined: no conditions */
+type EndpointState = boolean | 'never' | undefined;
+const conditionsOf = (ready: EndpointState) =>
+  ready === undefined ? {} : ready === 'never' ? { ready: false, serving: false, terminating: false } : { ready, serving: true, terminating: !ready };
+const slice = (name: string, eps: Array<[uid: string, ready: EndpointState]>): Slice => ({
   apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
   metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
-  endpoints: eps.map(([uid, ready], i) => ({ addresses: [`10.0.0.${i + 2}`], conditions: ready === undefined ? {} : { ready, serving: true, terminating: !ready }, targetRef: { kind: 'Pod', uid } })),
+  endpoints: eps.map(([uid, ready], i) => ({ addresses: [`10.0.0.${i + 2}`], conditions: conditionsOf(ready), targetRef: { kind: 'Pod', uid } })),
 });
 
 async function drainOver(initial: Slice[], marginMs = 150) {
@@ -31,11 +35,33 @@ test('readyEndpointOf: a missing ready condition counts as ready; other pods do 
   assert.equal(readyEndpointOf([], 'u1'), false);
 });
 
+test('flippedEndpointOf: serving and terminating only (a never-Ready pod was no endpoint)', () => {
+  assert.equal(flippedEndpointOf([slice('a', [['u1', false]])], 'u1'), true);
+  assert.equal(flippedEndpointOf([slice('a', [['u1', 'never']])], 'u1'), false);
+  assert.equal(flippedEndpointOf([slice('a', [['u1', true]])], 'u1'), false);
+  assert.equal(flippedEndpointOf([slice('a', [['u2', false]])], 'u1'), false);
+});
+
 test('a pod that is no ready endpoint is stopped at once', async () => {
-  const h = await drainOver([slice('web-1', [['u1', false]])]);
+  const h = await drainOver([slice('web-1', [['u1', 'never']])]);
   try {
     assert.deepEqual(await h.drain.drain('u1', 3000), { outcome: 'not-an-endpoint', waitedMs: 0 });
     assert.deepEqual(await h.drain.drain('nobody', 3000), { outcome: 'not-an-endpoint', waitedMs: 0 });
+  } finally {
+    h.stop();
+  }
+});
+
+test('a kubelet that comes after the flip (the slice already shows it terminating) still waits the margin for the proxies', async () => {
+  // stopping at once here let test/service-rollout see ECONNREFUSED: the slice was published, not yet applied
+  const h = await drainOver([slice('web-1', [['u1', false], ['u2', true]])], 300);
+  try {
+    const r = await h.drain.drain('u1', 3000);
+    assert.equal(r.outcome, 'removed');
+    assert.ok(r.waitedMs >= 290 && r.waitedMs < 2000, `waited ${r.waitedMs} ms`);
+    // the budget bounds the margin too
+    const short = await h.drain.drain('u1', 100);
+    assert.ok(short.waitedMs >= 90 && short.waitedMs < 1000, `waited ${short.waitedMs} ms`);
   } finally {
     h.stop();
   }

@@ -1,7 +1,7 @@
 // Taking a deleted pod out of the Services' data path before its containers get SIGTERM. Kubernetes sends the
 // signal as soon as the kubelet sees the deletion, racing the EndpointSlice controller and every node's proxy
 // (users paper over it with `preStop: sleep`); here the kubelet waits, only for a pod that is a ready endpoint
-// of some EndpointSlice, until the slices show it not ready (the controller has published the change, and
+// of some EndpointSlice (or was, when the slices already show it terminating), until the slices show it not ready (the controller has published the change, and
 // the proxies watch the same slices), then a short margin for the proxies to apply it — all within a budget
 // taken out of the grace period.
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -19,6 +19,17 @@ export function readyEndpointOf(slices: Slice[], uid: string): boolean {
   return slices.some((s) => (s.endpoints ?? []).some((e) => e.targetRef?.uid === uid && e.conditions?.ready !== false));
 }
 
+/**
+ * Is the pod listed serving and terminating: it was Ready when its deletion began and the slices already show
+ * the flip (the kubelet came to the deletion after the controller), which the proxies may not have applied yet.
+ */
+export function flippedEndpointOf(slices: Slice[], uid: string): boolean {
+  return slices.some((s) => (s.endpoints ?? []).some((e) => {
+    const c = e.conditions ?? {};
+    return e.targetRef?.uid === uid && c.terminating === true && (c.serving ?? c.ready ?? true);
+  }));
+}
+
 export interface DrainOptions {
   /** what the proxies need after the slice shows the change (watch skew + one nft transaction) */
   marginMs: number;
@@ -31,7 +42,7 @@ export interface DrainOptions {
 export const defaultDrain: DrainOptions = { marginMs: 1000, maxMs: 10_000 };
 
 export interface DrainResult {
-  /** 'not-an-endpoint': no wait; 'removed': the slices showed it not ready; 'timeout': the budget ran out */
+  /** 'not-an-endpoint': no wait; 'removed': the slices showed it not ready (+ the margin); 'timeout': the budget ran out */
   outcome: 'not-an-endpoint' | 'removed' | 'timeout';
   waitedMs: number;
 }
@@ -51,7 +62,14 @@ export function createEndpointDrain(slices: Informer<Slice>, o: DrainOptions = d
     async drain(uid, budgetMs, signal) {
       const t0 = performance.now();
       const budget = Math.max(0, Math.min(budgetMs, o.maxMs));
-      if (budget === 0 || !isReady(uid)) return { outcome: 'not-an-endpoint', waitedMs: 0 };
+      if (budget === 0) return { outcome: 'not-an-endpoint', waitedMs: 0 };
+      if (!isReady(uid)) {
+        // a kubelet behind (a busy pod worker, a loaded machine) finds the flip already published: the proxies
+        // still need the margin, where stopping at once let a connection meet the stopping pod (ECONNREFUSED)
+        if (!flippedEndpointOf(slices.byIndex(slicesByPodUid, uid), uid)) return { outcome: 'not-an-endpoint', waitedMs: 0 };
+        await pause(Math.min(o.marginMs, budget), signal);
+        return { outcome: 'removed', waitedMs: Math.round(performance.now() - t0) };
+      }
       const removed = await waitUntil(() => !isReady(uid), budget, waiters, signal);
       const left = budget - (performance.now() - t0);
       if (removed && left > 0) await pause(Math.min(o.marginMs, left), signal);
