@@ -163,6 +163,17 @@ describe('CustomResourceDefinitions with the real kubectl', { timeout: 240_000 }
     assert.doesNotMatch(w.stderr, /not find|NotFound/);
   });
 
+  it('the garbage collector deletes what a custom object owns when it goes', async () => {
+    await ok(['create', '-f', '-'], tab('owner', '  cronSpec: "* * * * *"'));
+    const uid = (await cp.kjson(['get', 'crontab', 'owner'])).metadata.uid;
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'owned-svc', ownerReferences: [{ apiVersion: 'stable.example.com/v1', kind: 'CronTab', name: 'owner', uid }] }, spec: { ports: [{ port: 80 }] } };
+    await ok(['create', '-f', '-'], JSON.stringify(svc));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await cp.kubectl(['get', 'svc', 'owned-svc'])).code, 0, 'a live owner keeps it');
+    await ok(['delete', 'crontab', 'owner']);
+    await waitFor('the owned Service collected', async () => (await cp.kubectl(['get', 'svc', 'owned-svc'])).code !== 0, 30_000, 200);
+  });
+
   it('refuses a CRD that breaks kube\'s rules, with its messages', async () => {
     const broken = crd.replace('name: crontabs.stable.example.com', 'name: tabs.stable.example.com').replace('storage: false', 'storage: true');
     const r = await cp.kubectl(['create', '-f', '-'], { input: broken });

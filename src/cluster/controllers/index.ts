@@ -49,6 +49,10 @@ export interface ControllerManagerOptions {
   servedResources?: () => readonly ResourceSpec[];
 }
 
+/** the stored version of a served kind (the one without conversion), as the live set's byKind */
+const findServed = (specs: readonly ResourceSpec[], group: string, kind: string): ResourceSpec | undefined =>
+  specs.find((s) => s.group === group && s.kind === kind && !s.conversion);
+
 export function createControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
     createReplicaSetController(ctx),
@@ -61,7 +65,7 @@ export function createControllers(ctx: ControllerContext, opts: ControllerManage
     createTtlAfterFinishedController(ctx),
     createEndpointsController(ctx),
     createEndpointSliceController(ctx),
-    createGarbageCollector(ctx),
+    createGarbageCollector(ctx, { findKind: opts.servedResources ? (g, k) => findServed(opts.servedResources!(), g, k) : undefined }),
     createNamespaceController(ctx, { resources: opts.servedResources }),
     createNodeLifecycleController(ctx, { gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
     createServiceLbController(ctx, opts.lbPool),

@@ -7,6 +7,7 @@
 import type { Controller, ControllerContext, ReconcileResult } from '../../client/types.ts';
 import { createWorkQueue, runWhenSynced } from '../../client/index.ts';
 import type { GVR, KObject, OwnerReference } from '../../types/meta.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
 import { isStatusError } from '../../types/status-error.ts';
 import { releaseObject } from '../util.ts';
 import { createGraph, foregroundFinalizer, gvrKey, isWaitingForDependents, itemKey, orphanFinalizer, parseItemKey, type OwnerState } from './graph.ts';
@@ -18,6 +19,8 @@ const foregroundRecheckMs = 2000;
 export interface GarbageCollectorOptions {
   /** kinds to watch (default: every kind that owns or is owned here) */
   resources?: GVR[];
+  /** the served kind of an owner reference, custom kinds included (default: the built-in table) */
+  findKind?: (group: string, kind: string) => ResourceSpec | undefined;
 }
 
 const ignoreNotFound = (err: unknown): void => {
@@ -26,7 +29,8 @@ const ignoreNotFound = (err: unknown): void => {
 
 export function createGarbageCollector(ctx: ControllerContext, opts: GarbageCollectorOptions = {}): Controller {
   const name = 'garbage-collector';
-  const graph = createGraph(ctx.client, ctx.informers, opts.resources);
+  // a custom kind named as an owner is watched once seen, with the same handlers as the built-in kinds
+  const graph = createGraph(ctx.client, ctx.informers, opts.resources, { findKind: opts.findKind, onWatch: (w) => attach(w) });
   const queue = createWorkQueue({ name });
   const recorder = ctx.recorder('garbage-collector-controller');
 
@@ -42,7 +46,7 @@ export function createGarbageCollector(ctx: ControllerContext, opts: GarbageColl
   const interesting = (obj: KObject): boolean =>
     (obj.metadata?.ownerReferences?.length ?? 0) > 0 || (!!obj.metadata?.deletionTimestamp && hasGcFinalizer(obj));
 
-  for (const w of graph.watched) {
+  function attach(w: (typeof graph.watched)[number]): void {
     w.informer.on({
       add: (obj) => { if (interesting(obj)) enqueue(w.resource, obj); },
       update: (old, obj) => {
@@ -58,6 +62,7 @@ export function createGarbageCollector(ctx: ControllerContext, opts: GarbageColl
       },
     });
   }
+  for (const w of graph.watched) attach(w);
 
   /** an object none of whose owners is solid any more is deleted; stale references are dropped otherwise */
   async function attemptToDelete(r: GVR, obj: KObject): Promise<ReconcileResult> {

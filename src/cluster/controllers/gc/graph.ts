@@ -8,6 +8,7 @@ import { objectKey, parseApiVersion } from '../../types/meta.ts';
 import { R } from '../../types/gvr.ts';
 import { findByKind, gvrOf } from '../../types/registry.ts';
 import { isStatusError } from '../../types/status-error.ts';
+import type { ResourceSpec } from '../../types/resource.ts';
 
 export const foregroundFinalizer = 'foregroundDeletion';
 export const orphanFinalizer = 'orphan';
@@ -49,18 +50,33 @@ export interface Graph {
 export const isWaitingForDependents = (o: KObject): boolean =>
   !!o.metadata?.deletionTimestamp && (o.metadata.finalizers ?? []).includes(foregroundFinalizer);
 
-export function createGraph(client: ApiClient, informers: InformerFactory, resources: GVR[] = gcResources): Graph {
-  const watched: Watched[] = resources.map((resource) => {
+export interface GraphOptions {
+  /** the served kind of an owner reference (default: the built-in table); the live set finds custom kinds too */
+  findKind?: (group: string, kind: string) => ResourceSpec | undefined;
+  /** a custom kind named as an owner is watched from then on (its deletes make its dependents dangling) */
+  onWatch?: (w: Watched) => void;
+}
+
+export function createGraph(client: ApiClient, informers: InformerFactory, resources: GVR[] = gcResources, opts: GraphOptions = {}): Graph {
+  const watchOne = (resource: GVR): Watched => {
     const informer = informers.informer<KObject>(resource);
     informer.addIndex(ownerIndex, (o) => (o.metadata?.ownerReferences ?? []).map((r) => r.uid));
     return { resource, informer };
-  });
+  };
+  const watched: Watched[] = resources.map(watchOne);
   const byKey = new Map(watched.map((w) => [gvrKey(w.resource), w]));
+  const findKind = opts.findKind ?? findByKind;
 
   const locate = (dependent: KObject, ref: OwnerReference) => {
     const { group } = parseApiVersion(ref.apiVersion);
-    const spec = findByKind(group, ref.kind);
+    const spec = findKind(group, ref.kind);
     if (!spec) return undefined;
+    if (spec.custom && !byKey.has(gvrKey(gvrOf(spec)))) {
+      const w = watchOne(gvrOf(spec));
+      watched.push(w);
+      byKey.set(gvrKey(w.resource), w);
+      opts.onWatch?.(w);
+    }
     const depNs = dependent.metadata?.namespace;
     // a namespaced owner lives in its dependent's namespace; a cluster-scoped dependent cannot have one
     if (spec.namespaced && !depNs) return undefined;
