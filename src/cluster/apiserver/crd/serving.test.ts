@@ -17,7 +17,7 @@ const crd: CustomResourceDefinition = {
   metadata: { name: 'gizmos.example.com' },
   spec: {
     group: 'example.com', scope: 'Cluster', names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } as never } } } }],
   },
 };
 
@@ -79,6 +79,26 @@ test('the storage version moves: objects stored in the old one read as either ve
     assert.equal((await t.rest.get(gvr('v2'), undefined, 'old')).apiVersion, 'example.com/v2');
     assert.equal((await t.rest.get(gvr('v1'), undefined, 'old')).apiVersion, 'example.com/v1');
     assert.deepEqual((await t.rest.list(gvr('v2'), undefined)).items.map((o) => o.apiVersion), ['example.com/v2']);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('metadata.generation of a custom object: without a status subresource every change but metadata counts', async () => {
+  const set = createResourceSet(resources);
+  const t = await startTestRest({ resources: set });
+  const gvr = { group: 'example.com', version: 'v1', resource: 'gizmos' };
+  try {
+    set.replace('gizmos.example.com', specsOf(crd));
+    await t.rest.cacheSynced();
+    const created = await t.rest.create(gvr, undefined, { apiVersion: 'example.com/v1', kind: 'Gizmo', metadata: { name: 'g' }, spec: { size: 1 } });
+    assert.equal(created.metadata?.generation, 1);
+    const labelled = await t.rest.patch(gvr, undefined, 'g', 'merge', { metadata: { labels: { a: 'b' } } });
+    assert.equal(labelled.metadata?.generation, 1);
+    const pruned = await t.rest.patch(gvr, undefined, 'g', 'merge', { spec: { colour: 'red' } });
+    assert.deepEqual([pruned.spec, pruned.metadata?.generation], [{ size: 1 }, 1], 'a field pruned away changes nothing');
+    const statused = await t.rest.patch(gvr, undefined, 'g', 'merge', { status: { ok: true } });
+    assert.equal(statused.metadata?.generation, 2);
   } finally {
     await t.cleanup();
   }

@@ -127,6 +127,16 @@ export function validateCreate(spec: ResourceSpec, obj: KObject): void {
 
 /** everything but metadata and status: what metadata.generation counts */
 const specPart = (o: KObject) => JSON.stringify({ ...o, metadata: undefined, status: undefined, apiVersion: undefined, kind: undefined });
+/**
+ * What metadata.generation counts. A custom object is compared as it will be stored (pruned and defaulted: kube
+ * decodes before its strategy runs), and without a status subresource every change but metadata counts (kube's CR strategy).
+ */
+function generationPart(spec: ResourceSpec, o: KObject): string {
+  if (!spec.custom) return specPart(o);
+  const stored = cloneJson(o);
+  spec.defaults(stored);
+  return spec.statusSubresource ? specPart(stored) : JSON.stringify({ ...stored, metadata: undefined, apiVersion: undefined, kind: undefined });
+}
 
 /**
  * The object an update stores, from the current one and the request's: per target, which parts come from
@@ -184,7 +194,7 @@ export function prepareUpdate(spec: ResourceSpec, cur: KObject, input: KObject, 
   if (meta.managedFields === undefined && old.managedFields !== undefined) meta.managedFields = cloneJson(old.managedFields);
   if (old.generation !== undefined) meta.generation = old.generation;
   else delete meta.generation;
-  if (spec.generation && subresource !== 'status' && specPart(next) !== specPart(cur)) meta.generation = (old.generation ?? 0) + 1;
+  if (spec.generation && subresource !== 'status' && generationPart(spec, next) !== generationPart(spec, cur)) meta.generation = (old.generation ?? 0) + 1;
   return next;
 }
 
