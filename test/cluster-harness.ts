@@ -56,6 +56,8 @@ export interface ControlPlane {
   datastore?: string;
   /** run kubectl with this cluster's kubeconfig */
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  /** kubectl …'s stdout; fails the test with stderr when kubectl fails */
+  ok(args: string[], input?: string): Promise<string>;
   /** kubectl … -o json, parsed; throws with stderr when it fails */
   kjson<T = any>(args: string[]): Promise<T>;
   /** start `skiff sim nodes` (a process; stop() makes its nodes dead) */
@@ -105,6 +107,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     datastore: opts.datastore,
     server: await launch(),
     kubectl: (args, o = {}) => run(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { input: o.input, timeoutMs: o.timeoutMs ?? 60_000 }),
+    async ok(args, input) {
+      const r = await cp.kubectl(args, { input });
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout;
+    },
     async kjson(args) {
       const r = await cp.kubectl([...args, '-o', 'json']);
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);

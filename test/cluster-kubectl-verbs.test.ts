@@ -15,11 +15,7 @@ describe('kubectl verbs against skiff server', { timeout: 300_000 }, () => {
     await cp?.cleanup();
   });
 
-  const ok = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => cp.ok(args, input);
   const count = async (args: string[]) => (await cp.kjson(args)).items.length;
 
   it('create deployment/expose/set image (protobuf bodies) work and the pods run', async () => {

@@ -96,11 +96,7 @@ describe('CustomResourceDefinitions with the real kubectl', { timeout: 240_000 }
     await cp?.cleanup();
   });
 
-  const ok = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => cp.ok(args, input);
 
   it('applies a CRD, creates a custom object, lists it with its printer columns, refuses a bad one', async () => {
     assert.match(await ok(['apply', '-f', '-'], crd), /customresourcedefinition.apiextensions.k8s.io\/crontabs.stable.example.com created/);

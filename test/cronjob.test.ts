@@ -44,11 +44,7 @@ describe('CronJob and TTL-after-finished with kubectl', { timeout: 240_000 }, ()
     await cp?.cleanup();
   });
 
-  const ok = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => cp.ok(args, input);
   const jobNames = async (sel: string) => ((await cp.kjson(['get', 'jobs', '-l', sel])).items as any[]).map((j) => j.metadata.name).sort();
   const complete = (j: any) => j.status?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True');
   const events = async (name: string) => ((await cp.kjson(['get', 'events', '--field-selector', `involvedObject.name=${name}`])).items as any[]);

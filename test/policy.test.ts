@@ -16,11 +16,7 @@ describe('policy: quotas and disruption budgets', { timeout: 300_000 }, () => {
     await cp?.cleanup();
   });
 
-  const ok = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => cp.ok(args, input);
 
   it('kubectl create quota --hard=pods=2 caps the namespace at two pods', async () => {
     const ns = uniqueName('quota');

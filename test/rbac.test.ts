@@ -25,11 +25,7 @@ describe('RBAC with kubectl', { timeout: 300_000 }, () => {
     await cp?.cleanup();
   });
 
-  const ok = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => cp.ok(args, input);
   const fails = async (args: string[]) => {
     const r = await cp.kubectl(args);
     assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should fail: ${r.stdout}`);

@@ -1,6 +1,6 @@
 // One way to write state: temp file + fsync + rename (+ fsync of the directory), so a crash leaves
 // either the old or the new content, never half of it.
-import { open, rename, mkdir, rm } from 'node:fs/promises';
+import { open, readFile, rename, mkdir, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -49,5 +49,15 @@ async function syncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** A state file's text, or undefined when there is none yet (the read side of writeFileAtomic) */
+export async function readFileIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return undefined;
+    throw err;
   }
 }

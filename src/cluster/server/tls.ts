@@ -2,14 +2,13 @@
 // name a client may use (127.0.0.1, localhost, this host, the `kubernetes` Service's names and ClusterIP).
 // Files under <root>/tls/, written atomically; the serving cert is re-issued when its names change.
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 // @peculiar/x509's dependency injection (tsyringe) needs the Reflect metadata polyfill loaded first
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { writeFileAtomic } from '../../lib/atomic.ts';
-import { errnoCode } from '../../lib/errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../../lib/atomic.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -22,14 +21,6 @@ export interface ServingTls {
   key: string; // PEM (PKCS#8)
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
 
 async function keyToPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey));
@@ -52,7 +43,7 @@ export async function ensureClusterCa(dir: string): Promise<{ certPem: string; k
 async function ensureCa(dir: string): Promise<{ certPem: string; keyPem: string }> {
   const certPath = join(dir, 'ca.crt');
   const keyPath = join(dir, 'ca.key');
-  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  const [certPem, keyPem] = await Promise.all([readFileIfExists(certPath), readFileIfExists(keyPath)]);
   if (certPem && keyPem) return { certPem, keyPem };
   const keys = await newKeys();
   const now = Date.now();
@@ -97,7 +88,7 @@ export async function ensureServingTls(dir: string, extraNames: string[] = []): 
   const names = servingNames(extraNames);
   const certPath = join(dir, 'serving.crt');
   const keyPath = join(dir, 'serving.key');
-  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  const [certPem, keyPem] = await Promise.all([readFileIfExists(certPath), readFileIfExists(keyPath)]);
   if (certPem && keyPem && coversAll(certPem, names)) return { ca: ca.certPem, cert: certPem, key: keyPem };
 
   const caCert = new x509.X509Certificate(ca.certPem);
@@ -132,7 +123,7 @@ export async function ensureKubeletClientTls(dir: string): Promise<{ cert: strin
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const certPath = join(dir, 'kubelet-client.crt');
   const keyPath = join(dir, 'kubelet-client.key');
-  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  const [certPem, keyPem] = await Promise.all([readFileIfExists(certPath), readFileIfExists(keyPath)]);
   if (certPem && keyPem && Date.parse(new NodeX509(certPem).validTo) > Date.now() + 30 * day) return { cert: certPem, key: keyPem };
   const ca = await ensureCa(dir);
   const caCert = new x509.X509Certificate(ca.certPem);

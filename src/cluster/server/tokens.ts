@@ -1,9 +1,7 @@
 // Bearer tokens, kept as Kubernetes' static token file (`token,user,uid,"group1,group2"`) in <root>/tokens.
 // The admin token is made at first start; every request's token is looked up in memory (constant-time compare).
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../lib/atomic.ts';
-import { errnoCode } from '../../lib/errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../../lib/atomic.ts';
 
 export interface TokenUser {
   name: string;
@@ -24,12 +22,7 @@ function parseLine(line: string): { token: string; user: TokenUser } | undefined
 }
 
 export async function loadTokens(path: string): Promise<TokenFile> {
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
+  const text = (await readFileIfExists(path)) ?? '';
   const entries = text.split('\n').map(parseLine).filter((e) => e !== undefined);
   let admin = entries.find((e) => e.user.name === 'admin');
   if (!admin) {
@@ -53,12 +46,7 @@ export async function loadTokens(path: string): Promise<TokenFile> {
 /** The token of `user` in the token file at `path`, added (with a fresh token) if the file has none yet.
  * `skiff up` makes the nodes' join token this way before it starts the server (which reads the file once). */
 export async function ensureToken(path: string, user: TokenUser): Promise<string> {
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
+  const text = (await readFileIfExists(path)) ?? '';
   const have = text.split('\n').map(parseLine).find((e) => e?.user.name === user.name);
   if (have) return have.token;
   const token = `K10${randomBytes(24).toString('hex')}`;

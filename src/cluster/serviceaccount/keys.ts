@@ -2,11 +2,9 @@
 // --service-account-signing-key-file: an RSA key made at the server's first start in
 // <root>/tls/service-account.key (0600), its public half in service-account.pub.
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeFileAtomic } from '../../lib/atomic.ts';
-import { errnoCode } from '../../lib/errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../../lib/atomic.ts';
 import { keyIdOf } from './jwt.ts';
 
 export interface SigningKey {
@@ -18,19 +16,11 @@ export interface SigningKey {
 
 const makeKeyPair = promisify(generateKeyPair);
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
 
 /** the signing key in tlsDir, made (RSA 2048) when there is none */
 export async function ensureServiceAccountKey(tlsDir: string): Promise<SigningKey> {
   const keyPath = join(tlsDir, 'service-account.key');
-  let pem = await readIfExists(keyPath);
+  let pem = await readFileIfExists(keyPath);
   if (!pem) {
     const { privateKey } = await makeKeyPair('rsa', { modulusLength: 2048 });
     pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -40,6 +30,6 @@ export async function ensureServiceAccountKey(tlsDir: string): Promise<SigningKe
   const publicKey = createPublicKey(privateKey);
   const pubPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   // the public half for whoever verifies tokens elsewhere; rewritten when it does not match the key
-  if ((await readIfExists(join(tlsDir, 'service-account.pub'))) !== pubPem) await writeFileAtomic(join(tlsDir, 'service-account.pub'), pubPem, { mode: 0o644 });
+  if ((await readFileIfExists(join(tlsDir, 'service-account.pub'))) !== pubPem) await writeFileAtomic(join(tlsDir, 'service-account.pub'), pubPem, { mode: 0o644 });
   return { privateKey, publicKey, kid: keyIdOf(publicKey) };
 }
