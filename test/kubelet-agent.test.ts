@@ -3,7 +3,7 @@
 // agent cleanly (exit 0) and the pod keeps running.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './cluster-harness.ts';
 import { waitFor } from './harness.ts';
@@ -11,6 +11,9 @@ import { startNode, loadBusybox, type TestNode } from './kubelet-harness.ts';
 
 let cp: ControlPlane;
 let node: TestNode;
+/** pod uids whose cgroups (kubepods/pod<uid>) the tests made: removed in after() whatever happened */
+const podUids: string[] = [];
+const cgroupDirs = (uid: string) => readdirSync('/sys/fs/cgroup').map((h) => `/sys/fs/cgroup/${h}/kubepods/pod${uid}`).filter((d) => existsSync(d));
 
 before(async () => {
   cp = await startControlPlane();
@@ -21,6 +24,7 @@ before(async () => {
 after(async () => {
   await cp?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s'], { timeoutMs: 90_000 }).catch(() => undefined);
   await node?.cleanup();
+  for (const d of podUids.flatMap(cgroupDirs)) try { rmdirSync(d); } catch (err) { process.stderr.write(`cleanup: ${(err as Error).message}\n`); }
   await cp?.cleanup();
 });
 
@@ -52,4 +56,30 @@ test('skiff agent --server --token --ca-file joins; a pod runs on it; SIGTERM le
   }, 60_000, 300);
   const again = await cp.kubectl(['exec', 'one', '--', 'hostname']);
   assert.equal(again.stdout.trim(), 'one', again.stderr);
+});
+
+test('a finished pod deleted (at once, grace 0) loses its sandbox and its pod cgroup', async () => {
+  // the first test leaves the agent running again with busybox:agent-test loaded
+  const r = await cp.kubectl(['run', 'done', '--restart=Never', '--image=busybox:agent-test', '--image-pull-policy=IfNotPresent', `--overrides={"spec":{"nodeName":"${node.name}"}}`, '--', 'true']);
+  assert.equal(r.code, 0, r.stderr);
+  const uid = await waitFor('done Succeeded', async () => {
+    const p = await cp.kjson(['get', 'pod', 'done']);
+    return p.status?.phase === 'Succeeded' && p.metadata.uid;
+  }, 60_000, 300);
+  podUids.push(uid);
+  assert.ok(existsSync(`/sys/fs/cgroup/pids/kubepods/pod${uid}`) || existsSync(`/sys/fs/cgroup/kubepods/pod${uid}`), 'the pod has its cgroup');
+  // its sandbox stopped, and a relist (every 10 s with the engine's events) has seen that: from now on
+  // nothing of the pod changes in the runtime, so only its object's deletion can tell the kubelet
+  await waitFor('the finished pod\'s sandbox stopped', async () => {
+    const ps = await node.skiff(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
+    return ps.stdout.split('\n').some((l) => l.startsWith('k8s_POD_') && l.includes(uid) && l.endsWith(' exited'));
+  }, 30_000, 300);
+  await new Promise((ok) => setTimeout(ok, 11_000));
+  const del = await cp.kubectl(['delete', 'pod', 'done', '--wait=true']);
+  assert.equal(del.code, 0, del.stderr);
+  // the agent's relist (every 10 s with the engine's events) sweeps what no pod object owns any more
+  await waitFor('the finished pod\'s cgroup removed', async () => cgroupDirs(uid).length === 0, 45_000, 500);
+  const left = await node.skiff(['ps', '-a', '--format', '{{.Names}}']);
+  assert.equal(left.code, 0, left.stderr);
+  assert.deepEqual(left.stdout.split('\n').filter((n) => n.includes(uid)), [], 'no container of the deleted pod is left');
 });

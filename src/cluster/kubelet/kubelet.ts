@@ -221,19 +221,22 @@ export async function runKubelet(o: KubeletOptions): Promise<void> {
     for (const c of containers) { const u = c.labels[L.podUid]; if (u) now.set(u, `${now.get(u) ?? ''}|${c.id}:${c.state}`); }
     if (!pods.hasSynced()) return;
     for (const [uid, fp] of now) {
-      if (last.get(uid) === fp) continue;
       const owner = pods.byIndex('uid', uid)[0];
-      if (owner) queue.add(objectKey(owner));
-      else await sweepOrphan(uid, sandboxes.filter((s) => s.labels[L.podUid] === uid).map((s) => s.id));
+      // an orphan goes whether or not its containers changed: a finished pod is deleted at once (grace 0,
+      // no deletionTimestamp for its sync to see) while its stopped sandbox and pod cgroup stay as they were
+      if (!owner) await sweepOrphan(uid, sandboxes.filter((s) => s.labels[L.podUid] === uid).map((s) => s.id), containers.filter((c) => c.labels[L.podUid] === uid).map((c) => c.id));
+      else if (last.get(uid) !== fp) queue.add(objectKey(owner));
     }
     last = now;
   }
-  async function sweepOrphan(uid: string, sandboxIds: string[]) {
+  async function sweepOrphan(uid: string, sandboxIds: string[], containerIds: string[]) {
     log.info('removing the containers of a pod that no longer exists', { uid });
     for (const id of sandboxIds) {
       await runtime.stopPodSandbox(id);
       await runtime.removePodSandbox(id);
     }
+    // the sandbox's removal took its containers; one without a sandbox would otherwise come back each relist
+    for (const id of containerIds) await runtime.removeContainer(id);
     await removePodDir(join(podsDir, uid));
     waiting.delete(uid);
   }

@@ -13,7 +13,7 @@ import {
 } from './layout.ts';
 import { cgroupMountScript, ensureBridge, ensureNoNatTable, ensureNodeNetns, removeClusterNetwork, takenSubnets } from './net.ts';
 import { withLayoutLock } from './lock.ts';
-import { containerIds, killNode, removeContainerLeftovers, runningPid, startDetached, stopPid, unmountUnder } from './procs.ts';
+import { containerIds, killNode, podCgroupParents, removeContainerLeftovers, runningPid, startDetached, stopPid, unmountUnder } from './procs.ts';
 
 export type { ClusterLayout, ClusterNode } from './layout.ts';
 export { readLayout, nodeSocket, nodeRoot } from './layout.ts';
@@ -231,7 +231,7 @@ export async function downCluster(root: string, say: (line: string) => void): Pr
   const extraBridges: string[] = [];
   for (const n of l.nodes) {
     const ids = containerIds(nodeEngineRoot(l.root, n.name));
-    await removeContainerLeftovers(ids);
+    await removeContainerLeftovers(ids, podCgroupParents(nodeEngineRoot(l.root, n.name)));
     if (!n.netns) extraBridges.push(...engineBridges(nodeEngineRoot(l.root, n.name)));
   }
   await unmountUnder(l.root);

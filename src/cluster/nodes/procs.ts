@@ -179,8 +179,24 @@ export function containerIds(nodeRoot: string): string[] {
   }
 }
 
-/** what killed containers leave on the host: their netns files (/run/netns/skiff-<id>) and cgroups */
-export async function removeContainerLeftovers(ids: string[]): Promise<void> {
+/** the pod cgroups (`kubepods/pod<uid>`) an engine's containers sit under, from their records' cgroupParent */
+export function podCgroupParents(engineRoot: string): string[] {
+  const found = new Set<string>();
+  for (const id of containerIds(engineRoot)) {
+    try {
+      const parent = (JSON.parse(readFileSync(`${engineRoot}/containers/${id}/config.json`, 'utf8')) as { host?: { cgroupParent?: unknown } }).host?.cgroupParent;
+      if (typeof parent === 'string' && /(^|\/)pod[^/]+$/.test(parent.replace(/^\/+|\/+$/g, '')) && !parent.split('/').includes('..')) found.add(parent.replace(/^\/+|\/+$/g, ''));
+    } catch {
+      // a record half-written or being removed: its pod's cgroup goes with another's or is not there
+    }
+  }
+  return [...found];
+}
+
+/** what killed containers leave on the host: their netns files (/run/netns/skiff-<id>) and cgroups, then
+ * the pods' cgroups (`podCgroups`, relative to each hierarchy's root) once empty — a stopped sandbox (a
+ * finished pod) has no container cgroup left under its pod's for the walk below to find */
+export async function removeContainerLeftovers(ids: string[], podCgroups: string[] = []): Promise<void> {
   for (const id of ids) {
     if (existsSync(`/run/netns/skiff-${id}`)) {
       const r = await runProgram('/usr/sbin/ip', ['netns', 'del', `skiff-${id}`], { timeoutMs: 10_000 });
@@ -198,6 +214,20 @@ export async function removeContainerLeftovers(ids: string[]): Promise<void> {
       }
     }
   }
+  for (const dir of cgroupHierarchies().flatMap((h) => podCgroups.map((p) => `${h}/${p}`))) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not in this hierarchy (ENOENT), or a process or a container's cgroup is still in it
+    }
+  }
+}
+
+/** each hierarchy's root: /sys/fs/cgroup itself (v2) or each controller's directory (v1) */
+function cgroupHierarchies(): string[] {
+  if (!existsSync('/sys/fs/cgroup')) return [];
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup'];
+  return readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `/sys/fs/cgroup/${e.name}`);
 }
 
 /** the cgroup directories of containers `ids` in every hierarchy: …/<id> within three levels of a
